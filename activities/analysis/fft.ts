@@ -1,0 +1,75 @@
+// Radix-2 FFT with a reusable plan: twiddles and bit-reversal are computed once per size, so the
+// per-frame cost in the mel / chroma / onset loops is just the butterflies (no allocation).
+
+export class FFTPlan {
+  readonly size: number;
+  private readonly cos: Float64Array;
+  private readonly sin: Float64Array;
+  private readonly rev: Uint32Array;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+
+  constructor(size: number) {
+    if (size < 2 || (size & (size - 1)) !== 0) throw new RangeError(`FFT size must be a power of two, got ${size}`);
+    this.size = size;
+    this.cos = new Float64Array(size / 2);
+    this.sin = new Float64Array(size / 2);
+    for (let i = 0; i < size / 2; i++) {
+      this.cos[i] = Math.cos((2 * Math.PI * i) / size);
+      this.sin[i] = -Math.sin((2 * Math.PI * i) / size);
+    }
+    this.rev = new Uint32Array(size);
+    const bits = Math.log2(size);
+    for (let i = 0; i < size; i++) {
+      let r = 0;
+      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+      this.rev[i] = r;
+    }
+    this.re = new Float64Array(size);
+    this.im = new Float64Array(size);
+  }
+
+  /** In-place complex forward FFT of (re, im), both of length `size`. */
+  transform(re: Float64Array, im: Float64Array): void {
+    const n = this.size;
+    for (let i = 0; i < n; i++) {
+      const j = this.rev[i];
+      if (j > i) {
+        let t = re[i]; re[i] = re[j]; re[j] = t;
+        t = im[i]; im[i] = im[j]; im[j] = t;
+      }
+    }
+    for (let len = 2; len <= n; len <<= 1) {
+      const half = len >> 1;
+      const step = n / len;
+      for (let start = 0; start < n; start += len) {
+        for (let k = 0, t = 0; k < half; k++, t += step) {
+          const wr = this.cos[t], wi = this.sin[t];
+          const a = start + k, b = a + half;
+          const xr = re[b] * wr - im[b] * wi;
+          const xi = re[b] * wi + im[b] * wr;
+          re[b] = re[a] - xr; im[b] = im[a] - xi;
+          re[a] += xr; im[a] += xi;
+        }
+      }
+    }
+  }
+
+  /**
+   * Power spectrum |X[k]|² for k = 0..size/2 of a real frame (already windowed), written into `out`
+   * (length size/2 + 1). Uses internal scratch buffers, so one plan must not be shared across threads.
+   */
+  powerSpectrum(frame: ArrayLike<number>, out: Float64Array): void {
+    const { re, im } = this;
+    for (let i = 0; i < this.size; i++) { re[i] = frame[i]; im[i] = 0; }
+    this.transform(re, im);
+    for (let k = 0; k <= this.size / 2; k++) out[k] = re[k] * re[k] + im[k] * im[k];
+  }
+}
+
+/** Periodic Hann window (scipy/librosa `get_window('hann', n, fftbins=True)`). */
+export function hannWindow(n: number): Float64Array {
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
+  return w;
+}

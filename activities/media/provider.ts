@@ -1,0 +1,79 @@
+// The one interface every media source implements. Activities only ever see this, so adding a server type
+// never touches workflow or analysis code. Ids are the server's own opaque strings.
+import type { Readable } from 'node:stream';
+
+export interface Album {
+  id: string;
+  name: string;
+  artist?: string;
+  year?: number;
+  /** ISO-8601 date the server added the album (used for "recent albums"). */
+  dateCreated?: string;
+}
+
+export interface Track {
+  id: string;
+  albumId: string;
+  title: string;
+  artist?: string;
+  album?: string;
+  /** Seconds. */
+  duration?: number;
+  trackNumber?: number;
+  discNumber?: number;
+  /** Server-side path or file name, when the server exposes it (used for a file extension hint). */
+  path?: string;
+}
+
+export interface Playlist {
+  id: string;
+  name: string;
+  trackCount?: number;
+}
+
+export interface AlbumPage {
+  albums: Album[];
+  /** Total albums the server reports for the whole query (not just this page). */
+  total: number;
+}
+
+export interface AudioStream {
+  stream: Readable;
+  /** File extension hint including the dot (".flac"), or "" when unknown. */
+  extension: string;
+  /** Bytes, when the server announced it. */
+  size?: number;
+}
+
+export interface ProviderHealth {
+  ok: boolean;
+  /** Server product and version, e.g. "Jellyfin 10.11.11". */
+  server?: string;
+  error?: string;
+}
+
+export interface MediaProvider {
+  readonly type: 'jellyfin' | 'navidrome' | 'local';
+  /** Albums newest first (by date added); `startIndex`/`limit` page through them. */
+  listRecentAlbums(opts: { startIndex: number; limit: number }): Promise<AlbumPage>;
+  listAlbumTracks(albumId: string): Promise<Track[]>;
+  /** Opens the original audio of a track as a stream; the caller must consume or destroy it. */
+  openTrackAudio(trackId: string): Promise<AudioStream>;
+  listPlaylists(): Promise<Playlist[]>;
+  createPlaylist(name: string, trackIds: string[]): Promise<Playlist>;
+  /** Deletes a playlist, refusing (throwing) when the id does not name a playlist. */
+  deletePlaylist(playlistId: string): Promise<void>;
+  health(): Promise<ProviderHealth>;
+}
+
+/** A media server answered in a way the user must act on (bad token, wrong user id, missing item...). */
+export class MediaServerError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'auth' | 'not_found' | 'bad_config' | 'server' | 'network' | 'timeout' | 'refused',
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'MediaServerError';
+  }
+}

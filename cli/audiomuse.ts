@@ -1,0 +1,26 @@
+// `audiomuse <command> [args]`: each command lives in cli/commands/<command>.ts and exports `run(args): Promise<number>`
+// (the process exit code). Commands are loaded lazily so `audiomuse health` never loads ONNX or ffmpeg.
+const COMMANDS: Record<string, string> = {
+  health: 'print the state of Postgres, Temporal and the worker as JSON (exit 1 when a part is down)',
+  analyze: 'analyze audio files: one JSON line per file (--full for the whole embedding and all tags)',
+  albums: 'list recent albums from the configured media server (--limit N)',
+  tracks: "list an album's tracks: audiomuse tracks <albumId>",
+  playlists: 'list the media server playlists',
+};
+
+function usage(): string {
+  return ['usage: audiomuse <command> [args]', '', ...Object.entries(COMMANDS).map(([n, d]) => `  ${n.padEnd(10)} ${d}`)].join('\n');
+}
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || name === '--help' || name === '-h' || !(name in COMMANDS)) {
+  console.error(name && !(name in COMMANDS) ? `audiomuse: unknown command "${name}"\n\n${usage()}` : usage());
+  process.exit(name ? 2 : 0);
+}
+try {
+  const mod = (await import(`./commands/${name}.ts`)) as { run(args: string[]): Promise<number> };
+  process.exitCode = await mod.run(args);
+} catch (err) {
+  console.error(`audiomuse ${name}: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 2;
+}
