@@ -1,0 +1,284 @@
+// One typed configuration, read once from the environment. Every variable is declared in SPEC with its
+// default and what it accepts, so a bad value stops start-up with one line naming it (ConfigError), and the
+// README table can be checked against this list.
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Raw = Record<string, string | undefined>;
+
+interface IntSpec { kind: 'int'; default: number; min: number; max: number; doc: string }
+interface FloatSpec { kind: 'float'; default: number; min: number; max: number; doc: string }
+interface EnumSpec { kind: 'enum'; default: string; values: readonly string[]; doc: string }
+interface StrSpec { kind: 'string'; default: string; doc: string }
+interface UrlSpec { kind: 'url'; default: string; doc: string }
+type VarSpec = IntSpec | FloatSpec | EnumSpec | StrSpec | UrlSpec;
+
+const int = (d: number, min: number, max: number, doc: string): IntSpec => ({ kind: 'int', default: d, min, max, doc });
+const float = (d: number, min: number, max: number, doc: string): FloatSpec => ({ kind: 'float', default: d, min, max, doc });
+const oneOf = (d: string, values: readonly string[], doc: string): EnumSpec => ({ kind: 'enum', default: d, values, doc });
+const str = (d: string, doc: string): StrSpec => ({ kind: 'string', default: d, doc });
+const url = (d: string, doc: string): UrlSpec => ({ kind: 'url', default: d, doc });
+
+/** Every variable the system reads. Empty-string defaults mean "unset". */
+export const SPEC = {
+  // Media server
+  MEDIA_SERVER_TYPE: oneOf('', ['jellyfin', 'navidrome', 'local'], 'Media source; default: jellyfin if JELLYFIN_URL is set, navidrome if NAVIDROME_URL is set, else local'),
+  JELLYFIN_URL: url('', 'Jellyfin base URL, e.g. http://jellyfin:8096'),
+  JELLYFIN_USER_ID: str('', 'Jellyfin user id (32 hex characters; a user name is resolved when the token is an admin key)'),
+  JELLYFIN_TOKEN: str('', 'Jellyfin API key or access token'),
+  NAVIDROME_URL: url('', 'Navidrome / OpenSubsonic base URL'),
+  NAVIDROME_USER: str('', 'Navidrome user name'),
+  NAVIDROME_PASSWORD: str('', 'Navidrome password (sent as a salted md5 token, never in clear)'),
+  MUSIC_DIR: str(path.join(os.homedir(), 'Music'), 'Music folder scanned by the local provider'),
+  PLAYLIST_DIR: str('', 'Where the local provider writes .m3u8 playlists (default: <MUSIC_DIR>/Playlists)'),
+  MEDIA_TIMEOUT_SECONDS: int(120, 1, 3600, 'Timeout of one media server request'),
+  // Storage and orchestration
+  DATABASE_URL: url('', 'PostgreSQL URL; overrides the POSTGRES_* variables'),
+  POSTGRES_USER: str('audiomuse', 'PostgreSQL user'),
+  POSTGRES_PASSWORD: str('audiomusepassword', 'PostgreSQL password'),
+  POSTGRES_DB: str('audiomusedb', 'PostgreSQL database'),
+  POSTGRES_HOST: str('', 'PostgreSQL host; with neither this nor DATABASE_URL, `npm start` runs an embedded PostgreSQL'),
+  POSTGRES_PORT: int(5432, 1, 65535, 'PostgreSQL port'),
+  EMBEDDED_POSTGRES_PORT: int(5433, 1, 65535, 'Port of the embedded PostgreSQL'),
+  TEMPORAL_ADDRESS: str('', 'Temporal frontend host:port; unset → `npm start` runs `temporal server start-dev`'),
+  TEMPORAL_NAMESPACE: str('default', 'Temporal namespace'),
+  TEMPORAL_TASK_QUEUE: str('audiomuse', 'Task queue of our workflows and activities'),
+  TEMPORAL_CLI_PATH: str('', 'Path of the `temporal` executable for the embedded dev server (default: PATH, then the SDK download)'),
+  TEMPORAL_PORT: int(7233, 1, 65535, 'gRPC port of the embedded Temporal dev server'),
+  TEMPORAL_UI_PORT: int(8233, 1, 65535, 'Web UI port of the embedded Temporal dev server'),
+  DATA_DIR: str(path.join(repoRoot, '.data'), 'Persistent folder of the embedded PostgreSQL and Temporal databases'),
+  REDIS_URL: str('', 'Accepted for compatibility and ignored: Temporal replaces Redis Queue'),
+  WEB_PORT: int(8000, 1, 65535, 'Port of the web UI and REST API'),
+  WEB_HOST: str('0.0.0.0', 'Interface the web server binds'),
+  TEMP_DIR: str(path.join(os.tmpdir(), 'audiomuse'), 'Downloads of tracks being analysed (always cleaned up)'),
+  MODELS_DIR: str(path.join(repoRoot, '.data', 'models'), 'Folder with the MusiCNN ONNX files (`npm run models:fetch`)'),
+  // Analysis
+  NUM_RECENT_ALBUMS: int(2000, 0, 10_000_000, 'Albums analysed per run, newest first (0 = all)'),
+  TOP_N_MOODS: int(5, 1, 50, 'Mood tags kept per track and used in the clustering feature vector'),
+  PATCH_HOP: int(187, 1, 187, 'MusiCNN patch hop in mel frames (187 = no overlap, 93 = Essentia default)'),
+  // Clustering
+  CLUSTER_ALGORITHM: oneOf('kmeans', ['kmeans', 'dbscan', 'gmm'], 'Clustering algorithm'),
+  MAX_SONGS_PER_CLUSTER: int(40, 0, 100_000, 'Playlist length cap; longer clusters are split (0 = no cap)'),
+  MAX_SONGS_PER_ARTIST: int(3, 0, 100_000, 'Songs of one artist per playlist (0 = no cap)'),
+  MAX_DISTANCE: float(0.5, 0, 1000, 'Songs farther than this (normalised) from their centroid are dropped'),
+  CLUSTERING_RUNS: int(1000, 1, 1_000_000, 'Candidate clusterings evaluated by the evolutionary search'),
+  NUM_CLUSTERS_MIN: int(20, 2, 10_000, 'K-Means: fewest clusters'),
+  NUM_CLUSTERS_MAX: int(60, 2, 10_000, 'K-Means: most clusters'),
+  DBSCAN_EPS_MIN: float(0.1, 0.000001, 1000, 'DBSCAN: smallest eps'),
+  DBSCAN_EPS_MAX: float(0.5, 0.000001, 1000, 'DBSCAN: largest eps'),
+  DBSCAN_MIN_SAMPLES_MIN: int(5, 1, 10_000, 'DBSCAN: smallest min_samples'),
+  DBSCAN_MIN_SAMPLES_MAX: int(20, 1, 10_000, 'DBSCAN: largest min_samples'),
+  GMM_N_COMPONENTS_MIN: int(20, 1, 10_000, 'GMM: fewest components'),
+  GMM_N_COMPONENTS_MAX: int(60, 1, 10_000, 'GMM: most components'),
+  GMM_COVARIANCE_TYPE: oneOf('full', ['full', 'diag'], 'GMM covariance type'),
+  PCA_COMPONENTS_MIN: int(0, 0, 200, 'Fewest PCA components (0 = no PCA)'),
+  PCA_COMPONENTS_MAX: int(5, 0, 200, 'Most PCA components'),
+  // AI naming
+  AI_MODEL_PROVIDER: oneOf('NONE', ['NONE', 'OLLAMA', 'GEMINI', 'OPENAI'], 'Who names the playlists (NONE keeps the tag names)'),
+  OLLAMA_SERVER_URL: url('http://localhost:11434/api/generate', 'Ollama generate endpoint'),
+  OLLAMA_MODEL_NAME: str('llama3.1:8b', 'Ollama model'),
+  GEMINI_API_KEY: str('', 'Gemini API key (required when AI_MODEL_PROVIDER=GEMINI)'),
+  GEMINI_MODEL_NAME: str('gemini-2.5-pro', 'Gemini model'),
+  GEMINI_API_CALL_DELAY_SECONDS: float(7, 0, 3600, 'Pause before each Gemini call (free-tier rate limits)'),
+  OPENAI_SERVER_URL: url('', 'OpenAI-compatible chat completions URL (required when AI_MODEL_PROVIDER=OPENAI)'),
+  OPENAI_MODEL_NAME: str('llama3.1:8b', 'OpenAI-compatible model'),
+  OPENAI_API_KEY: str('no-key-needed', 'Bearer key of the OpenAI-compatible server'),
+} as const satisfies Record<string, VarSpec>;
+
+export type VarName = keyof typeof SPEC;
+
+export interface Config {
+  mediaServerType: 'jellyfin' | 'navidrome' | 'local';
+  jellyfinUrl?: string;
+  jellyfinUserId?: string;
+  jellyfinToken?: string;
+  navidromeUrl?: string;
+  navidromeUser?: string;
+  navidromePassword?: string;
+  musicDir: string;
+  playlistDir: string;
+  mediaTimeoutMs: number;
+  /** Set when DATABASE_URL or POSTGRES_HOST is given; otherwise the embedded PostgreSQL is used. */
+  databaseUrl?: string;
+  postgres: { user: string; password: string; database: string; host: string; port: number; embeddedPort: number };
+  temporal: { address?: string; namespace: string; taskQueue: string; cliPath?: string; port: number; uiPort: number };
+  dataDir: string;
+  webPort: number;
+  webHost: string;
+  tempDir: string;
+  modelsDir: string;
+  analysis: { numRecentAlbums: number; topNMoods: number; patchHop: number };
+  clustering: {
+    algorithm: 'kmeans' | 'dbscan' | 'gmm';
+    maxSongsPerCluster: number;
+    maxSongsPerArtist: number;
+    maxDistance: number;
+    runs: number;
+    numClusters: [number, number];
+    dbscanEps: [number, number];
+    dbscanMinSamples: [number, number];
+    gmmComponents: [number, number];
+    gmmCovarianceType: 'full' | 'diag';
+    pcaComponents: [number, number];
+  };
+  ai: {
+    provider: 'NONE' | 'OLLAMA' | 'GEMINI' | 'OPENAI';
+    ollamaUrl: string;
+    ollamaModel: string;
+    geminiApiKey?: string;
+    geminiModel: string;
+    geminiDelaySeconds: number;
+    openaiUrl?: string;
+    openaiModel: string;
+    openaiApiKey: string;
+  };
+  /** Non-fatal remarks for the log (e.g. REDIS_URL ignored). */
+  warnings: string[];
+}
+
+function accepted(spec: VarSpec): string {
+  switch (spec.kind) {
+    case 'int': return `an integer from ${spec.min} to ${spec.max}`;
+    case 'float': return `a number from ${spec.min} to ${spec.max}`;
+    case 'enum': return `one of ${spec.values.join(', ')}`;
+    case 'url': return 'an http:// or https:// URL (or postgres:// for DATABASE_URL)';
+    case 'string': return 'a string';
+  }
+}
+
+function parseVar(name: VarName, raw: string | undefined): string | number {
+  const spec: VarSpec = SPEC[name];
+  const value = raw?.trim();
+  if (value === undefined || value === '') return spec.default;
+  const fail = (): never => {
+    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(raw)} is not accepted; expected ${accepted(spec)}.`);
+  };
+  switch (spec.kind) {
+    case 'int': {
+      if (!/^[+-]?\d+$/.test(value)) fail();
+      const n = Number(value);
+      if (n < spec.min || n > spec.max) fail();
+      return n;
+    }
+    case 'float': {
+      const n = Number(value);
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(n) || n < spec.min || n > spec.max) fail();
+      return n;
+    }
+    case 'enum': {
+      const match = spec.values.find((v) => v.toLowerCase() === value.toLowerCase());
+      if (match === undefined) fail();
+      return match as string;
+    }
+    case 'url': {
+      try {
+        const u = new URL(value);
+        if (!['http:', 'https:', 'postgres:', 'postgresql:'].includes(u.protocol)) fail();
+      } catch {
+        fail();
+      }
+      return value.replace(/\/+$/, '');
+    }
+    case 'string':
+      return value;
+  }
+}
+
+/** Reads and validates the whole configuration. Throws ConfigError with a one-line message. */
+export function loadConfig(env: Raw = process.env): Config {
+  const v = {} as { [K in VarName]: (typeof SPEC)[K]['default'] };
+  for (const name of Object.keys(SPEC) as VarName[]) (v as Record<string, unknown>)[name] = parseVar(name, env[name]);
+
+  const range = (lo: VarName, hi: VarName): [number, number] => {
+    const a = v[lo] as number, b = v[hi] as number;
+    if (a > b) throw new ConfigError(`Invalid configuration: ${lo}=${a} is greater than ${hi}=${b}; expected ${lo} <= ${hi}.`);
+    return [a, b];
+  };
+  const numClusters = range('NUM_CLUSTERS_MIN', 'NUM_CLUSTERS_MAX');
+  const dbscanEps = range('DBSCAN_EPS_MIN', 'DBSCAN_EPS_MAX');
+  const dbscanMinSamples = range('DBSCAN_MIN_SAMPLES_MIN', 'DBSCAN_MIN_SAMPLES_MAX');
+  const gmmComponents = range('GMM_N_COMPONENTS_MIN', 'GMM_N_COMPONENTS_MAX');
+  const pcaComponents = range('PCA_COMPONENTS_MIN', 'PCA_COMPONENTS_MAX');
+
+  const mediaServerType = (v.MEDIA_SERVER_TYPE || (v.JELLYFIN_URL ? 'jellyfin' : v.NAVIDROME_URL ? 'navidrome' : 'local')) as Config['mediaServerType'];
+  const require = (names: VarName[], why: string) => {
+    const missing = names.filter((n) => v[n] === '');
+    if (missing.length) throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set ${why}.`);
+  };
+  if (mediaServerType === 'jellyfin') require(['JELLYFIN_URL', 'JELLYFIN_USER_ID', 'JELLYFIN_TOKEN'], 'when MEDIA_SERVER_TYPE=jellyfin');
+  if (mediaServerType === 'navidrome') require(['NAVIDROME_URL', 'NAVIDROME_USER', 'NAVIDROME_PASSWORD'], 'when MEDIA_SERVER_TYPE=navidrome');
+  if (v.AI_MODEL_PROVIDER === 'GEMINI') require(['GEMINI_API_KEY'], 'when AI_MODEL_PROVIDER=GEMINI');
+  if (v.AI_MODEL_PROVIDER === 'OPENAI') require(['OPENAI_SERVER_URL'], 'when AI_MODEL_PROVIDER=OPENAI');
+
+  const warnings: string[] = [];
+  if (v.REDIS_URL) warnings.push('REDIS_URL is set but ignored: Temporal replaces Redis Queue in this version.');
+
+  const pg = { user: v.POSTGRES_USER, password: v.POSTGRES_PASSWORD, database: v.POSTGRES_DB, host: v.POSTGRES_HOST, port: v.POSTGRES_PORT };
+  const databaseUrl = v.DATABASE_URL
+    || (pg.host ? `postgresql://${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password)}@${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}` : undefined);
+  const opt = (s: string) => (s === '' ? undefined : s);
+
+  return {
+    mediaServerType,
+    jellyfinUrl: opt(v.JELLYFIN_URL),
+    jellyfinUserId: opt(v.JELLYFIN_USER_ID),
+    jellyfinToken: opt(v.JELLYFIN_TOKEN),
+    navidromeUrl: opt(v.NAVIDROME_URL),
+    navidromeUser: opt(v.NAVIDROME_USER),
+    navidromePassword: opt(v.NAVIDROME_PASSWORD),
+    musicDir: path.resolve(v.MUSIC_DIR),
+    playlistDir: path.resolve(v.PLAYLIST_DIR || path.join(v.MUSIC_DIR, 'Playlists')),
+    mediaTimeoutMs: v.MEDIA_TIMEOUT_SECONDS * 1000,
+    databaseUrl,
+    postgres: { ...pg, embeddedPort: v.EMBEDDED_POSTGRES_PORT },
+    temporal: {
+      address: opt(v.TEMPORAL_ADDRESS),
+      namespace: v.TEMPORAL_NAMESPACE,
+      taskQueue: v.TEMPORAL_TASK_QUEUE,
+      cliPath: opt(v.TEMPORAL_CLI_PATH),
+      port: v.TEMPORAL_PORT,
+      uiPort: v.TEMPORAL_UI_PORT,
+    },
+    dataDir: path.resolve(v.DATA_DIR),
+    webPort: v.WEB_PORT,
+    webHost: v.WEB_HOST,
+    tempDir: path.resolve(v.TEMP_DIR),
+    modelsDir: path.resolve(v.MODELS_DIR),
+    analysis: { numRecentAlbums: v.NUM_RECENT_ALBUMS, topNMoods: v.TOP_N_MOODS, patchHop: v.PATCH_HOP },
+    clustering: {
+      algorithm: v.CLUSTER_ALGORITHM as Config['clustering']['algorithm'],
+      maxSongsPerCluster: v.MAX_SONGS_PER_CLUSTER,
+      maxSongsPerArtist: v.MAX_SONGS_PER_ARTIST,
+      maxDistance: v.MAX_DISTANCE,
+      runs: v.CLUSTERING_RUNS,
+      numClusters,
+      dbscanEps,
+      dbscanMinSamples,
+      gmmComponents,
+      gmmCovarianceType: v.GMM_COVARIANCE_TYPE as Config['clustering']['gmmCovarianceType'],
+      pcaComponents,
+    },
+    ai: {
+      provider: v.AI_MODEL_PROVIDER as Config['ai']['provider'],
+      ollamaUrl: v.OLLAMA_SERVER_URL,
+      ollamaModel: v.OLLAMA_MODEL_NAME,
+      geminiApiKey: opt(v.GEMINI_API_KEY),
+      geminiModel: v.GEMINI_MODEL_NAME,
+      geminiDelaySeconds: v.GEMINI_API_CALL_DELAY_SECONDS,
+      openaiUrl: opt(v.OPENAI_SERVER_URL),
+      openaiModel: v.OPENAI_MODEL_NAME,
+      openaiApiKey: v.OPENAI_API_KEY,
+    },
+    warnings,
+  };
+}
