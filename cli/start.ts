@@ -1,0 +1,53 @@
+// `npm start`: the whole system. Without DATABASE_URL / POSTGRES_HOST it runs an embedded PostgreSQL, and
+// without TEMPORAL_ADDRESS a `temporal server start-dev` (Web UI on TEMPORAL_UI_PORT), both keeping their data
+// in DATA_DIR; then the worker and the web server. Ctrl-C stops all of it.
+import { loadConfigOrExit, openDatabase, runWorker, startWeb } from '../lib/boot.ts';
+import { embeddedPaths, resolveEndpoints } from '../lib/endpoints.ts';
+import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
+import { startEmbeddedTemporal } from '../lib/embedded/temporal.ts';
+import { Shutdown } from '../lib/shutdown.ts';
+import { installRuntime } from '../lib/runtime.ts';
+
+const config = loadConfigOrExit();
+installRuntime(); // before the embedded Temporal, whose SDK helper would otherwise create the runtime
+const shutdown = new Shutdown();
+shutdown.onSignals();
+try {
+  let { databaseUrl, temporalAddress } = resolveEndpoints(config);
+  const paths = embeddedPaths(config);
+  let temporalUiUrl: string | undefined;
+
+  if (!config.databaseUrl) {
+    const pg = await startEmbeddedPostgres({
+      dataDir: paths.postgresDir,
+      port: config.postgres.embeddedPort,
+      user: config.postgres.user,
+      password: config.postgres.password,
+      database: config.postgres.database,
+    });
+    shutdown.add('embedded postgres', () => pg.stop());
+    databaseUrl = pg.url;
+    console.log(`embedded PostgreSQL on 127.0.0.1:${config.postgres.embeddedPort} (data: ${paths.postgresDir}${pg.reused ? ', reusing the running server' : ''})`);
+  }
+  if (!config.temporal.address) {
+    const t = await startEmbeddedTemporal({
+      cliPath: config.temporal.cliPath,
+      dbFile: paths.temporalDb,
+      port: config.temporal.port,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+    });
+    shutdown.add('embedded temporal', () => t.stop());
+    temporalAddress = t.address;
+    temporalUiUrl = t.uiUrl;
+    console.log(`embedded Temporal on ${t.address}, Web UI on ${t.uiUrl} (history: ${paths.temporalDb}${t.reused ? ', reusing the running server' : ''})`);
+  }
+
+  const pool = await openDatabase(databaseUrl, shutdown);
+  await runWorker(config, pool, temporalAddress, shutdown);
+  await startWeb(config, pool, temporalAddress, shutdown, temporalUiUrl);
+} catch (err) {
+  console.error(`start: ${(err as Error).message}`);
+  await shutdown.run();
+  process.exit(1);
+}

@@ -1,0 +1,95 @@
+// Start-up pieces shared by `npm start`, `npm run worker` and `npm run web`.
+import http from 'node:http';
+import type { Client } from '@temporalio/client';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createPool, migrate, type Pool } from './db.ts';
+import { connectClient, connectWorker } from './temporal.ts';
+import { installRuntime } from './runtime.ts';
+import type { Shutdown } from './shutdown.ts';
+import { createWorker } from '../worker/worker.ts';
+import { createApp, type WebDeps } from '../web/app.ts';
+
+/** Reads the configuration; a bad value ends the process with one line naming the variable. */
+export function loadConfigOrExit(): Config {
+  try {
+    const config = loadConfig();
+    for (const w of config.warnings) console.warn(`warning: ${w}`);
+    return config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+export async function openDatabase(url: string, shutdown: Shutdown): Promise<Pool> {
+  const pool = createPool(url);
+  shutdown.add('postgres pool', () => pool.end());
+  try {
+    await migrate(pool);
+  } catch (err) {
+    throw new Error(`PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is not usable: ${(err as Error).message}`);
+  }
+  return pool;
+}
+
+export async function runWorker(config: Config, pool: Pool, temporalAddress: string, shutdown: Shutdown): Promise<void> {
+  installRuntime();
+  const connection = await connectWorker(temporalAddress);
+  shutdown.add('temporal worker connection', () => connection.close());
+  const worker = await createWorker({ connection, pool, config });
+  const running = worker.run();
+  shutdown.add('worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  });
+  running.catch((err) => {
+    console.error(`worker stopped: ${(err as Error).message}`);
+    process.exitCode = 1;
+    void shutdown.run().then(() => process.exit(1));
+  });
+  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${temporalAddress}`);
+}
+
+/** Connects a client, retrying in the background: the web UI must come up (and say so) while Temporal is down. */
+function connectClientInBackground(deps: WebDeps, address: string, namespace: string, shutdown: Shutdown): void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  shutdown.add('temporal client', async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await deps.client?.connection.close();
+  });
+  const attempt = async () => {
+    try {
+      const client = await connectClient(address, namespace);
+      if (stopped) await client.connection.close();
+      else deps.client = client;
+    } catch (err) {
+      if (!stopped) {
+        console.warn(`web: Temporal at ${address} not reachable (${(err as Error).message}); retrying in 5 s`);
+        timer = setTimeout(attempt, 5000);
+      }
+    }
+  };
+  void attempt();
+}
+
+export async function startWeb(config: Config, pool: Pool, temporalAddress: string, shutdown: Shutdown, temporalUiUrl?: string): Promise<http.Server> {
+  const deps: WebDeps = { pool, temporalAddress, taskQueue: config.temporal.taskQueue, temporalUiUrl };
+  connectClientInBackground(deps, temporalAddress, config.temporal.namespace, shutdown);
+  const app = createApp(deps);
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`WEB_PORT=${config.webPort} is already in use; choose another port.`) : err));
+    server.listen(config.webPort, config.webHost, resolve);
+  });
+  shutdown.add('web server', () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
+  console.log(`web UI and API on http://localhost:${config.webPort}`);
+  return server;
+}
+
+export type { Client };

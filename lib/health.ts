@@ -1,0 +1,131 @@
+// The state of each part, shared by GET /api/health and `audiomuse health` so both print the same JSON.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import type { Pool } from './db.ts';
+
+export interface PartHealth {
+  ok: boolean;
+  error?: string;
+  [detail: string]: unknown;
+}
+
+export interface Health {
+  ok: boolean;
+  postgres: PartHealth;
+  temporal: PartHealth;
+  worker: PartHealth;
+  roundTrip?: PartHealth;
+  checkedAt: string;
+}
+
+/** A poller seen this recently counts as a live worker (workers long-poll about once a minute at most). */
+const POLLER_FRESH_MS = 90_000;
+
+const { TaskQueueType } = proto.temporal.api.enums.v1;
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function withTimeout<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function postgresHealth(pool: Pool | undefined): Promise<PartHealth> {
+  if (!pool) return { ok: false, error: 'not connected' };
+  const t0 = performance.now();
+  try {
+    const { rows } = await withTimeout(3000, 'PostgreSQL', pool.query<{ version: string; schema: number | null }>(
+      `SELECT current_setting('server_version') AS version,
+              (SELECT max(version) FROM schema_migrations) AS schema`,
+    ));
+    return { ok: true, version: rows[0].version, schemaVersion: rows[0].schema, latencyMs: Math.round(performance.now() - t0) };
+  } catch (err) {
+    return { ok: false, error: message(err) };
+  }
+}
+
+export async function temporalHealth(client: Client | undefined, address: string): Promise<PartHealth> {
+  if (!client) return { ok: false, address, error: 'not connected' };
+  try {
+    const info = await withTimeout(3000, 'Temporal', client.workflowService.getSystemInfo({}));
+    return { ok: true, address, namespace: client.options.namespace, serverVersion: info.serverVersion || undefined };
+  } catch (err) {
+    return { ok: false, address, error: message(err) };
+  }
+}
+
+export async function workerHealth(client: Client | undefined, taskQueue: string): Promise<PartHealth> {
+  if (!client) return { ok: false, taskQueue, error: 'Temporal not connected' };
+  try {
+    const describe = (taskQueueType: proto.temporal.api.enums.v1.TaskQueueType) =>
+      client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+    const [wf, act] = await withTimeout(3000, 'Temporal', Promise.all([
+      describe(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+      describe(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+    ]));
+    const now = Date.now();
+    const fresh = (pollers: typeof wf.pollers) => (pollers ?? [])
+      .filter((p) => {
+        const seconds = Number(p.lastAccessTime?.seconds ?? 0);
+        return now - seconds * 1000 < POLLER_FRESH_MS;
+      })
+      .map((p) => p.identity ?? '');
+    const workflowPollers = fresh(wf.pollers);
+    const activityPollers = fresh(act.pollers);
+    const ok = workflowPollers.length > 0 && activityPollers.length > 0;
+    return {
+      ok,
+      taskQueue,
+      workflowPollers,
+      activityPollers,
+      ...(ok ? {} : { error: `no worker is polling task queue "${taskQueue}" (start one with \`npm run worker\`)` }),
+    };
+  } catch (err) {
+    return { ok: false, taskQueue, error: message(err) };
+  }
+}
+
+/** Runs the round-trip workflow: client -> server -> worker -> activity -> Postgres. */
+export async function roundTripHealth(client: Client | undefined, taskQueue: string, timeoutMs = 15_000): Promise<PartHealth> {
+  if (!client) return { ok: false, error: 'Temporal not connected' };
+  const token = randomUUID();
+  const t0 = performance.now();
+  try {
+    const result = await client.workflow.execute('roundTripWorkflow', {
+      taskQueue,
+      workflowId: `health-roundtrip-${token}`,
+      args: [token],
+      workflowExecutionTimeout: timeoutMs,
+    }) as { token: string; worker: string };
+    if (result.token !== token) return { ok: false, error: `round trip returned token ${result.token}, expected ${token}` };
+    return { ok: true, worker: result.worker, latencyMs: Math.round(performance.now() - t0) };
+  } catch (err) {
+    return { ok: false, error: message(err) };
+  }
+}
+
+export async function checkHealth(opts: {
+  pool?: Pool;
+  client?: Client;
+  temporalAddress: string;
+  taskQueue: string;
+  roundTrip?: boolean;
+}): Promise<Health> {
+  const [postgres, temporalPart, worker] = await Promise.all([
+    postgresHealth(opts.pool),
+    temporalHealth(opts.client, opts.temporalAddress),
+    workerHealth(opts.client, opts.taskQueue),
+  ]);
+  const health: Health = { ok: postgres.ok && temporalPart.ok && worker.ok, postgres, temporal: temporalPart, worker, checkedAt: new Date().toISOString() };
+  if (opts.roundTrip) {
+    health.roundTrip = await roundTripHealth(opts.client, opts.taskQueue);
+    health.ok &&= health.roundTrip.ok;
+  }
+  return health;
+}

@@ -1,0 +1,113 @@
+// Versioned schema. Append new migrations; never edit an applied one. Applied under an advisory lock so
+// the web server and the worker may start at the same moment.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'tracks, features, runs, playlists',
+    sql: `
+      -- One row per track per media source. (source, item_id) is the server's identity of the track.
+      CREATE TABLE tracks (
+        id              BIGSERIAL PRIMARY KEY,
+        source          TEXT NOT NULL,
+        item_id         TEXT NOT NULL,
+        album_id        TEXT,
+        title           TEXT,
+        artist          TEXT,
+        album           TEXT,
+        duration_sec    REAL,
+        analysis_status TEXT NOT NULL DEFAULT 'pending' CHECK (analysis_status IN ('pending', 'analyzed', 'failed')),
+        failure_code    TEXT,
+        failure_reason  TEXT,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+        updated_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+        UNIQUE (source, item_id)
+      );
+      CREATE INDEX tracks_album ON tracks (source, album_id);
+      CREATE INDEX tracks_status ON tracks (analysis_status);
+
+      -- Analysis results. embedding = 200 float32 little-endian (800 bytes); tags = the 50 MSD scores in label order.
+      CREATE TABLE track_features (
+        track_id      BIGINT PRIMARY KEY REFERENCES tracks (id) ON DELETE CASCADE,
+        embedding     BYTEA NOT NULL CHECK (octet_length(embedding) = 800),
+        tags          REAL[] NOT NULL CHECK (array_length(tags, 1) = 50),
+        danceable     REAL NOT NULL,
+        aggressive    REAL NOT NULL,
+        happy         REAL NOT NULL,
+        party         REAL NOT NULL,
+        relaxed       REAL NOT NULL,
+        sad           REAL NOT NULL,
+        tempo         REAL NOT NULL,
+        musical_key   TEXT NOT NULL,
+        scale         TEXT NOT NULL CHECK (scale IN ('major', 'minor')),
+        key_strength  REAL,
+        energy        REAL NOT NULL,
+        patches       INTEGER NOT NULL,
+        model_version TEXT NOT NULL,
+        analyzed_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE analysis_runs (
+        id            BIGSERIAL PRIMARY KEY,
+        workflow_id   TEXT NOT NULL UNIQUE,
+        source        TEXT NOT NULL,
+        status        TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),
+        params        JSONB NOT NULL DEFAULT '{}',
+        albums_total  INTEGER,
+        albums_done   INTEGER NOT NULL DEFAULT 0,
+        tracks_done   INTEGER NOT NULL DEFAULT 0,
+        tracks_failed INTEGER NOT NULL DEFAULT 0,
+        error         TEXT,
+        started_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+        finished_at   TIMESTAMPTZ
+      );
+
+      CREATE TABLE clustering_runs (
+        id           BIGSERIAL PRIMARY KEY,
+        workflow_id  TEXT NOT NULL UNIQUE,
+        status       TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),
+        params       JSONB NOT NULL DEFAULT '{}',
+        search_state JSONB,
+        generation   INTEGER NOT NULL DEFAULT 0,
+        best_score   DOUBLE PRECISION,
+        best_params  JSONB,
+        error        TEXT,
+        started_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+        finished_at  TIMESTAMPTZ
+      );
+
+      CREATE TABLE playlists (
+        id                 BIGSERIAL PRIMARY KEY,
+        clustering_run_id  BIGINT REFERENCES clustering_runs (id) ON DELETE SET NULL,
+        source             TEXT NOT NULL,
+        name               TEXT NOT NULL,
+        tag_name           TEXT,
+        server_playlist_id TEXT,
+        profile            JSONB,
+        created_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
+        published_at       TIMESTAMPTZ
+      );
+
+      CREATE TABLE playlist_tracks (
+        playlist_id BIGINT NOT NULL REFERENCES playlists (id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        track_id    BIGINT NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
+        PRIMARY KEY (playlist_id, position)
+      );
+
+      -- Written by the round-trip workflow: proof that client -> server -> worker -> activity -> Postgres works.
+      CREATE TABLE round_trips (
+        token       TEXT PRIMARY KEY,
+        worker      TEXT NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
