@@ -208,8 +208,16 @@ export class LocalFolderProvider implements MediaProvider {
   async createPlaylist(name: string, trackIds: string[]): Promise<Playlist> {
     const title = name.replace(/[\r\n]+/g, ' ').trim();
     if (!title) throw new MediaServerError('A playlist needs a non-empty name', 'refused');
-    const entries = [];
-    for (const id of trackIds) entries.push(await this.findTrack(id));
+    let lib = await this.library();
+    if (trackIds.some((id) => !lib.trackById.has(id))) lib = await this.library(true); // added since the scan?
+    const missing = trackIds.filter((id) => !lib.trackById.has(id));
+    if (missing.length) {
+      throw new MediaServerError(
+        `${missing.length} track id(s) are not in ${this.musicDir}: ${missing.slice(0, 5).join(', ')}`,
+        'not_found',
+      );
+    }
+    const entries = trackIds.map((id) => lib.trackById.get(id)!);
 
     const lines = ['#EXTM3U', `${PLAYLIST_MARKER} written by AudioMuse; it may replace or delete this file`];
     lines.push(`#PLAYLIST:${title}`);
