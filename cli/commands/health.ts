@@ -1,0 +1,25 @@
+// `audiomuse health`: the same JSON as GET /api/health; exit code 1 when a part is down.
+import type { Client } from '@temporalio/client';
+import { loadConfig } from '../../lib/config.ts';
+import { createPool } from '../../lib/db.ts';
+import { resolveEndpoints } from '../../lib/endpoints.ts';
+import { checkHealth } from '../../lib/health.ts';
+import { connectClient } from '../../lib/temporal.ts';
+
+export async function run(args: string[]): Promise<number> {
+  const unknown = args.filter((a) => a !== '--deep');
+  if (unknown.length) throw new Error(`unknown argument ${unknown[0]}; usage: audiomuse health [--deep]`);
+  const config = loadConfig();
+  const { databaseUrl, temporalAddress } = resolveEndpoints(config);
+  const pool = createPool(databaseUrl, 1);
+  let client: Client | undefined;
+  try {
+    client = await connectClient(temporalAddress, config.temporal.namespace).catch(() => undefined);
+    const health = await checkHealth({ pool, client, temporalAddress, taskQueue: config.temporal.taskQueue, roundTrip: args.includes('--deep') });
+    console.log(JSON.stringify(health));
+    return health.ok ? 0 : 1;
+  } finally {
+    await client?.connection.close();
+    await pool.end();
+  }
+}

@@ -1,0 +1,143 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { createPool, migrate, type Pool } from '../../lib/db.ts';
+import { createApp } from '../../web/app.ts';
+import { freshDatabase, releaseServices, services } from '../helpers/services.ts';
+import { startTestWorker, testConfig } from '../helpers/worker.ts';
+
+let pool: Pool;
+let databaseUrl: string;
+let address: string;
+let server: http.Server;
+let base: string;
+let worker: Awaited<ReturnType<typeof startTestWorker>>;
+const config = testConfig();
+
+before(async () => {
+  address = (await services()).temporalAddress;
+  databaseUrl = await freshDatabase();
+  pool = createPool(databaseUrl);
+  await migrate(pool);
+  worker = await startTestWorker({ address, pool, config });
+  server = http.createServer(createApp({ pool, client: worker.client, temporalAddress: address, taskQueue: config.temporal.taskQueue }).callback());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  server?.close();
+  await worker?.stop();
+  await pool?.end();
+  await releaseServices();
+});
+
+async function healthWhenWorkerPolls(url: string): Promise<{ status: number; body: any }> {
+  // A new worker's first poll reaches the server a moment after it starts.
+  for (let i = 0; ; i++) {
+    const res = await fetch(url);
+    const body: any = await res.json();
+    if (body.worker.ok || i > 50) return { status: res.status, body };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('the round-trip workflow goes client -> server -> worker -> activity -> Postgres', async () => {
+  const token = `t-${Date.now()}`;
+  const result = await worker.client.workflow.execute('roundTripWorkflow', { taskQueue: config.temporal.taskQueue, workflowId: `rt-${token}`, args: [token] }) as { token: string; worker: string };
+  assert.equal(result.token, token);
+  const { rows } = await pool.query('SELECT worker FROM round_trips WHERE token = $1', [token]);
+  assert.equal(rows.length, 1, 'the activity wrote its row');
+  assert.equal(rows[0].worker, result.worker);
+});
+
+test('GET /api/health reports Postgres, Temporal and the polling worker', async () => {
+  const { status, body } = await healthWhenWorkerPolls(`${base}/api/health`);
+  assert.equal(status, 200);
+  assert.equal(body.ok, true);
+  assert.equal(body.postgres.ok, true);
+  assert.equal(body.postgres.schemaVersion, 1);
+  assert.equal(body.temporal.ok, true);
+  assert.equal(body.worker.ok, true);
+  assert.ok(body.worker.workflowPollers.length >= 1);
+});
+
+test('deep health runs the round trip through the worker', async () => {
+  const res = await fetch(`${base}/api/health?deep=1`);
+  const body: any = await res.json();
+  assert.equal(res.status, 200);
+  assert.equal(body.roundTrip.ok, true);
+  assert.ok(body.roundTrip.latencyMs >= 0);
+});
+
+test('health is 503 and names the missing worker when nobody polls the task queue', async () => {
+  const app = createApp({ pool, client: worker.client, temporalAddress: address, taskQueue: 'nobody-polls-this-queue' });
+  const srv = http.createServer(app.callback());
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  try {
+    const res = await fetch(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/health`);
+    const body: any = await res.json();
+    assert.equal(res.status, 503);
+    assert.equal(body.ok, false);
+    assert.equal(body.postgres.ok, true);
+    assert.equal(body.worker.ok, false);
+    assert.match(body.worker.error, /no worker is polling task queue "nobody-polls-this-queue"/);
+  } finally {
+    srv.close();
+  }
+});
+
+test('health reports Temporal down without failing the request', async () => {
+  const app = createApp({ pool, client: undefined, temporalAddress: '127.0.0.1:1', taskQueue: 'x' });
+  const srv = http.createServer(app.callback());
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  try {
+    const res = await fetch(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/health`);
+    const body: any = await res.json();
+    assert.equal(res.status, 503);
+    assert.equal(body.temporal.ok, false);
+    assert.equal(body.postgres.ok, true);
+  } finally {
+    srv.close();
+  }
+});
+
+test('bad API input gets a 4xx naming the field; unknown endpoints a JSON 404', async () => {
+  const bad = await fetch(`${base}/api/health?deep=maybe`);
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await bad.json(), { error: 'query parameter "deep" must be 0, 1, true or false', field: 'deep' });
+  const missing = await fetch(`${base}/api/nothing-here`);
+  assert.equal(missing.status, 404);
+  assert.match(((await missing.json()) as { error: string }).error, /no such endpoint: GET \/api\/nothing-here/);
+});
+
+test('the page at / shows the health of each part', async () => {
+  const res = await fetch(`${base}/`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+  const html = await res.text();
+  assert.match(html, /fetch\('\/api\/health'\)/);
+  assert.match(html, /PostgreSQL/);
+});
+
+test('`audiomuse health` prints the same JSON as the API and its exit code follows it', async () => {
+  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue };
+  await healthWhenWorkerPolls(`${base}/api/health`);
+  const up = spawnSync(process.execPath, ['bin/audiomuse.mjs', 'health'], { env, encoding: 'utf8' });
+  assert.equal(up.status, 0, up.stderr);
+  const cli = JSON.parse(up.stdout);
+  const api: any = await (await fetch(`${base}/api/health`)).json();
+  assert.deepEqual(Object.keys(cli).sort(), Object.keys(api).filter((k) => k !== 'temporalUi').sort());
+  assert.equal(cli.ok, true);
+  assert.deepEqual(cli.worker.workflowPollers, api.worker.workflowPollers);
+
+  const down = spawnSync(process.execPath, ['bin/audiomuse.mjs', 'health'], { env: { ...env, TEMPORAL_TASK_QUEUE: 'nobody-polls-this-queue' }, encoding: 'utf8' });
+  assert.equal(down.status, 1);
+  assert.equal(JSON.parse(down.stdout).worker.ok, false);
+
+  const badConfig = spawnSync(process.execPath, ['bin/audiomuse.mjs', 'health'], { env: { ...env, WEB_PORT: 'eighty' }, encoding: 'utf8' });
+  assert.equal(badConfig.status, 2);
+  assert.match(badConfig.stderr, /WEB_PORT="eighty"/);
+});

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, repoRoot, SPEC } from '../../lib/config.ts';
+
+const expectError = (env: Record<string, string>, pattern: RegExp) => {
+  assert.throws(() => loadConfig(env), (err: unknown) => {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    assert.doesNotMatch(err.message, /\n/, 'the error must be one line');
+    assert.match(err.message, pattern);
+    return true;
+  });
+};
+
+test('defaults follow the seed and pick the local folder without a media server', () => {
+  const c = loadConfig({});
+  assert.equal(c.mediaServerType, 'local');
+  assert.equal(c.webPort, 8000);
+  assert.equal(c.analysis.topNMoods, 5);
+  assert.equal(c.analysis.numRecentAlbums, 2000);
+  assert.deepEqual(c.clustering.numClusters, [20, 60]);
+  assert.deepEqual(c.clustering.dbscanEps, [0.1, 0.5]);
+  assert.deepEqual(c.clustering.pcaComponents, [0, 5]);
+  assert.equal(c.clustering.algorithm, 'kmeans');
+  assert.equal(c.ai.provider, 'NONE');
+  assert.equal(c.databaseUrl, undefined, 'no database configured means the embedded one');
+  assert.equal(c.temporal.address, undefined);
+  assert.equal(c.temporal.taskQueue, 'audiomuse');
+});
+
+test('a non-number names the variable, the value and what is accepted', () => {
+  expectError({ NUM_CLUSTERS_MIN: 'abc' }, /NUM_CLUSTERS_MIN="abc".*integer from 2 to 10000/);
+  expectError({ MAX_DISTANCE: '0.5x' }, /MAX_DISTANCE="0.5x".*number from 0 to 1000/);
+  expectError({ WEB_PORT: '3.5' }, /WEB_PORT="3.5"/);
+});
+
+test('out of range, min > max and unknown enum values are refused', () => {
+  expectError({ WEB_PORT: '70000' }, /WEB_PORT="70000".*1 to 65535/);
+  expectError({ NUM_CLUSTERS_MIN: '80', NUM_CLUSTERS_MAX: '60' }, /NUM_CLUSTERS_MIN=80 is greater than NUM_CLUSTERS_MAX=60/);
+  expectError({ DBSCAN_EPS_MIN: '0.9' }, /DBSCAN_EPS_MIN=0.9 is greater than DBSCAN_EPS_MAX=0.5/);
+  expectError({ CLUSTER_ALGORITHM: 'spectral' }, /CLUSTER_ALGORITHM="spectral".*one of kmeans, dbscan, gmm/);
+  expectError({ GMM_COVARIANCE_TYPE: 'tied' }, /GMM_COVARIANCE_TYPE="tied".*full, diag/);
+  expectError({ JELLYFIN_URL: 'jellyfin:8096' }, /JELLYFIN_URL="jellyfin:8096".*URL/);
+});
+
+test('values are parsed: numbers, case-insensitive enums, trailing slashes', () => {
+  const c = loadConfig({ NUM_CLUSTERS_MIN: '10', CLUSTER_ALGORITHM: 'GMM', DBSCAN_EPS_MAX: '1e-1', DBSCAN_EPS_MIN: '0.05', JELLYFIN_URL: 'http://jf:8096/', JELLYFIN_USER_ID: 'a'.repeat(32), JELLYFIN_TOKEN: 't' });
+  assert.equal(c.clustering.numClusters[0], 10);
+  assert.equal(c.clustering.algorithm, 'gmm');
+  assert.deepEqual(c.clustering.dbscanEps, [0.05, 0.1]);
+  assert.equal(c.jellyfinUrl, 'http://jf:8096');
+  assert.equal(c.mediaServerType, 'jellyfin');
+});
+
+test('the chosen media server needs its variables', () => {
+  expectError({ MEDIA_SERVER_TYPE: 'jellyfin' }, /JELLYFIN_URL, JELLYFIN_USER_ID, JELLYFIN_TOKEN must be set when MEDIA_SERVER_TYPE=jellyfin/);
+  expectError({ NAVIDROME_URL: 'http://nd:4533', NAVIDROME_USER: 'u' }, /NAVIDROME_PASSWORD must be set when MEDIA_SERVER_TYPE=navidrome/);
+  expectError({ AI_MODEL_PROVIDER: 'gemini' }, /GEMINI_API_KEY must be set/);
+  expectError({ MEDIA_SERVER_TYPE: 'plex' }, /MEDIA_SERVER_TYPE="plex".*jellyfin, navidrome, local/);
+});
+
+test('DATABASE_URL or POSTGRES_HOST selects an external database', () => {
+  assert.equal(loadConfig({ POSTGRES_HOST: 'db', POSTGRES_PASSWORD: 'p@ss' }).databaseUrl, 'postgresql://audiomuse:p%40ss@db:5432/audiomusedb');
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://u:p@h:1/d' }).databaseUrl, 'postgres://u:p@h:1/d');
+});
+
+test('REDIS_URL is accepted and ignored with a warning', () => {
+  const c = loadConfig({ REDIS_URL: 'redis://redis:6379/0' });
+  assert.equal(c.warnings.length, 1);
+  assert.match(c.warnings[0], /REDIS_URL.*ignored.*Temporal/);
+});
+
+test('the README documents every configuration variable', () => {
+  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const missing = Object.keys(SPEC).filter((name) => !readme.includes(`\`${name}\``));
+  assert.deepEqual(missing, []);
+});
