@@ -1,0 +1,228 @@
+// Global tempo (BPM) of a track from a streamed 16 kHz mono signal.
+//
+// Onset envelope: the signal is averaged pairwise to 8 kHz (aliasing is harmless for onsets and it halves
+// the FFT work), cut into 32 ms Hann frames every 16 ms, grouped into mel-spaced bands, log-compressed,
+// and the positive band-wise differences are summed (spectral flux). Only that envelope (62.5 floats per
+// second) is kept. result() then builds a normalised autocorrelation of the envelope, scores every
+// candidate tempo with a comb over its beat multiples, weights it with a log-normal prior around 120 BPM
+// and picks the metrical level that best explains the pulse (see pickTempo), refined to sub-frame
+// precision from several autocorrelation peaks at once.
+import { hannWindow } from './fft.ts';
+import { FrameStream, InsufficientAudioError, RealPowerSpectrum, checkChunk, checkSampleRate } from './dsp-stream.ts';
+
+export { InsufficientAudioError };
+
+export const TEMPO_MIN_BPM = 40;
+export const TEMPO_MAX_BPM = 200;
+/** Less audio than this and result() throws InsufficientAudioError. */
+export const TEMPO_MIN_SECONDS = 5;
+
+const FRAME_SECONDS = 0.032;
+const HOP_SECONDS = 0.016;
+const N_BANDS = 24;
+const F_MIN = 30;
+// μ-law compression log(1 + γ·E/level), with `level` a peak follower of the frame energy: loudness
+// differences survive up to ~30 dB below the loudest recent frame (so a kick outweighs a hi-hat, which a
+// pure log would equalise) while the envelope stays independent of the track's overall gain.
+const GAMMA = 1000;
+const LEVEL_RELEASE_SECONDS = 10;
+const PRIOR_CENTER_BPM = 120;
+const PRIOR_OCTAVES = 1; // std-dev of the log-normal prior, in octaves (librosa's default)
+const COMB_BEATS = 4;
+
+export interface TempoOptions {
+  /** Input sample rate in Hz (default 16000). */
+  sampleRate?: number;
+}
+
+export class TempoTracker {
+  readonly sampleRate: number;
+  /** Onset-envelope frames per second. */
+  readonly frameRate: number;
+  private readonly frames: FrameStream;
+  private readonly spectrum: RealPowerSpectrum;
+  private readonly window: Float64Array;
+  private readonly power: Float64Array;
+  private readonly bandOf: Int32Array;
+  private readonly nBands: number;
+  private readonly bandEnergy: Float64Array;
+  private prevLog: Float64Array;
+  private curLog: Float64Array;
+  private hasPrev = false;
+  private level = 0;
+  private readonly levelDecay: number;
+  private envelope = new Float32Array(4096);
+  private nFrames = 0;
+  private pending = NaN; // odd sample waiting for its pair (decimation by 2)
+  private half = new Float64Array(0);
+  private samples = 0;
+
+  constructor(opts: TempoOptions = {}) {
+    this.sampleRate = checkSampleRate(opts.sampleRate ?? 16000, 8000, 'TempoTracker');
+    const rate = this.sampleRate / 2;
+    const size = 2 ** Math.round(Math.log2(FRAME_SECONDS * rate));
+    const hop = Math.round(HOP_SECONDS * rate);
+    this.frameRate = rate / hop;
+    this.levelDecay = Math.exp(-1 / (LEVEL_RELEASE_SECONDS * this.frameRate));
+    this.window = hannWindow(size);
+    this.spectrum = new RealPowerSpectrum(size);
+    this.power = new Float64Array(size / 2 + 1);
+    // Each FFT bin goes to one mel-spaced band; empty low bands (narrower than a bin) are dropped.
+    const mel = (f: number) => 2595 * Math.log10(1 + f / 700);
+    const lo = mel(F_MIN), hi = mel(rate / 2);
+    const raw = new Int32Array(size / 2 + 1).fill(-1);
+    for (let k = 1; k <= size / 2; k++) {
+      const f = (k * rate) / size;
+      if (f >= F_MIN) raw[k] = Math.min(N_BANDS - 1, Math.floor(((mel(f) - lo) / (hi - lo)) * N_BANDS));
+    }
+    const used = [...new Set(raw.filter((b) => b >= 0))].sort((a, b) => a - b);
+    this.bandOf = raw.map((b) => (b < 0 ? -1 : used.indexOf(b)));
+    this.nBands = used.length;
+    this.bandEnergy = new Float64Array(this.nBands);
+    this.prevLog = new Float64Array(this.nBands);
+    this.curLog = new Float64Array(this.nBands);
+    this.frames = new FrameStream(size, hop, (frame) => this.onFrame(frame));
+  }
+
+  push(chunk: Float32Array): void {
+    checkChunk(chunk, 'TempoTracker');
+    let i = 0, n = 0;
+    const need = (chunk.length >> 1) + 1;
+    if (this.half.length < need) this.half = new Float64Array(Math.max(need, 2 * this.half.length));
+    const half = this.half;
+    if (!Number.isNaN(this.pending) && chunk.length > 0) {
+      half[n++] = 0.5 * (this.pending + chunk[0]);
+      this.pending = NaN;
+      i = 1;
+    }
+    for (; i + 1 < chunk.length; i += 2) half[n++] = 0.5 * (chunk[i] + chunk[i + 1]);
+    if (i < chunk.length) this.pending = chunk[i];
+    this.samples += chunk.length;
+    this.frames.push(half, n);
+  }
+
+  private onFrame(frame: Float64Array): void {
+    const { power, bandOf, bandEnergy, nBands } = this;
+    this.spectrum.compute(frame, this.window, power);
+    bandEnergy.fill(0);
+    // Normalise so a full-scale sine peaks near 1 in its bin regardless of frame size.
+    const norm = 16 / (this.window.length * this.window.length);
+    for (let k = 1; k < power.length; k++) {
+      const b = bandOf[k];
+      if (b >= 0) bandEnergy[b] += power[k] * norm;
+    }
+    let total = 0;
+    for (let b = 0; b < nBands; b++) total += bandEnergy[b];
+    this.level = Math.max(total, this.level * this.levelDecay);
+    const gain = GAMMA / (this.level + 1e-12);
+    const cur = this.curLog, prev = this.prevLog;
+    let flux = 0;
+    for (let b = 0; b < nBands; b++) {
+      cur[b] = Math.log(1 + gain * bandEnergy[b]);
+      const d = cur[b] - prev[b];
+      if (d > 0) flux += d;
+    }
+    this.curLog = prev;
+    this.prevLog = cur;
+    const value = this.hasPrev ? flux / nBands : 0;
+    this.hasPrev = true;
+    if (this.nFrames === this.envelope.length) {
+      const grown = new Float32Array(2 * this.envelope.length);
+      grown.set(this.envelope);
+      this.envelope = grown;
+    }
+    this.envelope[this.nFrames++] = value;
+  }
+
+  /** A copy of the onset envelope so far (one value per 1/frameRate s). */
+  onsetEnvelope(): Float32Array {
+    return this.envelope.slice(0, this.nFrames);
+  }
+
+  /**
+   * Tempo in BPM, folded into [40, 200]. Throws InsufficientAudioError for less than 5 s of audio or
+   * audio without any onsets (silence, a pure steady tone).
+   */
+  result(): number {
+    const seconds = this.samples / this.sampleRate;
+    if (seconds < TEMPO_MIN_SECONDS) {
+      throw new InsufficientAudioError(`TempoTracker: ${seconds.toFixed(2)} s of audio, need at least ${TEMPO_MIN_SECONDS} s`);
+    }
+    const env = this.envelope.subarray(0, this.nFrames);
+    return estimateTempo(env, this.frameRate);
+  }
+}
+
+/**
+ * Tempo from an onset envelope sampled at `fps`. Exported for tests and diagnostics; TempoTracker.result()
+ * is the normal entry point.
+ */
+export function estimateTempo(env: ArrayLike<number>, fps: number): number {
+  const T = env.length;
+  const o = new Float64Array(T);
+  // Remove the slowly varying part (local mean over ±0.5 s) so the autocorrelation measures periodicity
+  // rather than loudness.
+  const w = Math.max(1, Math.round(0.5 * fps));
+  const cs = new Float64Array(T + 1);
+  for (let t = 0; t < T; t++) cs[t + 1] = cs[t] + env[t];
+  for (let t = 0; t < T; t++) {
+    const a = Math.max(0, t - w), b = Math.min(T, t + w + 1);
+    o[t] = env[t] - (cs[b] - cs[a]) / (b - a);
+  }
+  const mean = cs[T] / Math.max(1, T);
+  if (!(mean > 1e-4)) throw new InsufficientAudioError('TempoTracker: no onsets in the audio (silence or a steady sound)');
+
+  const maxPeriod = (60 * fps) / TEMPO_MIN_BPM;
+  const L = Math.min(Math.ceil(COMB_BEATS * maxPeriod) + 2, Math.floor(T / 2));
+  const r = autocorrelation(o, L);
+  if (!(r[0] > 0)) throw new InsufficientAudioError('TempoTracker: no onsets in the audio (silence or a steady sound)');
+
+  // Coarse search on a 0.2 % log grid: mean of the autocorrelation at the first beat multiples (a comb),
+  // so a pulse must recur to score, times the log-normal tempo prior that settles octave ties.
+  let best = NaN, bestScore = -Infinity;
+  for (let bpm = TEMPO_MIN_BPM; bpm <= TEMPO_MAX_BPM * 1.01; bpm *= 1.002) {
+    const period = (60 * fps) / bpm;
+    let s = 0, n = 0;
+    for (let k = 1; k <= COMB_BEATS && k * period < L - 1; k++, n++) s += interpolate(r, k * period);
+    if (n === 0) continue;
+    const prior = Math.exp(-0.5 * (Math.log2(bpm / PRIOR_CENTER_BPM) / PRIOR_OCTAVES) ** 2);
+    const score = (s / n) * prior;
+    if (score > bestScore) { bestScore = score; best = bpm; }
+  }
+  if (Number.isNaN(best)) throw new InsufficientAudioError('TempoTracker: audio too short for the tempo range');
+
+  // Refinement within ±2 %: the period whose multiples, up to the longest lag, hit the autocorrelation
+  // peaks best. Using all multiples divides the frame quantisation error by their number.
+  const p0 = (60 * fps) / best;
+  let bestP = p0, bestFit = -Infinity;
+  for (let p = p0 * 0.98; p <= p0 * 1.02; p += 0.002) {
+    let s = 0;
+    for (let k = 1; k * p < L - 2; k++) s += interpolate(r, k * p);
+    if (s > bestFit) { bestFit = s; bestP = p; }
+  }
+  let bpm = (60 * fps) / bestP;
+  while (bpm > TEMPO_MAX_BPM) bpm /= 2;
+  while (bpm < TEMPO_MIN_BPM) bpm *= 2;
+  return bpm;
+}
+
+/** Autocorrelation for lags 0..L, each lag averaged over its overlap (unbiased), normalised to r[0] = 1. */
+function autocorrelation(o: Float64Array, L: number): Float64Array {
+  const T = o.length;
+  const r = new Float64Array(L + 1);
+  for (let l = 0; l <= L; l++) {
+    let s = 0;
+    for (let t = 0, u = l; u < T; t++, u++) s += o[t] * o[u];
+    r[l] = s / (T - l);
+  }
+  const r0 = r[0];
+  if (r0 > 0) for (let l = 0; l <= L; l++) r[l] /= r0;
+  return r;
+}
+
+/** Catmull-Rom interpolation of r at fractional index x (1 ≤ x ≤ r.length − 3). */
+function interpolate(r: Float64Array, x: number): number {
+  const i = Math.floor(x), f = x - i;
+  const a = r[i - 1], b = r[i], c = r[i + 1], d = r[i + 2];
+  return b + 0.5 * f * (c - a + f * (2 * a - 5 * b + 4 * c - d + f * (3 * (b - c) + d - a)));
+}
