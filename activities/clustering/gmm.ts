@@ -17,6 +17,8 @@ export interface GmmOptions {
   regCovar?: number;
   /** Independent K-Means initialisations; the highest final log-likelihood wins (default 1). */
   nInit?: number;
+  /** Start from this partition (labels 0..k-1) instead of K-Means: one run, no randomness. */
+  initLabels?: Int32Array;
 }
 
 export interface GmmFit extends ClusterFit {
@@ -54,9 +56,15 @@ export function gmm(X: Matrix, nComponents: number, covarianceType: CovarianceTy
   assertCount(nInit, 1, 1e6, 'nInit', 'gmm');
   if (!(tol >= 0)) throw new ClusteringInputError(`gmm: tol must be ≥ 0, got ${tol}`);
   if (!(regCovar >= 0) || !Number.isFinite(regCovar)) throw new ClusteringInputError(`gmm: regCovar must be ≥ 0, got ${regCovar}`);
+  const { initLabels } = opts;
+  if (initLabels) {
+    if (initLabels.length !== X.rows) throw new ClusteringInputError(`gmm: initLabels has ${initLabels.length} labels for ${X.rows} rows`);
+    for (const l of initLabels) assertCount(l, 0, nComponents - 1, 'initLabels entry', 'gmm');
+  }
   let best: GmmFit | undefined;
-  for (let r = 0; r < nInit; r++) {
-    const fit = emRun(X, nComponents, covarianceType, rng, maxIter, tol, regCovar);
+  for (let r = 0; r < (initLabels ? 1 : nInit); r++) {
+    const start = initLabels ?? kmeans(X, nComponents, rng).labels;
+    const fit = emRun(X, nComponents, covarianceType, start, maxIter, tol, regCovar);
     if (!best || fit.logLikelihood > best.logLikelihood) best = fit;
   }
   return best!;
@@ -73,11 +81,10 @@ interface Params {
   logConst: Float64Array;
 }
 
-function emRun(X: Matrix, k: number, type: CovarianceType, rng: Rng, maxIter: number, tol: number, reg: number): GmmFit {
+function emRun(X: Matrix, k: number, type: CovarianceType, start: Int32Array, maxIter: number, tol: number, reg: number): GmmFit {
   const { rows: n, cols: d } = X;
-  const init = kmeans(X, k, rng);
   const resp = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) resp[i * k + init.labels[i]] = 1;
+  for (let i = 0; i < n; i++) resp[i * k + start[i]] = 1;
   const full = type === 'full';
   const p: Params = {
     weights: new Float64Array(k),

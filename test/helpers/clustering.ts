@@ -53,6 +53,11 @@ export function blobMatrix(n: number, d: number, k: number, spread: number): Mat
   return X;
 }
 
+/** A deliberately imperfect starting partition for EM (gmm_start() in the Python script). */
+export function gmmStartLabels(n: number, k: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => (i % 5 ? i % k : Math.floor((i * 7) / 3) % k));
+}
+
 /** Two partly agreeing labelings (label_pairs() in the Python script). */
 export function ariLabels(n: number): [Int32Array, Int32Array] {
   const a = new Int32Array(n);
