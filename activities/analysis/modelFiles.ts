@@ -1,0 +1,136 @@
+// The MusiCNN model files: what they are (models/manifest.json), where they live (MODELS_DIR, read by the
+// caller from config) and whether they are the exact published bytes (sha256).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AnalysisError } from './errors.ts';
+
+export type ModelRole = 'embedding' | 'tags' | 'danceable' | 'aggressive' | 'happy' | 'party' | 'relaxed' | 'sad';
+
+export interface ModelFile {
+  file: string;
+  role: ModelRole;
+  bytes: number;
+  sha256: string;
+  licence: string;
+  url: string;
+  input: string;
+  output: string;
+  /** Softmax heads only: which of the two outputs is the positive class (Essentia's metadata order). */
+  positiveIndex?: 0 | 1;
+}
+
+export interface ModelManifest {
+  description: string;
+  licence: string;
+  licenceUrl: string;
+  files: ModelFile[];
+}
+
+export const MODEL_MANIFEST: ModelManifest = JSON.parse(
+  readFileSync(new URL('../../models/manifest.json', import.meta.url), 'utf8'),
+) as ModelManifest;
+
+export function modelFile(role: ModelRole): ModelFile {
+  const f = MODEL_MANIFEST.files.find((m) => m.role === role);
+  if (!f) throw new Error(`models/manifest.json has no ${role} model`);
+  return f;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export type ModelProblem = { file: string; problem: 'missing' | 'size' | 'sha256'; detail: string };
+
+/** Reads one model file and checks size and sha256; returns its bytes or what is wrong with it. */
+export async function readModel(modelsDir: string, m: ModelFile): Promise<Uint8Array | ModelProblem> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(join(modelsDir, m.file));
+  } catch (err) {
+    return { file: m.file, problem: 'missing', detail: (err as NodeJS.ErrnoException).code ?? String(err) };
+  }
+  if (bytes.length !== m.bytes) return { file: m.file, problem: 'size', detail: `${bytes.length} bytes, expected ${m.bytes}` };
+  const got = sha256(bytes);
+  if (got !== m.sha256) return { file: m.file, problem: 'sha256', detail: `sha256 ${got}, expected ${m.sha256}` };
+  return bytes;
+}
+
+function describe(modelsDir: string, problems: ModelProblem[]): string {
+  const what = problems.map((p) => (p.problem === 'missing' ? `${p.file} is missing` : `${p.file} does not match the manifest (${p.detail})`));
+  return `MusiCNN models in ${modelsDir}: ${what.join('; ')}. Run \`npm run models:fetch\` (downloads into MODELS_DIR) or point MODELS_DIR at a folder holding the published files.`;
+}
+
+/**
+ * Verifies every model file of the manifest in `modelsDir` and returns their bytes by role (so the caller
+ * loads exactly what was checked). Throws AnalysisError('models_missing') naming each bad file.
+ */
+export async function loadVerifiedModels(modelsDir: string): Promise<Map<ModelRole, Uint8Array>> {
+  const results = await Promise.all(MODEL_MANIFEST.files.map((m) => readModel(modelsDir, m)));
+  const problems = results.filter((r): r is ModelProblem => !(r instanceof Uint8Array));
+  if (problems.length) throw new AnalysisError('models_missing', describe(modelsDir, problems));
+  return new Map(MODEL_MANIFEST.files.map((m, i) => [m.role, results[i] as Uint8Array]));
+}
+
+/** Throws AnalysisError('models_missing') unless every manifest file in `modelsDir` is present and verifies. */
+export async function verifyModels(modelsDir: string): Promise<void> {
+  await loadVerifiedModels(modelsDir);
+}
+
+export interface FetchOptions {
+  /** Replaces the manifest's download folder (a mirror): `<baseUrl>/<file>`. */
+  baseUrl?: string;
+  attempts?: number;
+  log?: (line: string) => void;
+}
+
+async function download(url: string, attempts: number): Promise<Uint8Array> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+      return new Uint8Array(await res.arrayBuffer());
+    } catch (err) {
+      last = err;
+      if (attempt < attempts) await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
+    }
+  }
+  throw new Error(`download of ${url} failed after ${attempts} attempt(s): ${(last as Error)?.message ?? last}`);
+}
+
+/**
+ * Downloads every manifest file missing from `modelsDir` (or not verifying), checks size and sha256 before
+ * saving (a mismatching download is never written), skips files that already verify. Returns the files
+ * that could not be fetched, with the reason.
+ */
+export async function fetchModels(modelsDir: string, opts: FetchOptions = {}): Promise<{ file: string; error: string }[]> {
+  const log = opts.log ?? (() => {});
+  await mkdir(modelsDir, { recursive: true });
+  const failed: { file: string; error: string }[] = [];
+  for (const m of MODEL_MANIFEST.files) {
+    if ((await readModel(modelsDir, m)) instanceof Uint8Array) {
+      log(`ok       ${m.file} (already present, sha256 verified)`);
+      continue;
+    }
+    const url = opts.baseUrl ? `${opts.baseUrl.replace(/\/+$/, '')}/${m.file}` : m.url;
+    const tmp = join(modelsDir, `.${m.file}.${process.pid}.part`); // never a half-written file under the real name
+    try {
+      const bytes = await download(url, opts.attempts ?? 3);
+      const got = sha256(bytes);
+      if (bytes.length !== m.bytes || got !== m.sha256) {
+        throw new Error(`checksum mismatch for ${url}: got ${bytes.length} bytes, sha256 ${got}; expected ${m.bytes} bytes, sha256 ${m.sha256}; not saved`);
+      }
+      await writeFile(tmp, bytes);
+      await rename(tmp, join(modelsDir, m.file));
+      log(`fetched  ${m.file} (${m.bytes} bytes, sha256 verified)`);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      failed.push({ file: m.file, error: (err as Error).message });
+      log(`FAILED   ${m.file}: ${(err as Error).message}`);
+    }
+  }
+  return failed;
+}
