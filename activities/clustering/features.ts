@@ -1,29 +1,24 @@
 // Per-track vectors for the clustering search: what gets clustered (the feature space) and the "profile"
 // used to score and name clusters (reference `tasks/commons.py::score_vector`).
+import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS as ANALYSIS_MOOD_LABELS, type MoodHead } from '../analysis/musicnn.ts';
 import { matrix, type Matrix } from './types.ts';
 
-/** The 50 MSD tag labels of the MusiCNN tag head, in output order (reference `config.MOOD_LABELS`). */
-export const MOOD_LABELS: readonly string[] = [
-  'rock', 'pop', 'alternative', 'indie', 'electronic', 'female vocalists', 'dance', '00s', 'alternative rock', 'jazz',
-  'beautiful', 'metal', 'chillout', 'male vocalists', 'classic rock', 'soul', 'indie rock', 'Mellow', 'electronica', '80s',
-  'folk', '90s', 'chill', 'instrumental', 'punk', 'oldies', 'blues', 'hard rock', 'ambient', 'acoustic', 'experimental',
-  'female vocalist', 'guitar', 'Hip-Hop', '70s', 'party', 'country', 'easy listening', 'sexy', 'catchy', 'funk', 'electro',
-  'heavy metal', 'Progressive rock', '60s', 'rnb', 'indie pop', 'sad', 'House', 'happy',
-];
+/** The 50 MSD tag labels in the tag head's output order (owned by the analysis; reference `config.MOOD_LABELS`). */
+export const MOOD_LABELS: readonly string[] = ANALYSIS_MOOD_LABELS;
 
 /** The six mood heads ("other features"), in the reference's order. */
-export const OTHER_FEATURE_LABELS = ['danceable', 'aggressive', 'happy', 'party', 'relaxed', 'sad'] as const;
-export type OtherFeature = (typeof OTHER_FEATURE_LABELS)[number];
+export const OTHER_FEATURE_LABELS = MOOD_HEADS;
+export type OtherFeature = MoodHead;
 
 /** One analysed track as the search consumes it (plain data, e.g. straight from the database). */
 export interface TrackFeatures {
   id: string;
   artist?: string | null;
   title?: string | null;
-  /** Beats per minute. */
-  tempo: number;
-  /** Energy on the analysis scale (normalised with FeatureOptions.energyRange). */
-  energy: number;
+  /** Beats per minute; null (too short to tell) reads as the library's mean tempo. */
+  tempo: number | null;
+  /** Energy on the analysis scale (normalised with FeatureOptions.energyRange); null reads as the mean. */
+  energy: number | null;
   /** 50 tag scores in MOOD_LABELS order. */
   tags: ArrayLike<number>;
   /** Mood-head scores in [0, 1]. */
@@ -72,7 +67,7 @@ export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   energyRange: [0.3, 0.95],
 };
 
-export const EMBEDDING_DIMS = 200;
+export const EMBEDDING_DIMS = EMBEDDING_DIM;
 
 /**
  * Layout of a profile row: [tempo_norm, energy_norm, moods (moodLabels order)…, the six heads…].
@@ -132,8 +127,8 @@ export function chooseMoodLabels(tracks: readonly TrackFeatures[], choice: MoodL
 function checkTrack(t: TrackFeatures, i: number, needEmbedding: boolean): void {
   const where = `track ${i} (${JSON.stringify(t?.id)})`;
   if (typeof t?.id !== 'string' || t.id === '') throw new FeatureError(`${where}: id must be a non-empty string`);
-  if (!Number.isFinite(t.tempo)) throw new FeatureError(`${where}: tempo must be a finite number, got ${t.tempo}`);
-  if (!Number.isFinite(t.energy)) throw new FeatureError(`${where}: energy must be a finite number, got ${t.energy}`);
+  if (t.tempo !== null && !Number.isFinite(t.tempo)) throw new FeatureError(`${where}: tempo must be a finite number or null, got ${t.tempo}`);
+  if (t.energy !== null && !Number.isFinite(t.energy)) throw new FeatureError(`${where}: energy must be a finite number or null, got ${t.energy}`);
   if (!t.tags || t.tags.length !== MOOD_LABELS.length) throw new FeatureError(`${where}: tags must hold ${MOOD_LABELS.length} scores, got ${t.tags?.length}`);
   for (let j = 0; j < t.tags.length; j++) {
     if (!Number.isFinite(t.tags[j])) throw new FeatureError(`${where}: tag ${MOOD_LABELS[j]} is ${t.tags[j]}`);
@@ -178,12 +173,21 @@ export function buildFeatures(tracks: readonly TrackFeatures[], options: Partial
   const profile = new Float64Array(n * pw);
   const [t0, t1] = o.tempoRange;
   const [e0, e1] = o.energyRange;
+  const tempoNorm = (t: TrackFeatures) => (t.tempo === null ? null : clip01((t.tempo - t0) / (t1 - t0)));
+  const energyNorm = (t: TrackFeatures) => (t.energy === null ? null : clip01((t.energy - e0) / (e1 - e0)));
+  // A missing value takes the library mean, which standard scaling maps to 0: it pulls no cluster.
+  const mean = (f: (t: TrackFeatures) => number | null) => {
+    const v = tracks.map(f).filter((x): x is number => x !== null);
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0.5;
+  };
+  const tempoMean = mean(tempoNorm);
+  const energyMean = mean(energyNorm);
 
   for (let i = 0; i < n; i++) {
     const t = tracks[i];
     const row = i * pw;
-    profile[row + PROFILE_TEMPO] = clip01((t.tempo - t0) / (t1 - t0));
-    profile[row + PROFILE_ENERGY] = clip01((t.energy - e0) / (e1 - e0));
+    profile[row + PROFILE_TEMPO] = tempoNorm(t) ?? tempoMean;
+    profile[row + PROFILE_ENERGY] = energyNorm(t) ?? energyMean;
     const kept = new Set(topTagIndices(t.tags, o.topNMoods));
     for (let j = 0; j < m; j++) profile[row + PROFILE_MOODS + j] = kept.has(labelIndex[j]) ? t.tags[labelIndex[j]] : 0;
     OTHER_FEATURE_LABELS.forEach((f, j) => (profile[row + PROFILE_MOODS + m + j] = t.moods[f]));
