@@ -69,8 +69,9 @@ interface CallContext {
   notFound?: string;
   /** What a 403 means for this call. */
   forbidden?: string;
-  /** What a 400 means for this call (the server's body is appended). */
+  /** What a 400 means for this call (the server's body is appended), and its error code. */
   badRequest?: string;
+  badRequestCode?: MediaServerError['code'];
 }
 
 const GUID_N = /^[0-9a-f]{32}$/i;
@@ -142,6 +143,7 @@ export class JellyfinProvider implements MediaProvider {
   }
 
   async listAlbumTracks(albumId: string): Promise<Track[]> {
+    requireItemId(albumId, 'album');
     const userId = await this.userId();
     const result = await this.getJson<QueryResult>(
       'GET',
@@ -157,12 +159,13 @@ export class JellyfinProvider implements MediaProvider {
         EnableUserData: false,
         EnableImages: false,
       },
-      { badRequest: `Jellyfin has no album with id ${albumId}` },
+      { badRequest: `Jellyfin has no album with id ${albumId}`, badRequestCode: 'not_found' },
     );
     return (result.Items ?? []).map((t) => toTrack(t, albumId));
   }
 
   async openTrackAudio(trackId: string): Promise<AudioStream> {
+    requireItemId(trackId, 'track');
     const url = this.url(`/Items/${encodeURIComponent(trackId)}/Download`, {});
     const res = await fetchStream(url, { headers: this.headers() }, this.http);
     if (!res.body) {
@@ -170,6 +173,7 @@ export class JellyfinProvider implements MediaProvider {
         notFound: `Jellyfin has no track with id ${trackId}`,
         forbidden: `the Jellyfin user may not download media: enable "Allow media downloading" for the user (Dashboard → Users → the user → Profile), or use an API key`,
         badRequest: `Jellyfin cannot download item ${trackId}: it is not a file-backed track`,
+        badRequestCode: 'refused',
       });
     }
     const length = Number(res.headers.get('content-length'));
@@ -201,6 +205,7 @@ export class JellyfinProvider implements MediaProvider {
     const userId = await this.userId();
     // 10.10/10.11 drop repeated items, 12.0 keeps them: dedupe here so every version gets the same list.
     const ids = [...new Set(trackIds)];
+    for (const id of ids) requireItemId(id, 'track');
     const created = await this.getJson<{ Id?: string }>(
       'POST',
       '/Playlists',
@@ -225,11 +230,13 @@ export class JellyfinProvider implements MediaProvider {
   }
 
   async deletePlaylist(playlistId: string): Promise<void> {
+    requireItemId(playlistId, 'playlist');
     const userId = await this.userId();
     // DELETE /Items/{id} also deletes tracks, albums and their files from disk: only playlists may pass.
     const item = await this.getJson<ItemDto>('GET', `/Items/${encodeURIComponent(playlistId)}`, { userId }, {
       notFound: `Jellyfin has no playlist with id ${playlistId}`,
       badRequest: `${JSON.stringify(playlistId)} is not a Jellyfin item id`,
+      badRequestCode: 'not_found',
     });
     if (item.Type !== 'Playlist') {
       throw new MediaServerError(
@@ -345,12 +352,23 @@ export class JellyfinProvider implements MediaProvider {
           404,
         );
       case 400:
-        return new MediaServerError(`${ctx.badRequest ?? 'Jellyfin rejected the request'} (400 on ${what}${detail ? `: ${detail}` : ''})`, 'server', 400);
+        return new MediaServerError(
+          `${ctx.badRequest ?? 'Jellyfin rejected the request'} (400 on ${what}${detail ? `: ${detail}` : ''})`,
+          ctx.badRequestCode ?? 'server',
+          400,
+        );
       case 503:
         return new MediaServerError(`Jellyfin is unavailable or still starting up (503 on ${what}); try again shortly`, 'server', 503);
       default:
         return new MediaServerError(`Jellyfin failed with HTTP ${status} on ${what}${detail ? `: ${detail}` : ''}`, 'server', status);
     }
+  }
+}
+
+/** Jellyfin ids are GUIDs; anything else cannot name an item (and would only earn a 400). */
+function requireItemId(id: string, what: string): void {
+  if (!GUID_N.test(id) && !GUID_D.test(id)) {
+    throw new MediaServerError(`${JSON.stringify(id)} is not a Jellyfin ${what} id (32 hex characters)`, 'not_found');
   }
 }
 

@@ -5,7 +5,7 @@
 // playlist names, duplicate handling per version, and DELETE /Items/{id} deleting media (the stand-in only
 // records such deletions: it never touches the files it serves).
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
@@ -53,6 +53,12 @@ export interface StandinOptions {
   /** EnableLegacyAuthorization; default true on 10.11, false on 12.0 (as the server's defaults). */
   legacyAuthorization?: boolean;
   users?: { name: string; admin?: boolean; canDownload?: boolean }[];
+  /**
+   * Keep items that tie on every SortBy key in library order. Default false: ties come back in a different
+   * order on each request, as from the real server's SQL (ORDER BY without a unique key), so a client that
+   * pages without a tiebreak sees duplicates and gaps.
+   */
+  stableTies?: boolean;
 }
 
 export interface RecordedExchange {
@@ -78,6 +84,10 @@ export interface Fault {
   status?: number;
   /** Never answer. */
   hang?: boolean;
+  /** Downloads: send the headers and this many bytes, then drop the connection. */
+  cutAfterBytes?: number;
+  /** Downloads: send the headers and this many bytes, then stop sending without closing. */
+  stallAfterBytes?: number;
   /** How many matching requests the fault affects (default: all). */
   times?: number;
 }
@@ -134,6 +144,51 @@ const MIME: Record<string, string> = {
   '.opus': 'audio/ogg', '.m4a': 'audio/mp4', '.aac': 'audio/aac', '.wma': 'audio/x-ms-wma',
 };
 
+/** Writes a mono 16-bit PCM WAV of a sine tone (small, valid audio for download tests). */
+export function writeSineWav(file: string, seconds = 0.25, rate = 8000, hz = 440): number {
+  const n = Math.round(seconds * rate);
+  const b = Buffer.alloc(44 + n * 2);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + n * 2, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20); // PCM
+  b.writeUInt16LE(1, 22); // mono
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
+  writeFileSync(file, b);
+  return b.length;
+}
+
+/**
+ * A generated library: `albums` albums spread over `artists` artists, `tracksPerAlbum` tracks each, all served
+ * from `file`. Groups of `sameDate` consecutive albums share a DateCreated, like a bulk import.
+ */
+export function syntheticLibrary(opts: { albums: number; tracksPerAlbum: number; file: string; artists?: number; sameDate?: number }): StandinLibrary {
+  const artistCount = Math.max(1, Math.min(opts.artists ?? 50, opts.albums));
+  const artists: StandinArtist[] = Array.from({ length: artistCount }, (_, i) => ({ name: `Artist ${i + 1}`, albums: [] }));
+  const group = Math.max(1, opts.sameDate ?? 1);
+  for (let a = 0; a < opts.albums; a++) {
+    artists[a % artistCount].albums.push({
+      name: `Album ${a + 1}`,
+      year: 1970 + (a % 50),
+      dateCreated: new Date(Date.UTC(2020, 0, 1) + Math.floor(a / group) * 3_600_000).toISOString(),
+      tracks: Array.from({ length: opts.tracksPerAlbum }, (_, t) => ({
+        title: `Song ${a + 1}.${t + 1}`,
+        file: opts.file,
+        trackNumber: t + 1,
+        durationSeconds: 180 + t,
+      })),
+    });
+  }
+  return { artists };
+}
+
 /** Deterministic N-format GUID (32 lowercase hex), as Jellyfin derives item ids from hashes. */
 export function guid(key: string): string {
   return createHash('md5').update(key).digest('hex');
@@ -171,6 +226,9 @@ export class JellyfinStandin {
   private readonly sockets = new Set<Socket>();
   private server?: http.Server;
   private playlistCounter = 0;
+  private readonly stableTies: boolean;
+  private tieSeed = 1;
+  private readonly bodyFaults = new WeakMap<http.ServerResponse, Fault>();
 
   constructor(library: StandinLibrary, version: StandinVersion = '10.11.11', options: StandinOptions = {}) {
     this.version = version;
@@ -183,6 +241,7 @@ export class JellyfinStandin {
       admin: u.admin ?? false,
       canDownload: u.canDownload ?? true,
     }));
+    this.stableTies = options.stableTies ?? false;
     this.libraryId = guid('library');
     this.buildLibrary(library);
   }
@@ -222,7 +281,7 @@ export class JellyfinStandin {
   /** Album ids, newest first (the order GET /Items?SortBy=DateCreated&SortOrder=Descending gives). */
   albumIdsNewestFirst(): string[] {
     return this.ofKind('MusicAlbum')
-      .sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime() || a.sortName.localeCompare(b.sortName))
+      .sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime() || (a.sortName < b.sortName ? -1 : a.sortName > b.sortName ? 1 : 0))
       .map((a) => a.id);
   }
 
@@ -336,8 +395,9 @@ export class JellyfinStandin {
     const fault = this.faults.find((f) => f.remaining > 0 && f.path.test(pathname) && (!f.method || f.method === method));
     if (fault) {
       fault.remaining--;
-      if (fault.hang) return; // the socket stays open until the client gives up or close() runs
-      return this.send(res, exchange, started, fault.status ?? 500, 'Error processing request.', 'text/plain');
+      if (fault.cutAfterBytes !== undefined || fault.stallAfterBytes !== undefined) this.bodyFaults.set(res, fault);
+      else if (fault.hang) return; // the socket stays open until the client gives up or close() runs
+      else return this.send(res, exchange, started, fault.status ?? 500, 'Error processing request.', 'text/plain');
     }
 
     try {
@@ -638,6 +698,7 @@ export class JellyfinStandin {
 
     const sortBy = enumList('sortBy', ['DateCreated', 'SortName', 'Name', 'Album', 'AlbumArtist', 'Artist', 'ProductionYear', 'ParentIndexNumber', 'IndexNumber', 'Runtime', 'Random']);
     const orders = enumList('sortOrder', ['Ascending', 'Descending']);
+    if (sortBy.length > 0 && !this.stableTies) candidates = shuffle(candidates, this.tieSeed++);
     if (sortBy.length > 0) {
       const key = (i: Item, by: string): string | number => {
         switch (by) {
@@ -687,7 +748,7 @@ export class JellyfinStandin {
     const limitRaw = one('limit');
     const page = entries.slice(startIndex, limitRaw === undefined ? undefined : startIndex + Number(limitRaw));
     return {
-      Items: page.map((i) => ({ ...this.dto(i, user, fields), PlaylistItemId: i.id })),
+      Items: page.map((i) => this.dto(i, user, fields, true, i.id)), // PlaylistItemId == Id since 10.10
       TotalRecordCount: entries.length,
       StartIndex: startIndex,
     };
@@ -778,10 +839,14 @@ export class JellyfinStandin {
       res.writeHead(status, { Server: 'Kestrel', 'X-Response-Time-ms': String(Date.now() - started), ...headers });
       if (!range || req.method === 'HEAD') return void res.end();
       ex.responseHasBody = true;
-      const stream = createReadStream(file, { start: range[0], end: range[1] });
+      const fault = this.bodyFaults.get(res);
+      const partial = fault?.cutAfterBytes ?? fault?.stallAfterBytes;
+      const end = partial === undefined ? range[1] : Math.min(range[1], range[0] + partial - 1);
+      const stream = createReadStream(file, { start: range[0], end });
       stream.on('error', () => res.destroy());
       res.on('close', () => stream.destroy());
-      stream.pipe(res);
+      stream.pipe(res, { end: partial === undefined });
+      if (fault?.cutAfterBytes !== undefined) stream.on('end', () => res.socket?.destroy());
     };
     const lastModified = new Date(Math.floor(mtime.getTime() / 1000) * 1000);
     const since = req.headers['if-modified-since'] ? Date.parse(req.headers['if-modified-since']) : NaN;
@@ -820,10 +885,11 @@ export class JellyfinStandin {
   }
 
   /** BaseItemDto in the declaration order of MediaBrowser.Model/Dto/BaseItemDto.cs; nulls omitted. */
-  private dto(i: Item, user: StandinUser | undefined, fields: Set<string>, userData = true): Record<string, unknown> {
+  private dto(i: Item, user: StandinUser | undefined, fields: Set<string>, userData = true, playlistItemId?: string): Record<string, unknown> {
     const folder = i.kind !== 'Audio';
     const d: Record<string, unknown> = { Name: i.name, ServerId: SERVER_ID, Id: i.id };
     if (fields.has('Etag')) d.Etag = guid(`etag:${i.id}`);
+    if (playlistItemId) d.PlaylistItemId = playlistItemId;
     if (fields.has('DateCreated')) d.DateCreated = jsonDate(i.dateCreated);
     if (fields.has('CanDelete')) d.CanDelete = i.kind === 'Playlist' ? !user || user.admin || i.ownerId === user.id : !user || user.admin;
     if (fields.has('CanDownload')) d.CanDownload = i.kind === 'Audio';
@@ -888,6 +954,24 @@ function validationProblem(field: string, value: string) {
     errors: { [field]: [`The value '${value}' is not valid.`] },
     traceId: `00-${guid(String(Math.random()))}-${guid('span').slice(0, 16)}-00`,
   };
+}
+
+/** Deterministic Fisher-Yates shuffle (mulberry32), so a failing test replays the same order. */
+function shuffle<T>(items: T[], seed: number): T[] {
+  const out = [...items];
+  let a = seed >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {

@@ -1,0 +1,114 @@
+// The shared media HTTP helper (activities/media/http.ts): which failures are retried for reads and for
+// writes, Retry-After capping, user aborts, and secrets kept out of messages.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { fetchJson, fetchText, redactUrl, type HttpOptions } from '../../activities/media/http.ts';
+import { MediaServerError } from '../../activities/media/provider.ts';
+
+type Script = (hit: number, req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+describe('media http helper', () => {
+  let script: Script = (_n, _req, res) => res.end('{}');
+  let hits = 0;
+  const server = http.createServer((req, res) => script(++hits, req, res));
+  let base = '';
+  const opts = (over: Partial<HttpOptions> = {}): HttpOptions => ({ server: 'Test', timeoutMs: 2000, retries: 2, backoffMs: 1, ...over });
+  const reset = (s: Script) => {
+    hits = 0;
+    script = s;
+  };
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  test('GET is retried on 500 and 429 until it succeeds', async () => {
+    reset((n, _req, res) => {
+      res.statusCode = n === 1 ? 500 : n === 2 ? 429 : 200;
+      res.end(n === 3 ? '{"ok":true}' : 'busy');
+    });
+    const r = await fetchJson<{ ok: boolean }>(`${base}/x`, {}, opts());
+    assert.deepEqual(r.body, { ok: true });
+    assert.equal(hits, 3);
+  });
+
+  test('a Retry-After far in the future is capped by maxBackoffMs', async () => {
+    reset((n, _req, res) => {
+      if (n === 1) res.writeHead(503, { 'Retry-After': '3600' }).end();
+      else res.end('{}');
+    });
+    const r = await fetchText(`${base}/x`, {}, opts({ maxBackoffMs: 5 }));
+    assert.equal(r.status, 200);
+    assert.equal(hits, 2);
+  });
+
+  test('4xx answers are returned at once, never retried', async () => {
+    reset((_n, _req, res) => {
+      res.statusCode = 404;
+      res.end('nope');
+    });
+    const r = await fetchText(`${base}/x`, {}, opts());
+    assert.equal(r.status, 404);
+    assert.equal(r.text, 'nope');
+    assert.equal(hits, 1);
+  });
+
+  test('POST is not retried after a 500 or a timeout (it may have taken effect), but is after a 503', async () => {
+    reset((_n, _req, res) => {
+      res.statusCode = 500;
+      res.end();
+    });
+    assert.equal((await fetchText(`${base}/x`, { method: 'POST', body: '{}' }, opts())).status, 500);
+    assert.equal(hits, 1);
+
+    reset(() => {}); // never answers
+    await assert.rejects(fetchText(`${base}/x`, { method: 'POST', body: '{}' }, opts({ timeoutMs: 150 })), (e: unknown) => e instanceof MediaServerError && e.code === 'timeout');
+    assert.equal(hits, 1);
+
+    reset((n, _req, res) => {
+      res.statusCode = n === 1 ? 503 : 200;
+      res.end();
+    });
+    assert.equal((await fetchText(`${base}/x`, { method: 'POST', body: '{}' }, opts())).status, 200);
+    assert.equal(hits, 2);
+  });
+
+  test('a refused connection is retried, also for POST, then reported with the attempt count', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    await assert.rejects(
+      fetchText(`http://127.0.0.1:${port}/x`, { method: 'POST' }, opts()),
+      (e: unknown) => e instanceof MediaServerError && e.code === 'network' && /ECONNREFUSED.*\(3 attempts\)/.test(e.message),
+    );
+  });
+
+  test('a user abort stops at once without further attempts', async () => {
+    reset(() => {});
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('stop now')), 50);
+    await assert.rejects(fetchText(`${base}/x`, {}, opts({ timeoutMs: 10_000, retries: 5, signal: abort.signal })), /stop now/);
+    assert.equal(hits, 1);
+  });
+
+  test('a 2xx body that is not JSON is a server error that suggests a wrong URL', async () => {
+    reset((_n, _req, res) => res.end('<html>login</html>'));
+    await assert.rejects(fetchJson(`${base}/x`, {}, opts()), (e: unknown) => e instanceof MediaServerError && e.code === 'server' && /not JSON/.test(e.message));
+  });
+
+  test('credentials in query strings are redacted from URLs in messages', async () => {
+    const u = redactUrl('http://user:pw@h/rest/ping.view?u=me&p=secret&t=abc&s=salt&api_key=k1&ApiKey=k2&limit=5');
+    for (const secret of ['secret', 'abc', 'salt', 'k1', 'k2', 'pw']) assert.ok(!u.includes(secret), u);
+    assert.match(u, /u=me/);
+    assert.match(u, /limit=5/);
+    reset(() => {});
+    await assert.rejects(fetchText(`${base}/x?api_key=topsecret`, {}, opts({ timeoutMs: 50, retries: 0 })), (e: unknown) => e instanceof Error && !e.message.includes('topsecret') && e.message.includes('api_key=***'));
+  });
+});
