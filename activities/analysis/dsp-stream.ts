@@ -52,58 +52,64 @@ export class FrameStream {
 }
 
 /**
- * Linear-phase FIR low-pass + decimation by 2 (Hamming-windowed sinc at a quarter of the input rate, so
- * every other tap is zero and skipped). Output goes to a reusable buffer returned by `process`.
+ * Linear-phase FIR low-pass + decimation by 2: a Hamming-windowed sinc cut at a quarter of the input
+ * rate (a halfband filter: every other tap but the centre is zero and the rest are symmetric, so an
+ * output costs about length/4 multiplies). `process` returns a reusable buffer.
  */
 export class HalfbandDecimator {
-  private readonly taps: Float64Array;   // non-zero taps
-  private readonly offsets: Int32Array;  // their delays
-  private readonly span: number;
-  private readonly hist: Float64Array;   // last `span` input samples, doubled for contiguous reads
-  private pos = 0;
-  private phase = 0;
+  private readonly centre: number;      // centre tap value
+  private readonly side: Float64Array;  // taps at offsets ±(2j+1) from the centre
+  private readonly half: number;        // (length − 1) / 2
+  private work = new Float64Array(0);   // [last length−1 inputs | new chunk]
+  private held: number;                 // valid history samples at the start of `work`
+  private phase = 0;                    // index within `work` of the next output's newest sample, mod 2
   private out = new Float64Array(0);
 
   constructor(length: number) {
-    if (length % 2 === 0 || length < 3) throw new RangeError('HalfbandDecimator: length must be odd ≥ 3');
-    const mid = (length - 1) / 2;
-    const taps: number[] = [], offsets: number[] = [];
+    if (length % 4 !== 1 || length < 5) throw new RangeError('HalfbandDecimator: length must be 4m + 1 ≥ 5');
+    const half = (length - 1) / 2;
+    const h = new Float64Array(length);
     let sum = 0;
     for (let i = 0; i < length; i++) {
-      const m = i - mid;
+      const m = i - half;
       const sinc = m === 0 ? 0.5 : Math.sin(0.5 * Math.PI * m) / (Math.PI * m);
-      const h = sinc * (0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (length - 1)));
-      sum += h;
-      if (Math.abs(h) > 1e-12) { taps.push(h); offsets.push(i); }
+      h[i] = sinc * (0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (length - 1)));
+      sum += h[i];
     }
-    this.taps = Float64Array.from(taps, (h) => h / sum);
-    this.offsets = Int32Array.from(offsets);
-    this.span = length;
-    this.hist = new Float64Array(2 * length);
+    this.half = half;
+    this.centre = h[half] / sum;
+    this.side = new Float64Array((half + 1) >> 1);
+    for (let j = 0; j < this.side.length; j++) this.side[j] = h[half + 2 * j + 1] / sum;
+    this.held = length - 1; // start from silence
+    this.work = new Float64Array(2 * length);
   }
 
   /** Filters `length` samples of `x`; returns the decimated samples (valid until the next call). */
   process(x: ArrayLike<number>, length = x.length): { data: Float64Array; length: number } {
-    const maxOut = (length + 1) >> 1;
-    if (this.out.length < maxOut) this.out = new Float64Array(Math.max(maxOut, 2 * this.out.length));
-    const { taps, offsets, span, hist, out } = this;
-    const nt = taps.length;
-    let pos = this.pos, phase = this.phase, n = 0;
-    for (let i = 0; i < length; i++) {
-      const v = x[i];
-      hist[pos] = v;
-      hist[pos + span] = v;
-      pos = pos + 1 === span ? 0 : pos + 1;
-      phase ^= 1;
-      if (phase === 0) {
-        // hist[pos .. pos+span) is the last `span` samples, oldest first.
-        let acc = 0;
-        for (let k = 0; k < nt; k++) acc += taps[k] * hist[pos + offsets[k]];
-        out[n++] = acc;
-      }
+    const span = 2 * this.half;
+    if (this.work.length < span + length) {
+      const grown = new Float64Array(span + length);
+      grown.set(this.work.subarray(0, this.held));
+      this.work = grown;
     }
-    this.pos = pos;
-    this.phase = phase;
+    const work = this.work;
+    for (let i = 0; i < length; i++) work[this.held + i] = x[i];
+    const end = this.held + length;
+    const maxOut = (length >> 1) + 1;
+    if (this.out.length < maxOut) this.out = new Float64Array(Math.max(maxOut, 2 * this.out.length));
+    const { out, side, centre, half } = this;
+    const ns = side.length;
+    let n = 0, newest = span + this.phase;
+    for (; newest < end; newest += 2) {
+      const c = newest - half;
+      let acc = centre * work[c];
+      for (let j = 0, d = 1; j < ns; j++, d += 2) acc += side[j] * (work[c - d] + work[c + d]);
+      out[n++] = acc;
+    }
+    // Keep the last `span` samples; the next output's newest sample is at `newest − (end − span)`.
+    work.copyWithin(0, end - span, end);
+    this.held = span;
+    this.phase = newest - end;
     return { data: out, length: n };
   }
 }
