@@ -118,8 +118,10 @@ export class JellyfinProvider implements MediaProvider {
     const albums: Album[] = [];
     let total = 0;
     // Split large requests: one /Items call for thousands of albums can take minutes on 10.11.
-    for (let start = opts.startIndex; albums.length < opts.limit; ) {
-      const size = Math.min(PAGE, opts.limit - albums.length);
+    // At least one request, so limit 0 still reports the total.
+    const limit = Math.max(0, Math.floor(opts.limit));
+    for (let start = Math.max(0, opts.startIndex), first = true; first || albums.length < limit; first = false) {
+      const size = Math.min(PAGE, limit - albums.length);
       const page = await this.getJson<QueryResult>('GET', '/Items', {
         userId,
         IncludeItemTypes: 'MusicAlbum',
