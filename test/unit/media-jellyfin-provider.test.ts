@@ -148,7 +148,7 @@ describe('tracks and downloads', () => {
     assert.deepEqual(readdirSync(tempDir), []);
 
     env.standin.addFault({ path: /\/Download$/i, stallAfterBytes: 1000, times: 1 });
-    await assert.rejects(downloadToTemp(env.provider({ timeoutMs: 300 }), track.id, tempDir), isError('timeout', /stopped sending/));
+    await assert.rejects(downloadToTemp(env.provider({ timeoutMs: 300 }), track.id, tempDir), isError('timeout'));
     assert.deepEqual(readdirSync(tempDir), []);
 
     env.standin.addFault({ path: /\/Download$/i, stallAfterBytes: 1000, times: 1 });
