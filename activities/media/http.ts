@@ -181,6 +181,10 @@ async function withRetries<T>(
   }
 }
 
+/**
+ * The body as a Node stream whose idle timer runs only while the consumer waits for the network, so a slow
+ * consumer (backpressure) never counts as a stalled server.
+ */
 function guardIdle(
   body: ReadableStream<Uint8Array>,
   controller: AbortController,
@@ -188,22 +192,32 @@ function guardIdle(
   what: string,
   cleanup: () => void,
 ): Readable {
-  const stream = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const reader = body.getReader();
   let idle: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => {
-      stream.destroy(
-        new MediaServerError(`${opts.server} stopped sending ${what} for ${opts.timeoutMs} ms`, 'timeout'),
+  const stream = new Readable({
+    read() {
+      idle = setTimeout(() => {
+        stream.destroy(new MediaServerError(`${opts.server} stopped sending ${what} for ${opts.timeoutMs} ms`, 'timeout'));
+        controller.abort(new TimeoutError());
+      }, opts.timeoutMs);
+      reader.read().then(
+        ({ done, value }) => {
+          clearTimeout(idle);
+          if (done) stream.push(null);
+          else stream.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+        },
+        (err: unknown) => {
+          clearTimeout(idle);
+          stream.destroy(err instanceof Error ? err : new Error(String(err)));
+        },
       );
-      controller.abort(new TimeoutError());
-    }, opts.timeoutMs);
-  };
-  arm();
-  stream.on('data', arm);
-  stream.once('close', () => {
-    clearTimeout(idle);
-    cleanup();
+    },
+    destroy(err, callback) {
+      clearTimeout(idle);
+      reader.cancel().catch(() => {});
+      cleanup();
+      callback(err);
+    },
   });
   return stream;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { fetchJson, fetchText, redactUrl, type HttpOptions } from '../../activities/media/http.ts';
+import { fetchJson, fetchStream, fetchText, redactUrl, type HttpOptions } from '../../activities/media/http.ts';
 import { MediaServerError } from '../../activities/media/provider.ts';
 
 type Script = (hit: number, req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -96,6 +96,19 @@ describe('media http helper', () => {
     setTimeout(() => abort.abort(new Error('stop now')), 50);
     await assert.rejects(fetchText(`${base}/x`, {}, opts({ timeoutMs: 10_000, retries: 5, signal: abort.signal })), /stop now/);
     assert.equal(hits, 1);
+  });
+
+  test('a stream read late and slowly loses no bytes: the idle timer runs only while the reader waits', async () => {
+    const data = Buffer.alloc(256 * 1024, 7);
+    reset((_n, _req, res) => res.end(data));
+    const r = await fetchStream(`${base}/x`, {}, opts({ timeoutMs: 150 }));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the consumer starts after the idle timeout
+    let bytes = 0;
+    for await (const chunk of r.body!) {
+      bytes += (chunk as Buffer).length;
+      await new Promise((resolve) => setTimeout(resolve, 20)); // and applies backpressure
+    }
+    assert.equal(bytes, data.length);
   });
 
   test('a 2xx body that is not JSON is a server error that suggests a wrong URL', async () => {
