@@ -2,7 +2,7 @@
 // track length (ffmpeg blocks on the pipe while the consumer is busy: natural backpressure).
 import { existsSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { AnalysisError } from './errors.ts';
 
@@ -66,7 +66,10 @@ export async function* decodeAudio(input: string | Readable, opts: DecodeOptions
   let started = false; // fluent-ffmpeg first runs `ffmpeg -formats`; failing before 'start' means no usable ffmpeg
   let failure: AnalysisError | null = null;
   cmd.on('start', () => { started = true; });
-  const out = cmd.pipe() as Readable;
+  // Our own pipe target that does not close by itself: fluent-ffmpeg reports "Output stream closed" as an
+  // error when the target closes more than 20 ms before ffmpeg's exit event arrives (a race under load).
+  const out = new PassThrough({ autoDestroy: false });
+  cmd.pipe(out, { end: true });
   const done = new Promise<void>((resolve) => {
     cmd.on('end', () => resolve());
     cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
@@ -86,7 +89,7 @@ export async function* decodeAudio(input: string | Readable, opts: DecodeOptions
   let completed = false;
   try {
     try {
-      for await (const buf of out as AsyncIterable<Buffer>) {
+      for await (const buf of out.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
         for (let pos = 0; pos < buf.length;) {
           const n = Math.min(acc.length - fill, buf.length - pos);
           acc.set(buf.subarray(pos, pos + n), fill);
@@ -114,6 +117,7 @@ export async function* decodeAudio(input: string | Readable, opts: DecodeOptions
   } finally {
     opts.signal?.removeEventListener('abort', stop);
     if (!completed && !killed) stop(); // consumer stopped early or failed: do not leave ffmpeg running
+    out.destroy();
   }
   if (samples === 0) throw new AnalysisError('empty', `${describe(input)}: no audio samples decoded`);
   return info;

@@ -59,8 +59,12 @@ export async function readModel(modelsDir: string, m: ModelFile): Promise<Uint8A
 }
 
 function describe(modelsDir: string, problems: ModelProblem[]): string {
+  const hint = 'Run `npm run models:fetch` (downloads into MODELS_DIR) or point MODELS_DIR at a folder holding the published files.';
+  if (problems.length === MODEL_MANIFEST.files.length && problems.every((p) => p.problem === 'missing')) {
+    return `MusiCNN models: none of the ${problems.length} model files is in ${modelsDir}. ${hint}`;
+  }
   const what = problems.map((p) => (p.problem === 'missing' ? `${p.file} is missing` : `${p.file} does not match the manifest (${p.detail})`));
-  return `MusiCNN models in ${modelsDir}: ${what.join('; ')}. Run \`npm run models:fetch\` (downloads into MODELS_DIR) or point MODELS_DIR at a folder holding the published files.`;
+  return `MusiCNN models in ${modelsDir}: ${what.join('; ')}. ${hint}`;
 }
 
 /**

@@ -1,0 +1,199 @@
+// `npm run bench:analysis -- <folder> [--workers N] [--limit N] [--batch N] [--no-long] [--no-threads-mode]`
+//
+// Analyses every audio file under <folder> and prints, for two ways of using the cores:
+//   procs    N worker processes, each with its own ONNX sessions on 1 intra-op thread, sharing a queue
+//   threads  1 worker process whose embedding session uses N intra-op threads
+// tracks/hour (as measured and normalised to 4-minute tracks), seconds per track by stage, ms per patch,
+// peak RSS per worker, and the ONNX-only floor: the same sessions timed alone on the same patches (all
+// workers start together), which is what the full pipeline is compared against. Then one 60-minute file
+// (a track looped with ffmpeg into /tmp) through one worker, for peak RSS. Numbers depend on machine load:
+// the load average is printed before and after.
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyzeTrack, type TrackAnalysis } from '../activities/analysis/analyzeTrack.ts';
+import { decodeAudio } from '../activities/analysis/decodeAudio.ts';
+import { LogMelPatcher } from '../activities/analysis/melSpectrogram.ts';
+import { MusicnnModels, PATCH_SIZE } from '../activities/analysis/musicnn.ts';
+import { loadConfig } from '../lib/config.ts';
+
+const AUDIO = /\.(mp3|flac|ogg|oga|opus|m4a|aac|wav|wma|ape|wv|mpc|aiff?)$/i;
+
+type ToChild =
+  | { kind: 'init'; modelsDir: string; threads: number; batchSize: number }
+  | { kind: 'analyze'; file: string }
+  | { kind: 'prepare'; files: string[] }
+  | { kind: 'floor' }
+  | { kind: 'exit' };
+type FromChild =
+  | { kind: 'ready' }
+  | { kind: 'result'; file: string; analysis?: Pick<TrackAnalysis, 'analyzedSec' | 'patches' | 'timings'>; error?: string }
+  | { kind: 'prepared'; patches: number }
+  | { kind: 'floor'; seconds: number; patches: number }
+  | { kind: 'bye'; maxRssMB: number };
+
+// ---------------------------------------------------------------- worker process
+async function child(): Promise<void> {
+  let models: MusicnnModels;
+  let prepared: Float32Array[] = [];
+  const send = (m: FromChild) => process.send!(m);
+  process.on('message', async (m: ToChild) => {
+    if (m.kind === 'init') {
+      models = await MusicnnModels.load({ modelsDir: m.modelsDir, threads: m.threads, batchSize: m.batchSize });
+      send({ kind: 'ready' });
+    } else if (m.kind === 'analyze') {
+      try {
+        const a = await analyzeTrack(m.file, { models });
+        send({ kind: 'result', file: m.file, analysis: { analyzedSec: a.analyzedSec, patches: a.patches, timings: a.timings } });
+      } catch (err) {
+        send({ kind: 'result', file: m.file, error: (err as Error).message });
+      }
+    } else if (m.kind === 'prepare') {
+      // Decode and mel (untimed) so the floor can time inference alone, on exactly these patches.
+      prepared = [];
+      for (const file of m.files) {
+        const p = new LogMelPatcher();
+        try { for await (const c of decodeAudio(file)) prepared.push(...p.push(c)); } catch { /* failed files are reported by the analyze pass */ }
+      }
+      send({ kind: 'prepared', patches: prepared.length });
+    } else if (m.kind === 'floor') {
+      const batch = new Float32Array(models.batchSize * PATCH_SIZE);
+      const t = performance.now();
+      for (let i = 0; i < prepared.length; i += models.batchSize) {
+        const n = Math.min(models.batchSize, prepared.length - i);
+        for (let j = 0; j < n; j++) batch.set(prepared[i + j], j * PATCH_SIZE);
+        await models.run(batch, n);
+      }
+      send({ kind: 'floor', seconds: (performance.now() - t) / 1000, patches: prepared.length });
+      prepared = [];
+    } else if (m.kind === 'exit') {
+      send({ kind: 'bye', maxRssMB: process.resourceUsage().maxRSS / 1024 });
+      process.disconnect();
+    }
+  });
+}
+
+// ---------------------------------------------------------------- parent
+class Worker {
+  readonly proc: ChildProcess;
+  private waiting: ((m: FromChild) => void) | null = null;
+  constructor() {
+    this.proc = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc.on('message', (m: FromChild) => { const w = this.waiting; this.waiting = null; w?.(m); });
+  }
+  ask(m: ToChild): Promise<FromChild> {
+    return new Promise((res) => { this.waiting = res; this.proc.send(m); });
+  }
+}
+
+interface RunStats {
+  label: string;
+  workers: number;
+  threads: number;
+  wall: number;
+  floorWall: number;
+  tracks: number;
+  failed: number;
+  audioSec: number;
+  patches: number;
+  stage: { decode: number; mel: number; inference: number; dsp: number };
+  maxRssMB: number[];
+}
+
+async function runMode(label: string, files: string[], workers: number, threads: number, modelsDir: string, batchSize: number): Promise<RunStats> {
+  const pool = Array.from({ length: workers }, () => new Worker());
+  await Promise.all(pool.map((w) => w.ask({ kind: 'init', modelsDir, threads, batchSize })));
+  const stats: RunStats = { label, workers, threads, wall: 0, floorWall: 0, tracks: 0, failed: 0, audioSec: 0, patches: 0, stage: { decode: 0, mel: 0, inference: 0, dsp: 0 }, maxRssMB: [] };
+
+  // Full pipeline: a shared queue, each worker takes the next file when done.
+  const queue = [...files];
+  const t0 = performance.now();
+  await Promise.all(pool.map(async (w) => {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const r = (await w.ask({ kind: 'analyze', file })) as Extract<FromChild, { kind: 'result' }>;
+      if (!r.analysis) { stats.failed++; console.log(`  ${label}: ${file}: ${r.error}`); continue; }
+      stats.tracks++;
+      stats.audioSec += r.analysis.analyzedSec;
+      stats.patches += r.analysis.patches;
+      for (const k of ['decode', 'mel', 'inference', 'dsp'] as const) stats.stage[k] += r.analysis.timings[k];
+    }
+  }));
+  stats.wall = (performance.now() - t0) / 1000;
+
+  // ONNX-only floor on the same patches, split the same way, all workers starting together.
+  const shares = pool.map((_, i) => files.filter((_, j) => j % workers === i));
+  await Promise.all(pool.map((w, i) => w.ask({ kind: 'prepare', files: shares[i] })));
+  const floors = (await Promise.all(pool.map((w) => w.ask({ kind: 'floor' })))) as Extract<FromChild, { kind: 'floor' }>[];
+  stats.floorWall = Math.max(...floors.map((f) => f.seconds));
+
+  for (const w of pool) stats.maxRssMB.push(((await w.ask({ kind: 'exit' })) as Extract<FromChild, { kind: 'bye' }>).maxRssMB);
+  return stats;
+}
+
+function report(s: RunStats): void {
+  const perTrack = (x: number) => (x / s.tracks).toFixed(3);
+  const tph = (s.tracks / s.wall) * 3600;
+  const tph4 = (s.audioSec / 240 / s.wall) * 3600; // normalised to 4-minute tracks
+  const floor4 = (s.audioSec / 240 / s.floorWall) * 3600;
+  console.log(`\n[${s.label}] ${s.workers} worker process(es) × ${s.threads} ONNX thread(s): ${s.tracks} tracks (${(s.audioSec / 60).toFixed(1)} min of audio, ${s.patches} patches), ${s.failed} failed`);
+  console.log(`  wall ${s.wall.toFixed(1)} s → ${tph.toFixed(0)} tracks/hour as measured, ${tph4.toFixed(0)} tracks/hour for 4-minute tracks`);
+  console.log(`  per track (s, in-worker): decode wait ${perTrack(s.stage.decode)}, mel ${perTrack(s.stage.mel)}, inference ${perTrack(s.stage.inference)}, tempo/key/energy ${perTrack(s.stage.dsp)}`);
+  console.log(`  inference ${((s.stage.inference / s.patches) * 1000).toFixed(1)} ms per patch per worker (aggregate ${((s.wall / s.patches) * 1000).toFixed(1)} ms of wall per patch)`);
+  console.log(`  ONNX-only floor: ${s.floorWall.toFixed(1)} s wall (${floor4.toFixed(0)} four-minute tracks/hour); pipeline / floor = ${(s.wall / s.floorWall).toFixed(2)}x`);
+  console.log(`  peak RSS per worker: ${s.maxRssMB.map((m) => `${m.toFixed(0)} MB`).join(', ')}`);
+}
+
+function listAudio(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...listAudio(p));
+    else if (AUDIO.test(e.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+async function longTrack(source: string, modelsDir: string, batchSize: number): Promise<void> {
+  const file = join(tmpdir(), `audiomuse-bench-60min-${process.pid}.ogg`);
+  try {
+    // Stream copy of the track looped to 60 minutes (seconds to make, no re-encoding).
+    execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', ['-v', 'error', '-y', '-stream_loop', '-1', '-i', source, '-t', '3600', '-c', 'copy', file]);
+    console.log(`\n[60-minute track] ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB), 1 worker × 1 thread`);
+    const w = new Worker();
+    await w.ask({ kind: 'init', modelsDir, threads: 1, batchSize });
+    const t0 = performance.now();
+    const r = (await w.ask({ kind: 'analyze', file })) as Extract<FromChild, { kind: 'result' }>;
+    const wall = (performance.now() - t0) / 1000;
+    const rss = ((await w.ask({ kind: 'exit' })) as Extract<FromChild, { kind: 'bye' }>).maxRssMB;
+    if (!r.analysis) console.log(`  failed: ${r.error}`);
+    else console.log(`  ${r.analysis.analyzedSec.toFixed(0)} s of audio, ${r.analysis.patches} patches in ${wall.toFixed(1)} s; peak RSS ${rss.toFixed(0)} MB`);
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const folder = argv.find((a, i) => !a.startsWith('--') && !/^--(workers|limit|batch)$/.test(argv[i - 1] ?? ''));
+  const opt = (name: string, d: number) => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : d; };
+  if (!folder) throw new Error('usage: npm run bench:analysis -- <folder> [--workers N] [--limit N] [--batch N] [--no-long] [--no-threads-mode]');
+  const workers = opt('--workers', Math.min(2, cpus().length));
+  const batchSize = opt('--batch', 4);
+  const files = listAudio(resolve(folder)).slice(0, opt('--limit', Infinity));
+  if (!files.length) throw new Error(`no audio files under ${folder}`);
+  const { modelsDir } = loadConfig();
+  console.log(`bench:analysis — ${files.length} files under ${folder}; ${cpus().length} CPUs (${cpus()[0]?.model}); batch ${batchSize}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  report(await runMode('procs', files, workers, 1, modelsDir, batchSize));
+  if (!argv.includes('--no-threads-mode') && workers > 1) report(await runMode('threads', files, 1, workers, modelsDir, batchSize));
+  if (!argv.includes('--no-long')) {
+    const longest = files.map((f) => ({ f, s: statSync(f).size })).sort((a, b) => b.s - a.s)[0].f;
+    await longTrack(longest, modelsDir, batchSize);
+  }
+  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (process.argv.includes('--child')) void child();
+else main().catch((err) => { console.error(`bench:analysis: ${(err as Error).message}`); process.exitCode = 1; });

@@ -1,0 +1,176 @@
+// analyzeTrack on real music from Debian packages (fretsonfire-songs-muldjord / -sectoid: metal songs;
+// pushover-data: calm game themes; hyperrogue-music: OGGs some of which ffmpeg 5.1 rejects) plus synthetic
+// edge cases. Only the first 45 s of each track are analysed (maxSeconds) to keep the run short; that is
+// 15 patches per track, plenty for genre-level tags and for identifying copies.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { analyzeTrack, topMoods, type TrackAnalysis } from '../../activities/analysis/analyzeTrack.ts';
+import { AnalysisError } from '../../activities/analysis/errors.ts';
+import { MOOD_HEADS, MOOD_LABELS, type MusicnnModels, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
+import { modelsDir, requireOrSkip } from '../shared-paths.ts';
+
+const MAX_SECONDS = 45;
+const FOF = '/usr/share/games/fretsonfire/data/songs';
+const PUSHOVER = '/usr/share/pushover/themes';
+const HYPERROGUE = '/usr/share/hyperrogue/music';
+const ffmpegBin = process.env.FFMPEG_PATH || 'ffmpeg';
+const ff = (...args: string[]) => execFileSync(ffmpegBin, ['-v', 'error', '-y', ...args]);
+
+const metalSongs = () => ['muldjord', 'sectoid'].flatMap((artist) => {
+  const dir = join(FOF, artist);
+  return existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name, 'song.ogg')) : [];
+});
+const calmThemes = () => (existsSync(PUSHOVER) ? readdirSync(PUSHOVER).filter((f) => f.endsWith('.ogg')).map((f) => join(PUSHOVER, f)) : []);
+const label = (path: string) => (basename(path) === 'song.ogg' ? basename(dirname(path)) : basename(path));
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  return dot / Math.sqrt(na * nb);
+}
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const tag = (a: TrackAnalysis, l: (typeof MOOD_LABELS)[number]) => a.tags[MOOD_LABELS.indexOf(l)];
+
+let models: MusicnnModels;
+let tmp: string;
+const results = new Map<string, TrackAnalysis>();
+const analyse = async (path: string) => {
+  let r = results.get(path);
+  if (!r) { r = await analyzeTrack(path, { models, maxSeconds: MAX_SECONDS }); results.set(path, r); }
+  return r;
+};
+
+describe('analyzeTrack on real music', () => {
+  let ready = false;
+  before(async () => {
+    if (!existsSync(join(modelsDir, 'msd-musicnn-1.onnx'))) return;
+    models = await getMusicnnModels({ modelsDir });
+    tmp = mkdtempSync(join(tmpdir(), 'am-track-'));
+    ready = true;
+  });
+  after(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
+  const need = (t: Parameters<typeof requireOrSkip>[0], ...paths: [string, string][]) => {
+    if (!requireOrSkip(t, join(modelsDir, 'msd-musicnn-1.onnx'), 'MusiCNN ONNX models (MODELS_DIR)') || !ready) return false;
+    return paths.every(([p, what]) => requireOrSkip(t, p, what));
+  };
+
+  test('embedding is 200 finite floats, identical across runs and for a stream input; scores in [0, 1]', async (t) => {
+    const song = join(FOF, 'sectoid', 'Metal madness', 'song.ogg');
+    if (!need(t, [song, 'Debian package fretsonfire-songs-sectoid'])) return;
+    const a = await analyse(song);
+    const b = await analyzeTrack(song, { models, maxSeconds: MAX_SECONDS });
+    const c = await analyzeTrack(createReadStream(song), { models, maxSeconds: MAX_SECONDS });
+    assert.equal(a.embedding.length, 200);
+    assert.ok(a.embedding.every(Number.isFinite));
+    assert.ok(a.embedding.some((v) => v !== 0));
+    assert.deepEqual(b.embedding, a.embedding);
+    assert.deepEqual(c.embedding, a.embedding);
+    assert.deepEqual(b.tags, a.tags);
+    assert.equal(a.tags.length, 50);
+    assert.ok(a.tags.every((v) => v >= 0 && v <= 1));
+    for (const h of MOOD_HEADS) assert.ok(a.moods[h] >= 0 && a.moods[h] <= 1, h);
+    assert.equal(a.patches, Math.floor((Math.floor((MAX_SECONDS * 16000 - 512) / 256) + 1) / 187)); // 15
+    assert.equal(a.analyzedSec, MAX_SECONDS);
+    assert.ok(Math.abs(a.durationSec - 143.68) < 0.1, `durationSec ${a.durationSec} is the whole song's`);
+    assert.ok(a.tempo !== null && a.tempo >= 40 && a.tempo <= 200, `tempo ${a.tempo}`);
+    assert.ok(a.key !== null && (a.scale === 'major' || a.scale === 'minor'));
+    assert.ok(a.energy !== null && a.energy >= 0 && a.energy <= 1);
+    assert.ok(Object.values(a.timings).every((s) => s >= 0));
+    assert.equal(topMoods(a.tags, 5).length, 5);
+  });
+
+  test('metal songs score higher on metal / heavy metal / hard rock and aggressive; calm themes on relaxed', async (t) => {
+    if (!need(t, [join(FOF, 'muldjord'), 'Debian package fretsonfire-songs-muldjord'], [join(FOF, 'sectoid'), 'Debian package fretsonfire-songs-sectoid'], [PUSHOVER, 'Debian package pushover-data'])) return;
+    const metal = await Promise.all(metalSongs().map(analyse));
+    const calm = await Promise.all(calmThemes().map(analyse));
+    assert.ok(metal.length >= 6 && calm.length >= 6, `${metal.length} metal songs, ${calm.length} themes`);
+    for (const l of ['metal', 'heavy metal', 'hard rock'] as const) {
+      const m = mean(metal.map((a) => tag(a, l))), c = mean(calm.map((a) => tag(a, l)));
+      t.diagnostic(`${l}: metal songs ${m.toFixed(3)}, calm themes ${c.toFixed(3)}`);
+      assert.ok(m > c, `${l}: ${m} vs ${c}`);
+    }
+    // Song by song: every metal song but at most one (sectoid's "Feelings" is a ballad) is more "metal"
+    // than the most metal-sounding calm theme.
+    const heavy = (a: TrackAnalysis) => tag(a, 'metal') + tag(a, 'heavy metal') + tag(a, 'hard rock');
+    const calmMax = Math.max(...calm.map(heavy));
+    const below = metalSongs().filter((_, i) => heavy(metal[i]) <= calmMax).map(label);
+    assert.ok(below.length <= 1, `metal songs not above the calm themes: ${below.join(', ')}`);
+    // The mood heads' positive classes (index 0 for aggressive, 1 for relaxed) point the right way.
+    assert.ok(mean(metal.map((a) => a.moods.aggressive)) > mean(calm.map((a) => a.moods.aggressive)) + 0.3);
+    assert.ok(mean(calm.map((a) => a.moods.relaxed)) > mean(metal.map((a) => a.moods.relaxed)) + 0.3);
+  });
+
+  test('a song and its MP3 / Opus transcodes are each other\'s nearest neighbours', async (t) => {
+    if (!need(t, [join(FOF, 'sectoid'), 'Debian package fretsonfire-songs-sectoid'], [PUSHOVER, 'Debian package pushover-data'])) return;
+    const originals = [join(FOF, 'sectoid', 'War of freedom', 'song.ogg'), join(PUSHOVER, 'japanese.ogg')];
+    const groups = originals.map((src, i) => {
+      const mp3 = join(tmp, `copy${i}.mp3`), opus = join(tmp, `copy${i}.opus`);
+      ff('-i', src, '-t', String(MAX_SECONDS + 5), '-c:a', 'libmp3lame', '-b:a', '128k', mp3);
+      ff('-i', src, '-t', String(MAX_SECONDS + 5), '-c:a', 'libopus', '-b:a', '96k', opus);
+      return [src, mp3, opus];
+    });
+    const all = [...new Set([...metalSongs(), ...calmThemes(), ...groups.flat()])].filter(existsSync);
+    const emb = new Map<string, Float32Array>();
+    for (const p of all) emb.set(p, (await analyse(p)).embedding);
+    for (const group of groups) {
+      for (const p of group) {
+        const ranked = all.filter((q) => q !== p).sort((a, b) => cosine(emb.get(p)!, emb.get(b)!) - cosine(emb.get(p)!, emb.get(a)!));
+        const nearest = ranked.slice(0, group.length - 1);
+        t.diagnostic(`${basename(p)}: nearest ${nearest.map((q) => `${label(q)} ${cosine(emb.get(p)!, emb.get(q)!).toFixed(4)}`).join(', ')}; next ${label(ranked[group.length - 1])} ${cosine(emb.get(p)!, emb.get(ranked[group.length - 1])!).toFixed(4)}`);
+        assert.deepEqual(new Set(nearest), new Set(group.filter((q) => q !== p)), `${p}: nearest are ${nearest.join(', ')}`);
+      }
+    }
+  });
+
+  test('the hyperrogue OGGs ffmpeg 5.1 cannot read give decode_failed, the others analyse', async (t) => {
+    if (!need(t, [HYPERROGUE, 'Debian package hyperrogue-music'])) return;
+    const rejected: string[] = [];
+    for (const f of readdirSync(HYPERROGUE).filter((n) => n.endsWith('.ogg')).sort()) {
+      try {
+        const a = await analyzeTrack(join(HYPERROGUE, f), { models, maxSeconds: 4 });
+        assert.equal(a.patches, 1);
+      } catch (err) {
+        assert.ok(err instanceof AnalysisError, `${f}: ${err}`);
+        assert.equal(err.code, 'decode_failed', `${f}: ${err.message}`);
+        assert.match(err.message, /Invalid data found when processing input/);
+        rejected.push(f);
+      }
+    }
+    const version = execFileSync(ffmpegBin, ['-version']).toString().split('\n')[0];
+    t.diagnostic(`${version}: rejected ${rejected.join(', ') || 'none'}`);
+    if (/ffmpeg version 5\.1/.test(version)) {
+      assert.deepEqual(rejected, ['hr-savino-caribbean.ogg', 'hr-savino-ivory.ogg', 'hr-savino-ocean.ogg']);
+    }
+  });
+
+  test('silent, too short, empty and aborted inputs give typed errors', async (t) => {
+    if (!need(t)) return;
+    ff('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '10', join(tmp, 'silence.wav'));
+    ff('-f', 'lavfi', '-i', 'sine=f=440:r=44100:d=2.9', join(tmp, 'short.wav'));
+    ff('-f', 'lavfi', '-i', 'sine=f=440:r=44100:d=3.1', join(tmp, 'just-enough.wav'));
+    ff('-f', 'lavfi', '-i', 'anoisesrc=r=16000:a=0.3:d=60', join(tmp, 'noise.flac'));
+    const code = async (p: string, c: string, opts = {}) =>
+      assert.rejects(analyzeTrack(p, { models, ...opts }), (err: unknown) => err instanceof AnalysisError && err.code === c && !err.isSetupError);
+    await code(join(tmp, 'silence.wav'), 'silent');
+    await code(join(tmp, 'short.wav'), 'too_short');
+    await code(join(tmp, 'missing.ogg'), 'not_found');
+    assert.equal((await analyzeTrack(join(tmp, 'just-enough.wav'), { models })).patches, 1);
+    const ac = new AbortController();
+    const progress: number[] = [];
+    await assert.rejects(
+      analyzeTrack(join(tmp, 'noise.flac'), { models, signal: ac.signal, onProgress: (p) => { progress.push(p.patches); if (p.patches >= 4) ac.abort(); } }),
+      (err: unknown) => err instanceof AnalysisError && err.code === 'aborted',
+    );
+    assert.ok(progress.length >= 1 && progress.at(-1)! < 20, `stopped after ${progress.at(-1)} of 20 patches`);
+  });
+
+  test('models missing is a setup error before any decoding', async (t) => {
+    if (!need(t)) return;
+    await assert.rejects(analyzeTrack(join(tmp, 'whatever.ogg'), { modelsDir: join(tmp, 'no-models') }), (err: unknown) =>
+      err instanceof AnalysisError && err.code === 'models_missing' && err.isSetupError && /none of the 8 model files is in .*no-models/.test(err.message));
+  });
+});
