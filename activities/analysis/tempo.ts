@@ -153,11 +153,8 @@ export class TempoTracker {
   }
 }
 
-/**
- * Tempo from an onset envelope sampled at `fps`. Exported for tests and diagnostics; TempoTracker.result()
- * is the normal entry point.
- */
-export function estimateTempo(env: ArrayLike<number>, fps: number): number {
+/** Tempo from an onset envelope sampled at `fps` frames per second. */
+function estimateTempo(env: ArrayLike<number>, fps: number): number {
   const T = env.length;
   const o = new Float64Array(T);
   // Remove the slowly varying part (local mean over ±0.5 s) so the autocorrelation measures periodicity
