@@ -39,7 +39,8 @@ if (endianness() !== 'LE') throw new Error('decodeAudio reads f32le and assumes 
 const OUTPUT_OPTIONS = ['-map', '0:a:0', '-ac', '1', '-ar', String(SAMPLE_RATE), '-rematrix_maxval', '1', '-resampler', 'soxr'];
 
 /**
- * Decodes `input` (a path or a byte stream) and yields Float32Array chunks of mono 16 kHz samples.
+ * Decodes `input` (a path or a byte stream, which is consumed and destroyed at the end) and yields
+ * Float32Array chunks of mono 16 kHz samples.
  * Throws AnalysisError: not_found, unsupported, decode_failed, empty, ffmpeg_missing, aborted.
  * The generator's return value carries what ffmpeg said about the whole input.
  */
@@ -118,6 +119,7 @@ export async function* decodeAudio(input: string | Readable, opts: DecodeOptions
     opts.signal?.removeEventListener('abort', stop);
     if (!completed && !killed) stop(); // consumer stopped early or failed: do not leave ffmpeg running
     out.destroy();
+    if (typeof input !== 'string') input.destroy(); // the stream is ours once passed in (e.g. release a socket after -t)
   }
   if (samples === 0) throw new AnalysisError('empty', `${describe(input)}: no audio samples decoded`);
   return info;
@@ -135,6 +137,8 @@ function parseTimestamp(s: string | undefined): number | null {
 
 // Maps ffmpeg's failure (spawn error or non-zero exit with its stderr) to a reason code.
 function toAnalysisError(err: Error, stderr: string, started: boolean): AnalysisError {
+  const inputError = (err as Error & { inputStreamError?: Error }).inputStreamError;
+  if (inputError) return new AnalysisError('decode_failed', `the input stream failed: ${inputError.message}`, { cause: inputError });
   if (!started || (err as NodeJS.ErrnoException).code === 'ENOENT') {
     return new AnalysisError('ffmpeg_missing', `cannot run ffmpeg (${err.message}); install ffmpeg or set FFMPEG_PATH`, { cause: err });
   }

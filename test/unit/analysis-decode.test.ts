@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { decodeAudio } from '../../activities/analysis/decodeAudio.ts';
 import { AnalysisError } from '../../activities/analysis/errors.ts';
@@ -118,4 +119,16 @@ test('aborting stops ffmpeg and rejects with aborted; breaking out early does no
   ac.abort();
   await assert.rejects(async () => { for (let r = await gen.next(); !r.done; r = await gen.next()); }, (err: unknown) => err instanceof AnalysisError && err.code === 'aborted');
   for await (const _ of decodeAudio(join(dir, 'tone.flac'))) break;
+});
+
+test('a byte stream that fails midway gives decode_failed naming the stream error', async () => {
+  const bytes = readFileSync(join(dir, 'tone.flac'));
+  const failing = new Readable({
+    read() {
+      this.push(bytes.subarray(0, 4096));
+      this.destroy(new Error('connection reset by the media server'));
+    },
+  });
+  await assert.rejects(decodeAll(failing), (err: unknown) =>
+    err instanceof AnalysisError && err.code === 'decode_failed' && /input stream failed: connection reset/.test(err.message));
 });
