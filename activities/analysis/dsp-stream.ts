@@ -23,23 +23,23 @@ export function checkChunk(chunk: unknown, who: string): asserts chunk is ArrayL
 
 /**
  * Cuts a stream into frames of `size` samples every `hop` samples and hands each to `onFrame` (the
- * buffer is reused: consume it before returning). `lead` zeros are prepended (centred framing).
+ * buffer is reused: consume it before returning).
  */
 export class FrameStream {
   private readonly buf: Float64Array;
-  private fill: number;
+  private fill = 0;
 
-  constructor(readonly size: number, readonly hop: number, private readonly onFrame: (frame: Float64Array) => void, lead = 0) {
+  constructor(readonly size: number, readonly hop: number, private readonly onFrame: (frame: Float64Array) => void) {
     if (hop < 1 || hop > size) throw new RangeError(`FrameStream: hop ${hop} must be in [1, ${size}]`);
     this.buf = new Float64Array(size);
-    this.fill = lead;
   }
 
-  push(x: ArrayLike<number>, length = x.length): void {
+  /** Appends the first `length` samples of `x`. */
+  push(x: Float64Array, length = x.length): void {
     let i = 0;
     while (i < length) {
       const n = Math.min(length - i, this.size - this.fill);
-      for (let j = 0; j < n; j++) this.buf[this.fill + j] = x[i + j];
+      this.buf.set(x.subarray(i, i + n), this.fill);
       this.fill += n;
       i += n;
       if (this.fill === this.size) {

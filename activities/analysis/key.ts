@@ -91,8 +91,8 @@ export class KeyDetector {
   push(chunk: Float32Array): void {
     checkChunk(chunk, 'KeyDetector');
     this.samples += chunk.length;
-    let data: ArrayLike<number> = chunk, length = chunk.length;
-    for (const stage of this.stages) ({ data, length } = stage.process(data, length));
+    let { data, length } = this.stages[0].process(chunk);
+    for (let s = 1; s < this.stages.length; s++) ({ data, length } = this.stages[s].process(data, length));
     this.frames.push(data, length);
   }
 
