@@ -66,6 +66,19 @@ test('silence or too little audio throws InsufficientAudioError', () => {
   assert.throws(() => detect(chordProgression([[60, 64, 67]], 0.3, 1)), InsufficientAudioError); // shorter than one frame
 });
 
+test('other sample rates: 44.1 kHz input gives the same key', () => {
+  const x = chordProgression(cadence(C3 + 11, 'minor'), 1, 3); // B minor
+  const ratio = 44100 / SR;
+  const y = Float32Array.from({ length: Math.floor(x.length * ratio) }, (_, i) => {
+    const p = i / ratio, k = Math.floor(p), f = p - k;
+    return x[k] * (1 - f) + (x[k + 1] ?? 0) * f;
+  });
+  const d = new KeyDetector({ sampleRate: 44100 });
+  d.push(y);
+  const r = d.result();
+  assert.equal(`${r.key} ${r.scale}`, 'B minor');
+});
+
 test('bad options are rejected with clear errors', () => {
   assert.throws(() => new KeyDetector({ sampleRate: 5000 }), /sampleRate/);
 });
