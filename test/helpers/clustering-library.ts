@@ -26,6 +26,12 @@ export interface LibraryOptions {
   tempoSd?: number;
   /** Per-dimension sd of a track around its group centre (centres are N(0, 1) per dimension; default 0.35). */
   embeddingNoise?: number;
+  /**
+   * > 0: embeddings live in this many latent dimensions (group centres N(0, 1.5²), tracks ±0.8 there),
+   * mixed linearly into 200 correlated columns plus `embeddingNoise` — overlapping groups, closer to real
+   * MusiCNN embeddings. 0 (default): independent N(0, 1) centres per column, well separated.
+   */
+  embeddingLatent?: number;
   /** Artists per group (default 12). */
   artistsPerGroup?: number;
   /** Give group sizes a long tail instead of equal sizes (default false). */
@@ -60,12 +66,17 @@ export function syntheticLibrary(opts: LibraryOptions): { tracks: TrackFeatures[
     tagPool: MOOD_LABELS.map((_, i) => i),
     tempoSd: 6,
     embeddingNoise: 0.35,
+    embeddingLatent: 0,
     artistsPerGroup: 12,
     unevenSizes: false,
     ...opts,
   };
   const rng = new Rng(o.seed);
   const groups = plantGroups(rng, o.groups, o);
+  const L = o.embeddingLatent;
+  const mix = L > 0 ? Float64Array.from({ length: L * EMBEDDING_DIMS }, () => rng.normal() / Math.sqrt(L)) : null;
+  const latentCentres = groups.map(() => Float64Array.from({ length: L }, () => 1.5 * rng.normal()));
+  const z = new Float64Array(L);
   const weights = groups.map((_, g) => (o.unevenSizes ? 1 / (1 + 0.15 * g) : 1));
   const total = weights.reduce((a, b) => a + b, 0);
   const cum = weights.map((_, g) => weights.slice(0, g + 1).reduce((a, b) => a + b, 0) / total);
@@ -83,7 +94,16 @@ export function syntheticLibrary(opts: LibraryOptions): { tracks: TrackFeatures[
       OTHER_FEATURE_LABELS.map((m, j) => [m, Math.min(1, Math.max(0, G.heads[j] + 0.06 * rng.normal()))]),
     ) as TrackFeatures['moods'];
     const embedding = new Float32Array(EMBEDDING_DIMS);
-    for (let j = 0; j < EMBEDDING_DIMS; j++) embedding[j] = G.embedding[j] + o.embeddingNoise * rng.normal();
+    if (mix) {
+      for (let q = 0; q < L; q++) z[q] = latentCentres[g][q] + 0.8 * rng.normal();
+      for (let j = 0; j < EMBEDDING_DIMS; j++) {
+        let v = o.embeddingNoise * rng.normal();
+        for (let q = 0; q < L; q++) v += z[q] * mix[q * EMBEDDING_DIMS + j];
+        embedding[j] = v;
+      }
+    } else {
+      for (let j = 0; j < EMBEDDING_DIMS; j++) embedding[j] = G.embedding[j] + o.embeddingNoise * rng.normal();
+    }
     tracks.push({
       id: `t${i}`,
       artist: `Artist ${g}-${rng.int(0, o.artistsPerGroup - 1)}`,
