@@ -94,12 +94,13 @@ function emRun(X: Matrix, k: number, type: CovarianceType, start: Int32Array, ma
     logConst: new Float64Array(k),
   };
   mStep(X, resp, k, full, reg, p);
+  const best = Int32Array.from(start);
   const trace: number[] = [];
   let converged = false;
   let nIter = 0;
   let prev = -Infinity;
   for (let it = 1; it <= maxIter; it++) {
-    const ll = eStep(X, k, full, p, resp);
+    const ll = eStep(X, k, full, p, resp, best);
     trace.push(ll);
     mStep(X, resp, k, full, reg, p);
     nIter = it;
@@ -109,61 +110,100 @@ function emRun(X: Matrix, k: number, type: CovarianceType, start: Int32Array, ma
     }
     prev = ll;
   }
-  const ll = eStep(X, k, full, p, resp);
+  const ll = eStep(X, k, full, p, resp, best);
   trace.push(ll);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let b = 0;
-    for (let c = 1; c < k; c++) if (resp[i * k + c] > resp[i * k + b]) b = c;
-    labels[i] = b;
-  }
   return {
-    labels, k, centroids: matrix(k, d, p.means), logLikelihood: ll, logLikelihoodTrace: trace, converged, nIter,
+    labels: best, k, centroids: matrix(k, d, p.means), logLikelihood: ll, logLikelihoodTrace: trace, converged, nIter,
     weights: p.weights, covariances: p.cov,
   };
 }
 
-/** Fills resp with responsibilities under p; returns the mean log-likelihood per sample. */
-function eStep(X: Matrix, k: number, full: boolean, p: Params, resp: Float64Array): number {
+/**
+ * Responsibilities below e^-CUT of a point's largest term are stored as exactly 0: even a hundred of them
+ * sum to < 1e-20, under half an ulp of the normaliser (≥ 1), so the log-likelihood is unchanged while both
+ * steps skip them. In high dimensions most components are hundreds of nats away from a point.
+ */
+const CUT = 50;
+
+/**
+ * Fills resp with responsibilities under p; returns the mean log-likelihood per sample. `best` holds each
+ * point's most responsible component from the previous step: evaluating it first sets a high bar, so the
+ * Mahalanobis sums of far components stop as soon as they fall CUT nats below it.
+ */
+function eStep(X: Matrix, k: number, full: boolean, p: Params, resp: Float64Array, best: Int32Array): number {
   const { rows: n, cols: d, data } = X;
   const { means, prec, logConst } = p;
   const t = new Float64Array(d);
-  const dd = d * d;
   let total = 0;
   for (let i = 0; i < n; i++) {
     const o = i * d;
     const ro = i * k;
-    let max = -Infinity;
+    const a = best[i];
+    let max = logConst[a] - 0.5 * maha(data, o, means, prec, a, d, full, Infinity, t);
+    resp[ro + a] = max;
     for (let c = 0; c < k; c++) {
-      const mo = c * d;
-      let maha = 0;
-      if (full) {
-        for (let q = 0; q < d; q++) t[q] = data[o + q] - means[mo + q];
-        // ‖L⁻¹(x − μ)‖² with L⁻¹ lower-triangular.
-        const po = c * dd;
-        for (let r = 0; r < d; r++) {
-          const ro2 = po + r * d;
-          let z = 0;
-          for (let q = 0; q <= r; q++) z += prec[ro2 + q] * t[q];
-          maha += z * z;
-        }
-      } else {
-        for (let q = 0; q < d; q++) {
-          const v = data[o + q] - means[mo + q];
-          maha += v * v * prec[mo + q];
-        }
+      if (c === a) continue;
+      // w = logConst − maha/2 falls below max − CUT once maha exceeds this.
+      const limit = 2 * (logConst[c] - max + CUT);
+      if (limit < 0) {
+        resp[ro + c] = -Infinity;
+        continue;
       }
-      const w = logConst[c] - 0.5 * maha;
+      const m = maha(data, o, means, prec, c, d, full, limit, t);
+      const w = m > limit ? -Infinity : logConst[c] - 0.5 * m;
       resp[ro + c] = w;
       if (w > max) max = w;
     }
     let s = 0;
-    for (let c = 0; c < k; c++) s += Math.exp(resp[ro + c] - max);
-    const lse = max + Math.log(s);
-    for (let c = 0; c < k; c++) resp[ro + c] = Math.exp(resp[ro + c] - lse);
-    total += lse;
+    let arg = -1; // first component attaining the max, as numpy's argmax
+    for (let c = 0; c < k; c++) {
+      const z = resp[ro + c] - max;
+      const e = z < -CUT ? 0 : Math.exp(z);
+      resp[ro + c] = e;
+      s += e;
+      if (z === 0 && arg < 0) arg = c;
+    }
+    best[i] = arg;
+    const inv = 1 / s;
+    for (let c = 0; c < k; c++) resp[ro + c] *= inv;
+    total += max + Math.log(s);
   }
   return total / n;
+}
+
+/**
+ * Squared Mahalanobis distance of row o to component c: Σ (x−μ)²/σ² (diag) or ‖L⁻¹(x−μ)‖² (full, L⁻¹
+ * lower-triangular). Stops early once the partial sum, which only grows, exceeds limit.
+ */
+function maha(data: Float64Array, o: number, means: Float64Array, prec: Float64Array, c: number, d: number, full: boolean, limit: number, t: Float64Array): number {
+  const mo = c * d;
+  let m = 0;
+  if (full) {
+    for (let q = 0; q < d; q++) t[q] = data[o + q] - means[mo + q];
+    const po = c * d * d;
+    for (let r = 0; r < d; r++) {
+      const ro = po + r * d;
+      let z = 0;
+      for (let q = 0; q <= r; q++) z += prec[ro + q] * t[q];
+      m += z * z;
+      if (m > limit) return m;
+    }
+    return m;
+  }
+  let q = 0;
+  for (; q + 3 < d; q += 4) {
+    const v0 = data[o + q] - means[mo + q];
+    const v1 = data[o + q + 1] - means[mo + q + 1];
+    const v2 = data[o + q + 2] - means[mo + q + 2];
+    const v3 = data[o + q + 3] - means[mo + q + 3];
+    m += v0 * v0 * prec[mo + q] + v1 * v1 * prec[mo + q + 1] + (v2 * v2 * prec[mo + q + 2] + v3 * v3 * prec[mo + q + 3]);
+    if (m > limit) return m;
+  }
+  for (; q < d; q++) {
+    const v = data[o + q] - means[mo + q];
+    m += v * v * prec[mo + q];
+  }
+  return m;
 }
 
 /** Maximum-likelihood weights, means and covariances for the responsibilities, plus reg on the diagonal. */
@@ -180,31 +220,39 @@ function mStep(X: Matrix, resp: Float64Array, k: number, full: boolean, reg: num
       if (r === 0) continue; // exact: a zero responsibility adds nothing
       nk[c] += r;
       const mo = c * d;
-      for (let q = 0; q < d; q++) means[mo + q] += r * data[o + q];
+      if (full) {
+        for (let q = 0; q < d; q++) means[mo + q] += r * data[o + q];
+      } else {
+        // Diagonal: first and second moments in one pass, variance = E[x²] − μ² as scikit-learn computes it
+        // (the cancellation error, ~1e-16·E[x²], is far below reg_covar on scaled data).
+        for (let q = 0; q < d; q++) {
+          const rx = r * data[o + q];
+          means[mo + q] += rx;
+          cov[mo + q] += rx * data[o + q];
+        }
+      }
     }
   }
-  for (let c = 0; c < k; c++) for (let q = 0; q < d; q++) means[c * d + q] /= nk[c];
+  for (let c = 0; c < k; c++) {
+    for (let q = 0; q < d; q++) {
+      const mu = (means[c * d + q] /= nk[c]);
+      if (!full) cov[c * d + q] = cov[c * d + q] / nk[c] - mu * mu;
+    }
+  }
   const t = new Float64Array(d);
   const dd = d * d;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n && full; i++) {
     const o = i * d;
     for (let c = 0; c < k; c++) {
       const r = resp[i * k + c];
       if (r === 0) continue;
       const mo = c * d;
-      if (full) {
-        for (let q = 0; q < d; q++) t[q] = data[o + q] - means[mo + q];
-        const co = c * dd;
-        for (let a = 0; a < d; a++) {
-          const ra = r * t[a];
-          const ao = co + a * d;
-          for (let b = 0; b <= a; b++) cov[ao + b] += ra * t[b];
-        }
-      } else {
-        for (let q = 0; q < d; q++) {
-          const v = data[o + q] - means[mo + q];
-          cov[mo + q] += r * v * v;
-        }
+      for (let q = 0; q < d; q++) t[q] = data[o + q] - means[mo + q];
+      const co = c * dd;
+      for (let a = 0; a < d; a++) {
+        const ra = r * t[a];
+        const ao = co + a * d;
+        for (let b = 0; b <= a; b++) cov[ao + b] += ra * t[b];
       }
     }
   }
@@ -242,8 +290,9 @@ function mStep(X: Matrix, resp: Float64Array, k: number, full: boolean, reg: num
     for (let c = 0; c < k; c++) {
       let logDet = 0;
       for (let q = 0; q < d; q++) {
-        const v = cov[c * d + q] / nk[c] + reg;
-        // Only regCovar = 0 with a constant column gives v = 0: floor it like the full case's jitter.
+        const v = cov[c * d + q] + reg;
+        // Only regCovar = 0 (with a constant column or a one-point component) leaves v ≤ 0 after rounding:
+        // floor it like the full case's jitter.
         const vv = v > 0 ? v : 1e-12;
         cov[c * d + q] = vv;
         p.prec[c * d + q] = 1 / vv;

@@ -1,7 +1,7 @@
-// K-Means: greedy k-means++ seeding (as scikit-learn) and Lloyd iterations accelerated with Hamerly's
-// bounds, which skip most point-to-centre distances once centres settle while giving Lloyd's result.
+// K-Means: greedy k-means++ seeding (as scikit-learn) and Lloyd iterations accelerated with Elkan's
+// triangle-inequality bounds, which skip most point-to-centre distances while giving Lloyd's result.
 import { assertCount, assertData, ClusteringInputError } from './input.ts';
-import { sqDist } from './distance.ts';
+import { sqDist, sqDistUpTo } from './distance.ts';
 import type { Rng } from './rng.ts';
 import { matrix, type ClusterFit, type Matrix } from './types.ts';
 
@@ -49,7 +49,7 @@ export function kmeans(X: Matrix, k: number, rng: Rng, opts: KMeansOptions = {})
   const runs = opts.init ? 1 : nInit;
   for (let r = 0; r < runs; r++) {
     const centres = opts.init ? Float64Array.from(opts.init.data) : kmeansPlusPlus(X, k, rng);
-    const fit = lloydHamerly(X, k, centres, maxIter, tolAbs);
+    const fit = lloydElkan(X, k, centres, maxIter, tolAbs);
     if (!best || fit.inertia < best.inertia) best = fit;
   }
   return best!;
@@ -57,15 +57,19 @@ export function kmeans(X: Matrix, k: number, rng: Rng, opts: KMeansOptions = {})
 
 /**
  * Greedy k-means++ (scikit-learn's `_kmeans_plusplus`): each new centre is the best of 2 + ⌊ln k⌋
- * candidates drawn with probability ∝ D², judged by the resulting potential.
+ * candidates drawn with probability ∝ D², judged by the resulting potential. A candidate c cannot come
+ * closer to a point x than x's nearest centre a when ‖c − a‖ ≥ 2·‖x − a‖ (triangle inequality), so those
+ * distances are never computed: same result, a fraction of the work once centres spread out.
  */
 export function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
   const { rows: n, cols: d, data } = X;
   const trials = 2 + Math.floor(Math.log(k));
   const centres = new Float64Array(k * d);
-  const closest = new Float64Array(n);
+  const closest = new Float64Array(n); // D²(x): squared distance to the nearest chosen centre
+  const nearest = new Int32Array(n); // which centre that is
   const cum = new Float64Array(n);
   const candDist = new Float64Array(trials * n);
+  const reach = new Float64Array(k); // (‖candidate − centre j‖ / 2)², the skip threshold on D²
   const first = rng.int(0, n - 1);
   centres.set(data.subarray(first * d, first * d + d), 0);
   for (let i = 0; i < n; i++) closest[i] = sqDist(data, i * d, data, first * d, d);
@@ -77,10 +81,17 @@ export function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
     let bestIdx = 0;
     for (let t = 0; t < trials; t++) {
       const idx = Math.min(searchLeft(cum, rng.next() * acc), n - 1);
+      const io = idx * d;
+      for (let j = 0; j < c; j++) reach[j] = 0.25 * sqDist(data, io, centres, j * d, d);
       const off = t * n;
       let p = 0;
       for (let i = 0; i < n; i++) {
-        const v = Math.min(closest[i], sqDist(data, i * d, data, idx * d, d));
+        const D = closest[i];
+        let v = D;
+        if (D > reach[nearest[i]]) {
+          const e = sqDistUpTo(data, i * d, data, io, d, D);
+          if (e < D) v = e;
+        }
         candDist[off + i] = v;
         p += v;
       }
@@ -90,7 +101,13 @@ export function kmeansPlusPlus(X: Matrix, k: number, rng: Rng): Float64Array {
         bestIdx = idx;
       }
     }
-    closest.set(candDist.subarray(bestT * n, bestT * n + n));
+    const off = bestT * n;
+    for (let i = 0; i < n; i++) {
+      if (candDist[off + i] < closest[i]) {
+        closest[i] = candDist[off + i];
+        nearest[i] = c;
+      }
+    }
     centres.set(data.subarray(bestIdx * d, bestIdx * d + d), c * d);
   }
   return centres;
@@ -126,40 +143,43 @@ function meanVariance(X: Matrix): number {
 }
 
 /**
- * Lloyd's algorithm with Hamerly's bounds: per point an upper bound on the distance to its centre and a
- * lower bound on the distance to any other; a point is re-examined only when the bounds cross.
+ * Lloyd's algorithm with Elkan's bounds: per point an upper bound on the distance to its centre and a lower
+ * bound per centre; a centre is measured only when both the bound and half the centre-centre distance fail
+ * to rule it out. A measurement stops once it exceeds the current upper bound: the partial sum is then a
+ * valid lower bound and the point keeps its centre, so results equal plain Lloyd's.
  */
-function lloydHamerly(X: Matrix, k: number, C: Float64Array, maxIter: number, tolAbs: number): KMeansFit {
+function lloydElkan(X: Matrix, k: number, C: Float64Array, maxIter: number, tolAbs: number): KMeansFit {
   const { rows: n, cols: d, data } = X;
   const labels = new Int32Array(n);
   const upper = new Float64Array(n);
-  const lower = new Float64Array(n);
+  // Lower bounds are stored with the centre's drift at storage time added (lower + drift[j]); the current
+  // bound is stored − drift[j]. That replaces Elkan's n·k bound update per iteration with one subtraction.
+  const lower = new Float64Array(n * k);
+  const drift = new Float64Array(k);
   const counts = new Int32Array(k);
   const sums = new Float64Array(k * d);
   const half = new Float64Array(k);
+  const cc = new Float64Array(k * k); // half the centre-centre distances
   const move = new Float64Array(k);
 
-  const scan = (i: number): void => {
-    const o = i * d;
-    let b1 = Infinity, b2 = Infinity, j1 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * d, lo = i * k;
+    let b = Infinity, jb = 0;
     for (let j = 0; j < k; j++) {
-      const v = sqDist(data, o, C, j * d, d);
-      if (v < b1) {
-        b2 = b1;
-        b1 = v;
-        j1 = j;
-      } else if (v < b2) b2 = v;
+      const v = sqDistUpTo(data, o, C, j * d, d, b);
+      lower[lo + j] = Math.sqrt(v);
+      if (v < b) {
+        b = v;
+        jb = j;
+      }
     }
-    labels[i] = j1;
-    upper[i] = Math.sqrt(b1);
-    lower[i] = Math.sqrt(b2);
-  };
-  for (let i = 0; i < n; i++) scan(i);
+    labels[i] = jb;
+    upper[i] = Math.sqrt(b);
+  }
 
   let nIter = 0;
   let converged = false;
   for (let it = 0; it < maxIter; it++) {
-    // Update: centres become member means; empty clusters are re-seeded at far points (below).
     counts.fill(0);
     sums.fill(0);
     for (let i = 0; i < n; i++) {
@@ -170,7 +190,6 @@ function lloydHamerly(X: Matrix, k: number, C: Float64Array, maxIter: number, to
     }
     relocateEmpty(X, k, C, labels, counts, sums);
     let shift = 0;
-    let p1 = 0, p2 = 0, m1 = -1;
     for (let j = 0; j < k; j++) {
       const c = j * d;
       const inv = 1 / counts[j];
@@ -183,35 +202,47 @@ function lloydHamerly(X: Matrix, k: number, C: Float64Array, maxIter: number, to
       }
       shift += mv;
       move[j] = Math.sqrt(mv);
-      if (move[j] > p1) {
-        p2 = p1;
-        p1 = move[j];
-        m1 = j;
-      } else if (move[j] > p2) p2 = move[j];
+      drift[j] += move[j];
     }
     nIter = it + 1;
-    for (let i = 0; i < n; i++) {
-      upper[i] += move[labels[i]];
-      lower[i] -= labels[i] === m1 ? p2 : p1;
-    }
-    for (let j = 0; j < k; j++) half[j] = Infinity;
+    for (let i = 0; i < n; i++) upper[i] += move[labels[i]];
+    half.fill(Infinity);
     for (let j = 0; j < k; j++) {
+      cc[j * k + j] = 0;
       for (let j2 = j + 1; j2 < k; j2++) {
         const h = 0.5 * Math.sqrt(sqDist(C, j * d, C, j2 * d, d));
+        cc[j * k + j2] = cc[j2 * k + j] = h;
         if (h < half[j]) half[j] = h;
         if (h < half[j2]) half[j2] = h;
       }
     }
-    // Assignment with bounds.
     let changed = 0;
     for (let i = 0; i < n; i++) {
-      const a = labels[i];
-      const m = Math.max(half[a], lower[i]);
-      if (upper[i] <= m) continue;
-      upper[i] = Math.sqrt(sqDist(data, i * d, C, a * d, d));
-      if (upper[i] <= m) continue;
-      scan(i);
-      if (labels[i] !== a) changed++;
+      let a = labels[i];
+      let u = upper[i];
+      if (u <= half[a]) continue;
+      const o = i * d, lo = i * k;
+      let tight = false;
+      for (let j = 0; j < k; j++) {
+        if (j === a || u <= lower[lo + j] - drift[j] || u <= cc[a * k + j]) continue;
+        if (!tight) {
+          u = Math.sqrt(sqDist(data, o, C, a * d, d));
+          lower[lo + a] = u + drift[a];
+          tight = true;
+          if (u <= lower[lo + j] - drift[j] || u <= cc[a * k + j]) continue;
+        }
+        const v = Math.sqrt(sqDistUpTo(data, o, C, j * d, d, u * u));
+        lower[lo + j] = v + drift[j];
+        if (v < u) {
+          a = j;
+          u = v;
+        }
+      }
+      upper[i] = u;
+      if (a !== labels[i]) {
+        labels[i] = a;
+        changed++;
+      }
     }
     if (changed === 0 || shift <= tolAbs) {
       converged = true;
