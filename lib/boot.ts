@@ -8,6 +8,7 @@ import { installRuntime } from './runtime.ts';
 import type { Shutdown } from './shutdown.ts';
 import { createWorker } from '../worker/worker.ts';
 import { createApp, type WebDeps } from '../web/app.ts';
+import { createMediaProvider } from '../activities/media/index.ts';
 
 /** Reads the configuration; a bad value ends the process with one line naming the variable. */
 export function loadConfigOrExit(): Config {
@@ -78,7 +79,8 @@ function connectClientInBackground(deps: WebDeps, address: string, namespace: st
 }
 
 export async function startWeb(config: Config, pool: Pool, temporalAddress: string, shutdown: Shutdown, temporalUiUrl?: string): Promise<http.Server> {
-  const deps: WebDeps = { pool, temporalAddress, taskQueue: config.temporal.taskQueue, temporalUiUrl };
+  const media = await createMediaProvider(config);
+  const deps: WebDeps = { pool, temporalAddress, taskQueue: config.temporal.taskQueue, temporalUiUrl, media };
   connectClientInBackground(deps, temporalAddress, config.temporal.namespace, shutdown);
   const app = createApp(deps);
   const server = http.createServer(app.callback());

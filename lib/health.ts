@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Pool } from './db.ts';
+import type { MediaProvider } from '../activities/media/provider.ts';
 
 export interface PartHealth {
   ok: boolean;
@@ -16,6 +17,8 @@ export interface Health {
   temporal: PartHealth;
   worker: PartHealth;
   roundTrip?: PartHealth;
+  /** The configured media source. Informational: `ok` covers only what the system needs to run. */
+  mediaServer?: PartHealth;
   checkedAt: string;
 }
 
@@ -110,19 +113,31 @@ export async function roundTripHealth(client: Client | undefined, taskQueue: str
   }
 }
 
+export async function mediaServerHealth(media: MediaProvider): Promise<PartHealth> {
+  try {
+    const h = await withTimeout(10_000, 'The media server', media.health());
+    return { ...h, type: media.type };
+  } catch (err) {
+    return { ok: false, type: media.type, error: message(err) };
+  }
+}
+
 export async function checkHealth(opts: {
   pool?: Pool;
   client?: Client;
   temporalAddress: string;
   taskQueue: string;
   roundTrip?: boolean;
+  media?: MediaProvider;
 }): Promise<Health> {
-  const [postgres, temporalPart, worker] = await Promise.all([
+  const [postgres, temporalPart, worker, mediaServer] = await Promise.all([
     postgresHealth(opts.pool),
     temporalHealth(opts.client, opts.temporalAddress),
     workerHealth(opts.client, opts.taskQueue),
+    opts.media ? mediaServerHealth(opts.media) : undefined,
   ]);
   const health: Health = { ok: postgres.ok && temporalPart.ok && worker.ok, postgres, temporal: temporalPart, worker, checkedAt: new Date().toISOString() };
+  if (mediaServer) health.mediaServer = mediaServer;
   if (opts.roundTrip) {
     health.roundTrip = await roundTripHealth(opts.client, opts.taskQueue);
     health.ok &&= health.roundTrip.ok;

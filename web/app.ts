@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../lib/db.ts';
 import { checkHealth } from '../lib/health.ts';
+import type { MediaProvider } from '../activities/media/provider.ts';
 
 export interface WebDeps {
   pool: Pool;
@@ -14,6 +15,8 @@ export interface WebDeps {
   taskQueue: string;
   /** Where users can watch runs (Temporal Web), shown on the page. */
   temporalUiUrl?: string;
+  /** The configured media source, reported by /api/health. */
+  media?: MediaProvider;
 }
 
 /** An error whose message is safe and useful to show to the API caller. */
@@ -55,6 +58,7 @@ export function createApp(deps: WebDeps): Koa {
       temporalAddress: deps.temporalAddress,
       taskQueue: deps.taskQueue,
       roundTrip: deep === '1' || deep === 'true',
+      media: deps.media,
     });
     ctx.status = health.ok ? 200 : 503;
     ctx.body = { ...health, temporalUi: deps.temporalUiUrl };

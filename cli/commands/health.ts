@@ -5,6 +5,7 @@ import { createPool } from '../../lib/db.ts';
 import { resolveEndpoints } from '../../lib/endpoints.ts';
 import { checkHealth } from '../../lib/health.ts';
 import { connectClient } from '../../lib/temporal.ts';
+import { createMediaProvider } from '../../activities/media/index.ts';
 
 export async function run(args: string[]): Promise<number> {
   const unknown = args.filter((a) => a !== '--deep');
@@ -15,7 +16,7 @@ export async function run(args: string[]): Promise<number> {
   let client: Client | undefined;
   try {
     client = await connectClient(temporalAddress, config.temporal.namespace).catch(() => undefined);
-    const health = await checkHealth({ pool, client, temporalAddress, taskQueue: config.temporal.taskQueue, roundTrip: args.includes('--deep') });
+    const health = await checkHealth({ pool, client, temporalAddress, taskQueue: config.temporal.taskQueue, roundTrip: args.includes('--deep'), media: await createMediaProvider(config) });
     console.log(JSON.stringify(health));
     return health.ok ? 0 : 1;
   } finally {

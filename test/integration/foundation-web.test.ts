@@ -129,7 +129,9 @@ test('`audiomuse health` prints the same JSON as the API and its exit code follo
   assert.equal(up.status, 0, up.stderr);
   const cli = JSON.parse(up.stdout);
   const api: any = await (await fetch(`${base}/api/health`)).json();
-  assert.deepEqual(Object.keys(cli).sort(), Object.keys(api).filter((k) => k !== 'temporalUi').sort());
+  const shared = (o: object) => Object.keys(o).filter((k) => k !== 'temporalUi' && k !== 'mediaServer').sort();
+  assert.deepEqual(shared(cli), shared(api));
+  assert.equal(cli.mediaServer.type, 'local', 'the CLI also reports the configured media source');
   assert.equal(cli.ok, true);
   assert.deepEqual(cli.worker.workflowPollers, api.worker.workflowPollers);
 
@@ -140,4 +142,27 @@ test('`audiomuse health` prints the same JSON as the API and its exit code follo
   const badConfig = spawnSync(process.execPath, ['bin/audiomuse.mjs', 'health'], { env: { ...env, WEB_PORT: 'eighty' }, encoding: 'utf8' });
   assert.equal(badConfig.status, 2);
   assert.match(badConfig.stderr, /WEB_PORT="eighty"/);
+});
+
+test('health reports the media source without letting it decide whether the system runs', async () => {
+  const { createMediaProvider } = await import('../../activities/media/index.ts');
+  const { scratchDir } = await import('../helpers/services.ts');
+  const music = scratchDir('health-music');
+  const check = async (musicDir: string) => {
+    const media = await createMediaProvider({ mediaServerType: 'local', musicDir, playlistDir: `${music}/Playlists` });
+    const srv = http.createServer(createApp({ pool, client: worker.client, temporalAddress: address, taskQueue: config.temporal.taskQueue, media }).callback());
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      return await healthWhenWorkerPolls(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/health`);
+    } finally {
+      srv.close();
+    }
+  };
+  const present = await check(music);
+  assert.equal(present.body.mediaServer.ok, true);
+  assert.equal(present.body.mediaServer.type, 'local');
+  const absent = await check(`${music}/does-not-exist`);
+  assert.equal(absent.body.mediaServer.ok, false);
+  assert.match(absent.body.mediaServer.error, /MUSIC_DIR .*does-not-exist/);
+  assert.equal(absent.status, 200, 'a missing music folder does not make the system unhealthy');
 });
