@@ -84,6 +84,8 @@ export async function startWeb(config: Config, pool: Pool, temporalAddress: stri
   connectClientInBackground(deps, temporalAddress, config.temporal.namespace, shutdown);
   const app = createApp(deps);
   const server = http.createServer(app.callback());
+  // Above the usual proxy/browser idle timeouts (60 s), so a client never reuses a socket we just closed.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new Error(`WEB_PORT=${config.webPort} is already in use; choose another port.`) : err));

@@ -23,6 +23,7 @@ before(async () => {
   await migrate(pool);
   worker = await startTestWorker({ address, pool, config });
   server = http.createServer(createApp({ pool, client: worker.client, temporalAddress: address, taskQueue: config.temporal.taskQueue }).callback());
+  server.keepAliveTimeout = 60_000; // longer than any pause between requests here, so fetch never reuses a closed socket
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
