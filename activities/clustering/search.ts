@@ -442,8 +442,8 @@ export function advanceState(state: SearchState, results: readonly CandidateResu
   return { ...state, generation: state.generation + 1, runs, stale, elites, best, done: stopReason !== null, stopReason };
 }
 
-/** Evaluates a generation's tasks; must return results in task order. */
-export type CandidateEvaluator = (tasks: CandidateTask[], onResult: (r: CandidateResult) => void) => Promise<CandidateResult[]>;
+/** Evaluates a generation's tasks with the given (resolved) options; must return results in task order. */
+export type CandidateEvaluator = (tasks: CandidateTask[], onResult: (r: CandidateResult) => void, options: SearchOptions) => Promise<CandidateResult[]>;
 
 export interface SearchHooks {
   /** Called for every evaluated candidate as it finishes (e.g. to heartbeat); completion order may vary. */
@@ -474,7 +474,7 @@ export async function evolveGeneration(
   let finished = state.runs;
   const onResult = (r: CandidateResult) => opts.onCandidate?.(r, { generation: state.generation, runs: ++finished, totalRuns: o.runs });
   const results = opts.evaluator
-    ? await opts.evaluator(tasks, onResult)
+    ? await opts.evaluator(tasks, onResult, o)
     : tasks.map((t) => {
       const r = evaluateCandidate(data, t, o);
       onResult(r);

@@ -163,6 +163,8 @@ test('worker threads give the same states and results as in-thread evaluation, i
     assert.deepEqual(parallel.states, inThread.states);
     assert.deepEqual(parallel.results.map(withoutTimes), inThread.results.map(withoutTimes));
     assert.equal(seen.length, 3 * 8, 'onCandidate once per candidate');
+    // Options other than the pool's would score differently in the workers: refused.
+    await assert.rejects(evolveGeneration(smallData, initSearchState(11), { ...smallOpts, maxDistance: 0.4, evaluator: pool.evaluate }), /options differ/);
   } finally {
     await pool.close();
   }
