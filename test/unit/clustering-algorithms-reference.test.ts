@@ -57,7 +57,7 @@ describe('agrees with scikit-learn', () => {
     ref.kmeansWaves.centroids.forEach((row, c) => row.forEach((v, j) => close(fit.centroids.data[c * 5 + j], v, 1e-9, `centre ${c}[${j}]`)));
   });
 
-  for (const search of ['tree', 'scan'] as const) {
+  for (const search of ['tree', 'projected', 'scan'] as const) {
     test(`DBSCAN labels identical (${search} neighbour search)`, () => {
       const b = ref.dbscanBlobs;
       assert.deepEqual(Array.from(dbscan(blobMatrix(600, 4, 5, 2.5), b.eps, b.minSamples, { neighbourSearch: search }).labels), b.labels);

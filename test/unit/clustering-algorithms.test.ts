@@ -37,13 +37,19 @@ describe('separated Gaussian blobs are recovered (ARI > 0.95)', () => {
     assert.ok(adjustedRandIndex(fit.labels, truth) > 0.95);
   });
 
-  test('dbscan (k-d tree and scan agree)', () => {
+  test('dbscan: every neighbour search gives the same labels', () => {
     const tree = dbscan(X, 2.5, 5, { neighbourSearch: 'tree' });
-    const scan = dbscan(X, 2.5, 5, { neighbourSearch: 'scan' });
-    assert.deepEqual(tree.labels, scan.labels);
+    for (const search of ['projected', 'scan'] as const) assert.deepEqual(dbscan(X, 2.5, 5, { neighbourSearch: search }).labels, tree.labels);
     assertWellFormed(tree, X, true);
     assert.equal(tree.k, 6);
     assert.ok(adjustedRandIndex(tree.labels, truth) > 0.95);
+  });
+
+  test('dbscan in 40 dimensions (projected k-d tree) matches the scan', () => {
+    const high = gaussianBlobs(new Rng(8), 600, 40, 5, 10, 1);
+    const fit = dbscan(high.X, 12, 5);
+    assert.deepEqual(fit.labels, dbscan(high.X, 12, 5, { neighbourSearch: 'scan' }).labels);
+    assert.ok(adjustedRandIndex(fit.labels, high.truth) > 0.95);
   });
 
   for (const type of ['full', 'diag'] as const) {
