@@ -95,12 +95,22 @@ export class TempoTracker {
     checkChunk(chunk, 'TempoTracker');
     const need = Math.ceil(chunk.length / this.factor) + 1;
     if (this.reduced.length < need) this.reduced = new Float64Array(Math.max(need, 2 * this.reduced.length));
-    const out = this.reduced, factor = this.factor, scale = 1 / factor;
-    let acc = this.acc, count = this.accCount, n = 0;
-    for (let i = 0; i < chunk.length; i++) {
+    const out = this.reduced, factor = this.factor, scale = 1 / factor, len = chunk.length;
+    let acc = this.acc, count = this.accCount, n = 0, i = 0;
+    // Same summation order whether a group straddles chunks or not, so the result is chunking-exact.
+    for (; i < len && count > 0; i++) {
       acc += chunk[i];
       if (++count === factor) { out[n++] = acc * scale; acc = 0; count = 0; }
     }
+    if (factor === 4) { // 16 kHz input: unrolled, same order as below
+      for (; i + 4 <= len; i += 4) out[n++] = (chunk[i] + chunk[i + 1] + chunk[i + 2] + chunk[i + 3]) * scale;
+    }
+    for (; i + factor <= len; i += factor) {
+      let s = chunk[i];
+      for (let k = 1; k < factor; k++) s += chunk[i + k];
+      out[n++] = s * scale;
+    }
+    for (; i < len; i++) { acc += chunk[i]; count++; }
     this.acc = acc;
     this.accCount = count;
     this.samples += chunk.length;
