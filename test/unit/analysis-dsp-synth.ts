@@ -85,6 +85,25 @@ export function drumLoop(bpm: number, seconds: number, { hatDivision = 2, swing 
   return renderHits(hits, seconds);
 }
 
+/**
+ * A drum pattern from a step string per bar, one character per sixteenth note: K kick, S snare, H hat,
+ * h soft hat, X kick + hat, Y snare + hat, anything else a rest. Bars repeat in order.
+ */
+export function drumPattern(bpm: number, bars: string[], seconds: number): Float32Array {
+  const step = 60 / bpm / 4;
+  const hits: Hit[] = [];
+  for (let b = 0, t = 0.1; t < seconds; b++) {
+    for (const ch of bars[b % bars.length]) {
+      if ('KX'.includes(ch)) hits.push({ time: t, kind: 'kick', gain: 0.6 });
+      if ('SY'.includes(ch)) hits.push({ time: t, kind: 'snare', gain: 0.55 });
+      if ('HXY'.includes(ch)) hits.push({ time: t, kind: 'hat', gain: 0.25 });
+      if (ch === 'h') hits.push({ time: t, kind: 'hat', gain: 0.12 });
+      t += step;
+    }
+  }
+  return renderHits(hits, seconds);
+}
+
 /** Adds `b` (scaled by `gain`) into `a` in place and returns `a`. */
 export function mixInto(a: Float32Array, b: Float32Array, gain = 1): Float32Array {
   for (let i = 0; i < Math.min(a.length, b.length); i++) a[i] += gain * b[i];

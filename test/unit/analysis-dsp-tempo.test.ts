@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InsufficientAudioError, TempoTracker } from '../../activities/analysis/tempo.ts';
-import { SR, clickTrack, drumLoop, mixInto, pad, pushInChunks, scaled } from './analysis-dsp-synth.ts';
+import { SR, clickTrack, drumLoop, drumPattern, mixInto, pad, pushInChunks, scaled } from './analysis-dsp-synth.ts';
 
 const SECONDS = 30;
 const tempoOf = (x: Float32Array, chunk = x.length) => {
@@ -31,6 +31,14 @@ test('swung hi-hats (triplet feel) keep the beat (96 and 128 BPM)', () => {
 test('accented clicks (one strong beat in four) are not read as the bar rate', () => {
   near(tempoOf(clickTrack(120, SECONDS, 4)), 120);
   near(tempoOf(clickTrack(84, SECONDS, 4)), 84);
+});
+
+test('other grooves keep their beat: waltz, half-time, hip-hop, four-on-the-floor', () => {
+  near(tempoOf(drumPattern(90, ['X.H.Y.H.Y.H.'], SECONDS)), 90);             // 3/4, kick on 1
+  near(tempoOf(drumPattern(150, ['X.H.Y.H.Y.H.'], SECONDS)), 150);
+  near(tempoOf(drumPattern(80, ['XhHhHhHhYhHhHhHh'], SECONDS)), 80);         // snare on 3, sixteenth hats
+  near(tempoOf(drumPattern(90, ['X.H.Y.HKH.XKY.H.'], SECONDS)), 90);         // syncopated kicks
+  near(tempoOf(drumPattern(124, ['XhHhXhHhXhHhXhHh'], SECONDS)), 124);       // kick on every beat
 });
 
 test('a loud sustained pad under quiet clicks does not hide the beat', () => {
