@@ -1,4 +1,5 @@
-// Streaming building blocks shared by tempo.ts, key.ts and energy.ts (private to those three).
+// Streaming building blocks shared by tempo.ts, key.ts and energy.ts, plus the InsufficientAudioError
+// their result() methods throw (callers catch it; it is re-exported by tempo.ts and key.ts).
 // Everything here is chunking-invariant: the same samples pushed in any chunk sizes produce bit-identical
 // frames, so the detectors' results do not depend on how the decoder happens to split its output.
 import { FFTPlan } from './fft.ts';

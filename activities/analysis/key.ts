@@ -31,13 +31,13 @@ export interface KeyOptions {
   sampleRate?: number;
 }
 
-const TARGET_RATE = 3500;      // decimate by 2 while the rate stays at or above 2 × this
+const TARGET_RATE = 3500;      // halve the rate while the result stays at or above this
 const FRAME_SECONDS = 0.5;
 const F_MIN = 60;
 const F_MAX = 1500;            // the last decimation stage is clean up to here
 const BINS_PER_SEMITONE = 10;
 const HIST_BINS = 12 * BINS_PER_SEMITONE;
-const PEAK_FLOOR = 1e-2;       // peaks more than 60 dB below the frame's strongest are ignored
+const PEAK_FLOOR = 1e-2;       // peaks more than 40 dB below the frame's strongest are ignored
 const SILENT_FRAME_POWER = 1e-8; // mean-square below −80 dBFS: frame skipped
 // Sub-harmonic votes: a peak may be the h-th partial of a note 12·log2(h) semitones lower.
 const HARMONIC_SHIFTS = [1, 2, 3, 4].map((h) => 12 * Math.log2(h));
@@ -56,7 +56,7 @@ export class KeyDetector {
   private readonly frameHist = new Float64Array(HIST_BINS);
   private readonly hist = new Float64Array(HIST_BINS);
   private readonly windowPower: number;
-  private readonly pitchOfBin: Float64Array;      // pitch class position (semitones above C) of bin k
+  private readonly pitchOfBin: Float64Array;      // pitch of bin k in semitones: MIDI number + 120 (so ≥ 0)
   private readonly semitonesPerBin: Float64Array; // d pitch / d bin at bin k (first-order interpolation)
   private voiced = 0;
   private samples = 0;

@@ -6,10 +6,11 @@
 // themes the tempo matched that of an 8 kHz front end within 0.25 BPM except one coin-flip octave case).
 // It is cut into 32 ms Hann frames every 16 ms, grouped into mel-spaced bands, μ-law compressed, and the
 // positive band-wise differences are summed (spectral flux). Only that envelope (62.5 floats per
-// second) is kept. result() then builds a normalised autocorrelation of the envelope, scores every
-// candidate tempo with a comb over its beat multiples, weights it with a log-normal prior around 120 BPM
-// and picks the metrical level that best explains the pulse (see pickTempo), refined to sub-frame
-// precision from several autocorrelation peaks at once.
+// second) is kept. result() then builds a normalised autocorrelation of the envelope and scores every
+// candidate tempo by the mean autocorrelation at its first four beat multiples (a comb: a half-tempo
+// candidate scores low when every other multiple misses, so double-time errors are rare) times a
+// log-normal prior around 120 BPM, which settles the remaining tie between a tempo and its half. The
+// winner is refined to sub-frame precision by fitting all its multiples up to 6 s at once.
 import { FFTPlan, hannWindow } from './fft.ts';
 import { FrameStream, InsufficientAudioError, RealPowerSpectrum, checkChunk, checkSampleRate } from './dsp-stream.ts';
 
