@@ -1,7 +1,7 @@
 // Benchmark of the evolutionary clustering search: an N-run search (default 1,000) on a realistic synthetic
 // library (default 10,000 tracks) in the mood+tempo space and in the 200-d embedding space with PCA, on
 // worker threads (all cores). Prints wall time, runs/s and per-algorithm fit times, then scikit-learn's
-// KMeans / GaussianMixture / DBSCAN on the same data and parameters (bench/sklearn_fits.py), if installed.
+// KMeans / GaussianMixture / DBSCAN on the same data and parameters (bench/cluster_sklearn.py), if installed.
 //
 //   npm run bench:cluster -- [--runs 1000] [--tracks 10000] [--space moods|embedding|both] [--threads N]
 //                            [--algorithms kmeans,dbscan,gmm] [--pca-max 5] [--seed 1] [--skip-sklearn]
@@ -55,7 +55,7 @@ const median = (v: number[]) => {
 };
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
-const describe = (p: ClusterParams) =>
+const describe = (p: ClusterParams): string =>
   p.algorithm === 'kmeans' ? `kmeans k=${p.k}` : p.algorithm === 'dbscan' ? `dbscan eps=${p.eps} min_samples=${p.minSamples}` : `gmm ${p.covariance} n=${p.components}`;
 
 console.log(`clustering search benchmark: ${runs} runs, ${nTracks} tracks, ${threads} worker threads, algorithms ${algorithms.join('+')}, ` +
@@ -65,21 +65,29 @@ const lib = syntheticLibrary({ tracks: nTracks, groups: 40, seed, unevenSizes: t
 console.log('synthetic library: 40 planted groups of uneven size, 25 artists each, embeddings from 16 correlated latent dimensions ' +
   `(${((performance.now() - tLib) / 1000).toFixed(1)} s to generate)`);
 
-// Sets and parameters in bench/fits.ts's format, so bench/sklearn_fits.py times scikit-learn on them.
+// Mid-range fits on the search's own matrices, timed here and by bench/cluster_sklearn.py with scikit-learn.
 const K = 40;
 const EPS = 0.3;
 const MIN_SAMPLES = 10;
-const sets: Record<string, { file: string; rows: number; cols: number }> = {};
-const oursRows: { algo: string; impl: 'ours'; data: string; ms: number; note: string }[] = [];
 const REPS = 3;
-function timeOurs(algo: string, data: string, fn: (rep: number) => unknown): void {
-  const ms: number[] = [];
-  for (let r = 0; r < REPS; r++) {
+const sets: Record<string, { file: string; rows: number; cols: number }> = {};
+const fitRows: { fit: string; data: string; params: ClusterParams; wallMs: number; cpuMs: number }[] = [];
+function timeOurs(data: string, params: ClusterParams, X: Matrix): void {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = -1; r < REPS; r++) { // r = -1: untimed warm-up, so this thread's JIT compilation is not timed
+    const c0 = process.cpuUsage(); // the workers are closed: this thread is the only one working
     const t = performance.now();
-    fn(r);
-    ms.push(performance.now() - t);
+    const rng = new Rng(100 + r);
+    if (params.algorithm === 'kmeans') kmeans(X, params.k, rng);
+    else if (params.algorithm === 'gmm') gmm(X, params.components, params.covariance, rng);
+    else dbscan(X, params.eps, params.minSamples);
+    const c = process.cpuUsage(c0);
+    if (r < 0) continue;
+    wall.push(performance.now() - t);
+    cpu.push((c.user + c.system) / 1000);
   }
-  oursRows.push({ algo, impl: 'ours', data, ms: median(ms), note: '' });
+  fitRows.push({ fit: describe(params), data, params, wallMs: median(wall), cpuMs: median(cpu) });
 }
 
 for (const space of spaces) {
@@ -152,7 +160,7 @@ for (const space of spaces) {
       `viable ${state.best.viable}; ${playlists.length} playlists after post-processing, e.g. ${[...new Set(playlists.map((p) => p.name))].slice(0, 3).join(', ')}`);
   }
 
-  // Single-thread fits at mid-range parameters on the search's own matrices, for the scikit-learn comparison.
+  // Single-thread fits at mid-range parameters on the search's matrices, for the scikit-learn comparison.
   if (!flag('skip-sklearn')) {
     fs.mkdirSync(outDir, { recursive: true });
     const views: [string, Matrix][] = [[`${data.n}x${data.scaled.cols}`, data.scaled]];
@@ -161,45 +169,25 @@ for (const space of spaces) {
       const file = `${name.replace('→', '-pca')}.f64`;
       fs.writeFileSync(path.join(outDir, file), X.data);
       sets[name] = { file, rows: X.rows, cols: X.cols };
-      timeOurs(`kmeans k=${K}`, name, (r) => kmeans(X, K, new Rng(100 + r)));
+      timeOurs(name, { algorithm: 'kmeans', k: K, pca: 0 }, X);
       for (const type of ['diag', 'full'] as const) {
-        if (type === 'full' && X.cols > 20) continue;
-        timeOurs(`gmm ${type} k=${K}`, name, (r) => gmm(X, K, type, new Rng(200 + r)));
+        if (type === 'full' && X.cols > 20) continue; // 40 full 200×200 covariances: nobody runs that
+        timeOurs(name, { algorithm: 'gmm', components: K, covariance: type, pca: 0 }, X);
       }
-      timeOurs(`dbscan eps=${EPS} ms=${MIN_SAMPLES}`, name, () => dbscan(X, EPS, MIN_SAMPLES));
+      timeOurs(name, { algorithm: 'dbscan', eps: EPS, minSamples: MIN_SAMPLES, pca: 0 }, X);
     }
   }
 }
 
 if (flag('skip-sklearn')) process.exit(0);
-fs.writeFileSync(path.join(outDir, 'fits.json'), JSON.stringify({
-  reps: REPS,
-  sets,
-  params: {
-    kmeans: { k: K, maxIter: 300, tol: 1e-4, nInit: 1 },
-    gmm: { k: K, maxIter: 100, tol: 1e-3, regCovar: 1e-6 },
-    dbscan: Object.keys(sets).map((data) => ({ data, eps: EPS, minSamples: MIN_SAMPLES })),
-    pca: [],
-  },
-}, null, 1));
-fs.writeFileSync(path.join(outDir, 'fits-ours.json'), JSON.stringify(oursRows, null, 1));
-const script = path.join(root, 'bench', 'sklearn_fits.py');
+fs.writeFileSync(path.join(outDir, 'fits.json'), JSON.stringify({ reps: REPS, sets, rows: fitRows }, null, 1));
+const script = path.join(root, 'bench', 'cluster_sklearn.py');
 const probe = spawnSync('python3', ['-c', 'import sklearn, numpy, threadpoolctl'], { encoding: 'utf8' });
 if (probe.error || probe.status !== 0) {
   console.log('\nscikit-learn: skipped: scikit-learn not installed');
-} else if (!fs.existsSync(script)) {
-  console.log(`\nscikit-learn: skipped: ${path.relative(root, script)} is absent`);
 } else {
-  console.log(`\nscikit-learn vs ours, one fit at k=${K} / eps=${EPS} min_samples=${MIN_SAMPLES} on the search's matrices (median of ${REPS}, one thread each side):`);
-  // sklearn_fits.py reads its data folder from DATA; point it at ours (its PCA rows need bench/fits.ts's data, so pca is []).
-  const runner = [
-    'import importlib.util, sys',
-    `spec = importlib.util.spec_from_file_location('sklearn_fits', ${JSON.stringify(script)})`,
-    'mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)',
-    `mod.DATA = ${JSON.stringify(outDir)}`,
-    "sys.argv = ['sklearn_fits.py', '--threads', '1']",
-    'try:\n    mod.main()\nexcept KeyError:\n    pass  # its PCA section needs bench/fits.ts data',
-  ].join('\n');
-  const r = spawnSync('python3', ['-c', runner], { stdio: 'inherit' });
-  if (r.status !== 0) console.log(`scikit-learn: bench/sklearn_fits.py exited with ${r.status}`);
+  console.log(`\nscikit-learn vs ours: one fit at k=${K}, eps=${EPS}, min_samples=${MIN_SAMPLES} on the search's matrices ` +
+    `(median of ${REPS}, one thread each):`);
+  const r = spawnSync('python3', [script, path.join(outDir, 'fits.json')], { stdio: 'inherit' });
+  if (r.status !== 0) console.log(`scikit-learn: bench/cluster_sklearn.py exited with ${r.status}`);
 }
