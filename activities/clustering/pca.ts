@@ -2,7 +2,7 @@
 // project clusters (n ≈ 10,000 ≫ d ≤ 200) forming the covariance costs n·d²/2 and the decomposition d³,
 // far less than an SVD of the n×d data; scikit-learn ≥ 1.5 picks the same "covariance_eigh" route here.
 import { assertCount, assertData, ClusteringInputError } from './input.ts';
-import { symmetricEigen } from './linalg.ts';
+import { multiplyABt, symmetricEigen } from './linalg.ts';
 import { matrix, type Matrix } from './types.ts';
 
 export interface PcaModel {
@@ -57,37 +57,10 @@ export function pcaTransform(model: PcaModel, X: Matrix): Matrix {
   const c = components.rows;
   if (c === 0) return X;
   const { rows: n, cols: d, data } = X;
-  const V = components.data;
+  const centred = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) centred[i * d + j] = data[i * d + j] - mean[j];
   const out = new Float64Array(n * c);
-  const x = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) x[j] = data[o + j] - mean[j];
-    const oo = i * c;
-    let q = 0;
-    // Four components per pass share each load of x.
-    for (; q + 3 < c; q += 4) {
-      const v0 = q * d, v1 = v0 + d, v2 = v1 + d, v3 = v2 + d;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let j = 0; j < d; j++) {
-        const xj = x[j];
-        s0 += xj * V[v0 + j];
-        s1 += xj * V[v1 + j];
-        s2 += xj * V[v2 + j];
-        s3 += xj * V[v3 + j];
-      }
-      out[oo + q] = s0;
-      out[oo + q + 1] = s1;
-      out[oo + q + 2] = s2;
-      out[oo + q + 3] = s3;
-    }
-    for (; q < c; q++) {
-      const v = q * d;
-      let s = 0;
-      for (let j = 0; j < d; j++) s += x[j] * V[v + j];
-      out[oo + q] = s;
-    }
-  }
+  multiplyABt(centred, n, components.data, c, d, out);
   return matrix(n, c, out);
 }
 
@@ -111,10 +84,7 @@ export function pcaInverseTransform(model: PcaModel, Y: Matrix): Matrix {
   return matrix(Y.rows, d, out);
 }
 
-/**
- * Sample covariance (ddof 1) of the centred data. The centred data is transposed to column-major so each
- * entry is a dot product of two contiguous columns; a 2×2 block of entries per pass halves the loads.
- */
+/** Sample covariance (ddof 1): the centred data transposed to column-major, then Tᵀ·T on the upper triangle. */
 function covariance(X: Matrix, mean: Float64Array): Float64Array {
   const { rows: n, cols: d, data } = X;
   const T = new Float64Array(n * d);
@@ -123,27 +93,10 @@ function covariance(X: Matrix, mean: Float64Array): Float64Array {
     for (let j = 0; j < d; j++) T[j * n + i] = data[o + j] - mean[j];
   }
   const cov = new Float64Array(d * d);
+  multiplyABt(T, d, T, d, n, cov, true);
   const div = Math.max(1, n - 1);
-  for (let a = 0; a < d; a += 2) {
-    const a1 = Math.min(a + 1, d - 1);
-    const pa = a * n, pa1 = a1 * n;
-    for (let b = a; b < d; b += 2) {
-      const b1 = Math.min(b + 1, d - 1);
-      const pb = b * n, pb1 = b1 * n;
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-      for (let i = 0; i < n; i++) {
-        const xa = T[pa + i], xa1 = T[pa1 + i], xb = T[pb + i], xb1 = T[pb1 + i];
-        s00 += xa * xb;
-        s01 += xa * xb1;
-        s10 += xa1 * xb;
-        s11 += xa1 * xb1;
-      }
-      // Clamped indices at an odd edge just rewrite the same entry with the same value.
-      cov[a * d + b] = cov[b * d + a] = s00 / div;
-      cov[a * d + b1] = cov[b1 * d + a] = s01 / div;
-      cov[a1 * d + b] = cov[b * d + a1] = s10 / div;
-      cov[a1 * d + b1] = cov[b1 * d + a1] = s11 / div;
-    }
+  for (let a = 0; a < d; a++) {
+    for (let b = a; b < d; b++) cov[a * d + b] = cov[b * d + a] = cov[a * d + b] / div;
   }
   return cov;
 }
