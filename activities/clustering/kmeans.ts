@@ -145,7 +145,8 @@ function meanVariance(X: Matrix): number {
 /**
  * Lloyd's algorithm with Elkan's bounds: per point an upper bound on the distance to its centre and a lower
  * bound per centre; a centre is measured only when both the bound and half the centre-centre distance fail
- * to rule it out. A measurement stops once it exceeds the current upper bound: the partial sum is then a
+ * to rule it out. Centres are visited nearest-first from the point's centre, so the scan stops at the first
+ * centre that is too far, rather than testing all k. A measurement stops once it exceeds the current upper bound: the partial sum is then a
  * valid lower bound and the point keeps its centre, so results equal plain Lloyd's.
  */
 function lloydElkan(X: Matrix, k: number, C: Float64Array, maxIter: number, tolAbs: number): KMeansFit {
@@ -160,6 +161,7 @@ function lloydElkan(X: Matrix, k: number, C: Float64Array, maxIter: number, tolA
   const sums = new Float64Array(k * d);
   const half = new Float64Array(k);
   const cc = new Float64Array(k * k); // half the centre-centre distances
+  const order = new Int32Array(k * k); // row a: centres by increasing cc[a][·]
   const move = new Float64Array(k);
 
   for (let i = 0; i < n; i++) {
@@ -216,20 +218,37 @@ function lloydElkan(X: Matrix, k: number, C: Float64Array, maxIter: number, tolA
         if (h < half[j2]) half[j2] = h;
       }
     }
+    // Insertion sort per row: k is small and TypedArray.sort with a comparator is slow in V8.
+    for (let a = 0; a < k; a++) {
+      const ro = a * k;
+      for (let t = 0; t < k; t++) {
+        let p = t;
+        while (p > 0 && cc[ro + order[ro + p - 1]] > cc[ro + t]) {
+          order[ro + p] = order[ro + p - 1];
+          p--;
+        }
+        order[ro + p] = t;
+      }
+    }
     let changed = 0;
     for (let i = 0; i < n; i++) {
-      let a = labels[i];
-      let u = upper[i];
-      if (u <= half[a]) continue;
-      const o = i * d, lo = i * k;
+      const a0 = labels[i];
+      let u0 = upper[i]; // bound on the distance to the old centre: once ≤ cc[a0][j], no later j can be closer
+      if (u0 <= half[a0]) continue;
+      let a = a0;
+      let u = u0;
+      const o = i * d, lo = i * k, ro = a0 * k;
       let tight = false;
-      for (let j = 0; j < k; j++) {
-        if (j === a || u <= lower[lo + j] - drift[j] || u <= cc[a * k + j]) continue;
+      for (let t = 0; t < k; t++) {
+        const j = order[ro + t];
+        if (u0 <= cc[ro + j]) break;
+        if (j === a0 || j === a || u <= lower[lo + j] - drift[j] || u <= cc[a * k + j]) continue;
         if (!tight) {
-          u = Math.sqrt(sqDist(data, o, C, a * d, d));
-          lower[lo + a] = u + drift[a];
+          u = u0 = Math.sqrt(sqDist(data, o, C, a0 * d, d));
+          lower[lo + a0] = u + drift[a0];
           tight = true;
-          if (u <= lower[lo + j] - drift[j] || u <= cc[a * k + j]) continue;
+          if (u0 <= cc[ro + j]) break;
+          if (u <= lower[lo + j] - drift[j]) continue;
         }
         const v = Math.sqrt(sqDistUpTo(data, o, C, j * d, d, u * u));
         lower[lo + j] = v + drift[j];
@@ -239,7 +258,7 @@ function lloydElkan(X: Matrix, k: number, C: Float64Array, maxIter: number, tolA
         }
       }
       upper[i] = u;
-      if (a !== labels[i]) {
+      if (a !== a0) {
         labels[i] = a;
         changed++;
       }
