@@ -2,7 +2,6 @@
 // their result() methods throw (callers catch it; it is re-exported by tempo.ts and key.ts).
 // Everything here is chunking-invariant: the same samples pushed in any chunk sizes produce bit-identical
 // frames, so the detectors' results do not depend on how the decoder happens to split its output.
-import { FFTPlan } from './fft.ts';
 
 /** Raised by a detector's result() when it was given too little (or only silent) audio to answer. */
 export class InsufficientAudioError extends Error {
@@ -118,55 +117,5 @@ export class HalfbandDecimator {
     w.copyWithin(0, end - span, end);
     this.phase = c - this.half - length;
     return { data: out, length: n };
-  }
-}
-
-/**
- * Power spectrum of a real frame through one complex FFT of half the size (the even/odd packing trick):
- * about twice as fast as transforming the real frame directly.
- */
-export class RealPowerSpectrum {
-  readonly size: number;
-  private readonly plan: FFTPlan;
-  private readonly re: Float64Array;
-  private readonly im: Float64Array;
-  private readonly wr: Float64Array;
-  private readonly wi: Float64Array;
-
-  constructor(size: number) {
-    if (size < 4 || (size & (size - 1)) !== 0) throw new RangeError(`RealPowerSpectrum: size must be a power of two ≥ 4, got ${size}`);
-    this.size = size;
-    const h = size / 2;
-    this.plan = new FFTPlan(h);
-    this.re = new Float64Array(h);
-    this.im = new Float64Array(h);
-    this.wr = new Float64Array(h);
-    this.wi = new Float64Array(h);
-    for (let k = 0; k < h; k++) {
-      this.wr[k] = Math.cos((2 * Math.PI * k) / size);
-      this.wi[k] = -Math.sin((2 * Math.PI * k) / size);
-    }
-  }
-
-  /** `out[k] = |X[k]|²` for k = 0..size/2 of `frame · window`. */
-  compute(frame: ArrayLike<number>, window: Float64Array, out: Float64Array): void {
-    const h = this.size / 2;
-    const { re, im, wr, wi } = this;
-    for (let n = 0; n < h; n++) {
-      re[n] = frame[2 * n] * window[2 * n];
-      im[n] = frame[2 * n + 1] * window[2 * n + 1];
-    }
-    this.plan.transform(re, im);
-    out[0] = (re[0] + im[0]) * (re[0] + im[0]);
-    out[h] = (re[0] - im[0]) * (re[0] - im[0]);
-    for (let k = 1; k < h; k++) {
-      const ar = re[k], ai = im[k], br = re[h - k], bi = -im[h - k];
-      // even part E = (Z[k] + conj Z[h-k]) / 2, odd part O = (Z[k] - conj Z[h-k]) / 2i
-      const er = 0.5 * (ar + br), ei = 0.5 * (ai + bi);
-      const or = 0.5 * (ai - bi), oi = -0.5 * (ar - br);
-      const xr = er + wr[k] * or - wi[k] * oi;
-      const xi = ei + wr[k] * oi + wi[k] * or;
-      out[k] = xr * xr + xi * xi;
-    }
   }
 }

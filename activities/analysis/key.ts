@@ -8,9 +8,9 @@
 // normalised, so loud passages do not dominate). result() estimates the tuning offset from that
 // histogram, folds it into a 12-bin chroma and correlates it (Pearson) with the 24 rotations of the
 // Krumhansl-Schmuckler profiles; the best correlation wins.
-import { hannWindow } from './fft.ts';
+import { RealPowerSpectrumPlan, hannWindow } from './fft.ts';
 import {
-  FrameStream, HalfbandDecimator, InsufficientAudioError, RealPowerSpectrum, checkChunk, checkSampleRate,
+  FrameStream, HalfbandDecimator, InsufficientAudioError, checkChunk, checkSampleRate,
 } from './dsp-stream.ts';
 
 export { InsufficientAudioError };
@@ -47,7 +47,7 @@ export class KeyDetector {
   readonly sampleRate: number;
   private readonly stages: HalfbandDecimator[] = [];
   private readonly frames: FrameStream;
-  private readonly spectrum: RealPowerSpectrum;
+  private readonly spectrum: RealPowerSpectrumPlan;
   private readonly window: Float64Array;
   private readonly power: Float64Array;
   private readonly rate: number;
@@ -73,7 +73,7 @@ export class KeyDetector {
     const size = 2 ** Math.round(Math.log2(FRAME_SECONDS * rate));
     this.window = hannWindow(size);
     this.windowPower = this.window.reduce((s, w) => s + w * w, 0);
-    this.spectrum = new RealPowerSpectrum(size);
+    this.spectrum = new RealPowerSpectrumPlan(size);
     this.power = new Float64Array(size / 2 + 1);
     this.kMin = Math.max(2, Math.floor((F_MIN * size) / rate));
     this.kMax = Math.min(size / 2 - 2, Math.ceil((Math.min(F_MAX, 0.4 * rate) * size) / rate));
@@ -98,7 +98,7 @@ export class KeyDetector {
 
   private onFrame(frame: Float64Array): void {
     const { power, kMin, kMax, frameHist } = this;
-    this.spectrum.compute(frame, this.window, power);
+    this.spectrum.compute(frame, 0, this.window, power);
     let total = 0, top = 0;
     for (let k = kMin; k <= kMax; k++) {
       total += power[k];

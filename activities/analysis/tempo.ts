@@ -11,8 +11,8 @@
 // candidate scores low when every other multiple misses, so double-time errors are rare) times a
 // log-normal prior around 120 BPM, which settles the remaining tie between a tempo and its half. The
 // winner is refined to sub-frame precision by fitting all its multiples up to 6 s at once.
-import { FFTPlan, hannWindow } from './fft.ts';
-import { FrameStream, InsufficientAudioError, RealPowerSpectrum, checkChunk, checkSampleRate } from './dsp-stream.ts';
+import { FFTPlan, RealPowerSpectrumPlan, hannWindow } from './fft.ts';
+import { FrameStream, InsufficientAudioError, checkChunk, checkSampleRate } from './dsp-stream.ts';
 
 export { InsufficientAudioError };
 
@@ -45,7 +45,7 @@ export class TempoTracker {
   /** Onset-envelope frames per second. */
   readonly frameRate: number;
   private readonly frames: FrameStream;
-  private readonly spectrum: RealPowerSpectrum;
+  private readonly spectrum: RealPowerSpectrumPlan;
   private readonly window: Float64Array;
   private readonly power: Float64Array;
   private readonly bandOf: Int32Array;
@@ -73,7 +73,7 @@ export class TempoTracker {
     this.frameRate = rate / hop;
     this.levelDecay = Math.exp(-1 / (LEVEL_RELEASE_SECONDS * this.frameRate));
     this.window = hannWindow(size);
-    this.spectrum = new RealPowerSpectrum(size);
+    this.spectrum = new RealPowerSpectrumPlan(size);
     this.power = new Float64Array(size / 2 + 1);
     // Each FFT bin goes to one mel-spaced band; empty low bands (narrower than a bin) are dropped.
     const mel = (f: number) => 2595 * Math.log10(1 + f / 700);
@@ -120,7 +120,7 @@ export class TempoTracker {
 
   private onFrame(frame: Float64Array): void {
     const { power, bandOf, bandEnergy, nBands } = this;
-    this.spectrum.compute(frame, this.window, power);
+    this.spectrum.compute(frame, 0, this.window, power);
     bandEnergy.fill(0);
     // Normalise so a full-scale sine peaks near 1 in its bin regardless of frame size.
     const norm = 16 / (this.window.length * this.window.length);
