@@ -1,18 +1,14 @@
 // `npm start`: the whole system. Without DATABASE_URL / POSTGRES_HOST it runs an embedded PostgreSQL, and
 // without TEMPORAL_ADDRESS a `temporal server start-dev` (Web UI on TEMPORAL_UI_PORT), both keeping their data
 // in DATA_DIR; then the worker and the web server. Ctrl-C stops all of it.
-import { loadConfigOrExit, openDatabase, runWorker, startWeb } from '../lib/boot.ts';
+import { openDatabase, runProcess, runWorker, startWeb } from '../lib/boot.ts';
 import { embeddedPaths, resolveEndpoints } from '../lib/endpoints.ts';
 import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
 import { startEmbeddedTemporal } from '../lib/embedded/temporal.ts';
-import { Shutdown } from '../lib/shutdown.ts';
 import { installRuntime } from '../lib/runtime.ts';
 
-const config = loadConfigOrExit();
 installRuntime(); // before the embedded Temporal, whose SDK helper would otherwise create the runtime
-const shutdown = new Shutdown();
-shutdown.onSignals();
-try {
+await runProcess('start', async (config, shutdown) => {
   let { databaseUrl, temporalAddress } = resolveEndpoints(config);
   const paths = embeddedPaths(config);
   let temporalUiUrl: string | undefined;
@@ -46,8 +42,4 @@ try {
   const pool = await openDatabase(databaseUrl, shutdown);
   await runWorker(config, pool, temporalAddress, shutdown);
   await startWeb(config, pool, temporalAddress, shutdown, temporalUiUrl);
-} catch (err) {
-  console.error(`start: ${(err as Error).message}`);
-  await shutdown.run();
-  process.exit(1);
-}
+});

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createPool, migrate, type Pool } from './db.ts';
 import { connectClient, connectWorker } from './temporal.ts';
 import { installRuntime } from './runtime.ts';
-import type { Shutdown } from './shutdown.ts';
+import { Shutdown } from './shutdown.ts';
 import { createWorker } from '../worker/worker.ts';
 import { createApp, type WebDeps } from '../web/app.ts';
 import { createMediaProvider } from '../activities/media/index.ts';
@@ -22,6 +22,20 @@ export function loadConfigOrExit(): Config {
       process.exit(1);
     }
     throw err;
+  }
+}
+
+/** Runs one process entry point: configuration, ordered shutdown on signals, and a one-line fatal error. */
+export async function runProcess(name: string, body: (config: Config, shutdown: Shutdown) => Promise<void>): Promise<void> {
+  const config = loadConfigOrExit();
+  const shutdown = new Shutdown();
+  shutdown.onSignals();
+  try {
+    await body(config, shutdown);
+  } catch (err) {
+    console.error(`${name}: ${(err as Error).message}`);
+    await shutdown.run();
+    process.exit(1);
   }
 }
 

@@ -5,6 +5,7 @@
 // a projection onto a few principal axes (a projection onto orthonormal axes never lengthens a distance,
 // so it only discards true non-neighbours) with each candidate then checked in full. A brute-force scan
 // with early exit is kept for comparison. All give exactly the same neighbour sets.
+import { sqDistUpTo } from './distance.ts';
 import { assertCount, assertData, ClusteringInputError } from './input.ts';
 import { pcaFit, pcaTransform } from './pca.ts';
 import { matrix, type ClusterFit, type Matrix } from './types.ts';
@@ -118,23 +119,8 @@ export function dbscan(X: Matrix, eps: number, minSamples: number, opts: DbscanO
 type Query = (i: number, out: Int32Array, minJ: number) => number;
 
 /** True when ‖a − b‖² ≤ r2, giving up as soon as the partial sum exceeds r2. */
-function within(a: Float64Array, ao: number, b: Float64Array, bo: number, d: number, r2: number): boolean {
-  let s = 0;
-  let j = 0;
-  for (; j + 3 < d; j += 4) {
-    const t0 = a[ao + j] - b[bo + j];
-    const t1 = a[ao + j + 1] - b[bo + j + 1];
-    const t2 = a[ao + j + 2] - b[bo + j + 2];
-    const t3 = a[ao + j + 3] - b[bo + j + 3];
-    s += t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3;
-    if (s > r2) return false;
-  }
-  for (; j < d; j++) {
-    const t = a[ao + j] - b[bo + j];
-    s += t * t;
-  }
-  return s <= r2;
-}
+const within = (a: Float64Array, ao: number, b: Float64Array, bo: number, d: number, r2: number): boolean =>
+  sqDistUpTo(a, ao, b, bo, d, r2) <= r2;
 
 function scanQuery(X: Matrix, r2: number): Query {
   const { rows: n, cols: d, data } = X;

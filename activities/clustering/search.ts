@@ -6,6 +6,7 @@
 // The state is small plain JSON, and every candidate's randomness comes from its own generator seeded by
 // (state.seed, generation, candidate index), so a generation's outcome depends only on (data, state, opts):
 // a workflow can persist the state between generations and resume with the same bits.
+import type { Config } from '../../lib/config.ts';
 import { dbscan } from './dbscan.ts';
 import { sqDist } from './distance.ts';
 import { buildFeatures, DEFAULT_FEATURE_OPTIONS, type FeatureOptions, type FeatureSpace, type ProfileLayout, type TrackFeatures } from './features.ts';
@@ -157,19 +158,8 @@ export const DEFAULT_SEARCH_OPTIONS: SearchOptions = {
   silhouetteSampleSize: 1000,
 };
 
-/** The clustering part of lib/config.ts's Config, mapped to search options. */
-export interface ClusteringConfig {
-  algorithm: Algorithm;
-  maxSongsPerArtist: number;
-  maxDistance: number;
-  runs: number;
-  numClusters: [number, number];
-  dbscanEps: [number, number];
-  dbscanMinSamples: [number, number];
-  gmmComponents: [number, number];
-  gmmCovarianceType: CovarianceType;
-  pcaComponents: [number, number];
-}
+/** The clustering part of lib/config.ts's Config (type only: the engine never reads the environment). */
+export type ClusteringConfig = Omit<Config['clustering'], 'maxSongsPerCluster'>;
 
 export function searchOptionsFromConfig(c: ClusteringConfig): Partial<SearchOptions> {
   return {
