@@ -45,6 +45,20 @@ async function healthWhenWorkerPolls(url: string): Promise<{ status: number; bod
   }
 }
 
+/** Serves an app built from `deps` on a throwaway port and returns its health answer. */
+async function healthOf(deps: Parameters<typeof createApp>[0], waitForWorker = false): Promise<{ status: number; body: any }> {
+  const srv = http.createServer(createApp(deps).callback());
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/health`;
+    if (waitForWorker) return await healthWhenWorkerPolls(url);
+    const res = await fetch(url);
+    return { status: res.status, body: await res.json() };
+  } finally {
+    srv.close();
+  }
+}
+
 test('the round-trip workflow goes client -> server -> worker -> activity -> Postgres', async () => {
   const token = `t-${Date.now()}`;
   const result = await worker.client.workflow.execute('roundTripWorkflow', { taskQueue: config.temporal.taskQueue, workflowId: `rt-${token}`, args: [token] }) as { token: string; worker: string };
@@ -74,35 +88,19 @@ test('deep health runs the round trip through the worker', async () => {
 });
 
 test('health is 503 and names the missing worker when nobody polls the task queue', async () => {
-  const app = createApp({ pool, client: worker.client, temporalAddress: address, taskQueue: 'nobody-polls-this-queue' });
-  const srv = http.createServer(app.callback());
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  try {
-    const res = await fetch(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/health`);
-    const body: any = await res.json();
-    assert.equal(res.status, 503);
-    assert.equal(body.ok, false);
-    assert.equal(body.postgres.ok, true);
-    assert.equal(body.worker.ok, false);
-    assert.match(body.worker.error, /no worker is polling task queue "nobody-polls-this-queue"/);
-  } finally {
-    srv.close();
-  }
+  const { status, body } = await healthOf({ pool, client: worker.client, temporalAddress: address, taskQueue: 'nobody-polls-this-queue' });
+  assert.equal(status, 503);
+  assert.equal(body.ok, false);
+  assert.equal(body.postgres.ok, true);
+  assert.equal(body.worker.ok, false);
+  assert.match(body.worker.error, /no worker is polling task queue "nobody-polls-this-queue"/);
 });
 
 test('health reports Temporal down without failing the request', async () => {
-  const app = createApp({ pool, client: undefined, temporalAddress: '127.0.0.1:1', taskQueue: 'x' });
-  const srv = http.createServer(app.callback());
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  try {
-    const res = await fetch(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/health`);
-    const body: any = await res.json();
-    assert.equal(res.status, 503);
-    assert.equal(body.temporal.ok, false);
-    assert.equal(body.postgres.ok, true);
-  } finally {
-    srv.close();
-  }
+  const { status, body } = await healthOf({ pool, client: undefined, temporalAddress: '127.0.0.1:1', taskQueue: 'x' });
+  assert.equal(status, 503);
+  assert.equal(body.temporal.ok, false);
+  assert.equal(body.postgres.ok, true);
 });
 
 test('bad API input gets a 4xx naming the field; unknown endpoints a JSON 404', async () => {
@@ -151,13 +149,7 @@ test('health reports the media source without letting it decide whether the syst
   const music = scratchDir('health-music');
   const check = async (musicDir: string) => {
     const media = await createMediaProvider({ mediaServerType: 'local', musicDir, playlistDir: `${music}/Playlists` });
-    const srv = http.createServer(createApp({ pool, client: worker.client, temporalAddress: address, taskQueue: config.temporal.taskQueue, media }).callback());
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    try {
-      return await healthWhenWorkerPolls(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/health`);
-    } finally {
-      srv.close();
-    }
+    return healthOf({ pool, client: worker.client, temporalAddress: address, taskQueue: config.temporal.taskQueue, media }, true);
   };
   const present = await check(music);
   assert.equal(present.body.mediaServer.ok, true);
