@@ -6,8 +6,6 @@ export class FFTPlan {
   private readonly cos: Float64Array;
   private readonly sin: Float64Array;
   private readonly rev: Uint32Array;
-  private readonly re: Float64Array;
-  private readonly im: Float64Array;
 
   constructor(size: number) {
     if (size < 2 || (size & (size - 1)) !== 0) throw new RangeError(`FFT size must be a power of two, got ${size}`);
@@ -25,8 +23,6 @@ export class FFTPlan {
       for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
       this.rev[i] = r;
     }
-    this.re = new Float64Array(size);
-    this.im = new Float64Array(size);
   }
 
   /** In-place complex forward FFT of (re, im), both of length `size`. */
@@ -54,17 +50,6 @@ export class FFTPlan {
       }
     }
   }
-
-  /**
-   * Power spectrum |X[k]|² for k = 0..size/2 of a real frame (already windowed), written into `out`
-   * (length size/2 + 1). Uses internal scratch buffers, so one plan must not be shared across threads.
-   */
-  powerSpectrum(frame: ArrayLike<number>, out: Float64Array): void {
-    const { re, im } = this;
-    for (let i = 0; i < this.size; i++) { re[i] = frame[i]; im[i] = 0; }
-    this.transform(re, im);
-    for (let k = 0; k <= this.size / 2; k++) out[k] = re[k] * re[k] + im[k] * im[k];
-  }
 }
 
 /** Periodic Hann window (scipy/librosa `get_window('hann', n, fftbins=True)`). */
@@ -76,8 +61,8 @@ export function hannWindow(n: number): Float64Array {
 
 /**
  * Power spectrum of a real frame of even length n through one complex FFT of n/2 points (even samples as
- * the real part, odd as the imaginary part, then the standard split): about half the work of
- * FFTPlan.powerSpectrum. The window is applied on the way in. One instance per thread (scratch buffers).
+ * the real part, odd as the imaginary part, then the standard split): about half the work of a
+ * full-size complex FFT. The window is applied on the way in. One instance per thread (scratch buffers).
  */
 export class RealPowerSpectrumPlan {
   readonly size: number;

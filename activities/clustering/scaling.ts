@@ -47,7 +47,7 @@ export function applyScale(X: Matrix, mean: Float64Array, std: Float64Array): Ma
   return matrix(n, d, out);
 }
 
-/** Inverse of applyScale: back to the original feature units (used to name centroids). */
+/** Inverse of applyScale: back to the original feature units. */
 export function unscale(Z: Matrix, mean: Float64Array, std: Float64Array): Matrix {
   checkWidth(Z, mean, std, 'unscale');
   const { rows: n, cols: d, data } = Z;
