@@ -194,6 +194,11 @@ function parseVar(name: VarName, raw: string | undefined): string | number {
   }
 }
 
+/** A PostgreSQL connection URL with its parts escaped (the one place this format is written). */
+export function postgresUrl(p: { user: string; password: string; host: string; port: number; database: string }): string {
+  return `postgresql://${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}@${p.host}:${p.port}/${encodeURIComponent(p.database)}`;
+}
+
 /** Reads and validates the whole configuration. Throws ConfigError with a one-line message. */
 export function loadConfig(env: Raw = process.env): Config {
   const v = {} as { [K in VarName]: (typeof SPEC)[K]['default'] };
@@ -225,7 +230,7 @@ export function loadConfig(env: Raw = process.env): Config {
 
   const pg = { user: v.POSTGRES_USER, password: v.POSTGRES_PASSWORD, database: v.POSTGRES_DB, host: v.POSTGRES_HOST, port: v.POSTGRES_PORT };
   const databaseUrl = v.DATABASE_URL
-    || (pg.host ? `postgresql://${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password)}@${pg.host}:${pg.port}/${encodeURIComponent(pg.database)}` : undefined);
+    || (pg.host ? postgresUrl(pg) : undefined);
   const opt = (s: string) => (s === '' ? undefined : s);
 
   return {

@@ -1,10 +1,10 @@
 // Where Postgres and Temporal are: the configured ones, or the embedded ones `npm start` runs.
 import path from 'node:path';
-import type { Config } from './config.ts';
+import { postgresUrl, type Config } from './config.ts';
 
 export function embeddedPostgresUrl(config: Config): string {
   const { user, password, database, embeddedPort } = config.postgres;
-  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${embeddedPort}/${encodeURIComponent(database)}`;
+  return postgresUrl({ user, password, database, host: '127.0.0.1', port: embeddedPort });
 }
 
 export function resolveEndpoints(config: Config): { databaseUrl: string; temporalAddress: string } {

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { portInUse } from './temporal.ts';
+import { postgresUrl } from '../config.ts';
 import { postmasterPid, stopAdopted } from './orphans.ts';
 
 export interface EmbeddedPostgresHandle {
@@ -79,7 +80,7 @@ export async function startEmbeddedPostgres(opts: {
   password: string;
   database: string;
 }): Promise<EmbeddedPostgresHandle> {
-  const url = `postgresql://${encodeURIComponent(opts.user)}:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${encodeURIComponent(opts.database)}`;
+  const url = postgresUrl({ ...opts, host: '127.0.0.1' });
   // A server from an earlier start that was killed hard keeps running: reuse it rather than fail on its lock.
   if ((await portInUse(opts.port)) && (await canConnect(url))) {
     return { url, reused: true, stop: stopAdopted(postmasterPid(opts.dataDir), 'SIGINT') };
