@@ -40,6 +40,6 @@ await runProcess('start', async (config, shutdown) => {
   }
 
   const pool = await openDatabase(databaseUrl, shutdown);
-  await runWorker(config, pool, temporalAddress, shutdown);
+  await runWorker(config, pool, databaseUrl, temporalAddress, shutdown);
   await startWeb(config, pool, temporalAddress, shutdown, temporalUiUrl);
 });

@@ -7,6 +7,8 @@ import { connectClient, connectWorker } from './temporal.ts';
 import { installRuntime } from './runtime.ts';
 import { Shutdown } from './shutdown.ts';
 import { createWorker } from '../worker/worker.ts';
+import { startAnalysisPool } from '../worker/analysis-pool.ts';
+import { analysisTaskQueue } from './task-queues.ts';
 import { createApp, type WebDeps } from '../web/app.ts';
 import { createMediaProvider } from '../activities/media/index.ts';
 
@@ -39,8 +41,8 @@ export async function runProcess(name: string, body: (config: Config, shutdown: 
   }
 }
 
-export async function openDatabase(url: string, shutdown: Shutdown): Promise<Pool> {
-  const pool = createPool(url);
+export async function openDatabase(url: string, shutdown: Shutdown, maxConnections?: number): Promise<Pool> {
+  const pool = createPool(url, maxConnections);
   shutdown.add('postgres pool', () => pool.end());
   try {
     await migrate(pool);
@@ -50,11 +52,19 @@ export async function openDatabase(url: string, shutdown: Shutdown): Promise<Poo
   return pool;
 }
 
-export async function runWorker(config: Config, pool: Pool, temporalAddress: string, shutdown: Shutdown): Promise<void> {
+/** The main worker (workflows + light activities) in this process, and ANALYSIS_WORKERS analysis processes. */
+export async function runWorker(config: Config, pool: Pool, databaseUrl: string, temporalAddress: string, shutdown: Shutdown): Promise<void> {
   installRuntime();
   const connection = await connectWorker(temporalAddress);
   shutdown.add('temporal worker connection', () => connection.close());
-  const worker = await createWorker({ connection, pool, config });
+  let client: Promise<Client> | undefined;
+  const activityClient = () => {
+    client ??= connectClient(temporalAddress, config.temporal.namespace);
+    client.catch(() => (client = undefined));
+    return client;
+  };
+  shutdown.add('activity client', async () => { if (client) await (await client.catch(() => undefined))?.connection.close(); });
+  const worker = await createWorker({ connection, pool, config, client: activityClient });
   const running = worker.run();
   shutdown.add('worker', async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -65,7 +75,11 @@ export async function runWorker(config: Config, pool: Pool, temporalAddress: str
     process.exitCode = 1;
     void shutdown.run().then(() => process.exit(1));
   });
-  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${temporalAddress}`);
+  if (config.analysis.workers > 0) {
+    const analysis = startAnalysisPool(config.analysis.workers, { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress });
+    shutdown.add('analysis processes', () => analysis.stop());
+  }
+  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${temporalAddress}; ${config.analysis.workers} analysis process(es) on "${analysisTaskQueue(config.temporal.taskQueue)}"`);
 }
 
 /** Connects a client, retrying in the background: the web UI must come up (and say so) while Temporal is down. */

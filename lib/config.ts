@@ -66,6 +66,8 @@ export const SPEC = {
   NUM_RECENT_ALBUMS: int(2000, 0, 10_000_000, 'Albums analysed per run, newest first (0 = all)'),
   TOP_N_MOODS: int(5, 1, 50, 'Mood tags kept per track and used in the clustering feature vector'),
   PATCH_HOP: int(187, 1, 187, 'MusiCNN patch hop in mel frames (187 = no overlap, 93 = Essentia default)'),
+  MAX_CONCURRENT_ALBUMS: int(4, 1, 1000, 'Album child workflows of a library analysis in flight at once'),
+  ANALYSIS_WORKERS: int(os.availableParallelism(), 0, 256, 'Analysis processes a worker runs, one track each (default: one per CPU core; 0 = none)'),
   // Clustering
   CLUSTER_ALGORITHM: oneOf('kmeans', ['kmeans', 'dbscan', 'gmm'], 'Clustering algorithm'),
   MAX_SONGS_PER_CLUSTER: int(40, 0, 100_000, 'Playlist length cap; longer clusters are split (0 = no cap)'),
@@ -117,7 +119,7 @@ export interface Config {
   webHost: string;
   tempDir: string;
   modelsDir: string;
-  analysis: { numRecentAlbums: number; topNMoods: number; patchHop: number };
+  analysis: { numRecentAlbums: number; topNMoods: number; patchHop: number; maxConcurrentAlbums: number; workers: number };
   clustering: {
     algorithm: 'kmeans' | 'dbscan' | 'gmm';
     maxSongsPerCluster: number;
@@ -259,7 +261,13 @@ export function loadConfig(env: Raw = process.env): Config {
     webHost: v.WEB_HOST,
     tempDir: path.resolve(v.TEMP_DIR),
     modelsDir: path.resolve(v.MODELS_DIR),
-    analysis: { numRecentAlbums: v.NUM_RECENT_ALBUMS, topNMoods: v.TOP_N_MOODS, patchHop: v.PATCH_HOP },
+    analysis: {
+      numRecentAlbums: v.NUM_RECENT_ALBUMS,
+      topNMoods: v.TOP_N_MOODS,
+      patchHop: v.PATCH_HOP,
+      maxConcurrentAlbums: v.MAX_CONCURRENT_ALBUMS,
+      workers: v.ANALYSIS_WORKERS,
+    },
     clustering: {
       algorithm: v.CLUSTER_ALGORITHM as Config['clustering']['algorithm'],
       maxSongsPerCluster: v.MAX_SONGS_PER_CLUSTER,

@@ -110,4 +110,34 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'durable library analysis',
+    sql: `
+      -- The server's change marker of the file (Jellyfin Etag, size+mtime of a local file ...): a track whose
+      -- marker differs from the one it was analysed with is analysed again.
+      ALTER TABLE tracks ADD COLUMN change_marker TEXT;
+      ALTER TABLE tracks ADD COLUMN analyzed_marker TEXT;
+      -- Version of the analysis a failure was recorded with: a new model or DSP revision retries failed tracks.
+      ALTER TABLE tracks ADD COLUMN failure_version TEXT;
+      -- How many times features were written for the track (1 unless it was re-analysed on purpose).
+      ALTER TABLE track_features ADD COLUMN writes INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE track_features RENAME COLUMN model_version TO analysis_version;
+      -- A few seconds of audio give embeddings and tags but may give no tempo, key or energy.
+      ALTER TABLE track_features ALTER COLUMN tempo DROP NOT NULL, ALTER COLUMN musical_key DROP NOT NULL,
+        ALTER COLUMN scale DROP NOT NULL, ALTER COLUMN energy DROP NOT NULL;
+      CREATE INDEX track_features_version ON track_features (analysis_version);
+
+      -- A workflow id is reused by later runs (\`analyze-library\`): a run is its id plus its first run id.
+      ALTER TABLE analysis_runs DROP CONSTRAINT analysis_runs_workflow_id_key;
+      ALTER TABLE analysis_runs ADD COLUMN first_run_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE analysis_runs ADD UNIQUE (workflow_id, first_run_id);
+      ALTER TABLE analysis_runs ADD COLUMN albums_failed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE analysis_runs ADD COLUMN tracks_skipped INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE analysis_runs ADD COLUMN progress JSONB;
+      ALTER TABLE analysis_runs ADD COLUMN updated_at TIMESTAMPTZ NOT NULL DEFAULT now();
+      -- One library analysis at a time, whoever started it (web, CLI, temporal CLI with its own id).
+      CREATE UNIQUE INDEX analysis_runs_one_running ON analysis_runs ((true)) WHERE status = 'running';
+    `,
+  },
 ];

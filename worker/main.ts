@@ -5,5 +5,5 @@ import { resolveEndpoints } from '../lib/endpoints.ts';
 await runProcess('worker', async (config, shutdown) => {
   const { databaseUrl, temporalAddress } = resolveEndpoints(config);
   const pool = await openDatabase(databaseUrl, shutdown);
-  await runWorker(config, pool, temporalAddress, shutdown);
+  await runWorker(config, pool, databaseUrl, temporalAddress, shutdown);
 });

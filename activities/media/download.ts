@@ -20,7 +20,7 @@ export async function downloadToTemp(
   provider: Pick<MediaProvider, 'openTrackAudio'>,
   trackId: string,
   tempDir: string,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
 ): Promise<DownloadedTrack> {
   opts.signal?.throwIfAborted();
   await mkdir(tempDir, { recursive: true });
@@ -35,6 +35,7 @@ export async function downloadToTemp(
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
+      opts.onBytes?.(bytes);
       done(null, chunk);
     },
   });

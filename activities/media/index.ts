@@ -15,7 +15,9 @@ export type MediaConfig = Pick<Config, 'mediaServerType'> &
     >
   >;
 
-export async function createMediaProvider(cfg: MediaConfig): Promise<MediaProvider> {
+/** `retries`: HTTP attempts after the first; activities pass 0 because Temporal's retry policy is the one
+ *  layer that retries there. */
+export async function createMediaProvider(cfg: MediaConfig, opts: { retries?: number } = {}): Promise<MediaProvider> {
   const missing = (names: [string, unknown][]) => names.filter(([, v]) => !v).map(([n]) => n);
   switch (cfg.mediaServerType) {
     case 'jellyfin': {
@@ -26,6 +28,7 @@ export async function createMediaProvider(cfg: MediaConfig): Promise<MediaProvid
         userId: cfg.jellyfinUserId!,
         token: cfg.jellyfinToken!,
         timeoutMs: cfg.mediaTimeoutMs,
+        retries: opts.retries,
       });
     }
     case 'navidrome': {
@@ -37,6 +40,7 @@ export async function createMediaProvider(cfg: MediaConfig): Promise<MediaProvid
         user: cfg.navidromeUser!,
         password: cfg.navidromePassword!,
         timeoutMs: cfg.mediaTimeoutMs,
+        retries: opts.retries,
       });
     }
     case 'local': {

@@ -53,6 +53,7 @@ interface ItemDto {
   IndexNumber?: number;
   ParentIndexNumber?: number;
   Path?: string;
+  Etag?: string;
   ChildCount?: number;
 }
 
@@ -157,7 +158,7 @@ export class JellyfinProvider implements MediaProvider {
         // Multi-disc albums may keep discs in sub-folders, which only a recursive query reaches.
         Recursive: true,
         SortBy: ['ParentIndexNumber', 'IndexNumber', 'SortName'],
-        Fields: ['Path'],
+        Fields: ['Path', 'Etag'],
         EnableUserData: false,
         EnableImages: false,
       },
@@ -395,6 +396,7 @@ function toTrack(t: ItemDto, albumId: string): Track {
     trackNumber: t.IndexNumber,
     discNumber: t.ParentIndexNumber,
     path: t.Path,
+    changeMarker: t.Etag,
   };
 }
 

@@ -201,6 +201,10 @@ export class LocalFolderProvider implements MediaProvider {
     return { stream: handle.createReadStream(), extension: path.extname(abs).toLowerCase(), size };
   }
 
+  async localFile(trackId: string): Promise<string> {
+    return (await this.findTrack(trackId)).abs;
+  }
+
   async listPlaylists(): Promise<Playlist[]> {
     return (await this.playlistFiles()).map(({ id, name, trackCount }) => ({ id, name, trackCount }));
   }
@@ -468,6 +472,7 @@ function buildSnapshot(musicDir: string, files: Map<string, FileEntry>, stats: S
         trackNumber: e.tags.track ?? fromName.track,
         discNumber: e.tags.disc ?? fromName.disc,
         path: e.abs,
+        changeMarker: `${e.size}:${Math.round(e.mtimeMs)}`,
       };
       trackById.set(track.id, { track, abs: e.abs });
       return track;

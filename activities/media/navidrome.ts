@@ -52,6 +52,8 @@ interface SubsonicSong {
   duration?: number;
   suffix?: string;
   path?: string;
+  size?: number;
+  created?: string;
 }
 
 interface SubsonicAlbum {
@@ -361,6 +363,7 @@ export class NavidromeProvider implements MediaProvider {
       trackNumber: s.track,
       discNumber: s.discNumber,
       path: s.path ?? (s.suffix ? `${s.title ?? s.id}.${s.suffix}` : undefined),
+      changeMarker: s.size !== undefined || s.created ? `${s.size ?? ''}:${s.created ?? ''}` : undefined,
     };
   }
 }

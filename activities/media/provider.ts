@@ -23,6 +23,9 @@ export interface Track {
   discNumber?: number;
   /** Server-side path or file name, when the server exposes it (used for a file extension hint). */
   path?: string;
+  /** Changes when the file changes (Jellyfin Etag, Subsonic size+created, local size+mtime): a track whose
+   *  marker differs from the one it was analysed with is analysed again. */
+  changeMarker?: string;
 }
 
 export interface Playlist {
@@ -59,6 +62,8 @@ export interface MediaProvider {
   listAlbumTracks(albumId: string): Promise<Track[]>;
   /** Opens the original audio of a track as a stream; the caller must consume or destroy it. */
   openTrackAudio(trackId: string): Promise<AudioStream>;
+  /** The track's file on this machine, when the source is a local folder (analysed in place, no copy). */
+  localFile?(trackId: string): Promise<string>;
   listPlaylists(): Promise<Playlist[]>;
   createPlaylist(name: string, trackIds: string[]): Promise<Playlist>;
   /** Deletes a playlist, refusing (throwing) when the id does not name a playlist. */

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import type { Pool } from '../../lib/db.ts';
 import { installRuntime } from '../../lib/runtime.ts';
-import { createWorker, workflowsPath } from '../../worker/worker.ts';
+import { createAnalysisWorker, createWorker, workflowsPath } from '../../worker/worker.ts';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -19,19 +19,27 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`, ...env });
 }
 
-export async function startTestWorker(opts: { address: string; pool: Pool; config: Config }): Promise<{ worker: Worker; client: Client; stop(): Promise<void> }> {
+/**
+ * The main worker of the product, in this process; with `analysisTempDir`, also one analysis worker (the
+ * track analysis runs here instead of in a separate process, one track at a time).
+ */
+export async function startTestWorker(opts: { address: string; pool: Pool; config: Config; analysisTempDir?: string }): Promise<{ worker: Worker; client: Client; stop(): Promise<void> }> {
   installRuntime();
   const connection = await NativeConnection.connect({ address: opts.address });
-  const worker = await createWorker({ connection, pool: opts.pool, config: opts.config, workflowBundle: await workflowBundle() });
-  const running = worker.run();
   const clientConnection = await Connection.connect({ address: opts.address });
   const client = new Client({ connection: clientConnection, namespace: opts.config.temporal.namespace });
+  const worker = await createWorker({ connection, pool: opts.pool, config: opts.config, workflowBundle: await workflowBundle(), client: async () => client });
+  const workers = [worker];
+  if (opts.analysisTempDir) {
+    workers.push(await createAnalysisWorker({ connection, pool: opts.pool, config: opts.config, tempDir: opts.analysisTempDir }));
+  }
+  const running = workers.map((w) => w.run());
   return {
     worker,
     client,
     async stop() {
-      worker.shutdown();
-      await running;
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.all(running);
       await connection.close();
       await clientConnection.close();
     },

@@ -30,7 +30,7 @@ test('the schema holds tracks with features, runs and playlists, and enforces it
     const embedding = Buffer.from(new Float32Array(200).fill(0.5).buffer);
     await pool.query(
       `INSERT INTO track_features (track_id, embedding, tags, danceable, aggressive, happy, party, relaxed, sad,
-         tempo, musical_key, scale, energy, patches, model_version)
+         tempo, musical_key, scale, energy, patches, analysis_version)
        VALUES ($1, $2, $3, .1, .2, .3, .4, .5, .6, 120, 'A', 'minor', .7, 80, 'msd-musicnn-1')`,
       [track.id, embedding, new Array(50).fill(0.25)]);
     const { rows: [f] } = await pool.query('SELECT embedding, tags FROM track_features WHERE track_id = $1', [track.id]);
@@ -39,11 +39,13 @@ test('the schema holds tracks with features, runs and playlists, and enforces it
 
     await assert.rejects(pool.query(`INSERT INTO tracks (source, item_id) VALUES ('local', 'a1')`), /duplicate key/, 'a track is unique per source');
     await assert.rejects(pool.query(`UPDATE tracks SET analysis_status = 'weird'`), /check constraint/);
+    // A second track, so only the embedding length can be what the insert violates.
+    const { rows: [other] } = await pool.query(`INSERT INTO tracks (source, item_id) VALUES ('local', 'a2') RETURNING id`);
     await assert.rejects(pool.query(
       `INSERT INTO track_features (track_id, embedding, tags, danceable, aggressive, happy, party, relaxed, sad,
-         tempo, musical_key, scale, energy, patches, model_version)
+         tempo, musical_key, scale, energy, patches, analysis_version)
        VALUES ($1, $2, $3, 0,0,0,0,0,0, 1, 'C', 'major', 0, 1, 'x')`,
-      [track.id, Buffer.alloc(10), new Array(50).fill(0)]), /check constraint|duplicate key/);
+      [other.id, Buffer.alloc(10), new Array(50).fill(0)]), /track_features_embedding_check/);
 
     const { rows: [run] } = await pool.query(`INSERT INTO clustering_runs (workflow_id, params) VALUES ('c1', '{"runs": 10}') RETURNING id`);
     const { rows: [pl] } = await pool.query(`INSERT INTO playlists (clustering_run_id, source, name) VALUES ($1, 'local', 'Rock_Fast_automatic') RETURNING id`, [run.id]);

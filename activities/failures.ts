@@ -1,0 +1,37 @@
+// The one place domain errors become Temporal failures: a stable `type`, and `nonRetryable` for what no retry
+// can fix (setup, credentials, configuration, bad audio). Temporal's retry policy is the only retry layer.
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { FailureType } from '../lib/failure-types.ts';
+import { AnalysisError } from './analysis/errors.ts';
+import { MediaServerError } from './media/provider.ts';
+
+export function toActivityFailure(err: unknown): Error {
+  if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
+  if (err instanceof AnalysisError) {
+    if (err.code === 'aborted') return new CancelledFailure(err.message);
+    const type = err.isSetupError ? FailureType.setup : FailureType.badAudio;
+    return ApplicationFailure.create({ type, message: err.message, nonRetryable: true, cause: err });
+  }
+  if (err instanceof MediaServerError) {
+    switch (err.code) {
+      case 'auth':
+      case 'bad_config':
+        return ApplicationFailure.create({ type: FailureType.mediaAuth, message: err.message, nonRetryable: true, cause: err });
+      case 'not_found':
+      case 'refused':
+        return ApplicationFailure.create({ type: FailureType.notFound, message: err.message, nonRetryable: true, cause: err });
+      default:
+        return ApplicationFailure.create({ type: FailureType.mediaUnavailable, message: err.message, nonRetryable: false, cause: err });
+    }
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Runs an activity body, turning whatever it throws into the mapped failure. */
+export async function mapFailures<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}

@@ -1,0 +1,128 @@
+// Activities of the library analysis that talk to the media server and PostgreSQL only (light work, main task
+// queue): run records, album listing, track upserts. The CPU-heavy track analysis lives in analysis.ts.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../lib/config.ts';
+import type { Pool } from '../lib/db.ts';
+import { FailureType } from '../lib/failure-types.ts';
+import { abandonAnalysisRun, beginAnalysisRun, finishAnalysisRun, recordAnalysisProgress, type RunCounters, type RunStatus } from '../lib/store/analysis-runs.ts';
+import { storeTrackFailure, upsertAlbumTracks, type TrackToAnalyze } from '../lib/store/tracks.ts';
+import type { AlbumRef, AnalyzeLibraryInput, CarriedLibraryState } from '../workflows/analysis-progress.ts';
+import { analysisVersion } from './analysis/version.ts';
+import { mapFailures } from './failures.ts';
+import type { MediaProvider } from './media/provider.ts';
+
+export interface LibraryDeps {
+  pool: Pool;
+  config: Config;
+  media: () => Promise<MediaProvider>;
+  /** Used to tell a run that is still going from a row left "running" by a workflow that was terminated. */
+  client?: () => Promise<Client | undefined>;
+}
+
+/** Albums per listing call: small payloads, few calls. */
+export const ALBUM_PAGE = 500;
+
+export function createLibraryActivities(deps: LibraryDeps) {
+  const version = analysisVersion({ patchHop: deps.config.analysis.patchHop });
+
+  /** True when Temporal says the workflow is still running (unknown → assume it runs: never start a second). */
+  async function stillRunning(workflowId: string): Promise<boolean> {
+    const client = await deps.client?.();
+    if (!client) return true;
+    try {
+      const d = await client.workflow.getHandle(workflowId).describe();
+      return d.status.name === 'RUNNING';
+    } catch (err) {
+      return (err as Error).name !== 'WorkflowNotFoundError';
+    }
+  }
+
+  return {
+    /** Resolves the parameters from the configuration and records the run (or names the one already running). */
+    async beginAnalysisRun(input: { request: Omit<AnalyzeLibraryInput, 'carried'>; workflowId: string; firstRunId: string }): Promise<
+      { runId: string; source: string; params: CarriedLibraryState['params'] } | { runningWorkflowId: string }
+    > {
+      return mapFailures(async () => {
+        const { request } = input;
+        checkInput(request);
+        const params = {
+          numRecentAlbums: request.numRecentAlbums ?? deps.config.analysis.numRecentAlbums,
+          topNMoods: request.topNMoods ?? deps.config.analysis.topNMoods,
+          maxConcurrentAlbums: request.maxConcurrentAlbums ?? deps.config.analysis.maxConcurrentAlbums,
+          albumsPerRun: request.albumsPerRun ?? 500,
+        };
+        const source = (await deps.media()).type;
+        const run = { workflowId: input.workflowId, firstRunId: input.firstRunId, source, params: { ...params, analysisVersion: version } };
+        for (;;) {
+          const r = await beginAnalysisRun(deps.pool, run);
+          if ('runId' in r) return { runId: r.runId, source, params };
+          if (await stillRunning(r.running.workflowId)) return { runningWorkflowId: r.running.workflowId };
+          await abandonAnalysisRun(deps.pool, r.running, 'its workflow is no longer running (terminated or reset)');
+        }
+      });
+    },
+
+    /** One page of albums, newest first, capped at `limit` albums in all (0 = no cap). */
+    async listAlbumPage(opts: { startIndex: number; limit: number }): Promise<{ albums: AlbumRef[]; total: number; done: boolean }> {
+      return mapFailures(async () => {
+        const cap = opts.limit > 0 ? opts.limit : Infinity;
+        const size = Math.min(ALBUM_PAGE, cap - opts.startIndex);
+        if (size <= 0) return { albums: [], total: Math.min(cap, opts.startIndex), done: true };
+        const page = await (await deps.media()).listRecentAlbums({ startIndex: opts.startIndex, limit: size });
+        const total = Math.min(cap, page.total);
+        const albums = page.albums.map((a) => ({ id: a.id, name: a.name }));
+        return { albums, total, done: albums.length < size || opts.startIndex + albums.length >= total };
+      });
+    },
+
+    /** Lists an album's tracks, upserts them and returns those that still need analysis. */
+    async prepareAlbum(input: { source: string; albumId: string }): Promise<{ tracks: TrackToAnalyze[]; tracksTotal: number; skipped: number }> {
+      return mapFailures(async () => {
+        const tracks = await (await deps.media()).listAlbumTracks(input.albumId);
+        const rows = tracks.map((t) => ({
+          itemId: t.id, title: t.title, artist: t.artist, album: t.album, durationSec: t.duration, changeMarker: t.changeMarker,
+        }));
+        const { toAnalyze, skipped } = await upsertAlbumTracks(deps.pool, input.source, input.albumId, rows, version);
+        return { tracks: toAnalyze, tracksTotal: tracks.length, skipped };
+      });
+    },
+
+    /** A track whose analysis failed after every retry (server down, timeouts): retried by the next run. */
+    async recordTrackFailure(input: { trackId: string; code: string; reason: string; attempts: number }): Promise<void> {
+      await storeTrackFailure(deps.pool, input.trackId, input);
+    },
+
+    async recordAnalysisProgress(input: { runId: string; counters: RunCounters; progress: object }): Promise<void> {
+      await recordAnalysisProgress(deps.pool, input.runId, input.counters, input.progress);
+    },
+
+    async finishAnalysisRun(input: { runId: string; status: Exclude<RunStatus, 'running'>; counters: RunCounters; progress: object; error?: string }): Promise<void> {
+      await finishAnalysisRun(deps.pool, input.runId, input.status, input.counters, input.progress, input.error);
+    },
+  };
+}
+
+const INPUT_RANGES: Record<keyof Omit<AnalyzeLibraryInput, 'carried'>, [number, number]> = {
+  numRecentAlbums: [0, 10_000_000],
+  topNMoods: [1, 50],
+  maxConcurrentAlbums: [1, 1000],
+  albumsPerRun: [1, 1000],
+};
+
+/** Workflow input comes from anyone (`temporal workflow start --input ...`): reject bad fields by name. */
+function checkInput(request: Record<string, unknown>): void {
+  for (const [field, value] of Object.entries(request)) {
+    const range = INPUT_RANGES[field as keyof typeof INPUT_RANGES];
+    const problem = !range
+      ? `unknown field; accepted: ${Object.keys(INPUT_RANGES).join(', ')}`
+      : value !== undefined && (!Number.isInteger(value) || (value as number) < range[0] || (value as number) > range[1])
+        ? `expected an integer from ${range[0]} to ${range[1]}, got ${JSON.stringify(value)}`
+        : undefined;
+    if (problem) {
+      throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `analyzeLibrary input ${field}: ${problem}`, nonRetryable: true });
+    }
+  }
+}
+
+export type LibraryActivities = ReturnType<typeof createLibraryActivities>;

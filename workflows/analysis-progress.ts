@@ -1,0 +1,127 @@
+// What the analysis workflows take, carry and report. Shared with client code (CLI, web): one definition of
+// the `progress` query, typed on both sides. Workflow-safe: no Node built-ins, no I/O.
+import { defineQuery } from '@temporalio/workflow';
+
+export interface AnalyzeLibraryInput {
+  /** Newest albums to analyse; 0 = all (default NUM_RECENT_ALBUMS). */
+  numRecentAlbums?: number;
+  /** Mood tags kept per track for clustering (default TOP_N_MOODS); recorded with the run. */
+  topNMoods?: number;
+  /** Album child workflows in flight at once (default MAX_CONCURRENT_ALBUMS). */
+  maxConcurrentAlbums?: number;
+  /** Albums started per workflow run before it drains and continues as new (keeps histories small). */
+  albumsPerRun?: number;
+  /** Carried across continue-as-new; never set by callers. */
+  carried?: CarriedLibraryState;
+}
+
+export interface AlbumRef {
+  id: string;
+  name: string;
+}
+
+export interface AnalyzeAlbumInput {
+  source: string;
+  albumId: string;
+  albumName: string;
+  /** Carried across continue-as-new of a very large album. */
+  carried?: { tracks: { trackId: string; title: string }[]; tracksTotal: number; analyzed: number; skipped: number; failed: number; alreadyStored: number };
+}
+
+export interface AlbumResult {
+  albumId: string;
+  tracksTotal: number;
+  analyzed: number;
+  skipped: number;
+  failed: number;
+  /** Tracks an earlier attempt had already stored (a retry after a crash found them done). */
+  alreadyStored: number;
+}
+
+export interface TrackResult {
+  status: 'analyzed' | 'failed' | 'already';
+  code?: string;
+}
+
+/** One throughput sample (workflow time, counters); a short window of them gives rate and ETA. */
+export interface RateSample {
+  t: number;
+  albums: number;
+  tracks: number;
+}
+
+export interface CarriedLibraryState {
+  runId: string;
+  source: string;
+  params: Required<Omit<AnalyzeLibraryInput, 'carried'>>;
+  startedAt: number;
+  /** Next album index to list from the provider, and albums listed but not started yet. */
+  cursor: number;
+  queue: AlbumRef[];
+  listingDone: boolean;
+  counters: Counters;
+  samples: RateSample[];
+  runNumber: number;
+}
+
+export interface Counters {
+  albumsTotal: number | null;
+  albumsDone: number;
+  albumsFailed: number;
+  tracksAnalyzed: number;
+  tracksSkipped: number;
+  tracksFailed: number;
+}
+
+export interface LibraryProgress extends Counters {
+  workflowId: string;
+  status: 'starting' | 'running' | 'completed' | 'cancelled' | 'failed' | 'already_running';
+  source: string | null;
+  params: CarriedLibraryState['params'] | null;
+  currentAlbums: AlbumRef[];
+  /** Tracks analysed per hour over the last RATE_WINDOW_MS; null until there is a window. */
+  tracksPerHour: number | null;
+  etaSeconds: number | null;
+  startedAt: string | null;
+  updatedAt: string;
+  /** Workflow runs so far (continue-as-new count + 1). */
+  runNumber: number;
+  error?: string;
+  /** Set when this start found another analysis running. */
+  runningWorkflowId?: string;
+}
+
+export interface AlbumProgress {
+  albumId: string;
+  albumName: string;
+  tracksTotal: number | null;
+  analyzed: number;
+  skipped: number;
+  failed: number;
+  inFlight: string[];
+}
+
+export const progressQuery = defineQuery<LibraryProgress>('progress');
+export const albumProgressQuery = defineQuery<AlbumProgress>('progress');
+
+export const RATE_WINDOW_MS = 10 * 60_000;
+
+/** Adds a sample and keeps those inside the window (plus the newest one before it, as the baseline). */
+export function addSample(samples: RateSample[], s: RateSample): RateSample[] {
+  const all = [...samples, s];
+  let first = 0;
+  while (first + 1 < all.length - 1 && all[first + 1].t <= s.t - RATE_WINDOW_MS) first++;
+  return all.slice(first).slice(-60);
+}
+
+/** Tracks per hour and seconds left, from the sample window (null without two samples a second apart). */
+export function rateAndEta(samples: RateSample[], albumsLeft: number | null): { tracksPerHour: number | null; etaSeconds: number | null } {
+  if (samples.length < 2) return { tracksPerHour: null, etaSeconds: null };
+  const a = samples[0], b = samples[samples.length - 1];
+  const dt = (b.t - a.t) / 1000;
+  if (dt < 1) return { tracksPerHour: null, etaSeconds: null };
+  const tracksPerHour = ((b.tracks - a.tracks) / dt) * 3600;
+  const albumsPerSecond = (b.albums - a.albums) / dt;
+  const etaSeconds = albumsLeft === null ? null : albumsLeft === 0 ? 0 : albumsPerSecond > 0 ? Math.round(albumsLeft / albumsPerSecond) : null;
+  return { tracksPerHour: Math.round(tracksPerHour), etaSeconds };
+}
