@@ -69,7 +69,9 @@ export function createLibraryActivities(deps: LibraryDeps) {
         const cap = opts.limit > 0 ? opts.limit : Infinity;
         const size = Math.min(ALBUM_PAGE, cap - opts.startIndex);
         if (size <= 0) return { albums: [], total: Math.min(cap, opts.startIndex), done: true };
-        const page = await (await deps.media()).listRecentAlbums({ startIndex: opts.startIndex, limit: size });
+        const media = await deps.media();
+        if (opts.startIndex === 0) await media.rescan?.();
+        const page = await media.listRecentAlbums({ startIndex: opts.startIndex, limit: size });
         const total = Math.min(cap, page.total);
         const albums = page.albums.map((a) => ({ id: a.id, name: a.name }));
         return { albums, total, done: albums.length < size || opts.startIndex + albums.length >= total };

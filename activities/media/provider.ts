@@ -62,6 +62,8 @@ export interface MediaProvider {
   listAlbumTracks(albumId: string): Promise<Track[]>;
   /** Opens the original audio of a track as a stream; the caller must consume or destroy it. */
   openTrackAudio(trackId: string): Promise<AudioStream>;
+  /** Re-reads a cached view of the library (the local folder's scan), so a new run sees changed files. */
+  rescan?(): Promise<unknown>;
   /** The track's file on this machine, when the source is a local folder (analysed in place, no copy). */
   localFile?(trackId: string): Promise<string>;
   listPlaylists(): Promise<Playlist[]>;
