@@ -88,7 +88,7 @@ class Worker {
   }
 }
 
-interface RunStats {
+export interface RunStats {
   label: string;
   workers: number;
   threads: number;
@@ -102,7 +102,7 @@ interface RunStats {
   maxRssMB: number[];
 }
 
-async function runMode(label: string, files: string[], workers: number, threads: number, modelsDir: string, batchSize: number): Promise<RunStats> {
+export async function runMode(label: string, files: string[], workers: number, threads: number, modelsDir: string, batchSize: number): Promise<RunStats> {
   const pool = Array.from({ length: workers }, () => new Worker());
   await Promise.all(pool.map((w) => w.ask({ kind: 'init', modelsDir, threads, batchSize })));
   const stats: RunStats = { label, workers, threads, wall: 0, floorWall: 0, tracks: 0, failed: 0, audioSec: 0, patches: 0, stage: { decode: 0, mel: 0, inference: 0, dsp: 0 }, maxRssMB: [] };
@@ -132,7 +132,7 @@ async function runMode(label: string, files: string[], workers: number, threads:
   return stats;
 }
 
-function report(s: RunStats): void {
+export function report(s: RunStats): void {
   const perTrack = (x: number) => (x / s.tracks).toFixed(3);
   const tph = (s.tracks / s.wall) * 3600;
   const tph4 = (s.audioSec / 240 / s.wall) * 3600; // normalised to 4-minute tracks
@@ -145,7 +145,7 @@ function report(s: RunStats): void {
   console.log(`  peak RSS per worker: ${s.maxRssMB.map((m) => `${m.toFixed(0)} MB`).join(', ')}`);
 }
 
-function listAudio(dir: string): string[] {
+export function listAudio(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
@@ -196,4 +196,4 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--child')) void child();
-else main().catch((err) => { console.error(`bench:analysis: ${(err as Error).message}`); process.exitCode = 1; });
+else if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) main().catch((err) => { console.error(`bench:analysis: ${(err as Error).message}`); process.exitCode = 1; });

@@ -1,0 +1,141 @@
+// `npm run bench:library -- <music folder> [--workers N] [--limit N]`
+//
+// The real library analysis end to end on a local folder: an embedded PostgreSQL and Temporal dev server
+// started here, the real worker process (`worker/main.ts`) with N analysis processes, `analyzeLibrary` started
+// through a client and timed until it completes. In the same run, the same files go through the engine alone
+// (bench:analysis's `procs` mode: N processes sharing a queue, no Temporal, no database). Prints tracks/hour
+// of both and their ratio (orchestration overhead), and the peak RSS of the whole process tree (this process,
+// PostgreSQL, Temporal, the worker and its analysis processes).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { loadConfig, repoRoot } from '../lib/config.ts';
+import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
+import { findTemporalCli, startEmbeddedTemporal } from '../lib/embedded/temporal.ts';
+import { installRuntime } from '../lib/runtime.ts';
+import type { LibraryProgress } from '../workflows/analysis-progress.ts';
+import { listAudio, report, runMode } from './analysis.ts';
+
+const argv = process.argv.slice(2);
+const folder = argv.find((a, i) => !a.startsWith('--') && !/^--(workers|limit)$/.test(argv[i - 1] ?? ''));
+const opt = (name: string, d: number) => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : d; };
+if (!folder) throw new Error('usage: npm run bench:library -- <music folder> [--workers N] [--limit N]');
+const workers = opt('--workers', Math.min(2, cpus().length));
+const files = listAudio(path.resolve(folder));
+if (!files.length) throw new Error(`no audio files under ${folder}`);
+const limit = opt('--limit', Infinity);
+const { modelsDir } = loadConfig();
+
+/** Sum of VmRSS over this process and all its descendants, in MB. */
+function treeRssMB(): number {
+  const parent = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = fs.readFileSync(`/proc/${name}/status`, 'utf8');
+      parent.set(Number(name), Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]));
+      rss.set(Number(name), Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+    } catch { /* exited meanwhile */ }
+  }
+  const inTree = (pid: number): boolean => pid === process.pid || (pid > 1 && parent.has(pid) && inTree(parent.get(pid)!));
+  let kb = 0;
+  for (const [pid, r] of rss) if (inTree(pid)) kb += r;
+  return kb / 1024;
+}
+
+async function main(): Promise<void> {
+  // The library the workflow sees is the folder; --limit keeps the first N files by linking them elsewhere.
+  let musicDir = path.resolve(folder!);
+  const scratch = fs.mkdtempSync(path.join(tmpdir(), 'audiomuse-bench-library-'));
+  fs.chmodSync(scratch, 0o755);
+  let chosen = files;
+  if (Number.isFinite(limit)) {
+    chosen = files.slice(0, limit);
+    musicDir = path.join(scratch, 'music');
+    chosen.forEach((f, i) => {
+      const dest = path.join(musicDir, path.relative(path.resolve(folder!), path.dirname(f)), `${i}-${path.basename(f)}`);
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.symlinkSync(f, dest);
+    });
+  }
+  console.log(`bench:library — ${chosen.length} files under ${folder}; ${cpus().length} CPUs (${cpus()[0]?.model}); ${workers} analysis process(es); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  const engine = await runMode('engine', chosen, workers, 1, modelsDir, 4);
+  report(engine);
+
+  installRuntime();
+  const pgHandle = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port: await freePort(), user: 'audiomuse', password: 'bench', database: 'audiomuse_bench' });
+  const temporal = await startEmbeddedTemporal({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH), port: await freePort(), headless: true });
+  const taskQueue = 'bench-library';
+  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env, DATABASE_URL: pgHandle.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue,
+      ANALYSIS_WORKERS: String(workers), MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: musicDir, PLAYLIST_DIR: path.join(scratch, 'playlists'),
+      MODELS_DIR: modelsDir, TEMP_DIR: path.join(scratch, 'tmp'),
+    },
+  });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  let peakRss = 0;
+  const sampler = setInterval(() => { peakRss = Math.max(peakRss, treeRssMB()); }, 500);
+  try {
+    // Wait for the worker and its analysis processes: a round trip through both queues' pollers.
+    await waitForPollers(client, taskQueue);
+    const t0 = performance.now();
+    const result = (await client.workflow.execute('analyzeLibrary', { taskQueue, workflowId: 'bench-library', args: [{ numRecentAlbums: 0 }] })) as LibraryProgress;
+    const wall = (performance.now() - t0) / 1000;
+    const db = new pg.Client({ connectionString: pgHandle.url });
+    await db.connect();
+    const { rows: [a] } = await db.query<{ audio: number }>(`SELECT coalesce(sum(t.duration_sec), 0)::float AS audio FROM tracks t WHERE analysis_status = 'analyzed'`);
+    await db.end();
+    const workflowTph = (result.tracksAnalyzed / wall) * 3600;
+    const engineTph = (engine.tracks / engine.wall) * 3600;
+    console.log(`\n[workflow] analyzeLibrary: ${result.albumsDone} albums, ${result.tracksAnalyzed} tracks analysed, ${result.tracksFailed} failed in ${wall.toFixed(1)} s`);
+    console.log(`  ${workflowTph.toFixed(0)} tracks/hour as measured (${(a.audio / 60).toFixed(1)} min of audio); engine alone ${engineTph.toFixed(0)} tracks/hour`);
+    console.log(`  workflow / engine = ${(workflowTph / engineTph).toFixed(3)} (orchestration costs ${((1 - workflowTph / engineTph) * 100).toFixed(1)} %)`);
+    console.log(`  peak RSS of the whole process tree (bench + PostgreSQL + Temporal + worker + ${workers} analysis processes): ${peakRss.toFixed(0)} MB`);
+  } finally {
+    clearInterval(sampler);
+    await connection.close();
+    try { process.kill(-worker.pid!, 'SIGTERM'); } catch { /* gone */ }
+    await new Promise((r) => worker.once('exit', r));
+    await temporal.stop();
+    await pgHandle.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once the worker and every analysis process poll their task queues. */
+async function waitForPollers(client: Client, taskQueue: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const counts = await Promise.all([taskQueue, `${taskQueue}-analysis`].map(async (name) => {
+      const r = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name }, taskQueueType: name === taskQueue ? 1 : 2 });
+      return r.pollers?.length ?? 0;
+    }));
+    if (counts[0] > 0 && counts[1] >= workers) return;
+    if (Date.now() > deadline) throw new Error(`worker did not poll ${taskQueue} within 120 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+main().catch((err) => { console.error(`bench:library: ${(err as Error).message}`); process.exitCode = 1; });
