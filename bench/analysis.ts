@@ -39,7 +39,7 @@ async function child(): Promise<void> {
   let models: MusicnnModels;
   let prepared: Float32Array[] = [];
   const send = (m: FromChild) => process.send!(m);
-  process.on('message', async (m: ToChild) => {
+  const handle = async (m: ToChild) => {
     if (m.kind === 'init') {
       models = await MusicnnModels.load({ modelsDir: m.modelsDir, threads: m.threads, batchSize: m.batchSize });
       send({ kind: 'ready' });
@@ -72,7 +72,8 @@ async function child(): Promise<void> {
       send({ kind: 'bye', maxRssMB: process.resourceUsage().maxRSS / 1024 });
       process.disconnect();
     }
-  });
+  };
+  process.on('message', (m: ToChild) => void handle(m));
 }
 
 // ---------------------------------------------------------------- parent

@@ -99,7 +99,7 @@ function connectClientInBackground(deps: WebDeps, address: string, namespace: st
     } catch (err) {
       if (!stopped) {
         console.warn(`web: Temporal at ${address} not reachable (${(err as Error).message}); retrying in 5 s`);
-        timer = setTimeout(attempt, 5000);
+        timer = setTimeout(() => void attempt(), 5000);
       }
     }
   };
@@ -111,7 +111,8 @@ export async function startWeb(config: Config, pool: Pool, temporalAddress: stri
   const deps: WebDeps = { pool, temporalAddress, taskQueue: config.temporal.taskQueue, temporalUiUrl, media };
   connectClientInBackground(deps, temporalAddress, config.temporal.namespace, shutdown);
   const app = createApp(deps);
-  const server = http.createServer(app.callback());
+  const handle = app.callback();
+  const server = http.createServer((req, res) => void handle(req, res));
   // Above the usual proxy/browser idle timeouts (60 s), so a client never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

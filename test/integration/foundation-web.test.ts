@@ -22,7 +22,8 @@ before(async () => {
   pool = createPool(databaseUrl);
   await migrate(pool);
   worker = await startTestWorker({ address, pool, config });
-  server = http.createServer(createApp({ pool, client: worker.client, temporalAddress: address, taskQueue: config.temporal.taskQueue }).callback());
+  const handle = createApp({ pool, client: worker.client, temporalAddress: address, taskQueue: config.temporal.taskQueue }).callback();
+  server = http.createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 60_000; // longer than any pause between requests here, so fetch never reuses a closed socket
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -47,7 +48,8 @@ async function healthWhenWorkerPolls(url: string): Promise<{ status: number; bod
 
 /** Serves an app built from `deps` on a throwaway port and returns its health answer. */
 async function healthOf(deps: Parameters<typeof createApp>[0], waitForWorker = false): Promise<{ status: number; body: any }> {
-  const srv = http.createServer(createApp(deps).callback());
+  const handle = createApp(deps).callback();
+  const srv = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   try {
     const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/health`;
