@@ -170,8 +170,9 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
     let startedHere = 0;
     for (;;) {
       const stop = fatal !== undefined || cancelled !== undefined;
-      const draining = startedHere >= state.params.albumsPerRun || workflowInfo().continueAsNewSuggested;
-      while (!stop && !draining && running.size < state.params.maxConcurrentAlbums) {
+      // Checked before every start: a window that frees up near the cadence must not overshoot albumsPerRun.
+      const draining = () => startedHere >= state.params.albumsPerRun || workflowInfo().continueAsNewSuggested;
+      while (!stop && !draining() && running.size < state.params.maxConcurrentAlbums) {
         const album = await nextAlbum();
         if (!album) break;
         startedHere++;
@@ -179,7 +180,7 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
         running.add(p);
       }
       if (running.size === 0) {
-        if (stop || !draining || (state.queue.length === 0 && state.listingDone)) break;
+        if (stop || !draining() || (state.queue.length === 0 && state.listingDone)) break;
         await record();
         await continueAsNew<typeof analyzeLibrary>({ ...request, carried: { ...state, runNumber: state.runNumber + 1 } });
       }
@@ -190,11 +191,13 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
     if (err instanceof ContinueAsNew) throw err;
     if (isCancellation(err)) {
       await finish('cancelled');
-    } else {
-      error = failureDetails(err).message;
-      await finish('failed');
+      throw err;
     }
-    throw err;
+    // Listing failed after its retries, or credentials were refused: say why in the workflow's own failure.
+    const { type, message } = failureDetails(err);
+    error = message;
+    await finish('failed');
+    throw ApplicationFailure.create({ type, message: `analysis stopped: ${message}`, nonRetryable: true });
   }
   if (cancelled !== undefined) {
     await finish('cancelled');

@@ -145,3 +145,40 @@ test('Jellyfin: tracks downloaded to TEMP_DIR, analysed, the downloads removed; 
     await standin.close();
   }
 });
+
+test('setup problems fail the run at once with one clear message: missing models, a rejected token', async (t) => {
+  if (!requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*')) return;
+  const emptyModels = path.join(dir, 'no-models');
+  fs.mkdirSync(emptyModels, { recursive: true });
+  const s = await setup({ MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: library.musicDir, PLAYLIST_DIR: path.join(dir, 'playlists'), MODELS_DIR: emptyModels });
+  try {
+    const t0 = Date.now();
+    const err = await s.analyse('analysis-no-models').then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError, 'the run fails');
+    assert.match(String((err.cause as Error).message), /analysis stopped: MusiCNN models: .*no-models.*npm run models:fetch/, "the message says what is missing and what to do");
+    assert.ok(Date.now() - t0 < 60_000, `failed fast (${Date.now() - t0} ms), not after retries`);
+    const { rows: [run] } = await s.pool.query(`SELECT status, error FROM analysis_runs WHERE workflow_id = 'analysis-no-models'`);
+    assert.equal(run.status, 'failed');
+    assert.match(run.error, /npm run models:fetch/);
+    const { rows: [c] } = await s.pool.query(`SELECT count(*) FILTER (WHERE analysis_status = 'failed')::int AS failed, count(*)::int AS all FROM tracks`);
+    assert.equal(c.failed, 0, 'a setup problem is not blamed on the tracks');
+    assert.ok(c.all > 0);
+  } finally {
+    await s.stop();
+  }
+
+  const standin = new JellyfinStandin(library.standin, '10.11.11');
+  const url = await standin.listen();
+  const j = await setup({ MEDIA_SERVER_TYPE: 'jellyfin', JELLYFIN_URL: url, JELLYFIN_USER_ID: standin.user('alice').id, JELLYFIN_TOKEN: 'f'.repeat(32) });
+  try {
+    const err = await j.analyse('analysis-bad-token').then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.match(String((err.cause as Error).message), /analysis stopped: .*(token|401|authori)/i);
+    assert.ok(standin.requests.length <= 3, `a rejected token is not retried (${standin.requests.length} requests)`);
+    const { rows: [run] } = await j.pool.query(`SELECT status FROM analysis_runs WHERE workflow_id = 'analysis-bad-token'`);
+    assert.equal(run.status, 'failed');
+  } finally {
+    await j.stop();
+    await standin.close();
+  }
+});
