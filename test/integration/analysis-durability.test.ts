@@ -27,6 +27,25 @@ let musicRoot: string;
 let library: ClipLibrary;
 let ready = false;
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
+/** Process groups of spawned workers; killed at exit too, so a test process that dies leaves none running. */
+const groups = new Set<number>();
+process.on('exit', () => {
+  for (const g of groups) {
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Registers a clean-up step for `after` (runs even when a test fails) and returns it, idempotent, for early use. */
+function onCleanup(step: () => Promise<unknown> | unknown): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  const once = () => (done ??= (async () => { await step(); })());
+  cleanups.push(once);
+  return once;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const have = () => fs.existsSync(SONGS_DIR) && fs.existsSync(modelsDir);
@@ -56,8 +75,8 @@ after(async () => {
 async function newDatabase(): Promise<{ url: string; pool: Pool }> {
   const url = await freshDatabase();
   const pool = createPool(url);
+  onCleanup(() => pool.end());
   await migrate(pool);
-  cleanups.push(() => pool.end());
   return { url, pool };
 }
 
@@ -115,7 +134,7 @@ function groupMembers(pgid: number): number[] {
 
 interface WorkerProcess {
   proc: ChildProcess;
-  /** The last lines it printed (stdout and stderr), for failure messages. */
+  /** Everything it printed (stdout and stderr). */
   output(): string;
   /** Undefined while it runs, else how it ended. */
   exited(): string | undefined;
@@ -129,17 +148,19 @@ function spawnWorker(env: Record<string, string>): WorkerProcess {
   delete childEnv.NODE_TEST_CONTEXT; // the test runner's marker must not make the worker report to it
   const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: repoRoot, detached: true, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const pgid = proc.pid!;
+  groups.add(pgid);
   let out = '';
-  const keep = (b: Buffer) => { out = (out + b.toString()).slice(-8000); };
+  const keep = (b: Buffer) => { out += b.toString(); };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   let how: string | undefined;
-  proc.on('exit', (code, signal) => { how = `worker process ${pgid} exited (${signal ?? code}); output:\n${out}`; });
+  proc.on('exit', (code, signal) => { how = `worker process ${pgid} exited (${signal ?? code}); output:\n${out.slice(-8000)}`; });
   const w: WorkerProcess = {
     proc,
     output: () => out,
     exited: () => how,
     async killGroup() {
+      if (!groups.has(pgid)) return; // killed already: never signal a group id the system may have reused
       try {
         process.kill(-pgid, 'SIGKILL');
       } catch (err) {
@@ -150,9 +171,10 @@ function spawnWorker(env: Record<string, string>): WorkerProcess {
         if (Date.now() > deadline) throw new Error(`process group ${pgid} still has ${groupMembers(pgid).join(', ')} after SIGKILL`);
         await sleep(50);
       }
+      groups.delete(pgid);
     },
   };
-  cleanups.push(() => w.killGroup());
+  onCleanup(() => w.killGroup());
   return w;
 }
 
@@ -173,7 +195,7 @@ function workerEnv(o: { databaseUrl: string; temporalAddress: string; taskQueue:
 
 async function connectClient(address: string): Promise<Client> {
   const connection = await Connection.connect({ address });
-  cleanups.push(() => connection.close());
+  onCleanup(() => connection.close());
   return new Client({ connection });
 }
 
@@ -204,7 +226,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     const token = randomUUID().slice(0, 8);
     const standin = new JellyfinStandin({ artists: library.standin.artists.map((a) => ({ ...a, name: `${a.name} ${token}` })) }, '10.11.11');
     const url = await standin.listen();
-    cleanups.push(() => standin.close());
+    const closeStandin = onCleanup(() => standin.close());
     const user = standin.user('alice');
     const { temporalAddress } = await services();
     const { pool } = await newDatabase();
@@ -215,7 +237,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
       MODELS_DIR: modelsDir, TEMP_DIR: tempDir, ANALYSIS_WORKERS: '0',
     });
     const w = await startTestWorker({ address: temporalAddress, pool, config, analysisTempDir: tempDir });
-    cleanups.push(() => w.stop());
+    const stopWorker = onCleanup(() => w.stop());
 
     const workflowId = `durability-cancel-${token}`;
     const handle = await w.client.workflow.start('analyzeLibrary', { taskQueue: config.temporal.taskQueue, workflowId, args: [{ maxConcurrentAlbums: 2 }] });
@@ -271,10 +293,18 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     assert.ok(children.length >= 1, 'at least one album child was started');
     assert.deepEqual(children.filter((c) => c.status === 'RUNNING'), [], 'no album child still running');
     assert.ok(children.some((c) => c.status === 'CANCELLED'), `an album in flight was cancelled: ${JSON.stringify(children)}`);
-    // The same through visibility: nothing on this test's task queue runs any more.
-    const stillRunning: string[] = [];
-    for await (const e of w.client.workflow.list({ query: `TaskQueue = "${config.temporal.taskQueue}" AND ExecutionStatus = "Running"` })) stillRunning.push(e.workflowId);
-    assert.deepEqual(stillRunning, []);
+    // The same through visibility (updated asynchronously, so given a few seconds): nothing on this test's
+    // task queue runs any more.
+    let stillRunning: string[] = [];
+    for (const until = Date.now() + 5000; ;) {
+      stillRunning = [];
+      for await (const e of w.client.workflow.list({ query: `TaskQueue = "${config.temporal.taskQueue}" AND ExecutionStatus = "Running"` })) stillRunning.push(e.workflowId);
+      if (stillRunning.length === 0 || Date.now() > until) break;
+      await sleep(250);
+    }
+    assert.deepEqual(stillRunning, [], 'visibility lists no running workflow on the task queue');
+    await stopWorker();
+    await closeStandin();
   });
 
   test('the worker killed with -9 mid-run: a new worker finishes it, no stored track analysed again', { timeout: 300_000 }, async (t) => {
@@ -313,6 +343,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     const retried = rows.filter((r) => r.attempts > 1).map((r) => r.title);
     t.diagnostic(`${before.length}/${TRACKS} tracks stored before the kill; completed ${recoveryMs} ms after it; stored on a retried attempt: ${retried.join(', ') || 'none'}`);
     console.log(`[durability] kill -9: ${before.length}/${TRACKS} tracks stored before the kill; run completed ${(recoveryMs / 1000).toFixed(1)} s after it; retried attempts stored: ${retried.join(', ') || 'none'}`);
+    await second.killGroup();
   });
 
   test('the Temporal server restarted mid-run: the worker reconnects and the run completes, every track stored once', { timeout: 300_000 }, async (t) => {
@@ -322,7 +353,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     const dbFile = path.join(dir, `temporal-${randomUUID().slice(0, 8)}`, 'temporal.sqlite');
     const start = () => startEmbeddedTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, port, dbFile, headless: true });
     let server: EmbeddedTemporal | undefined = await start();
-    cleanups.push(() => server?.stop());
+    const stopServer = onCleanup(() => server?.stop());
     const address = server.address;
     const { url: databaseUrl, pool } = await newDatabase();
     const taskQueue = `test-${randomUUID()}`;
@@ -339,6 +370,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     const stoppedAt = Date.now();
     await stopping.stop();
     const storedWhileUp = await countFeatures(pool);
+    assert.ok(storedWhileUp < TRACKS, `the server stopped mid-run (${storedWhileUp}/${TRACKS} stored)`);
     await sleep(2000);
     server = await start();
     assert.equal(server.reused, false, 'a new server process, not the old one');
@@ -358,8 +390,13 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     }
     const recoveryMs = Date.now() - stoppedAt;
     assert.equal(worker.exited(), undefined, 'the worker process survived the outage');
-    await assertCompletedOnce(pool, result, workflowId);
-    t.diagnostic(`server away ${downMs} ms; ${storedWhileUp}/${TRACKS} stored when it stopped; completed ${recoveryMs} ms after the stop`);
-    console.log(`[durability] Temporal restart: away ${(downMs / 1000).toFixed(1)} s with ${storedWhileUp}/${TRACKS} tracks stored; run completed ${(recoveryMs / 1000).toFixed(1)} s after the stop`);
+    // The pool logs every restart of an analysis process: none should have died either.
+    assert.doesNotMatch(worker.output(), /analysis process \d+ \(pid \d+\) exited/);
+    const rows = await assertCompletedOnce(pool, result, workflowId);
+    const retried = rows.filter((r) => r.attempts > 1).map((r) => r.title);
+    t.diagnostic(`server away ${downMs} ms; ${storedWhileUp}/${TRACKS} stored when it stopped; completed ${recoveryMs} ms after the stop; stored on a retried attempt: ${retried.join(', ') || 'none'}`);
+    console.log(`[durability] Temporal restart: away ${(downMs / 1000).toFixed(1)} s with ${storedWhileUp}/${TRACKS} tracks stored; run completed ${(recoveryMs / 1000).toFixed(1)} s after the stop; retried attempts stored: ${retried.join(', ') || 'none'}`);
+    await worker.killGroup();
+    await stopServer();
   });
 });
