@@ -1,10 +1,13 @@
-// All activities of the main task queue, built from their dependencies once per worker process. The analysis
-// queue's activity (activities/analysis.ts) is built by the analysis worker itself.
+// All activities of the main and clustering task queues, built from their dependencies once per worker
+// process. The analysis queue's activity (activities/analysis.ts) is built by the analysis worker itself.
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../lib/db.ts';
 import type { Config } from '../lib/config.ts';
 import { createFoundationActivities } from './foundation.ts';
+import { createClusteringActivities } from './clustering-run.ts';
 import { createLibraryActivities } from './library.ts';
+import { createNamingActivities } from './naming.ts';
+import { createPublishingActivities } from './publishing.ts';
 import type { MediaProvider } from './media/provider.ts';
 
 export interface ActivityDeps {
@@ -12,11 +15,16 @@ export interface ActivityDeps {
   config: Config;
   media: () => Promise<MediaProvider>;
   client?: () => Promise<Client | undefined>;
+  /** Worker threads of the clustering search pool (default: every core). */
+  clusteringThreads?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createFoundationActivities(deps),
     ...createLibraryActivities(deps),
+    ...createClusteringActivities({ ...deps, threads: deps.clusteringThreads }),
+    ...createNamingActivities(deps),
+    ...createPublishingActivities(deps),
   };
 }

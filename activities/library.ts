@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { FailureType } from '../lib/failure-types.ts';
+import { checkInput, InputError, type InputSpec } from '../lib/input-spec.ts';
 import { abandonAnalysisRun, beginAnalysisRun, finishAnalysisRun, recordAnalysisProgress, type RunCounters, type RunStatus } from '../lib/store/analysis-runs.ts';
 import { storeTrackFailure, upsertAlbumTracks, type TrackToAnalyze } from '../lib/store/tracks.ts';
 import type { AlbumRef, AnalyzeLibraryInput, CarriedLibraryState } from '../workflows/analysis-progress.ts';
@@ -45,7 +46,7 @@ export function createLibraryActivities(deps: LibraryDeps) {
     > {
       return mapFailures(async () => {
         const { request } = input;
-        checkInput(request);
+        checkRequest(request);
         const params = {
           numRecentAlbums: request.numRecentAlbums ?? deps.config.analysis.numRecentAlbums,
           topNMoods: request.topNMoods ?? deps.config.analysis.topNMoods,
@@ -105,25 +106,21 @@ export function createLibraryActivities(deps: LibraryDeps) {
   };
 }
 
-const INPUT_RANGES: Record<keyof Omit<AnalyzeLibraryInput, 'carried'>, [number, number]> = {
-  numRecentAlbums: [0, 10_000_000],
-  topNMoods: [1, 50],
-  maxConcurrentAlbums: [1, 1000],
-  albumsPerRun: [1, 1000],
+/** What `analyzeLibrary` accepts (every field optional). */
+export const ANALYZE_LIBRARY_INPUT: InputSpec = {
+  numRecentAlbums: { kind: 'int', min: 0, max: 10_000_000 },
+  topNMoods: { kind: 'int', min: 1, max: 50 },
+  maxConcurrentAlbums: { kind: 'int', min: 1, max: 1000 },
+  albumsPerRun: { kind: 'int', min: 1, max: 1000 },
 };
 
 /** Workflow input comes from anyone (`temporal workflow start --input ...`): reject bad fields by name. */
-function checkInput(request: Record<string, unknown>): void {
-  for (const [field, value] of Object.entries(request)) {
-    const range = INPUT_RANGES[field as keyof typeof INPUT_RANGES];
-    const problem = !range
-      ? `unknown field; accepted: ${Object.keys(INPUT_RANGES).join(', ')}`
-      : value !== undefined && (!Number.isInteger(value) || (value as number) < range[0] || (value as number) > range[1])
-        ? `expected an integer from ${range[0]} to ${range[1]}, got ${JSON.stringify(value)}`
-        : undefined;
-    if (problem) {
-      throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `analyzeLibrary input ${field}: ${problem}`, nonRetryable: true });
-    }
+function checkRequest(request: unknown): void {
+  try {
+    checkInput(ANALYZE_LIBRARY_INPUT, request);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `analyzeLibrary input ${err.message}`, nonRetryable: true });
   }
 }
 

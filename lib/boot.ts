@@ -64,10 +64,10 @@ export async function runWorker(config: Config, pool: Pool, databaseUrl: string,
     return client;
   };
   shutdown.add('activity client', async () => { if (client) await (await client.catch(() => undefined))?.connection.close(); });
-  const worker = await createWorker({ connection, pool, config, client: activityClient });
-  const running = worker.run();
+  const workers = await createWorker({ connection, pool, config, client: activityClient });
+  const running = Promise.all(workers.map((w) => w.run()));
   shutdown.add('worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await running;
   });
   running.catch((err) => {

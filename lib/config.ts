@@ -70,6 +70,7 @@ export const SPEC = {
   ANALYSIS_WORKERS: int(os.availableParallelism(), 0, 256, 'Analysis processes a worker runs, one track each (default: one per CPU core; 0 = none)'),
   // Clustering
   CLUSTER_ALGORITHM: oneOf('kmeans', ['kmeans', 'dbscan', 'gmm'], 'Clustering algorithm'),
+  CLUSTER_FEATURE_SPACE: oneOf('moods', ['moods', 'moods+heads', 'embedding'], 'What is clustered: tempo, energy and the top mood tags; the same plus the six mood heads; or the 200-d MusiCNN embedding'),
   MAX_SONGS_PER_CLUSTER: int(40, 0, 100_000, 'Playlist length cap; longer clusters are split (0 = no cap)'),
   MAX_SONGS_PER_ARTIST: int(3, 0, 100_000, 'Songs of one artist per playlist (0 = no cap)'),
   MAX_DISTANCE: float(0.5, 0, 1000, 'Songs farther than this (normalised) from their centroid are dropped'),
@@ -122,6 +123,7 @@ export interface Config {
   analysis: { numRecentAlbums: number; topNMoods: number; patchHop: number; maxConcurrentAlbums: number; workers: number };
   clustering: {
     algorithm: 'kmeans' | 'dbscan' | 'gmm';
+    featureSpace: 'moods' | 'moods+heads' | 'embedding';
     maxSongsPerCluster: number;
     maxSongsPerArtist: number;
     maxDistance: number;
@@ -270,6 +272,7 @@ export function loadConfig(env: Raw = process.env): Config {
     },
     clustering: {
       algorithm: v.CLUSTER_ALGORITHM as Config['clustering']['algorithm'],
+      featureSpace: v.CLUSTER_FEATURE_SPACE as Config['clustering']['featureSpace'],
       maxSongsPerCluster: v.MAX_SONGS_PER_CLUSTER,
       maxSongsPerArtist: v.MAX_SONGS_PER_ARTIST,
       maxDistance: v.MAX_DISTANCE,

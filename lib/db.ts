@@ -4,6 +4,22 @@ import { MIGRATIONS, type Migration } from './migrations.ts';
 
 export type Pool = pg.Pool;
 
+/** Runs `body` in one transaction on one connection: committed if it returns, rolled back if it throws. */
+export async function inTransaction<T>(pool: pg.Pool, body: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const result = await body(c);
+    await c.query('COMMIT');
+    return result;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
 /** Arbitrary constant; every AudioMuse process migrating the same database takes this lock. */
 const MIGRATION_LOCK_ID = 0x41554d53; // "AUMS"
 

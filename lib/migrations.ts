@@ -140,4 +140,39 @@ export const MIGRATIONS: Migration[] = [
       CREATE UNIQUE INDEX analysis_runs_one_running ON analysis_runs ((true)) WHERE status = 'running';
     `,
   },
+  {
+    version: 3,
+    name: 'clustering runs, snapshots and published playlists',
+    sql: `
+      -- A run is its workflow id plus its first run id (the id \`cluster-library\` is reused by later runs).
+      ALTER TABLE clustering_runs DROP CONSTRAINT clustering_runs_workflow_id_key;
+      ALTER TABLE clustering_runs ADD COLUMN first_run_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE clustering_runs ADD UNIQUE (workflow_id, first_run_id);
+      -- The library snapshot: the tracks (in the search's row order) and analysis version the run clusters,
+      -- fixed at its start so an analysis adding tracks meanwhile never changes what the run sees.
+      ALTER TABLE clustering_runs ADD COLUMN source TEXT NOT NULL DEFAULT '';
+      ALTER TABLE clustering_runs ADD COLUMN analysis_version TEXT;
+      ALTER TABLE clustering_runs ADD COLUMN snapshot_track_ids BIGINT[];
+      ALTER TABLE clustering_runs ADD COLUMN progress JSONB;
+      ALTER TABLE clustering_runs ADD COLUMN outcome JSONB;
+      -- Server playlist ids that existed when the run first published (see activities/publishing.ts).
+      ALTER TABLE clustering_runs ADD COLUMN publish_baseline TEXT[];
+      ALTER TABLE clustering_runs ADD COLUMN updated_at TIMESTAMPTZ NOT NULL DEFAULT now();
+      CREATE UNIQUE INDEX clustering_runs_one_running ON clustering_runs ((true)) WHERE status = 'running';
+
+      -- draft: stored by a run, not on the server (yet, or never with publish=false);
+      -- published: on the server under server_playlist_id; superseded: a later run replaced it.
+      ALTER TABLE playlists ADD COLUMN position INTEGER;
+      ALTER TABLE playlists ADD COLUMN status TEXT NOT NULL DEFAULT 'draft'
+        CHECK (status IN ('draft', 'published', 'superseded'));
+      ALTER TABLE playlists ADD COLUMN name_source TEXT NOT NULL DEFAULT 'tag' CHECK (name_source IN ('tag', 'ai', 'kept'));
+      ALTER TABLE playlists ADD COLUMN name_note TEXT;
+      ALTER TABLE playlists ADD COLUMN part INTEGER;
+      ALTER TABLE playlists ADD COLUMN parts INTEGER;
+      ALTER TABLE playlists ADD COLUMN missing_tracks INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE playlists ADD COLUMN publish_started_at TIMESTAMPTZ;
+      CREATE UNIQUE INDEX playlists_run_position ON playlists (clustering_run_id, position);
+      CREATE INDEX playlists_server_id ON playlists (source, server_playlist_id);
+    `,
+  },
 ];

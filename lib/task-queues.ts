@@ -4,3 +4,8 @@
 export function analysisTaskQueue(mainQueue: string): string {
   return `${mainQueue}-analysis`;
 }
+
+/** Search generations have their own queue, one at a time per worker: each one already uses every core. */
+export function clusteringTaskQueue(mainQueue: string): string {
+  return `${mainQueue}-clustering`;
+}

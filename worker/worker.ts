@@ -1,5 +1,5 @@
 // Builds the Temporal workers. The main worker runs our workflows and the light activities (media server,
-// PostgreSQL) on TEMPORAL_TASK_QUEUE; analysis workers run the CPU-heavy track analysis on
+// PostgreSQL) on TEMPORAL_TASK_QUEUE, the clustering worker the search generations; analysis workers run the CPU-heavy track analysis on
 // `<queue>-analysis`, one track at a time each, in their own processes (worker/analysis-process.ts), so a
 // machine runs one per core and more machines simply add pollers to the same queues.
 import os from 'node:os';
@@ -12,7 +12,7 @@ import { createActivities } from '../activities/index.ts';
 import { createAnalysisActivities } from '../activities/analysis.ts';
 import { createMediaProvider } from '../activities/media/index.ts';
 import type { MediaProvider } from '../activities/media/provider.ts';
-import { analysisTaskQueue } from '../lib/task-queues.ts';
+import { analysisTaskQueue, clusteringTaskQueue } from '../lib/task-queues.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -26,6 +26,11 @@ export function activityMedia(config: Config): () => Promise<MediaProvider> {
   };
 }
 
+/**
+ * The main worker (workflows + light activities on TEMPORAL_TASK_QUEUE) and, beside it on the same connection,
+ * the clustering worker (search generations on `<queue>-clustering`, one at a time: each uses every core).
+ * Both share one set of clustering activities, so a run's snapshot is loaded once per process.
+ */
 export async function createWorker(opts: {
   connection: NativeConnection;
   pool: Pool;
@@ -34,16 +39,32 @@ export async function createWorker(opts: {
   client?: () => Promise<Client | undefined>;
   /** A pre-built bundle (tests bundle once); otherwise workflows/ is bundled at start-up. */
   workflowBundle?: WorkflowBundleWithSourceMap;
-}): Promise<Worker> {
+  /** Worker threads of the clustering search (default: every core). */
+  clusteringThreads?: number;
+}): Promise<Worker[]> {
   const { config } = opts;
-  return Worker.create({
+  const media = activityMedia(config);
+  const activities = createActivities({ pool: opts.pool, config, media, client: opts.client, clusteringThreads: opts.clusteringThreads });
+  const main = await Worker.create({
     connection: opts.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     identity: `audiomuse-worker@${os.hostname()}:${process.pid}`,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ pool: opts.pool, config, media: activityMedia(config), client: opts.client }),
+    activities,
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
+  const clustering = await Worker.create({
+    connection: opts.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: clusteringTaskQueue(config.temporal.taskQueue),
+    identity: `audiomuse-clustering@${os.hostname()}:${process.pid}`,
+    activities: { evolveClusteringGeneration: activities.evolveClusteringGeneration },
+    maxConcurrentActivityTaskExecutions: 1,
+    // Heartbeats carry cancellation back: a cancelled search stops within seconds.
+    maxHeartbeatThrottleInterval: '2 seconds',
+  });
+  return [main, clustering];
 }
 
 export async function createAnalysisWorker(opts: {

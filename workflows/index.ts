@@ -3,3 +3,4 @@
 export { roundTripWorkflow } from './roundTrip.ts';
 export { analyzeLibrary } from './analyze-library.ts';
 export { analyzeAlbum } from './analyze-album.ts';
+export { clusterLibrary } from './cluster-library.ts';

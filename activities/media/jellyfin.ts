@@ -4,9 +4,10 @@
 // and media is read through /Items/{id}/Download, which serves the original file.
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { fetchJson, fetchStream, redactUrl, type HttpOptions } from './http.ts';
+import { fetchJson, fetchStream, redactUrl, type HttpOptions } from '../../lib/http.ts';
 import {
   MediaServerError,
+  mediaHttpError,
   type Album,
   type AlbumPage,
   type AudioStream,
@@ -108,6 +109,7 @@ export class JellyfinProvider implements MediaProvider {
     ].join(', ')}`;
     this.http = {
       server: 'Jellyfin',
+      makeError: mediaHttpError,
       timeoutMs: options.timeoutMs ?? 120_000,
       retries: options.retries ?? 3,
       backoffMs: options.backoffMs ?? 500,
@@ -165,6 +167,23 @@ export class JellyfinProvider implements MediaProvider {
       { badRequest: `Jellyfin has no album with id ${albumId}`, badRequestCode: 'not_found' },
     );
     return (result.Items ?? []).map((t) => toTrack(t, albumId));
+  }
+
+  async existingTrackIds(trackIds: string[]): Promise<Set<string>> {
+    const userId = await this.userId();
+    const found = new Set<string>();
+    const wanted = trackIds.filter((id) => GUID_N.test(id) || GUID_D.test(id));
+    for (let i = 0; i < wanted.length; i += 100) {
+      const batch = wanted.slice(i, i + 100);
+      const result = await this.getJson<QueryResult>('GET', '/Items', {
+        userId, Ids: batch, IncludeItemTypes: 'Audio', Recursive: true, EnableUserData: false, EnableImages: false,
+      });
+      for (const item of result.Items ?? []) found.add(item.Id);
+    }
+    // Jellyfin answers N-format ids; keep the caller's spelling.
+    const n = (id: string) => id.replace(/-/g, '').toLowerCase();
+    const present = new Set([...found].map(n));
+    return new Set(trackIds.filter((id) => present.has(n(id))));
   }
 
   async openTrackAudio(trackId: string): Promise<AudioStream> {

@@ -201,6 +201,12 @@ export class LocalFolderProvider implements MediaProvider {
     return { stream: handle.createReadStream(), extension: path.extname(abs).toLowerCase(), size };
   }
 
+  async existingTrackIds(trackIds: string[]): Promise<Set<string>> {
+    let lib = await this.library();
+    if (trackIds.some((id) => !lib.trackById.has(id))) lib = await this.library(true);
+    return new Set(trackIds.filter((id) => lib.trackById.has(id)));
+  }
+
   async localFile(trackId: string): Promise<string> {
     return (await this.findTrack(trackId)).abs;
   }

@@ -4,9 +4,10 @@
 // HTTP layer refuse to blindly retry them. Subsonic reports errors as HTTP 200 with status "failed"; those
 // become MediaServerError with a code the caller can act on.
 import { createHash, randomBytes } from 'node:crypto';
-import { fetchStream, fetchText, redactUrl, type HttpOptions } from './http.ts';
+import { fetchStream, fetchText, redactUrl, type HttpOptions } from '../../lib/http.ts';
 import {
   MediaServerError,
+  mediaHttpError,
   type Album,
   type AlbumPage,
   type AudioStream,
@@ -123,6 +124,7 @@ export class NavidromeProvider implements MediaProvider {
     this.base = parsed.origin + parsed.pathname.replace(/\/+$/, '').replace(/\/rest$/, '');
     this.http = {
       server: 'Navidrome',
+      makeError: mediaHttpError,
       timeoutMs: options.timeoutMs ?? 120_000,
       retries: options.retries ?? 3,
       backoffMs: options.backoffMs,
@@ -158,6 +160,24 @@ export class NavidromeProvider implements MediaProvider {
     const { body } = await this.call('getAlbum', [['id', albumId]]);
     if (!body.album) throw this.protocolError('getAlbum', 'no "album" in the answer');
     return (body.album.song ?? []).map((s) => this.toTrack(s, albumId));
+  }
+
+  async existingTrackIds(trackIds: string[]): Promise<Set<string>> {
+    // Subsonic has no batch lookup: getSong per id, a few at a time.
+    const found = new Set<string>();
+    const queue = [...trackIds];
+    const next = async (): Promise<void> => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          await this.call('getSong', [['id', id]]);
+          found.add(id);
+        } catch (err) {
+          if (!(err instanceof MediaServerError && err.code === 'not_found')) throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, trackIds.length) }, next));
+    return found;
   }
 
   async openTrackAudio(trackId: string): Promise<AudioStream> {

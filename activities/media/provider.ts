@@ -1,6 +1,7 @@
 // The one interface every media source implements. Activities only ever see this, so adding a server type
 // never touches workflow or analysis code. Ids are the server's own opaque strings.
 import type { Readable } from 'node:stream';
+import type { HttpErrorFactory } from '../../lib/http.ts';
 
 export interface Album {
   id: string;
@@ -62,6 +63,8 @@ export interface MediaProvider {
   listAlbumTracks(albumId: string): Promise<Track[]>;
   /** Opens the original audio of a track as a stream; the caller must consume or destroy it. */
   openTrackAudio(trackId: string): Promise<AudioStream>;
+  /** The ids among `trackIds` the server still has (a track deleted or re-scanned since its analysis is not). */
+  existingTrackIds(trackIds: string[]): Promise<Set<string>>;
   /** Re-reads a cached view of the library (the local folder's scan), so a new run sees changed files. */
   rescan?(): Promise<unknown>;
   /** The track's file on this machine, when the source is a local folder (analysed in place, no copy). */
@@ -84,3 +87,6 @@ export class MediaServerError extends Error {
     this.name = 'MediaServerError';
   }
 }
+
+/** Hands to lib/http.ts so its network/timeout/server errors reach callers as MediaServerErrors. */
+export const mediaHttpError: HttpErrorFactory = (message, code, status) => new MediaServerError(message, code, status);

@@ -1,6 +1,6 @@
 // SQL of tracks and their features: album upserts, what still needs analysis, and features + status
 // written in one transaction. The only module that knows the 800-byte embedding layout.
-import type { Pool } from '../db.ts';
+import { inTransaction, type Pool } from '../db.ts';
 
 export const MOOD_HEAD_COLUMNS = ['danceable', 'aggressive', 'happy', 'party', 'relaxed', 'sad'] as const;
 
@@ -103,9 +103,7 @@ export async function trackForAnalysis(pool: Pool, trackId: string, version: str
 
 /** Features and the analysed status in one transaction; a second write for the same track is counted. */
 export async function storeTrackFeatures(pool: Pool, trackId: string, f: StoredFeatures, version: string, attempts: number): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO track_features (track_id, embedding, tags, danceable, aggressive, happy, party, relaxed, sad,
          tempo, musical_key, scale, key_strength, energy, patches, analysis_version)
@@ -127,13 +125,7 @@ export async function storeTrackFeatures(pool: Pool, trackId: string, f: StoredF
        WHERE id = $1`,
       [trackId, attempts],
     );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**

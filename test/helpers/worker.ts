@@ -28,8 +28,8 @@ export async function startTestWorker(opts: { address: string; pool: Pool; confi
   const connection = await NativeConnection.connect({ address: opts.address });
   const clientConnection = await Connection.connect({ address: opts.address });
   const client = new Client({ connection: clientConnection, namespace: opts.config.temporal.namespace });
-  const worker = await createWorker({ connection, pool: opts.pool, config: opts.config, workflowBundle: await workflowBundle(), client: async () => client });
-  const workers = [worker];
+  const workers = await createWorker({ connection, pool: opts.pool, config: opts.config, workflowBundle: await workflowBundle(), client: async () => client, clusteringThreads: 2 });
+  const worker = workers[0];
   if (opts.analysisTempDir) {
     workers.push(await createAnalysisWorker({ connection, pool: opts.pool, config: opts.config, tempDir: opts.analysisTempDir }));
   }

@@ -1,11 +1,12 @@
-// The shared media HTTP helper (activities/media/http.ts): which failures are retried for reads and for
-// writes, Retry-After capping, user aborts, and secrets kept out of messages.
+// The shared HTTP layer (lib/http.ts) as the media providers use it (errors made as MediaServerError): which
+// failures are retried for reads and for writes, Retry-After capping, user aborts, and secrets kept out of
+// messages; plus its own defaults (HttpError) and the switches the LLM clients use.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { fetchJson, fetchStream, fetchText, redactUrl, type HttpOptions } from '../../activities/media/http.ts';
-import { MediaServerError } from '../../activities/media/provider.ts';
+import { HttpError, fetchJson, fetchStream, fetchText, redactSecrets, redactUrl, type HttpOptions } from '../../lib/http.ts';
+import { MediaServerError, mediaHttpError } from '../../activities/media/provider.ts';
 
 type Script = (hit: number, req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -14,7 +15,7 @@ describe('media http helper', () => {
   let hits = 0;
   const server = http.createServer((req, res) => script(++hits, req, res));
   let base = '';
-  const opts = (over: Partial<HttpOptions> = {}): HttpOptions => ({ server: 'Test', timeoutMs: 2000, retries: 2, backoffMs: 1, ...over });
+  const opts = (over: Partial<HttpOptions> = {}): HttpOptions => ({ server: 'Test', timeoutMs: 2000, retries: 2, backoffMs: 1, makeError: mediaHttpError, ...over });
   const reset = (s: Script) => {
     hits = 0;
     script = s;
@@ -123,5 +124,50 @@ describe('media http helper', () => {
     assert.match(u, /limit=5/);
     reset(() => {});
     await assert.rejects(fetchText(`${base}/x?api_key=topsecret`, {}, opts({ timeoutMs: 50, retries: 0 })), (e: unknown) => e instanceof Error && !e.message.includes('topsecret') && e.message.includes('api_key=***'));
+  });
+
+  test('without makeError the layer throws HttpError with the same codes', async () => {
+    reset(() => {});
+    await assert.rejects(
+      fetchText(`${base}/x`, {}, opts({ timeoutMs: 50, retries: 0, makeError: undefined })),
+      (e: unknown) => e instanceof HttpError && !(e instanceof MediaServerError) && e.code === 'timeout',
+    );
+    reset((_n, _req, res) => res.end('not json'));
+    await assert.rejects(fetchJson(`${base}/x`, {}, opts({ makeError: undefined })), (e: unknown) => e instanceof HttpError && e.code === 'server' && e.status === 200);
+  });
+
+  test('retryTimeouts: false gives up after one timed-out attempt even for an idempotent request', async () => {
+    reset(() => {});
+    const t0 = Date.now();
+    await assert.rejects(fetchText(`${base}/x`, { method: 'POST' }, opts({ timeoutMs: 150, retries: 3, idempotent: true, retryTimeouts: false })), (e: unknown) => e instanceof MediaServerError && e.code === 'timeout');
+    assert.equal(hits, 1);
+    assert.ok(Date.now() - t0 < 1000);
+    // the same request is still retried on a 500, since it is idempotent
+    reset((n, _req, res) => {
+      res.statusCode = n === 1 ? 500 : 200;
+      res.end();
+    });
+    assert.equal((await fetchText(`${base}/x`, { method: 'POST' }, opts({ idempotent: true, retryTimeouts: false }))).status, 200);
+    assert.equal(hits, 2);
+  });
+
+  test('LLM credentials are redacted: the Gemini key parameter, Bearer tokens, API-key headers, listed secrets', async () => {
+    const u = redactUrl('https://generativelanguage.googleapis.com/v1beta/models/m:generateContent?key=AIzaSecret123');
+    assert.ok(!u.includes('AIzaSecret123'), u);
+    assert.match(u, /key=\*\*\*/);
+    const text = redactSecrets(
+      'Authorization: Bearer sk-live-abcdef123456 failed; x-goog-api-key: AIzaOther999; see ?key=AIzaThird777&x=1; ' +
+        'echo of my-own-secret-value; Incorrect API key provided: sk-proj-ABCDEFGH12345',
+      ['my-own-secret-value'],
+    );
+    for (const secret of ['sk-live-abcdef123456', 'AIzaOther999', 'AIzaThird777', 'my-own-secret-value', 'sk-proj-ABCDEFGH12345']) {
+      assert.ok(!text.includes(secret), text);
+    }
+    assert.match(text, /x=1/);
+    reset(() => {});
+    await assert.rejects(
+      fetchText(`${base}/x`, { method: 'POST' }, opts({ timeoutMs: 50, retries: 0, server: 'LLM secret-in-name-123', secrets: ['secret-in-name-123'] })),
+      (e: unknown) => e instanceof Error && !e.message.includes('secret-in-name-123'),
+    );
   });
 });

@@ -1,5 +1,6 @@
-// HTTP for media-server clients: per-attempt timeouts, exponential backoff on transient failures, and errors
-// that name the server and a redacted URL. Built on the global fetch (undici) so there is no dependency.
+// The one HTTP client layer (media servers and LLM providers): per-attempt timeouts, exponential backoff on
+// transient failures, Retry-After on 429/503, and errors that name the server and never carry a secret.
+// Built on the global fetch (undici) so there is no dependency; imports nothing from the layers above.
 //
 // Retry policy:
 // - idempotent requests (GET/HEAD/PUT/DELETE by default) retry on network errors, timeouts, 5xx and 429;
@@ -7,8 +8,26 @@
 //   DNS failure, and 503 (Jellyfin answers 503 while it is starting up). A POST that timed out or got a 500
 //   may already have created a playlist, and retrying it would create a second one.
 // - 4xx (except 429) is never retried: the caller turns it into an actionable error.
+// Errors are `HttpError`s unless the caller passes `makeError` (the media providers make MediaServerErrors).
 import { Readable } from 'node:stream';
-import { MediaServerError } from './provider.ts';
+
+/** What went wrong in the layer itself; HTTP answers (4xx, a final 5xx) are returned, not thrown. */
+export type HttpErrorCode = 'network' | 'timeout' | 'server';
+
+/** The default error of this layer. */
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    readonly code: HttpErrorCode,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** Builds the error the caller wants to see (e.g. its own error class with the same code and message). */
+export type HttpErrorFactory = (message: string, code: HttpErrorCode, status?: number) => Error;
 
 export interface HttpOptions {
   /** Per attempt: connection + response headers, and for fetchText the whole body. */
@@ -23,6 +42,13 @@ export interface HttpOptions {
   server: string;
   /** Overrides the method-based idempotency guess. */
   idempotent?: boolean;
+  /** Whether a timed-out idempotent request is tried again (default true); an LLM that was too slow once
+   *  will be too slow again, so its callers turn this off and fail after one timeout. */
+  retryTimeouts?: boolean;
+  /** Values (API keys, tokens) removed from every message this layer builds, besides the known patterns. */
+  secrets?: readonly string[];
+  /** Makes the thrown errors; default `new HttpError(message, code, status)`. */
+  makeError?: HttpErrorFactory;
   signal?: AbortSignal;
 }
 
@@ -41,8 +67,18 @@ export interface StreamResponse {
   text?: string;
 }
 
-// Query parameters that carry credentials (Jellyfin api keys, Subsonic password/token/salt).
-const SECRET_PARAMS = new Set(['api_key', 'apikey', 'p', 't', 's', 'token', 'jwt', 'password']);
+// Query parameters that carry credentials (Jellyfin api keys, Subsonic password/token/salt, Gemini `key`).
+const SECRET_PARAMS = new Set(['api_key', 'apikey', 'p', 't', 's', 'token', 'jwt', 'password', 'key', 'access_token']);
+// The same names (long ones only: `p`, `t`, `s` are too common in prose) as `name=value` inside free text.
+const SECRET_PARAM_IN_TEXT = /\b(api_key|apikey|token|jwt|password|key|access_token)=[^&\s"'<>:;,)]+/gi;
+// Credentials in headers or bodies: `Authorization: Bearer …`, `MediaBrowser …, Token="…"`, `x-goog-api-key: …`.
+const SECRET_IN_TEXT: [RegExp, string][] = [
+  [/\b(Authorization["']?\s*[:=]\s*["']?(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***'],
+  [/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, '$1***'],
+  [/\b(Token=")[^"]*"/g, '$1***"'],
+  [/\b(x-goog-api-key|x-api-key|api-key)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1$2***'],
+  [/\bsk-[A-Za-z0-9_-]{8,}/g, 'sk-***'],
+];
 
 /** The URL with credential query parameters replaced by "***", for logs and error messages. */
 export function redactUrl(url: string | URL): string {
@@ -53,6 +89,21 @@ export function redactUrl(url: string | URL): string {
   u.username = '';
   u.password = '';
   return u.toString();
+}
+
+/**
+ * Free text (an error message, a server's error body) with credentials replaced by "***": every value in
+ * `secrets`, credential query parameters, Bearer/Basic tokens, MediaBrowser tokens and API-key headers.
+ */
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    // Short values ("no-key-needed" is fine, "1" is not) would blank out ordinary words.
+    if (secret && secret.length >= 6) out = out.split(secret).join('***');
+  }
+  out = out.replace(SECRET_PARAM_IN_TEXT, '$1=***');
+  for (const [pattern, replacement] of SECRET_IN_TEXT) out = out.replace(pattern, replacement);
+  return out;
 }
 
 /** Fetches and reads the body as text; 4xx and a final 5xx are returned, not thrown. */
@@ -74,7 +125,8 @@ export async function fetchJson<T>(
   try {
     return { ...r, body: JSON.parse(r.text) as T };
   } catch {
-    throw new MediaServerError(
+    throw makeError(
+      opts,
       `${opts.server} answered ${init.method ?? 'GET'} ${redactUrl(url)} with a body that is not JSON ` +
         `(starts with ${JSON.stringify(r.text.slice(0, 80))}); is the URL pointing at ${opts.server}?`,
       'server',
@@ -85,7 +137,7 @@ export async function fetchJson<T>(
 
 /**
  * Fetches a body as a stream. Retries happen only until response headers arrive; after that the stream
- * errors with a `timeout` MediaServerError when no chunk arrives for `timeoutMs`.
+ * errors with a `timeout` error when no chunk arrives for `timeoutMs`.
  */
 export async function fetchStream(url: string | URL, init: RequestInit, opts: HttpOptions): Promise<StreamResponse> {
   return withRetries(url, init, opts, async (res, attempt) => {
@@ -105,6 +157,16 @@ interface Attempt {
 }
 
 class TimeoutError extends Error {}
+
+/** Errors this layer made, so a catch inside the retry loop passes them through untouched. */
+const ownErrors = new WeakSet<Error>();
+
+function makeError(opts: HttpOptions, message: string, code: HttpErrorCode, status?: number): Error {
+  const clean = redactSecrets(message, opts.secrets);
+  const err = opts.makeError ? opts.makeError(clean, code, status) : new HttpError(clean, code, status);
+  ownErrors.add(err);
+  return err;
+}
 
 async function withRetries<T>(
   url: string | URL,
@@ -158,20 +220,18 @@ async function withRetries<T>(
       retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
       await res.body?.cancel().catch(() => {});
     } catch (err) {
-      if (err instanceof MediaServerError) throw err;
+      if (err instanceof Error && ownErrors.has(err)) throw err;
       if (opts.signal?.aborted) throw opts.signal.reason;
       const timeout = err instanceof TimeoutError || controller.signal.reason instanceof TimeoutError;
       const refused = !timeout && isConnectFailure(err);
       lastProblem = timeout ? `no answer within ${opts.timeoutMs} ms` : describeNetworkError(err);
-      if (attempt >= opts.retries || (!idempotent && !refused)) {
+      const retryable = refused || (idempotent && (!timeout || (opts.retryTimeouts ?? true)));
+      if (attempt >= opts.retries || !retryable) {
         const tries = attempt + 1;
         const suffix = tries > 1 ? ` (${tries} attempts)` : '';
         throw timeout
-          ? new MediaServerError(
-              `${opts.server} did not answer ${what} within ${opts.timeoutMs} ms${suffix}`,
-              'timeout',
-            )
-          : new MediaServerError(`${opts.server} is unreachable: ${what}: ${lastProblem}${suffix}`, 'network');
+          ? makeError(opts, `${opts.server} did not answer ${what} within ${opts.timeoutMs} ms${suffix}`, 'timeout')
+          : makeError(opts, `${opts.server} is unreachable: ${what}: ${lastProblem}${suffix}`, 'network');
       }
     } finally {
       if (!handedOff) cleanup();
@@ -197,7 +257,7 @@ function guardIdle(
   const stream = new Readable({
     read() {
       idle = setTimeout(() => {
-        stream.destroy(new MediaServerError(`${opts.server} stopped sending ${what} for ${opts.timeoutMs} ms`, 'timeout'));
+        stream.destroy(makeError(opts, `${opts.server} stopped sending ${what} for ${opts.timeoutMs} ms`, 'timeout'));
         controller.abort(new TimeoutError());
       }, opts.timeoutMs);
       reader.read().then(

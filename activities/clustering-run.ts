@@ -1,0 +1,308 @@
+// Activities of `clusterLibrary`: record the run with its library snapshot, evolve one generation of the
+// search on the worker-thread pool, turn the winner into stored playlists (keeping last run's names where a
+// playlist is mostly the same), name them with an LLM, and publish them to the media server. The feature
+// matrix never leaves the worker: it is loaded once per process per run (the snapshot) and cached.
+import { Context, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../lib/config.ts';
+import type { Pool } from '../lib/db.ts';
+import { FailureType } from '../lib/failure-types.ts';
+import { checkInput, checkRanges, InputError, type InputSpec } from '../lib/input-spec.ts';
+import {
+  abandonClusteringRun, analysedTrackIds, beginClusteringRun, clusteringRun, finishClusteringRun, loadSnapshot,
+  publishedPlaylists, recordClusteringProgress, runPlaylists, storeDraftPlaylists, type SnapshotTrack,
+} from '../lib/store/clustering.ts';
+import type { ClusterLibraryInput, ClusteringOutcome, ClusteringPlan, GenerationSummary, PublishedPlaylistSummary } from '../workflows/clustering-progress.ts';
+import { analysisVersion } from './analysis/version.ts';
+import type { FeatureOptions, TrackFeatures } from './clustering/features.ts';
+import { WorkerPool } from './clustering/pool.ts';
+import { automaticPlaylistName, postprocessClusters, type PostprocessOptions } from './clustering/postprocess.ts';
+import {
+  evaluateWinner, evolveGeneration, prepareSearchData, resolveSearchOptions, type SearchData, type SearchOptions, type SearchState,
+} from './clustering/search.ts';
+import { mapFailures } from './failures.ts';
+import type { MediaProvider } from './media/provider.ts';
+import { keepStableNames } from './playlist-names.ts';
+
+export interface ClusteringDeps {
+  pool: Pool;
+  config: Config;
+  media: () => Promise<MediaProvider>;
+  client?: () => Promise<Client | undefined>;
+  /** Worker threads of the search pool (default: every core). */
+  threads?: number;
+}
+
+/** What a run stores in clustering_runs.params: everything needed to redo any step with the same bits. */
+export interface StoredPlan {
+  seed: number;
+  publish: boolean;
+  aiProvider: ClusteringPlan['aiProvider'];
+  generationsPerRun: number;
+  search: Partial<SearchOptions>;
+  features: Partial<FeatureOptions>;
+  pcaMax: number;
+  postprocess: Partial<PostprocessOptions>;
+}
+
+const int = (min: number, max: number) => ({ kind: 'int', min, max }) as const;
+const num = (min: number, max: number) => ({ kind: 'number', min, max }) as const;
+
+/** What `clusterLibrary` accepts; ranges as the configuration's. */
+export const CLUSTER_LIBRARY_INPUT: InputSpec = {
+  algorithm: { kind: 'enum', values: ['kmeans', 'dbscan', 'gmm'] },
+  runs: int(1, 1_000_000),
+  seed: int(0, 0xffffffff),
+  featureSpace: { kind: 'enum', values: ['moods', 'moods+heads', 'embedding'] },
+  publish: { kind: 'bool' },
+  aiProvider: { kind: 'enum', values: ['NONE', 'OLLAMA', 'GEMINI', 'OPENAI'] },
+  numClustersMin: int(2, 10_000),
+  numClustersMax: int(2, 10_000),
+  dbscanEpsMin: num(0.000001, 1000),
+  dbscanEpsMax: num(0.000001, 1000),
+  dbscanMinSamplesMin: int(1, 10_000),
+  dbscanMinSamplesMax: int(1, 10_000),
+  gmmComponentsMin: int(1, 10_000),
+  gmmComponentsMax: int(1, 10_000),
+  gmmCovarianceType: { kind: 'enum', values: ['full', 'diag'] },
+  pcaComponentsMin: int(0, 200),
+  pcaComponentsMax: int(0, 200),
+  maxSongsPerCluster: int(0, 100_000),
+  maxSongsPerArtist: int(0, 100_000),
+  maxDistance: num(0, 1000),
+  minPlaylistSize: int(1, 100_000),
+  topNMoods: int(1, 50),
+  earlyStopGenerations: int(0, 100_000),
+  generationSize: int(1, 1000),
+  generationsPerRun: int(1, 10_000),
+  weights: {
+    kind: 'object',
+    fields: Object.fromEntries(
+      ['moodDiversity', 'moodPurity', 'otherFeatureDiversity', 'otherFeaturePurity', 'silhouette', 'daviesBouldin', 'calinskiHarabasz']
+        .map((w) => [w, num(0, 1000)]),
+    ),
+  },
+};
+
+const RANGE_PAIRS: [string, string][] = [
+  ['numClustersMin', 'numClustersMax'], ['dbscanEpsMin', 'dbscanEpsMax'], ['dbscanMinSamplesMin', 'dbscanMinSamplesMax'],
+  ['gmmComponentsMin', 'gmmComponentsMax'], ['pcaComponentsMin', 'pcaComponentsMax'],
+];
+
+/** Generations per workflow run before continue-as-new: each costs a handful of history events. */
+export const GENERATIONS_PER_RUN = 50;
+
+/** The input merged over the configuration, checked as a whole. */
+export function resolvePlan(input: ClusterLibraryInput, config: Config): StoredPlan {
+  const { carried: _ignored, ...request } = input;
+  checkInput(CLUSTER_LIBRARY_INPUT, request);
+  const c = config.clustering;
+  const merged = {
+    numClustersMin: c.numClusters[0], numClustersMax: c.numClusters[1],
+    dbscanEpsMin: c.dbscanEps[0], dbscanEpsMax: c.dbscanEps[1],
+    dbscanMinSamplesMin: c.dbscanMinSamples[0], dbscanMinSamplesMax: c.dbscanMinSamples[1],
+    gmmComponentsMin: c.gmmComponents[0], gmmComponentsMax: c.gmmComponents[1],
+    pcaComponentsMin: c.pcaComponents[0], pcaComponentsMax: c.pcaComponents[1],
+    ...request,
+  };
+  checkRanges(merged, RANGE_PAIRS);
+  const maxSongsPerArtist = request.maxSongsPerArtist ?? c.maxSongsPerArtist;
+  const minPlaylistSize = request.minPlaylistSize ?? 20;
+  return {
+    seed: request.seed ?? 1,
+    publish: request.publish ?? true,
+    aiProvider: request.aiProvider ?? config.ai.provider,
+    generationsPerRun: request.generationsPerRun ?? GENERATIONS_PER_RUN,
+    search: {
+      runs: request.runs ?? c.runs,
+      algorithms: [request.algorithm ?? c.algorithm],
+      gmmCovariance: request.gmmCovarianceType ?? c.gmmCovarianceType,
+      maxDistance: request.maxDistance ?? c.maxDistance,
+      maxSongsPerArtist,
+      minPlaylistSize,
+      ...(request.earlyStopGenerations !== undefined && { earlyStopGenerations: request.earlyStopGenerations }),
+      ...(request.generationSize !== undefined && { generationSize: request.generationSize }),
+      ...(request.weights && { weights: request.weights as SearchOptions['weights'] }),
+      ranges: {
+        kmeansK: [merged.numClustersMin, merged.numClustersMax],
+        dbscanEps: [merged.dbscanEpsMin, merged.dbscanEpsMax],
+        dbscanMinSamples: [merged.dbscanMinSamplesMin, merged.dbscanMinSamplesMax],
+        gmmComponents: [merged.gmmComponentsMin, merged.gmmComponentsMax],
+        pca: [merged.pcaComponentsMin, merged.pcaComponentsMax],
+      },
+    },
+    features: { featureSpace: request.featureSpace ?? c.featureSpace, topNMoods: request.topNMoods ?? config.analysis.topNMoods },
+    pcaMax: merged.pcaComponentsMax,
+    postprocess: { maxSongsPerArtist, maxSongsPerCluster: request.maxSongsPerCluster ?? c.maxSongsPerCluster, minPlaylistSize },
+  };
+}
+
+interface PreparedRun {
+  tracks: SnapshotTrack[];
+  data: SearchData;
+  options: SearchOptions;
+  plan: StoredPlan;
+  source: string;
+  workers: WorkerPool;
+}
+
+const toTrackFeatures = (t: SnapshotTrack): TrackFeatures => ({
+  id: t.id, artist: t.artist, title: t.title, tempo: t.tempo, energy: t.energy, tags: t.tags, moods: t.moods, embedding: t.embedding,
+});
+
+export function createClusteringActivities(deps: ClusteringDeps) {
+  const version = analysisVersion({ patchHop: deps.config.analysis.patchHop });
+  // The snapshot of the run(s) this process works on, with its worker pool: loaded once, reused by every
+  // generation. Two entries: a new run may start while the last one's final steps run.
+  const prepared = new Map<string, Promise<PreparedRun>>();
+
+  const prepare = (runId: string): Promise<PreparedRun> => {
+    let p = prepared.get(runId);
+    if (!p) {
+      p = (async () => {
+        const row = await clusteringRun(deps.pool, runId);
+        if (!row) throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `no clustering run ${runId}`, nonRetryable: true });
+        const plan = row.params as StoredPlan;
+        const tracks = await loadSnapshot(deps.pool, runId);
+        const data = prepareSearchData(tracks.map(toTrackFeatures), plan.features, plan.pcaMax);
+        const options = resolveSearchOptions(data, plan.search);
+        return { tracks, data, options, plan, source: row.source, workers: WorkerPool.create(data, options, deps.threads) };
+      })();
+      p.catch(() => prepared.delete(runId));
+      prepared.set(runId, p);
+      for (const old of [...prepared.keys()].slice(0, -2)) void forget(old);
+    }
+    return p;
+  };
+  const forget = async (runId: string) => {
+    const p = prepared.get(runId);
+    prepared.delete(runId);
+    await (await p?.catch(() => undefined))?.workers.close();
+  };
+
+  async function stillRunning(workflowId: string): Promise<boolean> {
+    const client = await deps.client?.();
+    if (!client) return true;
+    try {
+      return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch (err) {
+      return (err as Error).name !== 'WorkflowNotFoundError';
+    }
+  }
+
+  return {
+    /** Resolves the plan, fixes the library snapshot and records the run (or names the one already running). */
+    async beginClusteringRun(input: { request: ClusterLibraryInput; workflowId: string; firstRunId: string }): Promise<ClusteringPlan | { runningWorkflowId: string }> {
+      return mapFailures(async () => {
+        let plan: StoredPlan;
+        try {
+          plan = resolvePlan(input.request, deps.config);
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `clusterLibrary input ${err.message}`, nonRetryable: true });
+        }
+        const source = (await deps.media()).type;
+        const trackIds = await analysedTrackIds(deps.pool, source, version);
+        if (trackIds.length < 2) {
+          throw ApplicationFailure.create({
+            type: FailureType.invalidInput, nonRetryable: true,
+            message: `${trackIds.length} analysed tracks from ${source}: run an analysis first (npx audiomuse analysis start)`,
+          });
+        }
+        const run = { workflowId: input.workflowId, firstRunId: input.firstRunId, source, params: plan, analysisVersion: version, trackIds };
+        for (;;) {
+          const r = await beginClusteringRun(deps.pool, run);
+          if ('runId' in r) {
+            return {
+              runId: r.runId, seed: plan.seed, runs: plan.search.runs!, publish: plan.publish, aiProvider: plan.aiProvider,
+              generationsPerRun: plan.generationsPerRun, trackCount: trackIds.length,
+              namingDelaySeconds: plan.aiProvider === 'GEMINI' ? deps.config.ai.geminiDelaySeconds : 0,
+            };
+          }
+          if (await stillRunning(r.runningWorkflowId)) return { runningWorkflowId: r.runningWorkflowId };
+          await abandonClusteringRun(deps.pool, r.runningWorkflowId, 'its workflow is no longer running (terminated or reset)');
+        }
+      });
+    },
+
+    /** One generation on the worker pool; heartbeats per candidate, cancellation stops the pool at once. */
+    async evolveClusteringGeneration(input: { runId: string; state: SearchState }): Promise<{ state: SearchState; summary: GenerationSummary }> {
+      return mapFailures(async () => {
+        const run = await prepare(input.runId);
+        const signal = Context.current().cancellationSignal;
+        const stop = () => void forget(input.runId);
+        signal.addEventListener('abort', stop);
+        const t0 = performance.now();
+        try {
+          const g = await evolveGeneration(run.data, input.state, {
+            ...run.options,
+            evaluator: run.workers.evaluate,
+            onCandidate: (_r, p) => heartbeat(p),
+          });
+          return { state: g.state, summary: { candidates: g.results.length, failed: g.results.filter((r) => !r.ok).length, ms: Math.round(performance.now() - t0) } };
+        } catch (err) {
+          if (signal.aborted) throw new CancelledFailure('generation cancelled');
+          await forget(input.runId); // a broken pool is rebuilt by the retry
+          throw err;
+        } finally {
+          signal.removeEventListener('abort', stop);
+        }
+      });
+    },
+
+    async recordClusteringProgress(input: { runId: string; state: SearchState; progress: object }): Promise<void> {
+      await recordClusteringProgress(deps.pool, input.runId, {
+        generation: input.state.generation,
+        bestScore: input.state.best?.fitness ?? null,
+        bestParams: input.state.best?.params ?? null,
+        searchState: input.state,
+        progress: input.progress,
+      });
+    },
+
+    /**
+     * The winner's playlists, stored as drafts: re-fitted from the best parameters and seed (the same bits as
+     * in the search), post-processed, and named — a playlist sharing at least half its tracks with one of the
+     * last published run keeps that name.
+     */
+    async storeClusteringPlaylists(input: { runId: string; state: SearchState }): Promise<Omit<ClusteringOutcome, 'published' | 'missingTracks' | 'namingFailures'>> {
+      return mapFailures(async () => {
+        const run = await prepare(input.runId);
+        const winner = evaluateWinner(run.data, input.state, run.options);
+        const tracks = run.tracks.map(toTrackFeatures);
+        const made = winner?.clusters ? postprocessClusters(winner.clusters, tracks, run.data.profile, run.data.layout, run.plan.postprocess) : [];
+        const previous = await publishedPlaylists(deps.pool, run.source, input.runId);
+        const named = keepStableNames(
+          made.map((p) => ({ tagName: p.name, name: automaticPlaylistName(p), trackIds: p.trackIds })),
+          previous.map((p) => ({ name: p.name, trackIds: p.trackIds })),
+        );
+        await storeDraftPlaylists(deps.pool, input.runId, run.source, made.map((p, position) => ({
+          position,
+          name: named.names[position].name,
+          nameSource: named.names[position].kept ? 'kept' : 'tag',
+          tagName: p.name,
+          profile: p.centroidProfile,
+          part: p.part,
+          parts: p.parts,
+          trackIds: p.trackIds,
+        })));
+        const stored = await runPlaylists(deps.pool, input.runId);
+        const playlists: PublishedPlaylistSummary[] = stored.map((p) => ({ id: p.id, name: p.name, size: p.trackIds.length, nameSource: p.nameSource }));
+        return { playlists, kept: named.kept, new: named.new, removed: named.removed };
+      });
+    },
+
+    async finishClusteringRun(input: { runId: string; status: 'completed' | 'failed' | 'cancelled'; outcome?: ClusteringOutcome; error?: string }): Promise<void> {
+      await finishClusteringRun(deps.pool, input.runId, input.status, input.outcome, input.error);
+      if (input.status !== 'completed') await forget(input.runId);
+    },
+
+    /** Frees the run's cached snapshot and worker threads in this process. */
+    async releaseClusteringRun(input: { runId: string }): Promise<void> {
+      await forget(input.runId);
+    },
+  };
+}
+
+export type ClusteringActivities = ReturnType<typeof createClusteringActivities>;

@@ -1,0 +1,59 @@
+// Declarative checks of workflow (and API) input: each field's type and range in one table, so a bad value
+// is rejected with its field name and what is accepted, wherever the input came from.
+
+export type FieldSpec =
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'number'; min: number; max: number }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'bool' }
+  | { kind: 'object'; fields: Record<string, FieldSpec> };
+
+export type InputSpec = Record<string, FieldSpec>;
+
+export class InputError extends Error {
+  override name = 'InputError';
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+  }
+}
+
+function accepted(s: FieldSpec): string {
+  switch (s.kind) {
+    case 'int': return `an integer from ${s.min} to ${s.max}`;
+    case 'number': return `a number from ${s.min} to ${s.max}`;
+    case 'enum': return `one of ${s.values.join(', ')}`;
+    case 'bool': return 'true or false';
+    case 'object': return `an object with fields ${Object.keys(s.fields).join(', ')}`;
+  }
+}
+
+/** Throws InputError naming the first bad field (unknown fields included); undefined values are allowed. */
+export function checkInput(spec: InputSpec, input: unknown, prefix = ''): void {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InputError(prefix || 'input', 'expected a JSON object');
+  }
+  for (const [key, value] of Object.entries(input)) {
+    const field = prefix ? `${prefix}.${key}` : key;
+    const s = spec[key];
+    if (!s) throw new InputError(field, `unknown field; accepted: ${Object.keys(spec).join(', ')}`);
+    if (value === undefined) continue;
+    if (s.kind === 'object') {
+      checkInput(s.fields, value, field);
+      continue;
+    }
+    const ok =
+      s.kind === 'int' ? Number.isInteger(value) && (value as number) >= s.min && (value as number) <= s.max
+        : s.kind === 'number' ? typeof value === 'number' && Number.isFinite(value) && value >= s.min && value <= s.max
+          : s.kind === 'enum' ? typeof value === 'string' && s.values.includes(value)
+            : typeof value === 'boolean';
+    if (!ok) throw new InputError(field, `expected ${accepted(s)}, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Checks that every `[min, max]` pair of field names is ordered. */
+export function checkRanges(input: Record<string, unknown>, pairs: readonly [string, string][]): void {
+  for (const [lo, hi] of pairs) {
+    const a = input[lo], b = input[hi];
+    if (typeof a === 'number' && typeof b === 'number' && a > b) throw new InputError(lo, `${lo}=${a} is greater than ${hi}=${b}`);
+  }
+}

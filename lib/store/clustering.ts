@@ -1,0 +1,255 @@
+// SQL of clustering runs, their library snapshots and the playlists they make (drafts, published, superseded).
+import { inTransaction, type Pool } from '../db.ts';
+import { decodeEmbedding, MOOD_HEAD_COLUMNS } from './tracks.ts';
+
+export interface SnapshotTrack {
+  /** tracks.id as a string. */
+  id: string;
+  itemId: string;
+  artist: string | null;
+  title: string | null;
+  tempo: number | null;
+  energy: number | null;
+  tags: number[];
+  moods: Record<(typeof MOOD_HEAD_COLUMNS)[number], number>;
+  embedding: Float32Array;
+}
+
+/** Ids of the tracks analysed with `version` from `source`, in a stable order (the search's row order). */
+export async function analysedTrackIds(pool: Pool, source: string, version: string): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT t.id::text AS id FROM tracks t JOIN track_features f ON f.track_id = t.id
+      WHERE t.source = $1 AND t.analysis_status = 'analyzed' AND f.analysis_version = $2 ORDER BY t.id`,
+    [source, version],
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface ClusteringRunRow {
+  runId: string;
+  workflowId: string;
+  source: string;
+  params: unknown;
+  analysisVersion: string;
+  trackCount: number;
+}
+
+/** Records a run with its snapshot. Idempotent per workflow run; returns the running one on conflict. */
+export async function beginClusteringRun(
+  pool: Pool,
+  run: { workflowId: string; firstRunId: string; source: string; params: object; analysisVersion: string; trackIds: string[] },
+): Promise<{ runId: string } | { runningWorkflowId: string }> {
+  try {
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO clustering_runs (workflow_id, first_run_id, source, params, analysis_version, snapshot_track_ids)
+       VALUES ($1, $2, $3, $4, $5, $6::bigint[])
+       ON CONFLICT (workflow_id, first_run_id) DO UPDATE SET updated_at = now()
+       RETURNING id::text`,
+      [run.workflowId, run.firstRunId, run.source, JSON.stringify(run.params), run.analysisVersion, run.trackIds],
+    );
+    return { runId: rows[0].id };
+  } catch (err) {
+    if ((err as { constraint?: string }).constraint !== 'clustering_runs_one_running') throw err;
+    const { rows } = await pool.query<{ workflow_id: string }>(`SELECT workflow_id FROM clustering_runs WHERE status = 'running'`);
+    if (!rows[0]) return beginClusteringRun(pool, run);
+    return { runningWorkflowId: rows[0].workflow_id };
+  }
+}
+
+export async function runningClustering(pool: Pool): Promise<{ workflowId: string; firstRunId: string } | undefined> {
+  const { rows } = await pool.query<{ workflowId: string; firstRunId: string }>(
+    `SELECT workflow_id AS "workflowId", first_run_id AS "firstRunId" FROM clustering_runs WHERE status = 'running'`,
+  );
+  return rows[0];
+}
+
+/** Closes the run of a workflow that no longer exists or runs (terminated, reset, history deleted). */
+export async function abandonClusteringRun(pool: Pool, workflowId: string, why: string): Promise<void> {
+  await pool.query(
+    `UPDATE clustering_runs SET status = 'failed', error = $2, finished_at = now(), updated_at = now()
+      WHERE workflow_id = $1 AND status = 'running'`,
+    [workflowId, why],
+  );
+}
+
+export async function clusteringRun(pool: Pool, runId: string): Promise<ClusteringRunRow | undefined> {
+  const { rows } = await pool.query<ClusteringRunRow>(
+    `SELECT id::text AS "runId", workflow_id AS "workflowId", source, params, analysis_version AS "analysisVersion",
+            coalesce(array_length(snapshot_track_ids, 1), 0) AS "trackCount"
+       FROM clustering_runs WHERE id = $1`,
+    [runId],
+  );
+  return rows[0];
+}
+
+/** The snapshot's features in snapshot order (tracks deleted since are left out). */
+export async function loadSnapshot(pool: Pool, runId: string): Promise<SnapshotTrack[]> {
+  const { rows } = await pool.query(
+    `SELECT t.id::text AS id, t.item_id, t.artist, t.title, f.tempo, f.energy, f.tags, f.embedding,
+            ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}`).join(', ')}
+       FROM clustering_runs r
+       CROSS JOIN LATERAL unnest(r.snapshot_track_ids) WITH ORDINALITY AS s (track_id, ord)
+       JOIN tracks t ON t.id = s.track_id
+       JOIN track_features f ON f.track_id = t.id
+      WHERE r.id = $1
+      ORDER BY s.ord`,
+    [runId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    itemId: r.item_id,
+    artist: r.artist,
+    title: r.title,
+    tempo: r.tempo,
+    energy: r.energy,
+    tags: r.tags,
+    moods: Object.fromEntries(MOOD_HEAD_COLUMNS.map((c) => [c, r[c]])) as SnapshotTrack['moods'],
+    embedding: decodeEmbedding(r.embedding),
+  }));
+}
+
+export async function recordClusteringProgress(
+  pool: Pool,
+  runId: string,
+  p: { generation: number; bestScore: number | null; bestParams: unknown; searchState: unknown; progress: unknown },
+): Promise<void> {
+  await pool.query(
+    `UPDATE clustering_runs SET generation = $2, best_score = $3, best_params = $4, search_state = $5, progress = $6,
+       updated_at = now()
+     WHERE id = $1 AND status = 'running'`,
+    [runId, p.generation, p.bestScore, JSON.stringify(p.bestParams ?? null), JSON.stringify(p.searchState), JSON.stringify(p.progress)],
+  );
+}
+
+export async function finishClusteringRun(
+  pool: Pool,
+  runId: string,
+  status: 'completed' | 'failed' | 'cancelled',
+  outcome: unknown,
+  error?: string,
+): Promise<void> {
+  await pool.query(
+    `UPDATE clustering_runs SET status = $2, outcome = $3, error = $4, finished_at = now(), updated_at = now()
+      WHERE id = $1 AND status = 'running'`,
+    [runId, status, JSON.stringify(outcome ?? null), error ?? null],
+  );
+}
+
+export interface DraftPlaylist {
+  position: number;
+  /** Name on the server (`…_automatic`, with the part number). */
+  name: string;
+  tagName: string;
+  nameSource: 'tag' | 'ai' | 'kept';
+  nameNote?: string;
+  profile: unknown;
+  part?: number;
+  parts?: number;
+  /** tracks.id values, in playlist order. */
+  trackIds: string[];
+}
+
+/**
+ * Stores the run's playlists as drafts in one transaction. A retry replaces the drafts it wrote before;
+ * nothing is replaced once any of them was published.
+ */
+export async function storeDraftPlaylists(pool: Pool, runId: string, source: string, playlists: DraftPlaylist[]): Promise<void> {
+  await inTransaction(pool, async (c) => {
+    const { rows } = await c.query(`SELECT 1 FROM playlists WHERE clustering_run_id = $1 AND status <> 'draft' LIMIT 1`, [runId]);
+    if (rows.length) return;
+    await c.query(`DELETE FROM playlists WHERE clustering_run_id = $1`, [runId]);
+    for (const p of playlists) {
+      const { rows: [row] } = await c.query<{ id: string }>(
+        `INSERT INTO playlists (clustering_run_id, source, name, tag_name, name_source, name_note, profile, position, part, parts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id::text`,
+        [runId, source, p.name, p.tagName, p.nameSource, p.nameNote ?? null, JSON.stringify(p.profile), p.position, p.part ?? null, p.parts ?? null],
+      );
+      await c.query(
+        `INSERT INTO playlist_tracks (playlist_id, position, track_id)
+         SELECT $1, s.ord - 1, s.track_id FROM unnest($2::bigint[]) WITH ORDINALITY AS s (track_id, ord)`,
+        [row.id, p.trackIds],
+      );
+    }
+  });
+}
+
+export interface StoredPlaylist {
+  id: string;
+  position: number;
+  name: string;
+  tagName: string;
+  nameSource: 'tag' | 'ai' | 'kept';
+  status: 'draft' | 'published' | 'superseded';
+  serverPlaylistId: string | null;
+  publishStartedAt: Date | null;
+  /** Server item ids of the tracks, in order. */
+  itemIds: string[];
+  /** tracks.id values, in order. */
+  trackIds: string[];
+  profile: unknown;
+}
+
+const PLAYLIST_COLUMNS = `p.id::text AS id, p.position, p.name, p.tag_name AS "tagName", p.name_source AS "nameSource",
+  p.status, p.server_playlist_id AS "serverPlaylistId", p.publish_started_at AS "publishStartedAt", p.profile,
+  coalesce((SELECT array_agg(t.item_id ORDER BY pt.position) FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id
+            WHERE pt.playlist_id = p.id), '{}') AS "itemIds",
+  coalesce((SELECT array_agg(pt.track_id::text ORDER BY pt.position) FROM playlist_tracks pt WHERE pt.playlist_id = p.id), '{}') AS "trackIds"`;
+
+export async function runPlaylists(pool: Pool, runId: string): Promise<StoredPlaylist[]> {
+  const { rows } = await pool.query<StoredPlaylist>(
+    `SELECT ${PLAYLIST_COLUMNS} FROM playlists p WHERE p.clustering_run_id = $1 ORDER BY p.position`, [runId]);
+  return rows;
+}
+
+/** Playlists on the server made by earlier runs for this source: what a new publish replaces. */
+export async function publishedPlaylists(pool: Pool, source: string, exceptRunId: string): Promise<StoredPlaylist[]> {
+  const { rows } = await pool.query<StoredPlaylist>(
+    `SELECT ${PLAYLIST_COLUMNS} FROM playlists p
+      WHERE p.source = $1 AND p.status = 'published' AND p.clustering_run_id IS DISTINCT FROM $2 ORDER BY p.id`,
+    [source, exceptRunId],
+  );
+  return rows;
+}
+
+/** Every server playlist id we ever recorded for this source (a server playlist not in it is not ours). */
+export async function recordedServerIds(pool: Pool, source: string): Promise<Set<string>> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT server_playlist_id AS id FROM playlists WHERE source = $1 AND server_playlist_id IS NOT NULL`, [source]);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Title and artist of a playlist's first `limit` tracks (a sample for the namer's prompt). */
+export async function playlistSongs(pool: Pool, playlistId: string, limit: number): Promise<{ title: string; artist: string }[]> {
+  const { rows } = await pool.query<{ title: string; artist: string }>(
+    `SELECT coalesce(t.title, '') AS title, coalesce(t.artist, '') AS artist
+       FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id WHERE pt.playlist_id = $1 ORDER BY pt.position LIMIT $2`,
+    [playlistId, limit]);
+  return rows;
+}
+
+export async function renamePlaylist(pool: Pool, playlistId: string, name: string, nameSource: 'tag' | 'ai' | 'kept', note?: string): Promise<void> {
+  await pool.query(`UPDATE playlists SET name = $2, name_source = $3, name_note = $4 WHERE id = $1 AND status = 'draft'`,
+    [playlistId, name, nameSource, note ?? null]);
+}
+
+/** Records the server's playlist ids at the first publish attempt of a run; later attempts get the same set. */
+export async function setPublishBaseline(pool: Pool, runId: string, serverIds: string[]): Promise<Set<string>> {
+  const { rows } = await pool.query<{ ids: string[] }>(
+    `UPDATE clustering_runs SET publish_baseline = coalesce(publish_baseline, $2::text[]) WHERE id = $1 RETURNING publish_baseline AS ids`,
+    [runId, serverIds]);
+  return new Set(rows[0]?.ids ?? serverIds);
+}
+
+export async function markPublishStarted(pool: Pool, playlistId: string): Promise<void> {
+  await pool.query(`UPDATE playlists SET publish_started_at = coalesce(publish_started_at, now()) WHERE id = $1`, [playlistId]);
+}
+
+export async function markPublished(pool: Pool, playlistId: string, serverPlaylistId: string, missingTracks: number): Promise<void> {
+  await pool.query(
+    `UPDATE playlists SET status = 'published', server_playlist_id = $2, missing_tracks = $3, published_at = now() WHERE id = $1`,
+    [playlistId, serverPlaylistId, missingTracks]);
+}
+
+export async function markSuperseded(pool: Pool, playlistIds: string[]): Promise<void> {
+  await pool.query(`UPDATE playlists SET status = 'superseded' WHERE id = ANY($1::bigint[]) AND status = 'published'`, [playlistIds]);
+}

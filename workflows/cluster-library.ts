@@ -1,0 +1,163 @@
+// Workflow `clusterLibrary`: the evolutionary Monte Carlo search as a resumable loop of generations (one
+// activity each, on the worker's all-core pool), then the winner's playlists stored, optionally named by an
+// LLM, and published. The workflow holds only the small search state; every generation's outcome depends on
+// (snapshot, state, options) alone, so a run interrupted anywhere ends with the same playlists.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ClusteringActivities } from '../activities/clustering-run.ts';
+import type { SearchState } from '../activities/clustering/search.ts';
+import type { NamingActivities } from '../activities/naming.ts';
+import type { PublishingActivities } from '../activities/publishing.ts';
+import { clusteringTaskQueue } from '../lib/task-queues.ts';
+import {
+  clusteringProgressQuery,
+  type CarriedClusteringState,
+  type ClusterLibraryInput,
+  type ClusteringOutcome,
+  type ClusteringProgress,
+} from './clustering-progress.ts';
+import { failureDetails } from './failure-details.ts';
+
+/** Progress goes to PostgreSQL and the memo at most this often. */
+const RECORD_EVERY_MS = 10_000;
+const RETRY = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 } as const;
+
+const { beginClusteringRun, recordClusteringProgress, storeClusteringPlaylists, finishClusteringRun, releaseClusteringRun } =
+  proxyActivities<ClusteringActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: RETRY });
+const { publishClusteringPlaylists } = proxyActivities<PublishingActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: RETRY });
+const { nameClusteringPlaylist } = proxyActivities<NamingActivities>({ startToCloseTimeout: '10 minutes', retry: { ...RETRY, maximumAttempts: 3 } });
+
+function initialState(seed: number): SearchState {
+  return { version: 1, seed, generation: 0, runs: 0, stale: 0, elites: [], best: null, done: false, stopReason: null };
+}
+
+export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<ClusteringProgress> {
+  const { carried, ...request } = input;
+  // One generation at a time on the clustering queue: its pool already uses every core.
+  const { evolveClusteringGeneration } = proxyActivities<ClusteringActivities>({
+    taskQueue: clusteringTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: '30 seconds',
+    retry: RETRY,
+  });
+  let c: CarriedClusteringState | undefined = carried;
+  let status: ClusteringProgress['status'] = c ? 'searching' : 'starting';
+  let outcome: ClusteringOutcome | undefined;
+  let error: string | undefined;
+  let runningWorkflowId: string | undefined;
+
+  const snapshot = (): ClusteringProgress => {
+    const s = c?.state;
+    const rps = c && c.searchMs > 0 ? (s!.runs / c.searchMs) * 1000 : null;
+    const left = c ? Math.max(0, c.plan.runs - s!.runs) : null;
+    return {
+      workflowId: workflowInfo().workflowId,
+      status,
+      runsDone: s?.runs ?? 0,
+      runsTotal: c?.plan.runs ?? null,
+      generation: s?.generation ?? 0,
+      bestScore: s?.best?.fitness ?? null,
+      bestParams: s?.best?.params ?? null,
+      bestViable: s?.best?.viable ?? null,
+      elites: (s?.elites ?? []).map((e) => ({ params: e.params, fitness: e.fitness, viable: e.viable })),
+      runsPerSecond: rps === null ? null : Math.round(rps * 100) / 100,
+      etaSeconds: status === 'searching' && rps && left !== null ? Math.round(left / rps) : null,
+      stopReason: s?.stopReason ?? null,
+      trackCount: c?.plan.trackCount ?? null,
+      runNumber: c?.runNumber ?? 1,
+      startedAt: c ? new Date(c.startedAt).toISOString() : null,
+      updatedAt: new Date().toISOString(),
+      ...(outcome && { outcome }),
+      ...(error !== undefined && { error }),
+      ...(runningWorkflowId !== undefined && { runningWorkflowId }),
+    };
+  };
+  setHandler(clusteringProgressQuery, snapshot);
+
+  if (!c) {
+    const begun = await beginClusteringRun({ request, workflowId: workflowInfo().workflowId, firstRunId: workflowInfo().firstExecutionRunId })
+      .catch((err: unknown) => {
+        const { type, message } = failureDetails(err);
+        throw ApplicationFailure.create({ type, message, nonRetryable: true });
+      });
+    if ('runningWorkflowId' in begun) {
+      status = 'already_running';
+      runningWorkflowId = begun.runningWorkflowId;
+      return snapshot();
+    }
+    c = { plan: begun, state: initialState(begun.seed), startedAt: Date.now(), searchMs: 0, runNumber: 1 };
+    status = 'searching';
+  }
+  const run = c;
+  let lastRecord = Date.now();
+  const record = async () => {
+    lastRecord = Date.now();
+    const p = snapshot();
+    upsertMemo({ progress: p });
+    await recordClusteringProgress({ runId: run.plan.runId, state: run.state, progress: p });
+  };
+  const finish = (final: 'completed' | 'cancelled' | 'failed') =>
+    CancellationScope.nonCancellable(async () => {
+      status = final;
+      upsertMemo({ progress: snapshot() });
+      await finishClusteringRun({ runId: run.plan.runId, status: final, outcome, error });
+    });
+
+  try {
+    let generationsHere = 0;
+    while (!run.state.done) {
+      if (generationsHere >= run.plan.generationsPerRun || workflowInfo().continueAsNewSuggested) {
+        await record();
+        await continueAsNew<typeof clusterLibrary>({ ...request, carried: { ...run, runNumber: run.runNumber + 1 } });
+      }
+      const g = await evolveClusteringGeneration({ runId: run.plan.runId, state: run.state });
+      run.state = g.state;
+      run.searchMs += g.summary.ms;
+      generationsHere++;
+      if (Date.now() - lastRecord >= RECORD_EVERY_MS) await record();
+    }
+    await record();
+
+    status = 'naming';
+    const stored = await storeClusteringPlaylists({ runId: run.plan.runId, state: run.state });
+    outcome = { ...stored, published: false, missingTracks: 0, namingFailures: 0 };
+    if (run.plan.aiProvider !== 'NONE') {
+      for (const [i, p] of stored.playlists.entries()) {
+        if (p.nameSource === 'kept') continue; // a name people know wins over a new one
+        if (i > 0 && run.plan.namingDelaySeconds > 0) await sleep(run.plan.namingDelaySeconds * 1000);
+        const named = await nameClusteringPlaylist({ runId: run.plan.runId, playlistId: p.id, provider: run.plan.aiProvider });
+        if (named.source === 'ai') outcome.playlists[i] = { ...p, name: named.name, nameSource: 'ai' };
+        else outcome.namingFailures++;
+      }
+    }
+    if (run.plan.publish) {
+      status = 'publishing';
+      upsertMemo({ progress: snapshot() });
+      const published = await publishClusteringPlaylists({ runId: run.plan.runId });
+      outcome = { ...outcome, published: true, missingTracks: published.missingTracks };
+    }
+    await releaseClusteringRun({ runId: run.plan.runId });
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    if (isCancellation(err)) {
+      await finish('cancelled');
+      throw err;
+    }
+    const { type, message } = failureDetails(err);
+    error = message;
+    await finish('failed');
+    throw ApplicationFailure.create({ type, message: `clustering stopped: ${message}`, nonRetryable: true });
+  }
+  await finish('completed');
+  return snapshot();
+}
