@@ -90,6 +90,11 @@ export interface Fault {
   stallAfterBytes?: number;
   /** How many matching requests the fault affects (default: all). */
   times?: number;
+  /** Matching requests that pass untouched before the fault starts (default 0). */
+  after?: number;
+  /** Handle the request normally, then answer with `status` instead of the real answer (the work is done,
+   *  the client never learns it: a crash between a server's commit and its reply). */
+  afterHandling?: boolean;
 }
 
 type Kind = 'CollectionFolder' | 'MusicArtist' | 'MusicAlbum' | 'Audio' | 'Playlist';
@@ -222,7 +227,7 @@ export class JellyfinStandin {
 
   private readonly items = new Map<string, Item>();
   private readonly libraryId: string;
-  private readonly faults: (Fault & { remaining: number })[] = [];
+  private readonly faults: (Fault & { remaining: number; after?: number })[] = [];
   private readonly sockets = new Set<Socket>();
   private server?: http.Server;
   private playlistCounter = 0;
@@ -392,8 +397,10 @@ export class JellyfinStandin {
     }
     this.requests.push(exchange);
 
-    const fault = this.faults.find((f) => f.remaining > 0 && f.path.test(pathname) && (!f.method || f.method === method));
-    if (fault) {
+    const matching = this.faults.find((f) => f.remaining > 0 && f.path.test(pathname) && (!f.method || f.method === method));
+    const fault = matching && (matching.after ?? 0) > 0 ? (matching.after!--, undefined) : matching;
+    const lostReply = fault?.afterHandling ? fault : undefined;
+    if (fault && !lostReply) {
       fault.remaining--;
       if (fault.cutAfterBytes !== undefined || fault.stallAfterBytes !== undefined) this.bodyFaults.set(res, fault);
       else if (fault.hang) return; // the socket stays open until the client gives up or close() runs
@@ -411,6 +418,10 @@ export class JellyfinStandin {
         throw new HttpFailure(503, 'Jellyfin Server is loading. Please try again shortly.', 'text/html');
       }
       const result = await this.route(method, lower, url.searchParams, exchange.body, raw.length > 0, req, res, exchange, started);
+      if (lostReply) {
+        lostReply.remaining--;
+        return this.send(res, exchange, started, lostReply.status ?? 500, 'Error processing request.', 'text/plain');
+      }
       if (result === 'streamed') return;
       if (result === undefined) return this.send(res, exchange, started, 204);
       return this.send(res, exchange, started, 200, result, 'application/json');

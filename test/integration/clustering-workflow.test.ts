@@ -1,0 +1,205 @@
+// clusterLibrary end to end on a real Temporal dev server and PostgreSQL: planted analysed libraries →
+// search → playlists stored and published to the local folder (.m3u8), the Jellyfin stand-in and the
+// Navidrome stand-in; a second run replaces only our playlists and keeps stable names; dry runs; a lost
+// reply during publishing; cancellation.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { createMediaProvider } from '../../activities/media/index.ts';
+import type { MediaProvider } from '../../activities/media/provider.ts';
+import { createPool, migrate } from '../../lib/db.ts';
+import type { ClusterLibraryInput, ClusteringProgress } from '../../workflows/clustering-progress.ts';
+import { clusteringProgressQuery } from '../../workflows/clustering-progress.ts';
+import { plantLibrary, storePlantedFeatures, type PlantedLibrary } from '../helpers/planted-library.ts';
+import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
+import { startTestWorker, testConfig } from '../helpers/worker.ts';
+import { JellyfinStandin } from '../standins/jellyfin.ts';
+import { startNavidromeStandin } from '../standins/navidrome.ts';
+
+let dir: string;
+let lib: PlantedLibrary;
+before(() => {
+  dir = scratchDir('clustering-wf');
+  lib = plantLibrary(dir, { tracks: 240, groups: 6, seed: 5 });
+});
+after(async () => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  await releaseServices();
+});
+
+/** Small ranges for a small library; 3 generations, continuing as new after every 2. */
+const SEARCH: ClusterLibraryInput = {
+  runs: 60, seed: 3, numClustersMin: 4, numClustersMax: 9, minPlaylistSize: 10, maxSongsPerCluster: 60,
+  maxSongsPerArtist: 100, pcaComponentsMin: 0, pcaComponentsMax: 0, featureSpace: 'moods', generationsPerRun: 2,
+  earlyStopGenerations: 0,
+};
+
+async function setup(env: Record<string, string>) {
+  const { temporalAddress } = await services();
+  const pool = createPool(await freshDatabase());
+  await migrate(pool);
+  const config = testConfig({ ANALYSIS_WORKERS: '0', ...env });
+  const media = await createMediaProvider(config);
+  assert.equal(await storePlantedFeatures(pool, media, lib), 240);
+  const w = await startTestWorker({ address: temporalAddress, pool, config });
+  const cluster = (workflowId: string, input: ClusterLibraryInput = SEARCH) =>
+    w.client.workflow.execute('clusterLibrary', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] }) as Promise<ClusteringProgress>;
+  return { pool, config, media, client: w.client, cluster, async stop() { await w.stop(); await pool.end(); } };
+}
+
+async function stored(pool: ReturnType<typeof createPool>, workflowId: string) {
+  const { rows } = await pool.query<{ name: string; status: string; server_playlist_id: string | null; name_source: string; titles: string[] }>(
+    `SELECT p.name, p.status, p.server_playlist_id, p.name_source,
+            array_agg(t.title ORDER BY pt.position) AS titles
+       FROM playlists p JOIN clustering_runs r ON r.id = p.clustering_run_id
+       JOIN playlist_tracks pt ON pt.playlist_id = p.id JOIN tracks t ON t.id = pt.track_id
+      WHERE r.workflow_id = $1 GROUP BY p.id ORDER BY p.position`, [workflowId]);
+  return rows;
+}
+
+/** Share of each playlist's tracks from its most common planted group, over all playlists. */
+function purity(playlists: { titles: string[] }[]): number {
+  let agree = 0, total = 0;
+  for (const p of playlists) {
+    const counts = new Map<number, number>();
+    for (const t of p.titles) counts.set(lib.groupOf.get(t)!, (counts.get(lib.groupOf.get(t)!) ?? 0) + 1);
+    agree += Math.max(...counts.values());
+    total += p.titles.length;
+  }
+  return agree / total;
+}
+
+async function serverPlaylists(media: MediaProvider) {
+  return (await media.listPlaylists()).map((p) => ({ id: p.id, name: p.name, trackCount: p.trackCount }));
+}
+
+test('local folder: playlists as .m3u8, a second run keeps names and replaces only our playlists, a dry run touches nothing', async () => {
+  const playlistDir = path.join(dir, 'local-playlists');
+  const s = await setup({ MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: playlistDir });
+  try {
+    const first = await s.cluster('cluster-local-1');
+    assert.equal(first.status, 'completed');
+    assert.equal(first.runsDone, 60);
+    assert.ok(first.runNumber >= 2, 'the search continued as new');
+    assert.ok(first.outcome!.published);
+    const rows = await stored(s.pool, 'cluster-local-1');
+    assert.ok(rows.length >= 4, `${rows.length} playlists`);
+    assert.ok(rows.every((r) => r.status === 'published' && r.server_playlist_id && /_automatic( \(\d+\))?$/.test(r.name)));
+    assert.ok(purity(rows) > 0.9, `playlists follow the planted groups (purity ${purity(rows).toFixed(3)})`);
+    const files = fs.readdirSync(playlistDir).filter((f) => f.endsWith('.m3u8'));
+    assert.equal(files.length, rows.length, 'one .m3u8 per playlist');
+    const onServer = await serverPlaylists(s.media);
+    for (const r of rows) assert.equal(onServer.find((p) => p.id === r.server_playlist_id)?.trackCount, r.titles.length);
+
+    // A user's own playlists, one of them named like ours: never deleted.
+    fs.writeFileSync(path.join(playlistDir, 'Mine_automatic.m3u8'), '#EXTM3U\n');
+    fs.writeFileSync(path.join(playlistDir, 'Road trip.m3u8'), '#EXTM3U\n');
+
+    const second = await s.cluster('cluster-local-2');
+    assert.equal(second.status, 'completed');
+    assert.equal(second.outcome!.kept, rows.length, 'same library, same seed: every name kept');
+    assert.equal(second.outcome!.new, 0);
+    assert.equal(second.outcome!.removed, 0);
+    const rows2 = await stored(s.pool, 'cluster-local-2');
+    assert.deepEqual(rows2.map((r) => [r.name, r.titles]), rows.map((r) => [r.name, r.titles]), 'identical playlists');
+    assert.ok(rows2.every((r) => r.name_source === 'kept'));
+    const { rows: old } = await s.pool.query(`SELECT count(*)::int AS n FROM playlists p JOIN clustering_runs r ON r.id = p.clustering_run_id
+      WHERE r.workflow_id = 'cluster-local-1' AND p.status = 'superseded'`);
+    assert.equal(old[0].n, rows.length, 'the first run\'s playlists are superseded');
+    const after2 = fs.readdirSync(playlistDir).filter((f) => f.endsWith('.m3u8')).sort();
+    assert.ok(after2.includes('Mine_automatic.m3u8') && after2.includes('Road trip.m3u8'), 'user playlists survive');
+    assert.equal(after2.length, rows.length + 2, 'no duplicates: the old files were replaced');
+
+    const dry = await s.cluster('cluster-local-dry', { ...SEARCH, seed: 11, publish: false });
+    assert.equal(dry.outcome!.published, false);
+    const drafts = await stored(s.pool, 'cluster-local-dry');
+    assert.ok(drafts.length > 0 && drafts.every((r) => r.status === 'draft' && r.server_playlist_id === null));
+    assert.deepEqual(fs.readdirSync(playlistDir).filter((f) => f.endsWith('.m3u8')).sort(), after2, 'a dry run touches no file');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('Jellyfin: published, a user playlist ending in _automatic survives, a reply lost during publish leaves no duplicate', async () => {
+  const standin = new JellyfinStandin(lib.jellyfin, '10.11.11');
+  const url = await standin.listen();
+  const user = standin.user('alice');
+  const s = await setup({ MEDIA_SERVER_TYPE: 'jellyfin', JELLYFIN_URL: url, JELLYFIN_USER_ID: user.id, JELLYFIN_TOKEN: user.token });
+  try {
+    // The user's own playlist, named like ours, made before AudioMuse ever ran.
+    const someTrack = (await s.media.listAlbumTracks((await s.media.listRecentAlbums({ startIndex: 0, limit: 1 })).albums[0].id))[0];
+    const mine = await s.media.createPlaylist('Chill_Slow_automatic', [someTrack.id]);
+
+    // The second playlist's create is done by the server but its reply is lost: the retry must adopt it.
+    standin.addFault({ method: 'POST', path: /^\/Playlists$/, status: 500, after: 1, times: 1, afterHandling: true });
+    const first = await s.cluster('cluster-jf-1');
+    assert.equal(first.status, 'completed');
+    const rows = await stored(s.pool, 'cluster-jf-1');
+    let onServer = await serverPlaylists(s.media);
+    const ours = onServer.filter((p) => p.id !== mine.id);
+    assert.equal(ours.length, rows.length, `no duplicate after the lost reply: ${JSON.stringify(ours.map((p) => p.name))}`);
+    assert.deepEqual(ours.map((p) => p.name).sort(), rows.map((r) => r.name).sort());
+    for (const r of rows) assert.equal(onServer.find((p) => p.id === r.server_playlist_id)?.trackCount, r.titles.length, `${r.name} is complete`);
+
+    const second = await s.cluster('cluster-jf-2', { ...SEARCH, seed: 4 });
+    assert.equal(second.status, 'completed');
+    onServer = await serverPlaylists(s.media);
+    assert.ok(onServer.some((p) => p.id === mine.id), "the user's Chill_Slow_automatic survives");
+    const rows2 = await stored(s.pool, 'cluster-jf-2');
+    assert.equal(onServer.length, rows2.length + 1, 'only the second run\'s playlists and the user\'s');
+    assert.ok(second.outcome!.kept + second.outcome!.new === rows2.length);
+  } finally {
+    await s.stop();
+    await standin.close();
+  }
+});
+
+test('Navidrome: published as Subsonic playlists', async () => {
+  const standin = await startNavidromeStandin({ albums: lib.navidrome });
+  const s = await setup({ MEDIA_SERVER_TYPE: 'navidrome', NAVIDROME_URL: standin.url, NAVIDROME_USER: 'admin', NAVIDROME_PASSWORD: 'sesame' });
+  try {
+    const r = await s.cluster('cluster-nd-1');
+    assert.equal(r.status, 'completed');
+    const rows = await stored(s.pool, 'cluster-nd-1');
+    const onServer = await serverPlaylists(s.media);
+    assert.deepEqual(onServer.map((p) => p.name).sort(), rows.map((x) => x.name).sort());
+    for (const x of rows) assert.equal(onServer.find((p) => p.id === x.server_playlist_id)?.trackCount, x.titles.length);
+  } finally {
+    await s.stop();
+    await standin.close();
+  }
+});
+
+test('cancel mid-search: closed within 5 s, run cancelled, nothing published; bad input names the field', async () => {
+  const playlistDir = path.join(dir, 'cancel-playlists');
+  const s = await setup({ MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: playlistDir });
+  try {
+    const handle = await s.client.workflow.start('clusterLibrary', {
+      taskQueue: s.config.temporal.taskQueue, workflowId: 'cluster-cancel', args: [{ ...SEARCH, runs: 200_000, generationsPerRun: 50 }],
+    });
+    for (;;) {
+      const p = await handle.query(clusteringProgressQuery).catch(() => undefined);
+      if (p && p.runsDone >= 40) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const t0 = Date.now();
+    await handle.cancel();
+    await assert.rejects(handle.result(), WorkflowFailedError);
+    const took = Date.now() - t0;
+    assert.ok(took < 5000, `cancelled in ${took} ms`);
+    assert.equal((await handle.describe()).status.name, 'CANCELLED');
+    const { rows: [run] } = await s.pool.query(`SELECT status, finished_at FROM clustering_runs WHERE workflow_id = 'cluster-cancel'`);
+    assert.equal(run.status, 'cancelled');
+    assert.ok(run.finished_at);
+    assert.ok(!fs.existsSync(playlistDir) || fs.readdirSync(playlistDir).length === 0, 'nothing published');
+
+    await assert.rejects(s.cluster('cluster-bad', { numClustersMin: 30, numClustersMax: 10 }),
+      (err: unknown) => err instanceof WorkflowFailedError && /numClustersMin=30 is greater than numClustersMax=10/.test(String((err.cause as Error).message)));
+    await assert.rejects(s.cluster('cluster-bad-2', { algorithm: 'spectral' } as unknown as ClusterLibraryInput),
+      (err: unknown) => err instanceof WorkflowFailedError && /algorithm: expected one of kmeans, dbscan, gmm/.test(String((err.cause as Error).message)));
+  } finally {
+    await s.stop();
+  }
+});
