@@ -293,8 +293,8 @@ export function createClusteringActivities(deps: ClusteringDeps) {
       });
     },
 
-    async finishClusteringRun(input: { runId: string; status: 'completed' | 'failed' | 'cancelled'; outcome?: ClusteringOutcome; error?: string }): Promise<void> {
-      await finishClusteringRun(deps.pool, input.runId, input.status, input.outcome, input.error);
+    async finishClusteringRun(input: { runId: string; status: 'completed' | 'failed' | 'cancelled'; outcome?: ClusteringOutcome; progress: object; error?: string }): Promise<void> {
+      await finishClusteringRun(deps.pool, input.runId, input.status, input.outcome, input.progress, input.error);
       if (input.status !== 'completed') await forget(input.runId);
     },
 

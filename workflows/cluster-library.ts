@@ -109,8 +109,9 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
   const finish = (final: 'completed' | 'cancelled' | 'failed') =>
     CancellationScope.nonCancellable(async () => {
       status = final;
-      upsertMemo({ progress: snapshot() });
-      await finishClusteringRun({ runId: run.plan.runId, status: final, outcome, error });
+      const progress = snapshot();
+      upsertMemo({ progress });
+      await finishClusteringRun({ runId: run.plan.runId, status: final, outcome, progress, error });
     });
 
   try {

@@ -223,7 +223,7 @@ export class JellyfinProvider implements MediaProvider {
   }
 
   async createPlaylist(name: string, trackIds: string[]): Promise<Playlist> {
-    if (!name.trim()) throw new MediaServerError('A playlist needs a name', 'bad_config');
+    if (!name.trim()) throw new MediaServerError('A playlist needs a non-empty name', 'refused');
     const userId = await this.userId();
     // 10.10/10.11 drop repeated items, 12.0 keeps them: dedupe here so every version gets the same list.
     const ids = [...new Set(trackIds)];

@@ -48,6 +48,19 @@ export async function runningAnalysis(pool: Pool): Promise<RunningAnalysis | und
   return rows[0];
 }
 
+export interface LastRun {
+  workflowId: string;
+  status: string;
+  error: string | null;
+  progress: unknown;
+}
+
+export async function lastAnalysisRun(pool: Pool): Promise<LastRun | undefined> {
+  const { rows } = await pool.query<LastRun>(
+    `SELECT workflow_id AS "workflowId", status, error, progress FROM analysis_runs ORDER BY started_at DESC, id DESC LIMIT 1`);
+  return rows[0];
+}
+
 /** Closes a run whose workflow no longer exists or runs (terminated, reset, history deleted). */
 export async function abandonAnalysisRun(pool: Pool, run: RunningAnalysis, why: string): Promise<void> {
   await pool.query(

@@ -1,5 +1,6 @@
 // SQL of clustering runs, their library snapshots and the playlists they make (drafts, published, superseded).
 import { inTransaction, type Pool } from '../db.ts';
+import type { LastRun } from './analysis-runs.ts';
 import { decodeEmbedding, MOOD_HEAD_COLUMNS } from './tracks.ts';
 
 export interface SnapshotTrack {
@@ -60,6 +61,12 @@ export async function runningClustering(pool: Pool): Promise<{ workflowId: strin
   const { rows } = await pool.query<{ workflowId: string; firstRunId: string }>(
     `SELECT workflow_id AS "workflowId", first_run_id AS "firstRunId" FROM clustering_runs WHERE status = 'running'`,
   );
+  return rows[0];
+}
+
+export async function lastClusteringRun(pool: Pool): Promise<LastRun | undefined> {
+  const { rows } = await pool.query<LastRun>(
+    `SELECT workflow_id AS "workflowId", status, error, progress FROM clustering_runs ORDER BY started_at DESC, id DESC LIMIT 1`);
   return rows[0];
 }
 
@@ -126,12 +133,13 @@ export async function finishClusteringRun(
   runId: string,
   status: 'completed' | 'failed' | 'cancelled',
   outcome: unknown,
+  progress: unknown,
   error?: string,
 ): Promise<void> {
   await pool.query(
-    `UPDATE clustering_runs SET status = $2, outcome = $3, error = $4, finished_at = now(), updated_at = now()
+    `UPDATE clustering_runs SET status = $2, outcome = $3, progress = $4, error = $5, finished_at = now(), updated_at = now()
       WHERE id = $1 AND status = 'running'`,
-    [runId, status, JSON.stringify(outcome ?? null), error ?? null],
+    [runId, status, JSON.stringify(outcome ?? null), JSON.stringify(progress), error ?? null],
   );
 }
 

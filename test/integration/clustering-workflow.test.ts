@@ -3,21 +3,27 @@
 // Navidrome stand-in; a second run replaces only our playlists and keeps stable names; dry runs; a lost
 // reply during publishing; cancellation.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { createMediaProvider } from '../../activities/media/index.ts';
 import type { MediaProvider } from '../../activities/media/provider.ts';
 import { createPool, migrate } from '../../lib/db.ts';
+import { findTemporalCli } from '../../lib/embedded/temporal.ts';
 import type { ClusterLibraryInput, ClusteringProgress } from '../../workflows/clustering-progress.ts';
 import { clusteringProgressQuery } from '../../workflows/clustering-progress.ts';
 import { plantLibrary, storePlantedFeatures, type PlantedLibrary } from '../helpers/planted-library.ts';
 import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
+import { repoRoot } from '../shared-paths.ts';
 import { JellyfinStandin } from '../standins/jellyfin.ts';
+import { answer, failure, startLlmStandin } from '../standins/llm.ts';
 import { startNavidromeStandin } from '../standins/navidrome.ts';
 
+const exec = promisify(execFile);
 let dir: string;
 let lib: PlantedLibrary;
 before(() => {
@@ -38,7 +44,8 @@ const SEARCH: ClusterLibraryInput = {
 
 async function setup(env: Record<string, string>) {
   const { temporalAddress } = await services();
-  const pool = createPool(await freshDatabase());
+  const databaseUrl = await freshDatabase();
+  const pool = createPool(databaseUrl);
   await migrate(pool);
   const config = testConfig({ ANALYSIS_WORKERS: '0', ...env });
   const media = await createMediaProvider(config);
@@ -46,7 +53,7 @@ async function setup(env: Record<string, string>) {
   const w = await startTestWorker({ address: temporalAddress, pool, config });
   const cluster = (workflowId: string, input: ClusterLibraryInput = SEARCH) =>
     w.client.workflow.execute('clusterLibrary', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] }) as Promise<ClusteringProgress>;
-  return { pool, config, media, client: w.client, cluster, async stop() { await w.stop(); await pool.end(); } };
+  return { pool, databaseUrl, config, media, client: w.client, cluster, async stop() { await w.stop(); await pool.end(); } };
 }
 
 async function stored(pool: ReturnType<typeof createPool>, workflowId: string) {
@@ -199,6 +206,79 @@ test('cancel mid-search: closed within 5 s, run cancelled, nothing published; ba
       (err: unknown) => err instanceof WorkflowFailedError && /numClustersMin=30 is greater than numClustersMax=10/.test(String((err.cause as Error).message)));
     await assert.rejects(s.cluster('cluster-bad-2', { algorithm: 'spectral' } as unknown as ClusterLibraryInput),
       (err: unknown) => err instanceof WorkflowFailedError && /algorithm: expected one of kmeans, dbscan, gmm/.test(String((err.cause as Error).message)));
+  } finally {
+    await s.stop();
+  }
+});
+
+test('AI naming through the workflow (OpenAI-compatible stand-in): cleaned names published, a failing answer keeps the tag name', async () => {
+  const llm = await startLlmStandin({ protocol: 'openai', model: 'namer-1', apiKey: 'sk-test-123', defaultAnswer: 'Late Night Study Session' });
+  // First playlist: a reasoning block before the answer; second: the server fails every retry.
+  llm.script(answer('<think>moods are calm…</think>"Midnight Velvet Grooves"'), failure(500), failure(500), failure(500));
+  const playlistDir = path.join(dir, 'ai-playlists');
+  const s = await setup({
+    MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: playlistDir,
+    AI_MODEL_PROVIDER: 'OPENAI', OPENAI_SERVER_URL: llm.endpoint, OPENAI_MODEL_NAME: 'namer-1', OPENAI_API_KEY: 'sk-test-123',
+  });
+  try {
+    const r = await s.cluster('cluster-ai', { ...SEARCH, seed: 21 });
+    assert.equal(r.status, 'completed');
+    const { rows } = await s.pool.query<{ name: string; name_source: string; name_note: string | null; tag_name: string; position: number }>(
+      `SELECT p.name, p.name_source, p.name_note, p.tag_name, p.position FROM playlists p JOIN clustering_runs c ON c.id = p.clustering_run_id
+        WHERE c.workflow_id = 'cluster-ai' ORDER BY p.position`);
+    assert.ok(rows.length >= 3);
+    assert.equal(rows[0].name, 'Midnight Velvet Grooves_automatic', 'reasoning block and quotes removed');
+    assert.equal(rows[0].name_source, 'ai');
+    assert.equal(rows[1].name_source, 'tag', 'a refusal keeps the tag name');
+    assert.match(rows[1].name, new RegExp(`^${rows[1].tag_name}_automatic`));
+    assert.match(rows[1].name_note ?? '', /500/);
+    assert.ok(!(rows[1].name_note ?? '').includes('sk-test-123'), 'no secret in the recorded reason');
+    const rest = rows.slice(2).map((x) => x.name);
+    assert.equal(rest[0], 'Late Night Study Session_automatic');
+    assert.ok(rest.slice(1).every((n) => /^Late Night Study Session \(\d+\)_automatic/.test(n)), `made unique: ${rest.join(', ')}`);
+    assert.equal(new Set(rows.map((x) => x.name)).size, rows.length);
+    assert.equal(r.outcome!.namingFailures, 1);
+    const prompt = llm.requests[0].prompt;
+    assert.match(prompt, /Slow|Medium|Fast/);
+    assert.match(prompt, /Song \d+/, 'the prompt carries a sample of the songs');
+    assert.equal(llm.requests[0].headers.authorization, 'Bearer sk-test-123');
+    const files = fs.readdirSync(playlistDir);
+    assert.ok(files.includes('Midnight Velvet Grooves_automatic.m3u8'), `published under the AI name: ${files.join(', ')}`);
+  } finally {
+    await s.stop();
+    await llm.close();
+  }
+});
+
+test('audiomuse cluster start --wait / status, and temporal workflow start --type clusterLibrary', async () => {
+  const playlistDir = path.join(dir, 'cli-playlists');
+  const env = { MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: playlistDir, NUM_CLUSTERS_MIN: '4', NUM_CLUSTERS_MAX: '9', PCA_COMPONENTS_MAX: '0', CLUSTERING_RUNS: '40' };
+  const s = await setup(env);
+  const { temporalAddress } = await services();
+  const cliEnv = { ...process.env, ...env, DATABASE_URL: s.databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: s.config.temporal.taskQueue };
+  const audiomuse = (...args: string[]) => exec(process.execPath, [path.join(repoRoot, 'bin/audiomuse.mjs'), 'cluster', ...args], { env: cliEnv, cwd: repoRoot })
+    .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+  const last = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
+  try {
+    const started = await audiomuse('start', '--seed', '9', '--no-publish', '--wait');
+    assert.equal(started.code, 0, started.stderr);
+    assert.deepEqual(JSON.parse(started.stdout.split('\n')[0]), { workflowId: 'cluster-library', started: true });
+    const final = last(started.stdout);
+    assert.equal(final.status, 'completed');
+    assert.equal(final.runsDone, 40, 'CLUSTERING_RUNS is the default');
+    assert.equal(final.outcome.published, false);
+    assert.match(started.stderr, /runs \d+\/40/);
+    assert.equal(last((await audiomuse('status')).stdout).status, 'completed');
+    assert.ok(!fs.existsSync(playlistDir), '--no-publish wrote nothing');
+
+    const temporal = findTemporalCli(process.env.TEMPORAL_CLI_PATH)!;
+    await exec(temporal, ['workflow', 'execute', '--address', temporalAddress, '--task-queue', s.config.temporal.taskQueue,
+      '--type', 'clusterLibrary', '--workflow-id', 'cluster-from-cli', '--input', JSON.stringify({ runs: 20, seed: 2, publish: false })]);
+    const { rows: [run] } = await s.pool.query(`SELECT status FROM clustering_runs WHERE workflow_id = 'cluster-from-cli'`);
+    assert.equal(run.status, 'completed');
+    const bad = await audiomuse('start', '--algorithm', 'spectral');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--algorithm must be kmeans, dbscan or gmm/);
   } finally {
     await s.stop();
   }

@@ -1,0 +1,85 @@
+// Start, watch and cancel our long runs (library analysis, clustering) from outside the worker: the CLI and
+// the web API. Each kind has a fixed workflow id, so a second start returns the running run; PostgreSQL also
+// knows a run started under another id (e.g. by `temporal workflow start`), so that one is found too.
+// Imports of workflows/ are the shared query definitions and types only (no workflow code runs here).
+import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
+import type { Pool } from './db.ts';
+import { lastAnalysisRun, runningAnalysis, type LastRun } from './store/analysis-runs.ts';
+import { lastClusteringRun, runningClustering } from './store/clustering.ts';
+import { progressQuery, type AnalyzeLibraryInput, type LibraryProgress } from '../workflows/analysis-progress.ts';
+import { clusteringProgressQuery, type ClusterLibraryInput, type ClusteringProgress } from '../workflows/clustering-progress.ts';
+
+export interface RunControl {
+  client: Client;
+  pool: Pool;
+  taskQueue: string;
+}
+
+export interface RunKind<Input, Progress extends { workflowId: string; status: string }> {
+  workflowType: string;
+  /** The id our CLI and API start it under. */
+  workflowId: string;
+  query: QueryDefinition<Progress>;
+  running(pool: Pool): Promise<{ workflowId: string } | undefined>;
+  /** The last run's recorded progress, status and error. */
+  last(pool: Pool): Promise<LastRun | undefined>;
+  /** Only for the type: what start() takes. */
+  input?: Input;
+}
+
+export const ANALYSIS: RunKind<Omit<AnalyzeLibraryInput, 'carried'>, LibraryProgress> = {
+  workflowType: 'analyzeLibrary', workflowId: 'analyze-library', query: progressQuery, running: runningAnalysis, last: lastAnalysisRun,
+};
+
+export const CLUSTERING: RunKind<Omit<ClusterLibraryInput, 'carried'>, ClusteringProgress> = {
+  workflowType: 'clusterLibrary', workflowId: 'cluster-library', query: clusteringProgressQuery, running: runningClustering, last: lastClusteringRun,
+};
+
+async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') return false;
+    throw err;
+  }
+}
+
+/** The workflow id of the run of this kind going on now, if any. */
+export async function runningRunId<I, P extends { workflowId: string; status: string }>(kind: RunKind<I, P>, c: RunControl): Promise<string | undefined> {
+  const row = await kind.running(c.pool);
+  if (row && (await isRunning(c.client, row.workflowId))) return row.workflowId;
+  // A run whose first activity has not recorded it yet is only known to Temporal.
+  return (await isRunning(c.client, kind.workflowId)) ? kind.workflowId : undefined;
+}
+
+/** Starts a run, or returns the running one (`started: false`). */
+export async function startRun<I, P extends { workflowId: string; status: string }>(kind: RunKind<I, P>, c: RunControl, input: I): Promise<{ workflowId: string; started: boolean }> {
+  const running = await runningRunId(kind, c);
+  if (running) return { workflowId: running, started: false };
+  const handle = await c.client.workflow.start(kind.workflowType, {
+    taskQueue: c.taskQueue,
+    workflowId: kind.workflowId,
+    args: [input],
+    // Two starts racing each other: the second attaches to the first.
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+  return { workflowId: handle.workflowId, started: true };
+}
+
+/** Progress of the running run (live, by query), else of the last one (as recorded in PostgreSQL). */
+export async function runProgress<I, P extends { workflowId: string; status: string }>(kind: RunKind<I, P>, c: RunControl): Promise<P | undefined> {
+  const running = await runningRunId(kind, c);
+  if (running) return c.client.workflow.getHandle(running).query(kind.query);
+  const last = await kind.last(c.pool);
+  if (!last) return undefined;
+  // The row's status wins: a run stopped from outside never wrote its final progress.
+  return { ...((last.progress ?? {}) as P), workflowId: last.workflowId, status: last.status, ...(last.error && { error: last.error }) };
+}
+
+/** Cancels the running run of this kind; returns its workflow id, or undefined when none runs. */
+export async function cancelRun<I, P extends { workflowId: string; status: string }>(kind: RunKind<I, P>, c: RunControl): Promise<string | undefined> {
+  const running = await runningRunId(kind, c);
+  if (running) await c.client.workflow.getHandle(running).cancel();
+  return running;
+}
