@@ -6,19 +6,14 @@
 // (bench:analysis's `procs` mode: N processes sharing a queue, no Temporal, no database). Prints tracks/hour
 // of both and their ratio (orchestration overhead), and the peak RSS of the whole process tree (this process,
 // PostgreSQL, Temporal, the worker and its analysis processes).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import { loadConfig, repoRoot } from '../lib/config.ts';
-import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
-import { findTemporalCli, startEmbeddedTemporal } from '../lib/embedded/temporal.ts';
-import { installRuntime } from '../lib/runtime.ts';
+import { loadConfig } from '../lib/config.ts';
 import type { LibraryProgress } from '../workflows/analysis-progress.ts';
 import { listAudio, report, runMode } from './analysis.ts';
+import { startBenchStack, treeRssMB, waitForPollers } from './services.ts';
 
 const argv = process.argv.slice(2);
 const folder = argv.find((a, i) => !a.startsWith('--') && !/^--(workers|limit)$/.test(argv[i - 1] ?? ''));
@@ -29,24 +24,6 @@ const files = listAudio(path.resolve(folder));
 if (!files.length) throw new Error(`no audio files under ${folder}`);
 const limit = opt('--limit', Infinity);
 const { modelsDir } = loadConfig();
-
-/** Sum of VmRSS over this process and all its descendants, in MB. */
-function treeRssMB(): number {
-  const parent = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const status = fs.readFileSync(`/proc/${name}/status`, 'utf8');
-      parent.set(Number(name), Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]));
-      rss.set(Number(name), Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
-    } catch { /* exited meanwhile */ }
-  }
-  const inTree = (pid: number): boolean => pid === process.pid || (pid > 1 && parent.has(pid) && inTree(parent.get(pid)!));
-  let kb = 0;
-  for (const [pid, r] of rss) if (inTree(pid)) kb += r;
-  return kb / 1024;
-}
 
 async function main(): Promise<void> {
   // The library the workflow sees is the folder; --limit keeps the first N files by linking them elsewhere.
@@ -68,31 +45,25 @@ async function main(): Promise<void> {
   const engine = await runMode('engine', chosen, workers, 1, modelsDir, 4);
   report(engine);
 
-  installRuntime();
-  const pgHandle = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port: await freePort(), user: 'audiomuse', password: 'bench', database: 'audiomuse_bench' });
-  const temporal = await startEmbeddedTemporal({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH), port: await freePort(), headless: true });
+  const stack = await startBenchStack('library');
   const taskQueue = 'bench-library';
-  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
-    cwd: repoRoot,
-    detached: true,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env, DATABASE_URL: pgHandle.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue,
-      ANALYSIS_WORKERS: String(workers), MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: musicDir, PLAYLIST_DIR: path.join(scratch, 'playlists'),
-      MODELS_DIR: modelsDir, TEMP_DIR: path.join(scratch, 'tmp'),
-    },
+  stack.startWorker({
+    TEMPORAL_TASK_QUEUE: taskQueue, ANALYSIS_WORKERS: String(workers), MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: musicDir,
+    PLAYLIST_DIR: path.join(scratch, 'playlists'), MODELS_DIR: modelsDir, TEMP_DIR: path.join(scratch, 'tmp'),
   });
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
+  const { client } = stack;
   let peakRss = 0;
   const sampler = setInterval(() => { peakRss = Math.max(peakRss, treeRssMB()); }, 500);
   try {
-    // Wait for the worker and its analysis processes: a round trip through both queues' pollers.
-    await waitForPollers(client, taskQueue);
+    // Wait for the worker and every analysis process.
+    await waitForPollers(client, [
+      { name: taskQueue, kind: 'workflow', pollers: 1 },
+      { name: `${taskQueue}-analysis`, kind: 'activity', pollers: workers },
+    ]);
     const t0 = performance.now();
     const result = (await client.workflow.execute('analyzeLibrary', { taskQueue, workflowId: 'bench-library', args: [{ numRecentAlbums: 0 }] })) as LibraryProgress;
     const wall = (performance.now() - t0) / 1000;
-    const db = new pg.Client({ connectionString: pgHandle.url });
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
     await db.connect();
     const { rows: [a] } = await db.query<{ audio: number }>(`SELECT coalesce(sum(t.duration_sec), 0)::float AS audio FROM tracks t WHERE analysis_status = 'analyzed'`);
     await db.end();
@@ -104,38 +75,10 @@ async function main(): Promise<void> {
     console.log(`  peak RSS of the whole process tree (bench + PostgreSQL + Temporal + worker + ${workers} analysis processes): ${peakRss.toFixed(0)} MB`);
   } finally {
     clearInterval(sampler);
-    await connection.close();
-    try { process.kill(-worker.pid!, 'SIGTERM'); } catch { /* gone */ }
-    await new Promise((r) => worker.once('exit', r));
-    await temporal.stop();
-    await pgHandle.stop();
+    await stack.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
   console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once the worker and every analysis process poll their task queues. */
-async function waitForPollers(client: Client, taskQueue: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const counts = await Promise.all([taskQueue, `${taskQueue}-analysis`].map(async (name) => {
-      const r = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name }, taskQueueType: name === taskQueue ? 1 : 2 });
-      return r.pollers?.length ?? 0;
-    }));
-    if (counts[0] > 0 && counts[1] >= workers) return;
-    if (Date.now() > deadline) throw new Error(`worker did not poll ${taskQueue} within 120 s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 main().catch((err) => { console.error(`bench:library: ${(err as Error).message}`); process.exitCode = 1; });
