@@ -219,10 +219,13 @@ export async function publishedPlaylists(pool: Pool, source: string, exceptRunId
   return rows;
 }
 
-/** Every server playlist id we ever recorded for this source (a server playlist not in it is not ours). */
+/**
+ * Server ids of our playlists that are on the server now. Superseded ones were deleted, and servers may reuse
+ * ids (a local playlist's id is its file name's hash), so only published rows count.
+ */
 export async function recordedServerIds(pool: Pool, source: string): Promise<Set<string>> {
   const { rows } = await pool.query<{ id: string }>(
-    `SELECT server_playlist_id AS id FROM playlists WHERE source = $1 AND server_playlist_id IS NOT NULL`, [source]);
+    `SELECT server_playlist_id AS id FROM playlists WHERE source = $1 AND status = 'published' AND server_playlist_id IS NOT NULL`, [source]);
   return new Set(rows.map((r) => r.id));
 }
 
