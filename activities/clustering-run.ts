@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { FailureType } from '../lib/failure-types.ts';
+import { mayBeRunning } from '../lib/temporal.ts';
 import { checkInput, checkRanges, InputError, type InputSpec } from '../lib/input-spec.ts';
 import {
   abandonClusteringRun, analysedTrackIds, beginClusteringRun, clusteringRun, finishClusteringRun, loadSnapshot,
@@ -181,16 +182,6 @@ export function createClusteringActivities(deps: ClusteringDeps) {
     await (await p?.catch(() => undefined))?.workers.close();
   };
 
-  async function stillRunning(workflowId: string): Promise<boolean> {
-    const client = await deps.client?.();
-    if (!client) return true;
-    try {
-      return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-    } catch (err) {
-      return (err as Error).name !== 'WorkflowNotFoundError';
-    }
-  }
-
   return {
     /** Resolves the plan, fixes the library snapshot and records the run (or names the one already running). */
     async beginClusteringRun(input: { request: ClusterLibraryInput; workflowId: string; firstRunId: string }): Promise<ClusteringPlan | { runningWorkflowId: string }> {
@@ -220,7 +211,7 @@ export function createClusteringActivities(deps: ClusteringDeps) {
               namingDelaySeconds: plan.aiProvider === 'GEMINI' ? deps.config.ai.geminiDelaySeconds : 0,
             };
           }
-          if (await stillRunning(r.runningWorkflowId)) return { runningWorkflowId: r.runningWorkflowId };
+          if (await mayBeRunning(deps.client, r.runningWorkflowId)) return { runningWorkflowId: r.runningWorkflowId };
           await abandonClusteringRun(deps.pool, r.runningWorkflowId, 'its workflow is no longer running (terminated or reset)');
         }
       });

@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
+import { mayBeRunning } from '../lib/temporal.ts';
 import { FailureType } from '../lib/failure-types.ts';
 import { checkInput, InputError, type InputSpec } from '../lib/input-spec.ts';
 import { abandonAnalysisRun, beginAnalysisRun, finishAnalysisRun, recordAnalysisProgress, type RunCounters, type RunStatus } from '../lib/store/analysis-runs.ts';
@@ -27,18 +28,6 @@ export const ALBUM_PAGE = 500;
 export function createLibraryActivities(deps: LibraryDeps) {
   const version = analysisVersion({ patchHop: deps.config.analysis.patchHop });
 
-  /** True when Temporal says the workflow is still running (unknown → assume it runs: never start a second). */
-  async function stillRunning(workflowId: string): Promise<boolean> {
-    const client = await deps.client?.();
-    if (!client) return true;
-    try {
-      const d = await client.workflow.getHandle(workflowId).describe();
-      return d.status.name === 'RUNNING';
-    } catch (err) {
-      return (err as Error).name !== 'WorkflowNotFoundError';
-    }
-  }
-
   return {
     /** Resolves the parameters from the configuration and records the run (or names the one already running). */
     async beginAnalysisRun(input: { request: Omit<AnalyzeLibraryInput, 'carried'>; workflowId: string; firstRunId: string }): Promise<
@@ -58,7 +47,7 @@ export function createLibraryActivities(deps: LibraryDeps) {
         for (;;) {
           const r = await beginAnalysisRun(deps.pool, run);
           if ('runId' in r) return { runId: r.runId, source, params };
-          if (await stillRunning(r.running.workflowId)) return { runningWorkflowId: r.running.workflowId };
+          if (await mayBeRunning(deps.client, r.running.workflowId)) return { runningWorkflowId: r.running.workflowId };
           await abandonAnalysisRun(deps.pool, r.running, 'its workflow is no longer running (terminated or reset)');
         }
       });

@@ -5,6 +5,7 @@
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { Pool } from './db.ts';
+import { isWorkflowRunning } from './temporal.ts';
 import { lastAnalysisRun, runningAnalysis, type LastRun } from './store/analysis-runs.ts';
 import { lastClusteringRun, runningClustering } from './store/clustering.ts';
 import { progressQuery, type AnalyzeLibraryInput, type LibraryProgress } from '../workflows/analysis-progress.ts';
@@ -36,21 +37,12 @@ export const CLUSTERING: RunKind<Omit<ClusterLibraryInput, 'carried'>, Clusterin
   workflowType: 'clusterLibrary', workflowId: 'cluster-library', query: clusteringProgressQuery, running: runningClustering, last: lastClusteringRun,
 };
 
-async function isRunning(client: Client, workflowId: string): Promise<boolean> {
-  try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') return false;
-    throw err;
-  }
-}
-
 /** The workflow id of the run of this kind going on now, if any. */
 export async function runningRunId<I, P extends { workflowId: string; status: string }>(kind: RunKind<I, P>, c: RunControl): Promise<string | undefined> {
   const row = await kind.running(c.pool);
-  if (row && (await isRunning(c.client, row.workflowId))) return row.workflowId;
+  if (row && (await isWorkflowRunning(c.client, row.workflowId))) return row.workflowId;
   // A run whose first activity has not recorded it yet is only known to Temporal.
-  return (await isRunning(c.client, kind.workflowId)) ? kind.workflowId : undefined;
+  return (await isWorkflowRunning(c.client, kind.workflowId)) ? kind.workflowId : undefined;
 }
 
 /** Starts a run, or returns the running one (`started: false`). */

@@ -1,6 +1,7 @@
 // What the analysis workflows take, carry and report. Shared with client code (CLI, web): one definition of
 // the `progress` query, typed on both sides. Workflow-safe: no Node built-ins, no I/O.
 import { defineQuery } from '@temporalio/workflow';
+import type { RunCounters } from '../lib/store/analysis-runs.ts';
 
 export interface AnalyzeLibraryInput {
   /** Newest albums to analyse; 0 = all (default NUM_RECENT_ALBUMS). */
@@ -64,14 +65,8 @@ export interface CarriedLibraryState {
   runNumber: number;
 }
 
-export interface Counters {
-  albumsTotal: number | null;
-  albumsDone: number;
-  albumsFailed: number;
-  tracksAnalyzed: number;
-  tracksSkipped: number;
-  tracksFailed: number;
-}
+/** The run's counters, as analysis_runs records them. */
+export type Counters = RunCounters;
 
 export interface LibraryProgress extends Counters {
   workflowId: string;

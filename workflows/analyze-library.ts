@@ -3,7 +3,6 @@
 // starting children, drains the running ones and continues as new with its cursor and counters, so no
 // history grows large and no child is orphaned: children are never handed across runs.
 import {
-  ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
   ParentClosePolicy,
@@ -27,7 +26,7 @@ import {
   type CarriedLibraryState,
   type LibraryProgress,
 } from './analysis-progress.ts';
-import { failureDetails } from './failure-details.ts';
+import { failureDetails, workflowFailure } from './failure-details.ts';
 
 /** Progress goes to PostgreSQL and the memo (Temporal Web) at most this often: each write is history. */
 const RECORD_EVERY_MS = 15_000;
@@ -74,9 +73,7 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
   if (!s) {
     const begun = await beginAnalysisRun({ request, workflowId: workflowInfo().workflowId, firstRunId: workflowInfo().firstExecutionRunId })
       .catch((err: unknown) => {
-        // Surface the activity's own message (bad input names the field) as the workflow's failure.
-        const { type, message } = failureDetails(err);
-        throw ApplicationFailure.create({ type, message, nonRetryable: true });
+        throw workflowFailure(err); // the activity's own message: bad input names the field
       });
     if ('runningWorkflowId' in begun) {
       status = 'already_running';
@@ -194,10 +191,9 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
       throw err;
     }
     // Listing failed after its retries, or credentials were refused: say why in the workflow's own failure.
-    const { type, message } = failureDetails(err);
-    error = message;
+    error = failureDetails(err).message;
     await finish('failed');
-    throw ApplicationFailure.create({ type, message: `analysis stopped: ${message}`, nonRetryable: true });
+    throw workflowFailure(err, 'analysis stopped: ');
   }
   if (cancelled !== undefined) {
     await finish('cancelled');
@@ -205,8 +201,7 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
   }
   if (fatal !== undefined) {
     await finish('failed');
-    const { type, message } = failureDetails(fatal);
-    throw ApplicationFailure.create({ type, message: `analysis stopped: ${message}`, nonRetryable: true });
+    throw workflowFailure(fatal, 'analysis stopped: ');
   }
   await finish('completed');
   return snapshot();

@@ -3,7 +3,6 @@
 // LLM, and published. The workflow holds only the small search state; every generation's outcome depends on
 // (snapshot, state, options) alone, so a run interrupted anywhere ends with the same playlists.
 import {
-  ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
   continueAsNew,
@@ -26,7 +25,7 @@ import {
   type ClusteringOutcome,
   type ClusteringProgress,
 } from './clustering-progress.ts';
-import { failureDetails } from './failure-details.ts';
+import { failureDetails, workflowFailure } from './failure-details.ts';
 
 /** Progress goes to PostgreSQL and the memo at most this often. */
 const RECORD_EVERY_MS = 10_000;
@@ -87,8 +86,7 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
   if (!c) {
     const begun = await beginClusteringRun({ request, workflowId: workflowInfo().workflowId, firstRunId: workflowInfo().firstExecutionRunId })
       .catch((err: unknown) => {
-        const { type, message } = failureDetails(err);
-        throw ApplicationFailure.create({ type, message, nonRetryable: true });
+        throw workflowFailure(err);
       });
     if ('runningWorkflowId' in begun) {
       status = 'already_running';
@@ -154,10 +152,9 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
       await finish('cancelled');
       throw err;
     }
-    const { type, message } = failureDetails(err);
-    error = message;
+    error = failureDetails(err).message;
     await finish('failed');
-    throw ApplicationFailure.create({ type, message: `clustering stopped: ${message}`, nonRetryable: true });
+    throw workflowFailure(err, 'clustering stopped: ');
   }
   await finish('completed');
   return snapshot();

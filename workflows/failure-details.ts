@@ -3,6 +3,12 @@
 import { RetryState } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
 
+/** The workflow's own failure with the innermost cause's type and message, so Temporal Web shows the reason. */
+export function workflowFailure(err: unknown, prefix = ''): ApplicationFailure {
+  const { type, message } = failureDetails(err);
+  return ApplicationFailure.create({ type, message: prefix + message, nonRetryable: true });
+}
+
 export function failureDetails(err: unknown): { type?: string; message: string; retriesExhausted: boolean } {
   const retriesExhausted = err instanceof ActivityFailure && err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED;
   let e: unknown = err;

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
-  resolveSearchOptions, type CandidateEvaluator, type CandidateResult, type CandidateTask, type SearchData, type SearchOptions,
+  resolveSearchOptions, type CandidateEvaluator, type CandidateResult, type SearchData, type SearchOptions,
 } from './search.ts';
 import { matrix, type Matrix } from './types.ts';
 

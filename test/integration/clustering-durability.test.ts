@@ -2,7 +2,6 @@
 // twice — its worker process group killed with -9 mid-generation, then its Temporal dev server restarted
 // mid-search — publishes playlists identical (names, tracks, order, .m3u8 files) to an uninterrupted run.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import type { ClusterLibraryInput, ClusteringProgress } from '../../workflows/cl
 import { clusteringProgressQuery } from '../../workflows/clustering-progress.ts';
 import { plantLibrary, storePlantedFeatures, type PlantedLibrary } from '../helpers/planted-library.ts';
 import { freePort, freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
+import { onCleanup, runCleanups, sleep, spawnWorker, type WorkerProcess } from '../helpers/worker-process.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { repoRoot } from '../shared-paths.ts';
 
@@ -39,28 +39,6 @@ const RUNS = SEARCH.runs!;
 
 let dir: string;
 let lib: PlantedLibrary;
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-/** Process groups of spawned workers; killed at exit too, so a test process that dies leaves none running. */
-const groups = new Set<number>();
-process.on('exit', () => {
-  for (const g of groups) {
-    try {
-      process.kill(-g, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-/** Registers a clean-up step for `after` (runs even when a test fails) and returns it, idempotent, for early use. */
-function onCleanup(step: () => Promise<unknown> | unknown): () => Promise<void> {
-  let done: Promise<void> | undefined;
-  const once = () => (done ??= (async () => { await step(); })());
-  cleanups.push(once);
-  return once;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 before(() => {
@@ -71,14 +49,7 @@ before(() => {
 });
 
 after(async () => {
-  // Last registered first: worker processes die before the servers they talk to.
-  for (const c of cleanups.reverse()) {
-    try {
-      await c();
-    } catch (err) {
-      console.error(`cleanup: ${(err as Error).message}`);
-    }
-  }
+  await runCleanups();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
   await releaseServices();
 }, { timeout: 60_000 });
@@ -144,66 +115,6 @@ function assertFilesMatch(playlistDir: string, playlists: StoredPlaylist[]): M3u
   return files;
 }
 
-/** Pids of live processes in process group `pgid` (from /proc; zombies count as gone). */
-function groupMembers(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') pids.push(Number(name));
-    } catch {
-      // gone in between
-    }
-  }
-  return pids;
-}
-
-interface WorkerProcess {
-  proc: ChildProcess;
-  output(): string;
-  /** Undefined while it runs, else how it ended. */
-  exited(): string | undefined;
-  /** SIGKILL to the whole group; resolves when every member is gone. */
-  killGroup(): Promise<void>;
-}
-
-/** `npm run worker` as a separate process group, the way a container runs it. */
-function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.NODE_TEST_CONTEXT; // the test runner's marker must not make the worker report to it
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: repoRoot, detached: true, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const pgid = proc.pid!;
-  groups.add(pgid);
-  let out = '';
-  const keep = (b: Buffer) => { out += b.toString(); };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  let how: string | undefined;
-  proc.on('exit', (code, signal) => { how = `worker process ${pgid} exited (${signal ?? code}); output:\n${out.slice(-8000)}`; });
-  const w: WorkerProcess = {
-    proc,
-    output: () => out,
-    exited: () => how,
-    async killGroup() {
-      if (!groups.has(pgid)) return; // killed already: never signal a group id the system may have reused
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-      }
-      const deadline = Date.now() + 10_000;
-      while (groupMembers(pgid).length > 0) {
-        if (Date.now() > deadline) throw new Error(`process group ${pgid} still has ${groupMembers(pgid).join(', ')} after SIGKILL`);
-        await sleep(20);
-      }
-      groups.delete(pgid);
-    },
-  };
-  onCleanup(() => w.killGroup());
-  return w;
-}
 
 async function connectClient(address: string): Promise<Client> {
   const connection = await Connection.connect({ address });

@@ -1,7 +1,7 @@
 // Pure parts of the library analysis: throughput window, ETA, and the one failure mapping.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { type ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { toActivityFailure } from '../../activities/failures.ts';
 import { AnalysisError } from '../../activities/analysis/errors.ts';
 import { MediaServerError } from '../../activities/media/provider.ts';
