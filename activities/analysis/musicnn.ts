@@ -3,22 +3,10 @@
 import * as ort from 'onnxruntime-node';
 import { N_MELS, PATCH_FRAMES } from './melSpectrogram.ts';
 import { type ModelRole, loadVerifiedModels, modelFile } from './modelFiles.ts';
+import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, type MoodHead, type MoodScores } from '../vocabulary.ts';
 
-/** The 50 MSD tag labels in the tag model's output order (AudioMuse-AI `config.MOOD_LABELS`). */
-export const MOOD_LABELS = [
-  'rock', 'pop', 'alternative', 'indie', 'electronic', 'female vocalists', 'dance', '00s', 'alternative rock', 'jazz',
-  'beautiful', 'metal', 'chillout', 'male vocalists', 'classic rock', 'soul', 'indie rock', 'Mellow', 'electronica', '80s',
-  'folk', '90s', 'chill', 'instrumental', 'punk', 'oldies', 'blues', 'hard rock', 'ambient', 'acoustic', 'experimental',
-  'female vocalist', 'guitar', 'Hip-Hop', '70s', 'party', 'country', 'easy listening', 'sexy', 'catchy', 'funk', 'electro',
-  'heavy metal', 'Progressive rock', '60s', 'rnb', 'indie pop', 'sad', 'House', 'happy',
-] as const;
-
-/** The six mood heads (AudioMuse-AI `OTHER_FEATURE_LABELS`), in this order everywhere. */
-export const MOOD_HEADS = ['danceable', 'aggressive', 'happy', 'party', 'relaxed', 'sad'] as const;
-export type MoodHead = (typeof MOOD_HEADS)[number];
-export type MoodScores = Record<MoodHead, number>;
-
-export const EMBEDDING_DIM = 200;
+// The shared vocabulary lives in a dependency-free module; re-exported for the analysis side's callers.
+export { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, type MoodHead, type MoodScores } from '../vocabulary.ts';
 export const PATCH_SIZE = PATCH_FRAMES * N_MELS;
 
 export interface MusicnnOptions {
