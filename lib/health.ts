@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Pool } from './db.ts';
+import { analysisTaskQueue, clusteringTaskQueue } from './task-queues.ts';
 import type { MediaProvider } from '../activities/media/provider.ts';
 
 export interface PartHealth {
@@ -66,11 +67,13 @@ export async function temporalHealth(client: Client | undefined, address: string
 export async function workerHealth(client: Client | undefined, taskQueue: string): Promise<PartHealth> {
   if (!client) return { ok: false, taskQueue, error: 'Temporal not connected' };
   try {
-    const describe = (taskQueueType: proto.temporal.api.enums.v1.TaskQueueType) =>
-      client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
-    const [wf, act] = await withTimeout(3000, 'Temporal', Promise.all([
-      describe(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
-      describe(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+    const describeQueue = (name: string, taskQueueType: proto.temporal.api.enums.v1.TaskQueueType) =>
+      client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name }, taskQueueType });
+    const [wf, act, analysis, clustering] = await withTimeout(3000, 'Temporal', Promise.all([
+      describeQueue(taskQueue, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+      describeQueue(taskQueue, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+      describeQueue(analysisTaskQueue(taskQueue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+      describeQueue(clusteringTaskQueue(taskQueue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
     ]));
     const now = Date.now();
     const fresh = (pollers: typeof wf.pollers) => (pollers ?? [])
@@ -87,6 +90,9 @@ export async function workerHealth(client: Client | undefined, taskQueue: string
       taskQueue,
       workflowPollers,
       activityPollers,
+      // Informational: analysis processes (one track each) and clustering workers polling their queues.
+      analysisPollers: fresh(analysis.pollers).length,
+      clusteringPollers: fresh(clustering.pollers).length,
       ...(ok ? {} : { error: `no worker is polling task queue "${taskQueue}" (start one with \`npm run worker\`)` }),
     };
   } catch (err) {

@@ -22,7 +22,8 @@ if (!unitOnly) {
 }
 
 // A test that hangs fails after 10 minutes with its name instead of eating CI's time.
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...files], {
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${path.join(root, 'slowest-reporter.mjs')}`, '--test-reporter-destination=stdout'];
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...reporters, '--test-concurrency=2', '--test-timeout=600000', ...files], {
   stdio: 'inherit',
   cwd: path.dirname(root),
   env: { ...process.env, ...(services && { TEST_DATABASE_URL: services.postgresAdminUrl, TEST_TEMPORAL_ADDRESS: services.temporalAddress }) },

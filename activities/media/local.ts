@@ -204,7 +204,12 @@ export class LocalFolderProvider implements MediaProvider {
   async existingTrackIds(trackIds: string[]): Promise<Set<string>> {
     let lib = await this.library();
     if (trackIds.some((id) => !lib.trackById.has(id))) lib = await this.library(true);
-    return new Set(trackIds.filter((id) => lib.trackById.has(id)));
+    // The scan may be up to a minute old: a file deleted since is still in it, so ask the disk.
+    const present = await Promise.all(trackIds.map(async (id) => {
+      const hit = lib.trackById.get(id);
+      return hit !== undefined && (await fs.access(hit.abs, fsc.R_OK).then(() => true, () => false));
+    }));
+    return new Set(trackIds.filter((_, i) => present[i]));
   }
 
   async localFile(trackId: string): Promise<string> {

@@ -124,6 +124,25 @@ test('local folder: playlists as .m3u8, a second run keeps names and replaces on
     const drafts = await stored(s.pool, 'cluster-local-dry');
     assert.ok(drafts.length > 0 && drafts.every((r) => r.status === 'draft' && r.server_playlist_id === null));
     assert.deepEqual(fs.readdirSync(playlistDir).filter((f) => f.endsWith('.m3u8')).sort(), after2, 'a dry run touches no file');
+
+    // A track deleted from the folder since its analysis: left out of its playlist and counted, not a failure.
+    const gone = rows[0].titles[0];
+    const file = fs.readdirSync(lib.musicDir, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith(` - ${gone}.wav`))!;
+    const moved = path.join(dir, 'moved.wav');
+    fs.renameSync(path.join(lib.musicDir, file), moved);
+    try {
+      const third = await s.cluster('cluster-local-3');
+      assert.equal(third.status, 'completed');
+      assert.equal(third.outcome!.missingTracks, 1, 'one track left out');
+      const rows3 = await stored(s.pool, 'cluster-local-3');
+      const { rows: [p] } = await s.pool.query<{ missing_tracks: number }>(
+        `SELECT p.missing_tracks FROM playlists p JOIN clustering_runs r ON r.id = p.clustering_run_id WHERE r.workflow_id = 'cluster-local-3' AND p.name = $1`, [rows3[0].name]);
+      assert.equal(p.missing_tracks, 1);
+      const m3u8 = fs.readdirSync(playlistDir).filter((f) => f.endsWith('.m3u8')).map((f) => fs.readFileSync(path.join(playlistDir, f), 'utf8')).join('\n');
+      assert.ok(!m3u8.includes(` - ${gone}.wav`), 'the deleted file is in no playlist');
+    } finally {
+      fs.renameSync(moved, path.join(lib.musicDir, file));
+    }
   } finally {
     await s.stop();
   }

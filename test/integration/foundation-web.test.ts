@@ -80,6 +80,8 @@ test('GET /api/health reports Postgres, Temporal and the polling worker', async 
   assert.equal(body.temporal.ok, true);
   assert.equal(body.worker.ok, true);
   assert.ok(body.worker.workflowPollers.length >= 1);
+  assert.equal(body.worker.clusteringPollers, 1, 'the worker polls the clustering queue too');
+  assert.equal(body.worker.analysisPollers, 0, 'this test worker runs no analysis process');
 });
 
 test('deep health runs the round trip through the worker', async () => {
