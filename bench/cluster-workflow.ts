@@ -4,7 +4,7 @@
 // synthetic library of N analysed tracks stored in an embedded PostgreSQL, `clusterLibrary` (publish off) run
 // by the real worker process against an embedded Temporal dev server, timed from start to completion; then
 // the same search in this process (snapshot prepared, worker pool, every generation, the winner's playlists).
-// Both use the same resolved options and seed, so they evaluate exactly the same candidates.
+// Both use the same snapshot, resolved options and seed, so they evaluate exactly the same candidates.
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -15,6 +15,7 @@ import { postprocessClusters } from '../activities/clustering/postprocess.ts';
 import { prepareSearchData, resolveSearchOptions, runSearch } from '../activities/clustering/search.ts';
 import { loadConfig } from '../lib/config.ts';
 import { migrate } from '../lib/db.ts';
+import { loadSnapshot } from '../lib/store/clustering.ts';
 import { encodeEmbedding } from '../lib/store/tracks.ts';
 import type { ClusterLibraryInput, ClusteringProgress } from '../workflows/clustering-progress.ts';
 import { syntheticLibrary } from '../test/helpers/clustering-library.ts';
@@ -70,10 +71,14 @@ async function main(): Promise<void> {
     console.log(`\n[workflow] ${result.runsDone} runs in ${workflowS.toFixed(1)} s (${(result.runsDone / workflowS).toFixed(2)} runs/s), ` +
       `${result.runNumber} workflow runs (continue-as-new), best ${result.bestScore?.toFixed(4)}, ${result.outcome?.playlists.length} playlists`);
 
-    // The engine alone: the same snapshot order (track id order), options and seed, in this process.
+    // The engine alone on the very same snapshot (features as stored: float32), options and seed, in this process.
     const plan = resolvePlan(input, config);
+    const db2 = new pg.Pool({ connectionString: stack.databaseUrl });
+    const { rows: [run] } = await db2.query<{ id: string }>(`SELECT id::text FROM clustering_runs WHERE workflow_id = 'bench-cluster'`);
+    const snapshot = await loadSnapshot(db2, run.id);
+    await db2.end();
     const t1 = performance.now();
-    const data = prepareSearchData(lib.tracks, plan.features, plan.pcaMax);
+    const data = prepareSearchData(snapshot, plan.features, plan.pcaMax);
     const options = resolveSearchOptions(data, plan.search);
     const pool = WorkerPool.create(data, options);
     let out;
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
     } finally {
       await pool.close();
     }
-    const playlists = out.winner?.clusters ? postprocessClusters(out.winner.clusters, lib.tracks, data.profile, data.layout, plan.postprocess) : [];
+    const playlists = out.winner?.clusters ? postprocessClusters(out.winner.clusters, snapshot, data.profile, data.layout, plan.postprocess) : [];
     const engineS = (performance.now() - t1) / 1000;
     console.log(`[engine]   ${out.state.runs} runs in ${engineS.toFixed(1)} s (${(out.state.runs / engineS).toFixed(2)} runs/s), best ${out.state.best?.fitness.toFixed(4)}, ${playlists.length} playlists`);
     console.log(`  workflow / engine = ${(workflowS / engineS).toFixed(3)}× the wall time (target ≤ 1.15×); same best: ${result.bestScore === out.state.best?.fitness}`);

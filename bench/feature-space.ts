@@ -44,11 +44,11 @@ async function analyse(files: { file: string; label: number }[]): Promise<Analys
   const out: Analysed[] = [];
   for (const line of outputs.join('\n').split('\n')) {
     if (!line.trim()) continue;
-    const r = JSON.parse(line) as { file: string; error?: unknown; embedding?: number[]; tags?: Record<string, number> | number[]; moods?: TrackFeatures['moods']; tempo: number | null; energy: number | null };
+    const r = JSON.parse(line) as { path: string; error?: unknown; embedding?: number[]; tags?: Record<string, number> | number[]; moods?: TrackFeatures['moods']; tempo: number | null; energy: number | null };
     if (r.error || !r.embedding) continue;
-    const f = files.find((x) => x.file === r.file)!;
+    const f = files.find((x) => x.file === r.path)!;
     const tags = Array.isArray(r.tags) ? r.tags : Object.values(r.tags ?? {});
-    out.push({ file: r.file, label: f.label, features: { id: r.file, title: path.basename(r.file), artist: null, tempo: r.tempo, energy: r.energy, tags, moods: r.moods!, embedding: r.embedding } });
+    out.push({ file: r.path, label: f.label, features: { id: r.path, title: path.basename(r.path), artist: null, tempo: r.tempo, energy: r.energy, tags, moods: r.moods!, embedding: r.embedding } });
   }
   return out;
 }

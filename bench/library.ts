@@ -13,7 +13,7 @@ import pg from 'pg';
 import { loadConfig } from '../lib/config.ts';
 import type { LibraryProgress } from '../workflows/analysis-progress.ts';
 import { listAudio, report, runMode } from './analysis.ts';
-import { startBenchStack, treeRssMB, waitForPollers } from './services.ts';
+import { startBenchStack, treeRss, waitForPollers } from './services.ts';
 
 const argv = process.argv.slice(2);
 const folder = argv.find((a, i) => !a.startsWith('--') && !/^--(workers|limit)$/.test(argv[i - 1] ?? ''));
@@ -52,8 +52,11 @@ async function main(): Promise<void> {
     PLAYLIST_DIR: path.join(scratch, 'playlists'), MODELS_DIR: modelsDir, TEMP_DIR: path.join(scratch, 'tmp'),
   });
   const { client } = stack;
-  let peakRss = 0;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, treeRssMB()); }, 500);
+  let peak = { totalMB: 0, byProcess: new Map<string, number>() };
+  const sampler = setInterval(() => {
+    const now = treeRss();
+    if (now.totalMB > peak.totalMB) peak = now;
+  }, 500);
   try {
     // Wait for the worker and every analysis process.
     await waitForPollers(client, [
@@ -72,7 +75,8 @@ async function main(): Promise<void> {
     console.log(`\n[workflow] analyzeLibrary: ${result.albumsDone} albums, ${result.tracksAnalyzed} tracks analysed, ${result.tracksFailed} failed in ${wall.toFixed(1)} s`);
     console.log(`  ${workflowTph.toFixed(0)} tracks/hour as measured (${(a.audio / 60).toFixed(1)} min of audio); engine alone ${engineTph.toFixed(0)} tracks/hour`);
     console.log(`  workflow / engine = ${(workflowTph / engineTph).toFixed(3)} (orchestration costs ${((1 - workflowTph / engineTph) * 100).toFixed(1)} %)`);
-    console.log(`  peak RSS of the whole process tree (bench + PostgreSQL + Temporal + worker + ${workers} analysis processes): ${peakRss.toFixed(0)} MB`);
+    console.log(`  peak RSS of the system (PostgreSQL, Temporal dev server, worker, ${workers} analysis processes; without this bench process): ${peak.totalMB.toFixed(0)} MB`);
+    console.log(`  at that moment: ${[...peak.byProcess].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)} MB`).join(', ')}`);
   } finally {
     clearInterval(sampler);
     await stack.stop();

@@ -82,20 +82,30 @@ export async function waitForPollers(client: Client, queues: { name: string; kin
   }
 }
 
-/** Sum of VmRSS over this process and all its descendants, in MB. */
-export function treeRssMB(): number {
+/** VmRSS of this process's descendants (not this process: it is the bench, not the system), in MB. */
+export function treeRss(): { totalMB: number; byProcess: Map<string, number> } {
   const parent = new Map<number, number>();
   const rss = new Map<number, number>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  const name = new Map<number, string>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      const status = fs.readFileSync(`/proc/${name}/status`, 'utf8');
-      parent.set(Number(name), Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]));
-      rss.set(Number(name), Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+      const status = fs.readFileSync(`/proc/${entry}/status`, 'utf8');
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      parent.set(Number(entry), Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]));
+      rss.set(Number(entry), Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+      const script = cmd.find((a) => /\.(ts|js)$/.test(a)) ?? cmd[0] ?? '?';
+      name.set(Number(entry), `${path.basename(cmd[0] ?? '?')} ${path.basename(script)}`.trim());
     } catch { /* exited meanwhile */ }
   }
-  const inTree = (pid: number): boolean => pid === process.pid || (pid > 1 && parent.has(pid) && inTree(parent.get(pid)!));
+  const below = (pid: number): boolean => pid > 1 && parent.has(pid) && (parent.get(pid) === process.pid || below(parent.get(pid)!));
   let kb = 0;
-  for (const [pid, r] of rss) if (inTree(pid)) kb += r;
-  return kb / 1024;
+  const byProcess = new Map<string, number>();
+  for (const [pid, r] of rss) {
+    if (!below(pid)) continue;
+    kb += r;
+    const key = name.get(pid)!.startsWith('postgres') ? 'postgres (all backends)' : name.get(pid)!;
+    byProcess.set(key, (byProcess.get(key) ?? 0) + r / 1024);
+  }
+  return { totalMB: kb / 1024, byProcess };
 }
