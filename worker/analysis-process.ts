@@ -4,14 +4,15 @@ import { openDatabase, runProcess } from '../lib/boot.ts';
 import { resolveEndpoints } from '../lib/endpoints.ts';
 import { installRuntime } from '../lib/runtime.ts';
 import { connectWorker } from '../lib/temporal.ts';
-import { verifyModels } from '../activities/analysis/modelFiles.ts';
+import { getMusicnnModels } from '../activities/analysis/musicnn.ts';
 import { createAnalysisWorker } from './worker.ts';
 import { processTempDir } from './temp-dirs.ts';
 
 await runProcess('analysis', async (config, shutdown) => {
   const { databaseUrl, temporalAddress } = resolveEndpoints(config);
-  // Say it once at start-up; each track then fails fast with the same typed SetupError.
-  await verifyModels(config.modelsDir).catch((err: Error) => console.warn(`analysis: ${err.message}`));
+  // Load the sessions before polling, so the first track does not pay for them; when the models are missing,
+  // say it once here, and each track then fails fast with the same typed SetupError.
+  await getMusicnnModels({ modelsDir: config.modelsDir }).catch((err: Error) => console.warn(`analysis: ${err.message}`));
   const pool = await openDatabase(databaseUrl, shutdown, 2);
   installRuntime();
   const connection = await connectWorker(temporalAddress);
