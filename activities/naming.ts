@@ -46,11 +46,12 @@ export function createNamingActivities(deps: NamingDeps) {
       }
       if (outcome.source === 'ai') {
         const part = AUTOMATIC.exec(p.name)?.[1] ?? '';
-        await renamePlaylist(deps.pool, p.id, `${outcome.name}_automatic${part}`, 'ai');
-      } else {
-        await renamePlaylist(deps.pool, p.id, p.name, 'tag', outcome.reason);
+        const name = `${outcome.name}_automatic${part}`;
+        await renamePlaylist(deps.pool, p.id, name, 'ai');
+        return { name, source: 'ai' }; // the name as published, suffix and part included
       }
-      return outcome;
+      await renamePlaylist(deps.pool, p.id, p.name, 'tag', outcome.reason);
+      return { name: p.name, source: 'tag', reason: outcome.reason };
     },
   };
 }

@@ -1,6 +1,7 @@
-// Replays every recorded history in test/fixtures/histories (`npm run fixtures:histories`) with the current
-// workflow bundle: a change to workflow code that would break workflows already running fails here. Replay
-// is offline: no server. A second test proves the check can fail.
+// Replays every recorded history in test/fixtures/histories (`npm run fixtures:histories`: analyzeLibrary,
+// analyzeAlbum and clusterLibrary) with the current workflow bundle: a change to workflow code that would
+// break workflows already running fails here. Replay is offline: no server. A second test proves the check
+// can fail.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,24 @@ test('the fixtures cover the scenarios that matter, and every file is listed', (
   assert.ok(library.some((f) => lastEvent(f) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED), 'a cancelled run');
   assert.ok(album.some((f) => load(f).events!.some((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)), 'an album with a failed track');
   assert.ok(album.length >= 1 && library.length >= 3);
+
+  const cluster = fixtures.filter((f) => f.workflowType === 'clusterLibrary');
+  const scheduled = (f: FixtureEntry) => load(f).events!
+    .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+  assert.ok(cluster.some((f) => lastEvent(f) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    && scheduled(f).includes('evolveClusteringGeneration')), 'a clustering run that searched and continued as new');
+  assert.ok(cluster.some((f) => load(f).events![0].workflowExecutionStartedEventAttributes!.continuedExecutionRunId
+    && lastEvent(f) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED && scheduled(f).includes('storeClusteringPlaylists')),
+  'a clustering run started by continue-as-new that stores its playlists and completes');
+  assert.ok(cluster.some((f) => lastEvent(f) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED
+    && load(f).events!.some((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)), 'a clustering run cancelled mid-generation');
+  assert.ok(cluster.some((f) => scheduled(f).includes('nameClusteringPlaylist') && scheduled(f).includes('publishClusteringPlaylists')
+    && lastEvent(f) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED), 'a clustering run with AI naming and publishing');
+  assert.ok(cluster.some((f) => lastEvent(f) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
+    && load(f).events!.some((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)), 'a clustering run whose begin failed');
+  assert.ok(cluster.some((f) => lastEvent(f) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+    && scheduled(f).join() === 'beginClusteringRun'), 'a clustering run that found another one running');
   for (const f of fixtures) {
     const type = load(f).events![0].workflowExecutionStartedEventAttributes!.workflowType!.name;
     assert.equal(type, f.workflowType, `${f.file} holds a ${type} history`);
@@ -50,15 +69,20 @@ test('every recorded history replays with the current workflow code', { timeout:
 
 test('replay detects a workflow that no longer issues the recorded commands', { timeout: 180_000 }, async () => {
   installRuntime();
-  // Same type name, but its first command schedules another activity than the recorded beginAnalysisRun.
+  // Same type names, but their first command schedules another activity than the recorded one: an
+  // analyzeLibrary that skips beginAnalysisRun, and a clusterLibrary that ignores its carried state after
+  // continue-as-new and begins the run again.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'audiomuse-replay-'));
   try {
     const file = path.join(tmp, 'changed-workflows.ts');
     fs.writeFileSync(file, `
       import { proxyActivities } from '@temporalio/workflow';
-      const { listAlbumPage } = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>({ startToCloseTimeout: '1 minute' });
+      const { listAlbumPage, beginClusteringRun } = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>({ startToCloseTimeout: '1 minute' });
       export async function analyzeLibrary(): Promise<void> {
         await listAlbumPage({ startIndex: 0, limit: 0 });
+      }
+      export async function clusterLibrary(): Promise<void> {
+        await beginClusteringRun({});
       }
     `);
     const changed = await bundleWorkflowCode({
@@ -67,14 +91,20 @@ test('replay detects a workflow that no longer issues the recorded commands', { 
       // The file lives outside the repository: let webpack find @temporalio/workflow in ours.
       webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? []), path.join(repoRoot, 'node_modules')] } }),
     });
-    const first = fixtures.find((f) => f.workflowType === 'analyzeLibrary' && !load(f).events![0].workflowExecutionStartedEventAttributes!.continuedExecutionRunId)!;
-    await assert.rejects(Worker.runReplayHistory({ workflowBundle: changed }, load(first), first.workflowId), (err: unknown) => {
-      assert.ok(err instanceof DeterminismViolationError, `expected a DeterminismViolationError, got ${String(err)}`);
-      assert.match(err.message, /scheduled event 'beginAnalysisRun' does not match .* command 'listAlbumPage'/);
-      return true;
-    });
-    // And the real bundle replays that same history: the failure above is the change, not the history.
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(first), first.workflowId);
+    const continued = (f: FixtureEntry) => Boolean(load(f).events![0].workflowExecutionStartedEventAttributes!.continuedExecutionRunId);
+    const cases = [
+      { fixture: fixtures.find((f) => f.workflowType === 'analyzeLibrary' && !continued(f))!, recorded: 'beginAnalysisRun', issued: 'listAlbumPage' },
+      { fixture: fixtures.find((f) => f.workflowType === 'clusterLibrary' && continued(f))!, recorded: 'evolveClusteringGeneration', issued: 'beginClusteringRun' },
+    ];
+    for (const { fixture, recorded, issued } of cases) {
+      await assert.rejects(Worker.runReplayHistory({ workflowBundle: changed }, load(fixture), fixture.workflowId), (err: unknown) => {
+        assert.ok(err instanceof DeterminismViolationError, `${fixture.file}: expected a DeterminismViolationError, got ${String(err)}`);
+        assert.match(err.message, new RegExp(`scheduled event '${recorded}' does not match .* command '${issued}'`));
+        return true;
+      });
+      // And the real bundle replays that same history: the failure above is the change, not the history.
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(fixture), fixture.workflowId);
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
