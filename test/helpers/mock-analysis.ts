@@ -90,15 +90,18 @@ export function mockActivities(opts: MockOptions): { library: LibraryActivities;
   return { library, analysis, calls };
 }
 
-/** A track analysis that heartbeats until it is cancelled, then ends as the real one does (CancelledFailure). */
-export async function analyzeUntilCancelled(): Promise<TrackResult> {
+/** An activity that heartbeats until it is cancelled, then ends as the real ones do (CancelledFailure). */
+export async function heartbeatUntilCancelled(stage: string): Promise<never> {
   const signal = Context.current().cancellationSignal;
   while (!signal.aborted) {
-    heartbeat({ stage: 'analysing' });
+    heartbeat({ stage });
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new CancelledFailure('track analysis cancelled');
+  throw new CancelledFailure(`${stage} cancelled`);
 }
+
+/** A track analysis that runs until it is cancelled. */
+export const analyzeUntilCancelled = (): Promise<TrackResult> => heartbeatUntilCancelled('analysing');
 
 /**
  * Our bundled workflows with the mocked activities on `taskQueue`, and an activity-only worker on the analysis

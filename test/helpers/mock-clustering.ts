@@ -2,9 +2,9 @@
 // PostgreSQL, no media server, no LLM. The generation runs the REAL search engine on an in-memory library;
 // the other activities are cheap and record every call. The workers are real.
 import os from 'node:os';
-import { Context, heartbeat } from '@temporalio/activity';
+import { heartbeat } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { resolvePlan, type ClusteringActivities, type StoredPlan } from '../../activities/clustering-run.ts';
 import type { TrackFeatures } from '../../activities/clustering/features.ts';
@@ -20,6 +20,7 @@ import { InputError } from '../../lib/input-spec.ts';
 import { installRuntime } from '../../lib/runtime.ts';
 import { clusteringTaskQueue } from '../../lib/task-queues.ts';
 import type { PublishedPlaylistSummary } from '../../workflows/clustering-progress.ts';
+import { heartbeatUntilCancelled } from './mock-analysis.ts';
 import { workflowBundle } from './worker.ts';
 
 export interface MockClusteringOptions {
@@ -107,7 +108,7 @@ export function mockClusteringActivities(opts: MockClusteringOptions): { activit
     // The real engine, in this thread: one generation of (data, state, options), heartbeating per candidate.
     async evolveClusteringGeneration(input) {
       calls.generations.push({ runId: input.runId, generation: input.state.generation, runs: input.state.runs });
-      if (input.state.generation === opts.blockAtGeneration) return generateUntilCancelled();
+      if (input.state.generation === opts.blockAtGeneration) return heartbeatUntilCancelled('searching');
       const { data, options } = prepare(input.runId);
       const t0 = performance.now();
       const g = await evolveGeneration(data, input.state, { ...options, onCandidate: (_r, p) => heartbeat(p) });
@@ -146,16 +147,6 @@ export function mockClusteringActivities(opts: MockClusteringOptions): { activit
     },
   };
   return { activities, calls, plans };
-}
-
-/** A generation that heartbeats until it is cancelled, then ends as the real one does (CancelledFailure). */
-async function generateUntilCancelled(): Promise<never> {
-  const signal = Context.current().cancellationSignal;
-  while (!signal.aborted) {
-    heartbeat({ stage: 'searching' });
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new CancelledFailure('generation cancelled');
 }
 
 /**
