@@ -9,7 +9,7 @@ import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { FailureType } from '../lib/failure-types.ts';
 import { mayBeRunning } from '../lib/temporal.ts';
-import { checkInput, checkRanges, InputError, type InputSpec } from '../lib/input-spec.ts';
+import { checkInput, checkRanges, type InputSpec } from '../lib/input-spec.ts';
 import {
   abandonClusteringRun, analysedTrackIds, beginClusteringRun, clusteringRun, finishClusteringRun, loadSnapshot,
   publishedPlaylists, recordClusteringProgress, runPlaylists, storeDraftPlaylists, type SnapshotTrack,
@@ -186,13 +186,7 @@ export function createClusteringActivities(deps: ClusteringDeps) {
     /** Resolves the plan, fixes the library snapshot and records the run (or names the one already running). */
     async beginClusteringRun(input: { request: ClusterLibraryInput; workflowId: string; firstRunId: string }): Promise<ClusteringPlan | { runningWorkflowId: string }> {
       return mapFailures(async () => {
-        let plan: StoredPlan;
-        try {
-          plan = resolvePlan(input.request, deps.config);
-        } catch (err) {
-          if (!(err instanceof InputError)) throw err;
-          throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `clusterLibrary input ${err.message}`, nonRetryable: true });
-        }
+        const plan = resolvePlan(input.request, deps.config);
         const source = (await deps.media()).type;
         const trackIds = await analysedTrackIds(deps.pool, source, version);
         if (trackIds.length < 2) {

@@ -1,12 +1,18 @@
 // The one place domain errors become Temporal failures: a stable `type`, and `nonRetryable` for what no retry
 // can fix (setup, credentials, configuration, bad audio). Temporal's retry policy is the only retry layer.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { FailureType } from '../lib/failure-types.ts';
+import { InputError } from '../lib/input-spec.ts';
 import { AnalysisError } from './analysis/errors.ts';
 import { MediaServerError } from './media/provider.ts';
 
 export function toActivityFailure(err: unknown): Error {
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
+  if (err instanceof InputError) {
+    // Workflow input comes from anyone (`temporal workflow start --input ...`): name the workflow and the field.
+    return ApplicationFailure.create({ type: FailureType.invalidInput, message: `${workflowType()} input ${err.message}`, nonRetryable: true });
+  }
   if (err instanceof AnalysisError) {
     if (err.code === 'aborted') return new CancelledFailure(err.message);
     const type = err.isSetupError ? FailureType.setup : FailureType.badAudio;
@@ -25,6 +31,14 @@ export function toActivityFailure(err: unknown): Error {
     }
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+function workflowType(): string {
+  try {
+    return Context.current().info.workflowType ?? 'workflow';
+  } catch {
+    return 'workflow'; // outside an activity (unit tests)
+  }
 }
 
 /** Runs an activity body, turning whatever it throws into the mapped failure. */

@@ -1,12 +1,10 @@
 // Activities of the library analysis that talk to the media server and PostgreSQL only (light work, main task
 // queue): run records, album listing, track upserts. The CPU-heavy track analysis lives in analysis.ts.
-import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { mayBeRunning } from '../lib/temporal.ts';
-import { FailureType } from '../lib/failure-types.ts';
-import { checkInput, InputError, type InputSpec } from '../lib/input-spec.ts';
+import { checkInput, type InputSpec } from '../lib/input-spec.ts';
 import { abandonAnalysisRun, beginAnalysisRun, finishAnalysisRun, recordAnalysisProgress, type RunCounters, type RunStatus } from '../lib/store/analysis-runs.ts';
 import { storeTrackFailure, upsertAlbumTracks, type TrackToAnalyze } from '../lib/store/tracks.ts';
 import type { AlbumRef, AnalyzeLibraryInput, CarriedLibraryState } from '../workflows/analysis-progress.ts';
@@ -35,7 +33,7 @@ export function createLibraryActivities(deps: LibraryDeps) {
     > {
       return mapFailures(async () => {
         const { request } = input;
-        checkRequest(request);
+        checkInput(ANALYZE_LIBRARY_INPUT, request);
         const params = {
           numRecentAlbums: request.numRecentAlbums ?? deps.config.analysis.numRecentAlbums,
           topNMoods: request.topNMoods ?? deps.config.analysis.topNMoods,
@@ -102,15 +100,5 @@ export const ANALYZE_LIBRARY_INPUT: InputSpec = {
   maxConcurrentAlbums: { kind: 'int', min: 1, max: 1000 },
   albumsPerRun: { kind: 'int', min: 1, max: 1000 },
 };
-
-/** Workflow input comes from anyone (`temporal workflow start --input ...`): reject bad fields by name. */
-function checkRequest(request: unknown): void {
-  try {
-    checkInput(ANALYZE_LIBRARY_INPUT, request);
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `analyzeLibrary input ${err.message}`, nonRetryable: true });
-  }
-}
 
 export type LibraryActivities = ReturnType<typeof createLibraryActivities>;

@@ -6,6 +6,7 @@ import { toActivityFailure } from '../../activities/failures.ts';
 import { AnalysisError } from '../../activities/analysis/errors.ts';
 import { MediaServerError } from '../../activities/media/provider.ts';
 import { FATAL_FAILURE_TYPES, FailureType } from '../../lib/failure-types.ts';
+import { InputError } from '../../lib/input-spec.ts';
 import { addSample, rateAndEta, RATE_WINDOW_MS, type RateSample } from '../../workflows/analysis-progress.ts';
 
 test('the rate window keeps the last minutes plus one baseline sample, and gives tracks/hour and an ETA', () => {
@@ -49,6 +50,10 @@ test('domain errors map to typed failures: setup and credentials are fatal and n
     assert.equal(f.nonRetryable, false, `${code} is retried by Temporal`);
   }
   assert.ok(toActivityFailure(new AnalysisError('aborted', 'stop')) instanceof CancelledFailure);
+  const input = mapped(new InputError('maxConcurrentAlbums', 'expected an integer from 1 to 1000, got 0'));
+  assert.equal(input.type, FailureType.invalidInput);
+  assert.equal(input.nonRetryable, true);
+  assert.equal(input.message, 'workflow input maxConcurrentAlbums: expected an integer from 1 to 1000, got 0', 'names the field (and, in an activity, the workflow)');
   const plain = new Error('connection reset');
   assert.equal(toActivityFailure(plain), plain, 'unknown errors stay retryable as they are');
 });
