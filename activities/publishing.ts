@@ -42,10 +42,13 @@ export function createPublishingActivities(deps: PublishingDeps) {
         const baseline = await setPublishBaseline(deps.pool, input.runId, onServer.map((p) => p.id));
         const recorded = await recordedServerIds(deps.pool, run.source);
 
-        for (const p of await runPlaylists(deps.pool, input.runId)) {
-          if (p.status !== 'draft') continue;
+        const drafts = (await runPlaylists(deps.pool, input.runId)).filter((p) => p.status === 'draft');
+        // One lookup for the whole run (Jellyfin answers 100 ids a request, Subsonic one).
+        const existing = await media.existingTrackIds([...new Set(drafts.flatMap((p) => p.itemIds))]);
+        for (const p of drafts) {
           heartbeat({ publishing: p.name });
-          const { present, missing } = await presentTracks(media, p.itemIds);
+          const present = p.itemIds.filter((id) => existing.has(id));
+          const missing = p.itemIds.length - present.length;
           if (p.publishStartedAt) {
             const orphans = onServer.filter((s) => s.name === p.name && !baseline.has(s.id) && !recorded.has(s.id));
             const complete = orphans.find((s) => s.trackCount === present.length);
@@ -88,13 +91,6 @@ async function deleteIfPresent(media: MediaProvider, playlistId: string): Promis
     if (err instanceof MediaServerError && err.code === 'not_found') return false;
     throw err;
   }
-}
-
-/** Splits item ids into those the server still has and a count of the others (deleted or re-scanned). */
-async function presentTracks(media: MediaProvider, itemIds: string[]): Promise<{ present: string[]; missing: number }> {
-  const existing = await media.existingTrackIds(itemIds);
-  const present = itemIds.filter((id) => existing.has(id));
-  return { present, missing: itemIds.length - present.length };
 }
 
 export type PublishingActivities = ReturnType<typeof createPublishingActivities>;
