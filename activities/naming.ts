@@ -7,7 +7,7 @@ import type { Pool } from '../lib/db.ts';
 import { playlistSongs, renamePlaylist, runPlaylists } from '../lib/store/clustering.ts';
 import type { ClusteringPlan } from '../workflows/clustering-progress.ts';
 import type { CentroidProfile } from './clustering/postprocess.ts';
-import { DEFAULT_NAMING, tempoBand } from './clustering/postprocess.ts';
+import { AUTOMATIC_SUFFIX, DEFAULT_NAMING, tempoBand } from './clustering/postprocess.ts';
 import { DEFAULT_FEATURE_OPTIONS } from './clustering/features.ts';
 import { createPlaylistNamer, nameWithAi, type NamingOutcome } from './naming/namer.ts';
 
@@ -16,15 +16,13 @@ export interface NamingDeps {
   config: Config;
 }
 
-const AUTOMATIC = /_automatic( \(\d+\))?$/;
-
 export function createNamingActivities(deps: NamingDeps) {
   return {
     async nameClusteringPlaylist(input: { runId: string; playlistId: string; provider: ClusteringPlan['aiProvider'] }): Promise<NamingOutcome> {
       const playlists = await runPlaylists(deps.pool, input.runId);
       const p = playlists.find((x) => x.id === input.playlistId);
       if (!p) throw new Error(`playlist ${input.playlistId} is not in clustering run ${input.runId}`);
-      const base = (name: string) => name.replace(AUTOMATIC, '');
+      const base = (name: string) => name.replace(AUTOMATIC_SUFFIX, '');
       let outcome: NamingOutcome;
       try {
         const namer = createPlaylistNamer({ ...deps.config.ai, provider: input.provider });
@@ -45,7 +43,7 @@ export function createNamingActivities(deps: NamingDeps) {
         outcome = { name: base(p.name), source: 'tag', reason: (err as Error).message };
       }
       if (outcome.source === 'ai') {
-        const part = AUTOMATIC.exec(p.name)?.[1] ?? '';
+        const part = AUTOMATIC_SUFFIX.exec(p.name)?.[1] ?? '';
         const name = `${outcome.name}_automatic${part}`;
         await renamePlaylist(deps.pool, p.id, name, 'ai');
         return { name, source: 'ai' }; // the name as published, suffix and part included

@@ -178,7 +178,9 @@ export function automaticPlaylistName(p: Pick<Playlist, 'name' | 'part'>): strin
   return `${p.name}_automatic${p.part ? ` (${p.part})` : ''}`;
 }
 
-export const isAutomaticPlaylistName = (name: string): boolean => /_automatic( \(\d+\))?$/.test(name);
+/** The suffix of our playlist names, with the part number of a split playlist as group 1. */
+export const AUTOMATIC_SUFFIX = /_automatic( \(\d+\))?$/;
+export const isAutomaticPlaylistName = (name: string): boolean => AUTOMATIC_SUFFIX.test(name);
 
 /** Title for duplicate detection: lower-case, without trailing "(…)"/"[…]" groups or " - Remastered"-style suffixes. */
 export function normalizeTitle(title: string): string {
