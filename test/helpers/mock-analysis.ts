@@ -10,7 +10,7 @@ import { ALBUM_PAGE, type LibraryActivities } from '../../activities/library.ts'
 import { installRuntime } from '../../lib/runtime.ts';
 import { analysisTaskQueue } from '../../lib/task-queues.ts';
 import type { TrackResult } from '../../workflows/analysis-progress.ts';
-import { workflowBundle } from './worker.ts';
+import { runWorkers, workflowBundle } from './worker.ts';
 
 export interface FakeAlbum {
   id: string;
@@ -131,14 +131,5 @@ export async function startMockWorkers(opts: {
       maxHeartbeatThrottleInterval: '1 second',
     }),
   ];
-  const running = workers.map((w) => w.run());
-  return {
-    client,
-    async stop() {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.all(running);
-      await connection.close();
-      await clientConnection.close();
-    },
-  };
+  return { client, stop: runWorkers(workers, [connection, clientConnection]) };
 }

@@ -21,7 +21,7 @@ import { installRuntime } from '../../lib/runtime.ts';
 import { clusteringTaskQueue } from '../../lib/task-queues.ts';
 import type { PublishedPlaylistSummary } from '../../workflows/clustering-progress.ts';
 import { heartbeatUntilCancelled } from './mock-analysis.ts';
-import { workflowBundle } from './worker.ts';
+import { runWorkers, workflowBundle } from './worker.ts';
 
 export interface MockClusteringOptions {
   /** The analysed library the generations cluster (the real activity's snapshot). */
@@ -176,14 +176,5 @@ export async function startMockClusteringWorkers(opts: {
       maxHeartbeatThrottleInterval: '1 second',
     }),
   ];
-  const running = workers.map((w) => w.run());
-  return {
-    client,
-    async stop() {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.all(running);
-      await connection.close();
-      await clientConnection.close();
-    },
-  };
+  return { client, stop: runWorkers(workers, [connection, clientConnection]) };
 }

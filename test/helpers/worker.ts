@@ -19,6 +19,16 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`, ...env });
 }
 
+/** Runs the workers; stop() shuts them all down, then closes the connections they and the client used. */
+export function runWorkers(workers: Worker[], connections: { close(): Promise<void> }[]): () => Promise<void> {
+  const running = workers.map((w) => w.run());
+  return async () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.all(running);
+    for (const c of connections) await c.close();
+  };
+}
+
 /**
  * The main worker of the product, in this process; with `analysisTempDir`, also one analysis worker (the
  * track analysis runs here instead of in a separate process, one track at a time).
@@ -33,15 +43,5 @@ export async function startTestWorker(opts: { address: string; pool: Pool; confi
   if (opts.analysisTempDir) {
     workers.push(await createAnalysisWorker({ connection, pool: opts.pool, config: opts.config, tempDir: opts.analysisTempDir }));
   }
-  const running = workers.map((w) => w.run());
-  return {
-    worker,
-    client,
-    async stop() {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.all(running);
-      await connection.close();
-      await clientConnection.close();
-    },
-  };
+  return { worker, client, stop: runWorkers(workers, [connection, clientConnection]) };
 }
