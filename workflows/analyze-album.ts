@@ -6,6 +6,7 @@ import {
   continueAsNew,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -22,10 +23,11 @@ export const TRACKS_IN_FLIGHT = 2;
 const MAX_ALBUM_HISTORY = 6000;
 const TRACK_ATTEMPTS = 5;
 
-const { prepareAlbum, recordTrackFailure } = proxyActivities<LibraryActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
-});
+const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 } as const;
+const { recordTrackFailure } = proxyActivities<LibraryActivities>({ startToCloseTimeout: '5 minutes', retry });
+// Listing an album is short and runs once per album of every run: as a local activity it costs the server one
+// marker event instead of a task round trip, which halves the server's work per album in a re-run of a big library.
+const { prepareAlbum } = proxyLocalActivities<LibraryActivities>({ startToCloseTimeout: '5 minutes', retry });
 
 export async function analyzeAlbum(input: AnalyzeAlbumInput): Promise<AlbumResult> {
   const { analyzeLibraryTrack } = proxyActivities<AnalysisActivities>({

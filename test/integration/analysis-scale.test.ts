@@ -1,9 +1,9 @@
 // `analyzeLibrary` at scale on a real Temporal dev server with mocked activities: every album prepared exactly
 // once, never more albums in flight than the window, the work spread over runs joined by continue-as-new, and
 // every run's history far below Temporal's limits.
-// Size: each album is a child workflow with one activity, about 90 ms of CPU (dev server and worker) on this
-// 2-core machine. CI runs the full 20,000-album library (40 runs; 31 min measured on a loaded VM); a
-// developer's `npm test` runs 2,000 (4 runs of 500, ~2.5 min). SCALE_ALBUMS overrides either
+// Size: each album is a child workflow with one local activity, about 35 ms of CPU (dev server and worker) on
+// this 2-core machine. CI runs the full 20,000-album library (40 runs, ~12 min alone); a developer's `npm test`
+// runs 2,000 (4 runs of 500, ~70 s). SCALE_ALBUMS overrides either
 // (SCALE_WINDOW sets maxConcurrentAlbums, default 50).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
