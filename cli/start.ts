@@ -1,6 +1,8 @@
 // `npm start`: the whole system. Without DATABASE_URL / POSTGRES_HOST it runs an embedded PostgreSQL, and
 // without TEMPORAL_ADDRESS a `temporal server start-dev` (Web UI on TEMPORAL_UI_PORT), both keeping their data
-// in DATA_DIR; then the worker and the web server. Ctrl-C stops all of it.
+// in DATA_DIR; then the worker and the web server. Ctrl-C stops all of it. Missing model files are fetched
+// first, so a fresh checkout can analyse music.
+import { ensureModels } from '../activities/analysis/model-fetch.ts';
 import { openDatabase, runProcess, runWorker, startWeb } from '../lib/boot.ts';
 import { embeddedPaths, resolveEndpoints } from '../lib/endpoints.ts';
 import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
@@ -13,6 +15,12 @@ await runProcess('start', async (config, shutdown) => {
   const paths = embeddedPaths(config);
   let temporalUiUrl: string | undefined;
 
+  if (config.analysis.workers > 0) {
+    // A failed fetch is one warning, not a stop: the page, the media check and clustering work without models.
+    const problem = await ensureModels(config.modelsDir, { baseUrl: config.modelsBaseUrl, progress: (line) => console.log(line) });
+    if (problem) console.warn(`warning: ${problem}`);
+  }
+
   if (!config.databaseUrl) {
     const pg = await startEmbeddedPostgres({
       dataDir: paths.postgresDir,
@@ -20,10 +28,12 @@ await runProcess('start', async (config, shutdown) => {
       user: config.postgres.user,
       password: config.postgres.password,
       database: config.postgres.database,
+      rootDir: config.postgres.embeddedRootDir,
+      log: (line) => console.log(line),
     });
     shutdown.add('embedded postgres', () => pg.stop());
     databaseUrl = pg.url;
-    console.log(`embedded PostgreSQL on 127.0.0.1:${config.postgres.embeddedPort} (data: ${paths.postgresDir}${pg.reused ? ', reusing the running server' : ''})`);
+    console.log(`embedded PostgreSQL on 127.0.0.1:${config.postgres.embeddedPort} (data: ${pg.dataDir}${pg.reused ? ', reusing the running server' : ''})`);
   }
   if (!config.temporal.address) {
     const t = await startEmbeddedTemporal({

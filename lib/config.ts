@@ -50,6 +50,7 @@ export const SPEC = {
   POSTGRES_HOST: str('', 'PostgreSQL host; with neither this nor DATABASE_URL, `npm start` runs an embedded PostgreSQL'),
   POSTGRES_PORT: int(5432, 1, 65535, 'PostgreSQL port'),
   EMBEDDED_POSTGRES_PORT: int(5433, 1, 65535, 'Port of the embedded PostgreSQL'),
+  EMBEDDED_POSTGRES_ROOT_DIR: str('/var/lib/audiomuse', 'Run as root: where the embedded PostgreSQL\'s binaries and data go when the `postgres` user cannot reach node_modules or DATA_DIR'),
   TEMPORAL_ADDRESS: str('', 'Temporal frontend host:port; unset → `npm start` runs `temporal server start-dev`'),
   TEMPORAL_NAMESPACE: str('default', 'Temporal namespace'),
   TEMPORAL_TASK_QUEUE: str('audiomuse', 'Task queue of our workflows and activities'),
@@ -61,7 +62,8 @@ export const SPEC = {
   WEB_PORT: int(8000, 1, 65535, 'Port of the web UI and REST API'),
   WEB_HOST: str('0.0.0.0', 'Interface the web server binds'),
   TEMP_DIR: str(path.join(os.tmpdir(), 'audiomuse'), 'Downloads of tracks being analysed (always cleaned up)'),
-  MODELS_DIR: str(path.join(repoRoot, '.data', 'models'), 'Folder with the MusiCNN ONNX files (`npm run models:fetch`)'),
+  MODELS_DIR: str(path.join(repoRoot, '.data', 'models'), 'Folder with the MusiCNN ONNX files (`npm start` and `npm run models:fetch` fetch missing ones)'),
+  MODELS_BASE_URL: url('', 'Where missing model files are downloaded from, as <url>/<file> (default: the release URLs in models/manifest.json)'),
   // Analysis
   NUM_RECENT_ALBUMS: int(2000, 0, 10_000_000, 'Albums analysed per run, newest first (0 = all)'),
   TOP_N_MOODS: int(5, 1, 50, 'Mood tags kept per track and used in the clustering feature vector'),
@@ -102,6 +104,8 @@ export type VarName = keyof typeof SPEC;
 
 export interface Config {
   mediaServerType: 'jellyfin' | 'navidrome' | 'local';
+  /** False when no media variable is set at all: the local provider then runs on the default MUSIC_DIR. */
+  mediaSourceSet: boolean;
   jellyfinUrl?: string;
   jellyfinUserId?: string;
   jellyfinToken?: string;
@@ -113,13 +117,14 @@ export interface Config {
   mediaTimeoutMs: number;
   /** Set when DATABASE_URL or POSTGRES_HOST is given; otherwise the embedded PostgreSQL is used. */
   databaseUrl?: string;
-  postgres: { user: string; password: string; database: string; host: string; port: number; embeddedPort: number };
+  postgres: { user: string; password: string; database: string; host: string; port: number; embeddedPort: number; embeddedRootDir: string };
   temporal: { address?: string; namespace: string; taskQueue: string; cliPath?: string; port: number; uiPort: number };
   dataDir: string;
   webPort: number;
   webHost: string;
   tempDir: string;
   modelsDir: string;
+  modelsBaseUrl?: string;
   analysis: { numRecentAlbums: number; topNMoods: number; patchHop: number; maxConcurrentAlbums: number; workers: number };
   clustering: {
     algorithm: 'kmeans' | 'dbscan' | 'gmm';
@@ -239,6 +244,7 @@ export function loadConfig(env: Raw = process.env): Config {
 
   return {
     mediaServerType,
+    mediaSourceSet: (['MEDIA_SERVER_TYPE', 'JELLYFIN_URL', 'NAVIDROME_URL', 'SUBSONIC_URL', 'MUSIC_DIR'] as const).some((n) => !!env[n]?.trim()),
     jellyfinUrl: opt(v.JELLYFIN_URL),
     jellyfinUserId: opt(v.JELLYFIN_USER_ID),
     jellyfinToken: opt(v.JELLYFIN_TOKEN),
@@ -249,7 +255,7 @@ export function loadConfig(env: Raw = process.env): Config {
     playlistDir: path.resolve(v.PLAYLIST_DIR || path.join(v.MUSIC_DIR, 'Playlists')),
     mediaTimeoutMs: v.MEDIA_TIMEOUT_SECONDS * 1000,
     databaseUrl,
-    postgres: { ...pg, embeddedPort: v.EMBEDDED_POSTGRES_PORT },
+    postgres: { ...pg, embeddedPort: v.EMBEDDED_POSTGRES_PORT, embeddedRootDir: path.resolve(v.EMBEDDED_POSTGRES_ROOT_DIR) },
     temporal: {
       address: opt(v.TEMPORAL_ADDRESS),
       namespace: v.TEMPORAL_NAMESPACE,
@@ -263,6 +269,7 @@ export function loadConfig(env: Raw = process.env): Config {
     webHost: v.WEB_HOST,
     tempDir: path.resolve(v.TEMP_DIR),
     modelsDir: path.resolve(v.MODELS_DIR),
+    modelsBaseUrl: opt(v.MODELS_BASE_URL),
     analysis: {
       numRecentAlbums: v.NUM_RECENT_ALBUMS,
       topNMoods: v.TOP_N_MOODS,

@@ -2,7 +2,7 @@
 // caller from config) and whether they are the exact published bytes (sha256).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AnalysisError } from './errors.ts';
 
@@ -81,60 +81,4 @@ export async function loadVerifiedModels(modelsDir: string): Promise<Map<ModelRo
 /** Throws AnalysisError('models_missing') unless every manifest file in `modelsDir` is present and verifies. */
 export async function verifyModels(modelsDir: string): Promise<void> {
   await loadVerifiedModels(modelsDir);
-}
-
-export interface FetchOptions {
-  /** Replaces the manifest's download folder (a mirror): `<baseUrl>/<file>`. */
-  baseUrl?: string;
-  attempts?: number;
-  log?: (line: string) => void;
-}
-
-async function download(url: string, attempts: number): Promise<Uint8Array> {
-  let last: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
-      if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
-      return new Uint8Array(await res.arrayBuffer());
-    } catch (err) {
-      last = err;
-      if (attempt < attempts) await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
-    }
-  }
-  throw new Error(`download of ${url} failed after ${attempts} attempt(s): ${(last as Error)?.message ?? last}`);
-}
-
-/**
- * Downloads every manifest file missing from `modelsDir` (or not verifying), checks size and sha256 before
- * saving (a mismatching download is never written), skips files that already verify. Returns the files
- * that could not be fetched, with the reason.
- */
-export async function fetchModels(modelsDir: string, opts: FetchOptions = {}): Promise<{ file: string; error: string }[]> {
-  const log = opts.log ?? (() => {});
-  await mkdir(modelsDir, { recursive: true });
-  const failed: { file: string; error: string }[] = [];
-  for (const m of MODEL_MANIFEST.files) {
-    if ((await readModel(modelsDir, m)) instanceof Uint8Array) {
-      log(`ok       ${m.file} (already present, sha256 verified)`);
-      continue;
-    }
-    const url = opts.baseUrl ? `${opts.baseUrl.replace(/\/+$/, '')}/${m.file}` : m.url;
-    const tmp = join(modelsDir, `.${m.file}.${process.pid}.part`); // never a half-written file under the real name
-    try {
-      const bytes = await download(url, opts.attempts ?? 3);
-      const got = sha256(bytes);
-      if (bytes.length !== m.bytes || got !== m.sha256) {
-        throw new Error(`checksum mismatch for ${url}: got ${bytes.length} bytes, sha256 ${got}; expected ${m.bytes} bytes, sha256 ${m.sha256}; not saved`);
-      }
-      await writeFile(tmp, bytes);
-      await rename(tmp, join(modelsDir, m.file));
-      log(`fetched  ${m.file} (${m.bytes} bytes, sha256 verified)`);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      failed.push({ file: m.file, error: (err as Error).message });
-      log(`FAILED   ${m.file}: ${(err as Error).message}`);
-    }
-  }
-  return failed;
 }
