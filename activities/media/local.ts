@@ -278,7 +278,8 @@ export class LocalFolderProvider implements MediaProvider {
       if (!st.isDirectory()) return { ok: false, server, error: `MUSIC_DIR ${this.musicDir} is not a directory` };
       await fs.access(this.musicDir, fsc.R_OK | fsc.X_OK);
     } catch (err) {
-      return { ok: false, server, error: `MUSIC_DIR ${this.musicDir}: ${(err as NodeJS.ErrnoException).code}` };
+      const code = (err as NodeJS.ErrnoException).code;
+      return { ok: false, server, error: `MUSIC_DIR ${this.musicDir} ${code === 'ENOENT' ? 'does not exist' : 'is not readable'} (${code})` };
     }
     // The playlist folder is created on first write, so check the closest existing ancestor.
     let dir = this.playlistDir;
