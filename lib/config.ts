@@ -32,13 +32,19 @@ const url = (d: string, doc: string): UrlSpec => ({ kind: 'url', default: d, doc
 /** Every variable the system reads. Empty-string defaults mean "unset". */
 export const SPEC = {
   // Media server
-  MEDIA_SERVER_TYPE: oneOf('', ['jellyfin', 'navidrome', 'local'], 'Media source; default: jellyfin if JELLYFIN_URL is set, navidrome if NAVIDROME_URL is set, else local'),
+  MEDIA_SERVER_TYPE: oneOf('', ['jellyfin', 'navidrome', 'local', 'subsonic'], 'Media source (subsonic = navidrome: any Subsonic server); default: jellyfin if JELLYFIN_URL is set, navidrome if NAVIDROME_URL is set, else local'),
   JELLYFIN_URL: url('', 'Jellyfin base URL, e.g. http://jellyfin:8096'),
   JELLYFIN_USER_ID: str('', 'Jellyfin user id (32 hex characters; a user name is resolved when the token is an admin key)'),
   JELLYFIN_TOKEN: str('', 'Jellyfin API key or access token'),
   NAVIDROME_URL: url('', 'Navidrome / OpenSubsonic base URL'),
   NAVIDROME_USER: str('', 'Navidrome user name'),
-  NAVIDROME_PASSWORD: str('', 'Navidrome password (sent as a salted md5 token, never in clear)'),
+  NAVIDROME_PASSWORD: str('', 'Navidrome / Subsonic password (a salted md5 token; with SUBSONIC_AUTH=password sent only in POST bodies)'),
+  NAVIDROME_API_KEY: str('', 'OpenSubsonic API key (SUBSONIC_AUTH=apikey, or auto)'),
+  SUBSONIC_AUTH: oneOf('token', ['token', 'apikey', 'password', 'auto'], 'Subsonic login: salted token, OpenSubsonic API key, password, or auto (the first the server accepts)'),
+  SUBSONIC_URL: url('', 'Other name of NAVIDROME_URL'),
+  SUBSONIC_USER: str('', 'Other name of NAVIDROME_USER'),
+  SUBSONIC_PASSWORD: str('', 'Other name of NAVIDROME_PASSWORD'),
+  SUBSONIC_API_KEY: str('', 'Other name of NAVIDROME_API_KEY'),
   MUSIC_DIR: str(path.join(os.homedir(), 'Music'), 'Music folder scanned by the local provider'),
   PLAYLIST_DIR: str('', 'Where the local provider writes .m3u8 playlists (default: <MUSIC_DIR>/Playlists)'),
   MEDIA_TIMEOUT_SECONDS: int(120, 1, 3600, 'Timeout of one media server request'),
@@ -112,6 +118,8 @@ export interface Config {
   navidromeUrl?: string;
   navidromeUser?: string;
   navidromePassword?: string;
+  navidromeApiKey?: string;
+  subsonicAuth: 'token' | 'apikey' | 'password' | 'auto';
   musicDir: string;
   playlistDir: string;
   mediaTimeoutMs: number;
@@ -224,13 +232,22 @@ export function loadConfig(env: Raw = process.env): Config {
   const gmmComponents = range('GMM_N_COMPONENTS_MIN', 'GMM_N_COMPONENTS_MAX');
   const pcaComponents = range('PCA_COMPONENTS_MIN', 'PCA_COMPONENTS_MAX');
 
-  const mediaServerType = (v.MEDIA_SERVER_TYPE || (v.JELLYFIN_URL ? 'jellyfin' : v.NAVIDROME_URL ? 'navidrome' : 'local')) as Config['mediaServerType'];
+  // The SUBSONIC_* names are the same variables as NAVIDROME_* (which serve every Subsonic server).
+  for (const [name, alias] of [['NAVIDROME_URL', 'SUBSONIC_URL'], ['NAVIDROME_USER', 'SUBSONIC_USER'], ['NAVIDROME_PASSWORD', 'SUBSONIC_PASSWORD'], ['NAVIDROME_API_KEY', 'SUBSONIC_API_KEY']] as const) {
+    if (v[name] && v[alias] && v[name] !== v[alias]) throw new ConfigError(`Invalid configuration: ${name} and ${alias} are the same variable but set to different values; set one of them.`);
+    v[name] ||= v[alias];
+  }
+  const mediaServerType = (v.MEDIA_SERVER_TYPE === 'subsonic' ? 'navidrome' : v.MEDIA_SERVER_TYPE || (v.JELLYFIN_URL ? 'jellyfin' : v.NAVIDROME_URL ? 'navidrome' : 'local')) as Config['mediaServerType'];
   const require = (names: VarName[], why: string) => {
     const missing = names.filter((n) => v[n] === '');
     if (missing.length) throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set ${why}.`);
   };
   if (mediaServerType === 'jellyfin') require(['JELLYFIN_URL', 'JELLYFIN_USER_ID', 'JELLYFIN_TOKEN'], 'when MEDIA_SERVER_TYPE=jellyfin');
-  if (mediaServerType === 'navidrome') require(['NAVIDROME_URL', 'NAVIDROME_USER', 'NAVIDROME_PASSWORD'], 'when MEDIA_SERVER_TYPE=navidrome');
+  if (mediaServerType === 'navidrome') {
+    const auth = v.SUBSONIC_AUTH;
+    const byKey = auth === 'apikey' || (auth === 'auto' && v.NAVIDROME_API_KEY !== '');
+    require(byKey ? ['NAVIDROME_URL', 'NAVIDROME_API_KEY'] : ['NAVIDROME_URL', 'NAVIDROME_USER', 'NAVIDROME_PASSWORD'], `when MEDIA_SERVER_TYPE=navidrome${auth === 'token' ? '' : ` and SUBSONIC_AUTH=${auth}`}`);
+  }
   if (v.AI_MODEL_PROVIDER === 'GEMINI') require(['GEMINI_API_KEY'], 'when AI_MODEL_PROVIDER=GEMINI');
   if (v.AI_MODEL_PROVIDER === 'OPENAI') require(['OPENAI_SERVER_URL'], 'when AI_MODEL_PROVIDER=OPENAI');
 
@@ -251,6 +268,8 @@ export function loadConfig(env: Raw = process.env): Config {
     navidromeUrl: opt(v.NAVIDROME_URL),
     navidromeUser: opt(v.NAVIDROME_USER),
     navidromePassword: opt(v.NAVIDROME_PASSWORD),
+    navidromeApiKey: opt(v.NAVIDROME_API_KEY),
+    subsonicAuth: v.SUBSONIC_AUTH as Config['subsonicAuth'],
     musicDir: path.resolve(v.MUSIC_DIR),
     playlistDir: path.resolve(v.PLAYLIST_DIR || path.join(v.MUSIC_DIR, 'Playlists')),
     mediaTimeoutMs: v.MEDIA_TIMEOUT_SECONDS * 1000,

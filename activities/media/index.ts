@@ -10,7 +10,7 @@ export type MediaConfig = Pick<Config, 'mediaServerType'> &
     Pick<
       Config,
       | 'jellyfinUrl' | 'jellyfinUserId' | 'jellyfinToken'
-      | 'navidromeUrl' | 'navidromeUser' | 'navidromePassword'
+      | 'navidromeUrl' | 'navidromeUser' | 'navidromePassword' | 'navidromeApiKey' | 'subsonicAuth'
       | 'musicDir' | 'playlistDir' | 'tempDir' | 'mediaTimeoutMs'
     >
   >;
@@ -32,13 +32,15 @@ export async function createMediaProvider(cfg: MediaConfig, opts: { retries?: nu
       });
     }
     case 'navidrome': {
-      const absent = missing([['NAVIDROME_URL', cfg.navidromeUrl], ['NAVIDROME_USER', cfg.navidromeUser], ['NAVIDROME_PASSWORD', cfg.navidromePassword]]);
+      const absent = missing(subsonicRequired(cfg.subsonicAuth ?? 'token', cfg));
       if (absent.length) throw new MediaServerError(`${absent.join(', ')} must be set when MEDIA_SERVER_TYPE=navidrome`, 'bad_config');
       const { NavidromeProvider } = await import('./navidrome.ts');
       return new NavidromeProvider({
         url: cfg.navidromeUrl!,
-        user: cfg.navidromeUser!,
-        password: cfg.navidromePassword!,
+        user: cfg.navidromeUser,
+        password: cfg.navidromePassword,
+        apiKey: cfg.navidromeApiKey,
+        auth: cfg.subsonicAuth,
         timeoutMs: cfg.mediaTimeoutMs,
         retries: opts.retries,
       });
@@ -55,4 +57,12 @@ export async function createMediaProvider(cfg: MediaConfig, opts: { retries?: nu
         'bad_config',
       );
   }
+}
+
+/** The variables a Subsonic login needs (auto: a password login, or failing that an API key). */
+function subsonicRequired(auth: NonNullable<MediaConfig['subsonicAuth']>, cfg: MediaConfig): [string, unknown][] {
+  const url: [string, unknown] = ['NAVIDROME_URL', cfg.navidromeUrl];
+  const password: [string, unknown][] = [['NAVIDROME_USER', cfg.navidromeUser], ['NAVIDROME_PASSWORD', cfg.navidromePassword]];
+  if (auth === 'apikey' || (auth === 'auto' && cfg.navidromeApiKey)) return [url, ['NAVIDROME_API_KEY', cfg.navidromeApiKey]];
+  return [url, ...password];
 }

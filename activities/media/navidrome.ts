@@ -1,8 +1,9 @@
-// Navidrome through the Subsonic / OpenSubsonic API (v1.16.1). Authentication is the salted token: every
-// request carries u, t = md5(password + s) and a fresh random s, so the password never travels. Mutations go
-// as POST forms (Navidrome's formPost), which keeps long song lists and credentials out of URLs and lets the
-// HTTP layer refuse to blindly retry them. Subsonic reports errors as HTTP 200 with status "failed"; those
-// become MediaServerError with a code the caller can act on.
+// Navidrome and the other Subsonic / OpenSubsonic servers (API 1.8 to 1.16.1). Login is one of: the salted
+// token (u, t = md5(password + s), a fresh s per request), the OpenSubsonic API key, or the legacy password
+// (p=enc:<hex>, only ever in a POST form body, never in a URL); `auto` picks the first the server accepts.
+// Mutations go as POST forms, which keeps long song lists out of URLs and lets the HTTP layer refuse to blindly
+// retry them. Subsonic reports errors as HTTP 200 with status "failed"; those become MediaServerErrors with a
+// code the caller can act on. The API version of every answer is kept, so older servers get what they support.
 import { createHash, randomBytes } from 'node:crypto';
 import { fetchStream, fetchText, redactUrl, type HttpOptions } from '../../lib/http.ts';
 import {
@@ -17,10 +18,19 @@ import {
   type Track,
 } from './provider.ts';
 
+/** How the provider logs in: SUBSONIC_AUTH. */
+export type SubsonicAuth = 'token' | 'apikey' | 'password' | 'auto';
+/** The login actually used once `auto` has been resolved. */
+export type SubsonicLogin = Exclude<SubsonicAuth, 'auto'>;
+
 export interface NavidromeOptions {
   url: string;
-  user: string;
-  password: string;
+  user?: string;
+  password?: string;
+  /** OpenSubsonic API key (NAVIDROME_API_KEY), for `apikey` and `auto`. */
+  apiKey?: string;
+  /** Default `token`. */
+  auth?: SubsonicAuth;
   /** Per request attempt (default 120 s). */
   timeoutMs?: number;
   /** Extra attempts for reads on network errors, timeouts, 5xx and 429 (default 3). */
@@ -31,14 +41,45 @@ export interface NavidromeOptions {
 
 export const SUBSONIC_API_VERSION = '1.16.1';
 export const SUBSONIC_CLIENT = 'AudioMuse';
+/** getAlbumList2, getAlbum and updatePlaylist, which AudioMuse cannot work without, came with API 1.8.0. */
+const MIN_API_VERSION = '1.8.0';
+/** Salted tokens came with API 1.13.0. */
+const TOKEN_API_VERSION = '1.13.0';
+/** createPlaylist answers with the new playlist since API 1.14.0; before, the id must be found by listing. */
+const CREATE_RETURNS_PLAYLIST_VERSION = '1.14.0';
 /** getAlbumList2 returns at most this many albums per call. */
 const ALBUM_PAGE_MAX = 500;
 /** Song ids per createPlaylist / updatePlaylist call. */
 const PLAYLIST_BATCH = 100;
+/** Error codes that mean "not this login method" (missing parameter, token or method not supported), so
+ *  `auto` tries the next one. 40 (wrong credentials) is final: another method would not fix the password. */
+const NEXT_LOGIN_CODES = new Set([10, 41, 42, 43, 44]);
 
 /** The Subsonic token: lowercase hex md5 of the UTF-8 password followed by the salt. */
 export function subsonicToken(password: string, salt: string): string {
   return createHash('md5').update(password + salt, 'utf8').digest('hex');
+}
+
+/** The legacy password parameter: "enc:" and the UTF-8 bytes in hex (hides it from casual eyes, no more). */
+export function subsonicEncodedPassword(password: string): string {
+  return `enc:${Buffer.from(password, 'utf8').toString('hex')}`;
+}
+
+/** a >= b for dotted API versions ("1.10.2" >= "1.8.0"). */
+export function apiVersionAtLeast(a: string, b: string): boolean {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) > (y[i] || 0);
+  }
+  return true;
+}
+
+/** A failed Subsonic envelope, with the server's error code (auth detection and the delete guard read it). */
+class SubsonicFailure extends MediaServerError {
+  constructor(message: string, code: MediaServerError['code'], readonly subsonicCode: number) {
+    super(message, code);
+  }
 }
 
 interface SubsonicSong {
@@ -71,6 +112,7 @@ interface SubsonicAlbum {
 interface SubsonicPlaylist {
   id: string;
   name?: string;
+  owner?: string;
   songCount?: number;
   created?: string;
   entry?: SubsonicSong[];
@@ -87,9 +129,18 @@ interface SubsonicBody {
   song?: SubsonicSong;
   playlists?: { playlist?: SubsonicPlaylist[] };
   playlist?: SubsonicPlaylist;
+  openSubsonicExtensions?: { name: string }[];
+  tokenInfo?: { username?: string };
 }
 
 type Params = [string, string | number | boolean][];
+
+interface CallOptions {
+  /** A change on the server: sent as a POST form and never retried blindly. */
+  write?: boolean;
+  /** Log in this way instead of the resolved login (used while `auto` probes). */
+  login?: SubsonicLogin;
+}
 
 const EXTENSION_BY_MIME: Record<string, string> = {
   'audio/mpeg': '.mp3', 'audio/mp3': '.mp3', 'audio/flac': '.flac', 'audio/x-flac': '.flac',
@@ -102,14 +153,31 @@ const EXTENSION_BY_MIME: Record<string, string> = {
 export class NavidromeProvider implements MediaProvider {
   readonly type = 'navidrome' as const;
   private readonly base: string;
-  private readonly http: Omit<HttpOptions, 'idempotent'>;
+  private readonly http: HttpOptions;
+  private readonly auth: SubsonicAuth;
   /** Suffixes seen in getAlbum, so openTrackAudio rarely needs getSong for the extension. */
   private readonly suffixes = new Map<string, string>();
+  /** The login in use; for `auto`, found once (and found again after a failure to find it). */
+  private login?: Promise<SubsonicLogin>;
+  /** The API version the server reported in its last answer. */
+  private apiVersion?: string;
+  /** The version we announce: lowered to the server's when it refuses ours (error 30, "server must upgrade"). */
+  private clientVersion = SUBSONIC_API_VERSION;
+  /** The user the API key belongs to (OpenSubsonic tokenInfo), for the delete guard. */
+  private keyOwner?: Promise<string | undefined>;
 
   constructor(private readonly options: NavidromeOptions) {
-    const { url, user, password } = options;
-    if (!url || !user || !password) {
-      throw new MediaServerError('Navidrome needs NAVIDROME_URL, NAVIDROME_USER and NAVIDROME_PASSWORD', 'bad_config');
+    const { url, user, password, apiKey } = options;
+    this.auth = options.auth ?? 'token';
+    const needs: Record<SubsonicAuth, [boolean, string]> = {
+      token: [!!(user && password), 'NAVIDROME_USER and NAVIDROME_PASSWORD'],
+      password: [!!(user && password), 'NAVIDROME_USER and NAVIDROME_PASSWORD'],
+      apikey: [!!apiKey, 'NAVIDROME_API_KEY'],
+      auto: [!!((user && password) || apiKey), 'NAVIDROME_USER and NAVIDROME_PASSWORD, or NAVIDROME_API_KEY'],
+    };
+    const [ok, what] = needs[this.auth];
+    if (!url || !ok) {
+      throw new MediaServerError(`A Subsonic server needs NAVIDROME_URL and ${what} (SUBSONIC_AUTH=${this.auth})`, 'bad_config');
     }
     let parsed: URL;
     try {
@@ -128,7 +196,9 @@ export class NavidromeProvider implements MediaProvider {
       timeoutMs: options.timeoutMs ?? 120_000,
       retries: options.retries ?? 3,
       backoffMs: options.backoffMs,
+      secrets: [password, password && subsonicEncodedPassword(password), apiKey].filter((x): x is string => !!x),
     };
+    if (this.auth !== 'auto') this.login = Promise.resolve(this.auth);
   }
 
   async listRecentAlbums({ startIndex, limit }: { startIndex: number; limit: number }): Promise<AlbumPage> {
@@ -181,17 +251,17 @@ export class NavidromeProvider implements MediaProvider {
   }
 
   async openTrackAudio(trackId: string): Promise<AudioStream> {
-    const url = this.url('stream');
-    url.search = this.query([['id', trackId], ['format', 'raw']]).toString();
-    const res = await fetchStream(url, { method: 'GET' }, this.http);
+    const login = await this.resolveLogin();
+    const { url, init } = this.request('stream', [['id', trackId], ['format', 'raw']], login, false);
+    const res = await fetchStream(url, init, { ...this.http, idempotent: true });
     if (!res.body) throw this.httpError('stream', res.status, res.text ?? '', url);
     const type = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-    // Navidrome sends stream errors as an envelope in the requested format instead of audio.
+    // Subsonic servers send stream errors as an envelope in the requested format instead of audio.
     if (type === 'application/json' || type.endsWith('/xml')) {
       const chunks: Buffer[] = [];
       for await (const c of res.body) chunks.push(c as Buffer);
       const text = Buffer.concat(chunks).toString('utf8');
-      this.unwrap('stream', text, url);
+      this.check('stream', this.parse(text, url), login);
       throw this.protocolError('stream', `answered with ${type} instead of audio`);
     }
     const length = Number(res.headers.get('content-length'));
@@ -216,19 +286,22 @@ export class NavidromeProvider implements MediaProvider {
   async createPlaylist(name: string, trackIds: string[]): Promise<Playlist> {
     if (!name.trim()) throw new MediaServerError('A playlist needs a non-empty name', 'refused');
     const [first, ...rest] = chunk(trackIds, PLAYLIST_BATCH);
+    // Before API 1.14 createPlaylist answers with an empty envelope: the new id is the one that was not there.
+    const before = this.apiVersion && apiVersionAtLeast(this.apiVersion, CREATE_RETURNS_PLAYLIST_VERSION)
+      ? undefined
+      : new Set((await this.listPlaylists()).map((p) => p.id));
     const { body } = await this.call(
       'createPlaylist',
       [['name', name], ...(first ?? []).map((id): [string, string] => ['songId', id])],
-      'POST',
+      { write: true },
     );
-    // Servers before API 1.14 answer with an empty envelope: find the newest playlist of that name.
-    const id = body.playlist?.id ?? (await this.newestPlaylistNamed(name));
+    const id = body.playlist?.id ?? (await this.newPlaylistNamed(name, before ?? new Set()));
     try {
       for (const batch of rest) {
         await this.call(
           'updatePlaylist',
           [['playlistId', id], ...batch.map((t): [string, string] => ['songIdToAdd', t])],
-          'POST',
+          { write: true },
         );
       }
       // Read back: Navidrome silently drops ids it does not know, and a short playlist must not pass as done.
@@ -236,7 +309,7 @@ export class NavidromeProvider implements MediaProvider {
       const count = check.body.playlist?.songCount ?? check.body.playlist?.entry?.length ?? 0;
       if (count !== trackIds.length) {
         throw new MediaServerError(
-          `Navidrome kept ${count} of the ${trackIds.length} tracks of playlist "${name}"; ` +
+          `The server kept ${count} of the ${trackIds.length} tracks of playlist "${name}"; ` +
             'some track ids are unknown to it (library rescanned since the analysis?)',
           'not_found',
         );
@@ -244,66 +317,155 @@ export class NavidromeProvider implements MediaProvider {
       return { id, name: body.playlist?.name ?? name, trackCount: count };
     } catch (err) {
       // Leave no half-filled playlist behind.
-      await this.call('deletePlaylist', [['id', id]], 'POST').catch(() => {});
+      await this.call('deletePlaylist', [['id', id]], { write: true }).catch(() => {});
       throw err;
     }
   }
 
+  /** Deletes only playlists of the configured user: an admin account may delete anyone's on some servers. */
   async deletePlaylist(playlistId: string): Promise<void> {
-    await this.call('deletePlaylist', [['id', playlistId]], 'POST');
+    const refused = (err: unknown) => {
+      if (err instanceof SubsonicFailure && err.subsonicCode === 50) {
+        throw new MediaServerError(`Refusing to delete playlist ${playlistId}: the server says it is not ours (${err.message})`, 'refused');
+      }
+      throw err;
+    };
+    const { body } = await this.call('getPlaylist', [['id', playlistId]]).catch(refused);
+    const owner = body.playlist?.owner;
+    const me = await this.userName();
+    if (owner && me && owner.toLowerCase() !== me.toLowerCase()) {
+      throw new MediaServerError(
+        `Refusing to delete playlist "${body.playlist?.name}" (${playlistId}): it belongs to ${owner}, not ${me}; ` +
+          'AudioMuse deletes only its own playlists',
+        'refused',
+      );
+    }
+    await this.call('deletePlaylist', [['id', playlistId]], { write: true }).catch(refused);
   }
 
   async health(): Promise<ProviderHealth> {
     try {
       const { body } = await this.call('ping');
       const product = body.type ? body.type[0].toUpperCase() + body.type.slice(1) : 'Subsonic';
-      return { ok: true, server: `${product} ${body.serverVersion ?? `(API ${body.version})`}` };
+      return { ok: true, server: `${product} ${body.serverVersion ?? `(API ${body.version})`}`, auth: await this.resolveLogin() };
     } catch (err) {
       if (!(err instanceof MediaServerError)) throw err;
-      return { ok: false, server: 'Navidrome', error: err.message };
+      return { ok: false, server: 'Navidrome', auth: this.auth, error: err.message };
     }
+  }
+
+  /** The login in use, finding it first under `auto`. */
+  resolveLogin(): Promise<SubsonicLogin> {
+    if (!this.login) {
+      this.login = this.detectLogin();
+      this.login.catch(() => { this.login = undefined; }); // a server that was down is asked again next time
+    }
+    return this.login;
+  }
+
+  /** `auto`: token, then API key (when the server lists the extension), then password, by the error codes. */
+  private async detectLogin(): Promise<SubsonicLogin> {
+    const { password, apiKey } = this.options;
+    const refusals: string[] = [];
+    const attempt = async (login: SubsonicLogin): Promise<boolean> => {
+      try {
+        await this.call('ping', [], { login });
+        return true;
+      } catch (err) {
+        if (!(err instanceof SubsonicFailure && NEXT_LOGIN_CODES.has(err.subsonicCode))) throw err;
+        refusals.push(`${login}: error ${err.subsonicCode}`);
+        return false;
+      }
+    };
+    if (password && (await attempt('token'))) return 'token';
+    if (apiKey) {
+      const extensions = await this.openSubsonicExtensions();
+      if (!extensions.includes('apiKeyAuthentication')) refusals.push('apikey: not among the server\'s OpenSubsonic extensions');
+      else if (await attempt('apikey')) return 'apikey';
+    }
+    if (password && (await attempt('password'))) return 'password';
+    throw new MediaServerError(
+      `${this.base} accepted none of the login methods AudioMuse can use (${refusals.join('; ')}); ` +
+        'set NAVIDROME_USER and NAVIDROME_PASSWORD, or NAVIDROME_API_KEY for servers that only take API keys',
+      'auth',
+    );
+  }
+
+  /** Names of the server's OpenSubsonic extensions; none for plain Subsonic servers (they lack the call). */
+  private async openSubsonicExtensions(): Promise<string[]> {
+    // The call is public in OpenSubsonic, so it needs no login; a plain Subsonic server refuses it somehow.
+    const url = this.url('getOpenSubsonicExtensions');
+    url.search = new URLSearchParams({ v: this.clientVersion, c: SUBSONIC_CLIENT, f: 'json' }).toString();
+    const res = await fetchText(url, { method: 'GET' }, this.http);
+    try {
+      const body = (JSON.parse(res.text) as { 'subsonic-response'?: SubsonicBody })['subsonic-response'];
+      return body?.status === 'ok' ? (body.openSubsonicExtensions ?? []).map((e) => e.name) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Who we are on the server: NAVIDROME_USER, or for an API key the user it belongs to. */
+  private async userName(): Promise<string | undefined> {
+    if ((await this.resolveLogin()) !== 'apikey') return this.options.user;
+    this.keyOwner ??= this.call('tokenInfo').then((r) => r.body.tokenInfo?.username ?? this.options.user, () => this.options.user);
+    return this.keyOwner;
   }
 
   private url(method: string): URL {
     return new URL(`${this.base}/rest/${method}.view`);
   }
 
-  /** Auth parameters with a fresh salt, then the call's own. */
-  private query(params: Params): URLSearchParams {
-    const salt = randomBytes(8).toString('hex');
-    const q = new URLSearchParams({
-      u: this.options.user,
-      t: subsonicToken(this.options.password, salt),
-      s: salt,
-      v: SUBSONIC_API_VERSION,
-      c: SUBSONIC_CLIENT,
-      f: 'json',
-    });
-    for (const [k, v] of params) q.append(k, String(v));
-    return q;
-  }
-
-  private async call(method: string, params: Params = [], verb: 'GET' | 'POST' = 'GET') {
-    const url = this.url(method);
-    const query = this.query(params);
-    let init: RequestInit;
-    if (verb === 'GET') {
-      url.search = query.toString();
-      init = { method: 'GET' };
+  /** URL and fetch init of one call: login parameters (fresh salt), then the call's own. A write, and every
+   *  request that carries the password, is a POST form so that nothing secret or long lands in a URL. */
+  private request(method: string, params: Params, login: SubsonicLogin, write: boolean): { url: URL; init: RequestInit } {
+    const { user = '', password = '', apiKey = '' } = this.options;
+    const q = new URLSearchParams();
+    if (login === 'token') {
+      const salt = randomBytes(8).toString('hex');
+      q.set('u', user);
+      q.set('t', subsonicToken(password, salt));
+      q.set('s', salt);
+    } else if (login === 'apikey') {
+      q.set('apiKey', apiKey); // OpenSubsonic: without u
     } else {
-      init = {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: query.toString(),
-      };
+      q.set('u', user);
+      q.set('p', subsonicEncodedPassword(password));
     }
-    const res = await fetchText(url, init, this.http);
-    if (res.status < 200 || res.status >= 300) throw this.httpError(method, res.status, res.text, url);
-    return { body: this.unwrap(method, res.text, url), headers: res.headers };
+    q.set('v', this.clientVersion);
+    q.set('c', SUBSONIC_CLIENT);
+    q.set('f', 'json');
+    for (const [k, v] of params) q.append(k, String(v));
+    const url = this.url(method);
+    if (!write && login !== 'password') {
+      url.search = q.toString();
+      return { url, init: { method: 'GET' } };
+    }
+    return {
+      url,
+      init: { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: q.toString() },
+    };
   }
 
-  /** The inner subsonic-response, or the MediaServerError it reports. */
-  private unwrap(method: string, text: string, url: URL): SubsonicBody {
+  private async call(method: string, params: Params = [], opts: CallOptions = {}) {
+    const login = opts.login ?? (await this.resolveLogin());
+    for (let versionRetry = true; ; versionRetry = false) {
+      const { url, init } = this.request(method, params, login, !!opts.write);
+      // Reads sent as POST (password login) are still safe to repeat.
+      const res = await fetchText(url, init, { ...this.http, idempotent: !opts.write });
+      if (res.status < 200 || res.status >= 300) throw this.httpError(method, res.status, res.text, url);
+      const body = this.parse(res.text, url);
+      // Error 30: the server is older than the version we announced. Announce its own and ask once more.
+      if (versionRetry && body.error?.code === 30 && body.version && body.version !== this.clientVersion) {
+        this.clientVersion = body.version;
+        continue;
+      }
+      return { body: this.check(method, body, login), headers: res.headers };
+    }
+  }
+
+  /** The inner subsonic-response; records the server's API version. */
+  private parse(text: string, url: URL): SubsonicBody {
     let body: SubsonicBody | undefined;
     try {
       body = (JSON.parse(text) as { 'subsonic-response'?: SubsonicBody })['subsonic-response'];
@@ -313,33 +475,62 @@ export class NavidromeProvider implements MediaProvider {
     if (!body) {
       throw new MediaServerError(
         `${redactUrl(url)} did not answer with a Subsonic JSON envelope (starts with ` +
-          `${JSON.stringify(text.slice(0, 80))}); NAVIDROME_URL should be the Navidrome base URL, e.g. http://host:4533`,
+          `${JSON.stringify(text.slice(0, 80))}); NAVIDROME_URL should be the server's base URL, e.g. http://host:4533`,
         'bad_config',
       );
     }
+    if (body.version) this.apiVersion = body.version;
+    if (body.version && !apiVersionAtLeast(body.version, MIN_API_VERSION)) {
+      throw new MediaServerError(
+        `The server speaks Subsonic API ${body.version}; AudioMuse needs ${MIN_API_VERSION} or later ` +
+          '(getAlbumList2, getAlbum, updatePlaylist)',
+        'bad_config',
+      );
+    }
+    return body;
+  }
+
+  /** The body when its status is ok, else the MediaServerError it reports. */
+  private check(method: string, body: SubsonicBody, login: SubsonicLogin): SubsonicBody {
     if (body.status === 'ok') return body;
     const code = body.error?.code ?? 0;
-    const detail = `Navidrome ${method} failed: ${body.error?.message ?? 'no message'} (Subsonic error ${code})`;
+    const message = body.error?.message ?? 'no message';
+    const detail = `Navidrome ${method} failed: ${message} (Subsonic error ${code})`;
+    const fail = (text: string, kind: MediaServerError['code']) => new SubsonicFailure(text, kind, code);
+    const api = body.version ? `API ${body.version}` : 'the server';
     switch (code) {
       case 40:
-        throw new MediaServerError(
-          `${detail}; check NAVIDROME_USER (${this.options.user}) and NAVIDROME_PASSWORD`,
-          'auth',
-        );
+        throw login === 'apikey'
+          ? fail(`${detail}; check NAVIDROME_API_KEY`, 'auth')
+          : fail(`${detail}; check NAVIDROME_USER (${this.options.user}) and NAVIDROME_PASSWORD`, 'auth');
       case 41:
       case 42:
       case 43:
       case 44:
-        throw new MediaServerError(`${detail}; the server does not accept salted-token authentication`, 'auth');
+        throw fail(`${detail}; ${api} does not accept ${login} login: set SUBSONIC_AUTH=auto to find one it accepts`, 'auth');
+      case 10: {
+        // A server that does not know a login method asks for the parameters of one it knows (Supysonic: p).
+        // ping has no parameters of its own, and a server older than tokens cannot mean anything else.
+        const tooOld = login === 'token' && !!body.version && !apiVersionAtLeast(body.version, TOKEN_API_VERSION);
+        if ((method === 'ping' && login !== 'password') || tooOld) {
+          throw fail(
+            `${detail}; ${api} does not accept ${login} login${tooOld ? ` (tokens need API ${TOKEN_API_VERSION})` : ''}: ` +
+              'set SUBSONIC_AUTH=password or auto',
+            'auth',
+          );
+        }
+        throw fail(detail, 'server');
+      }
       case 50:
-        throw new MediaServerError(`${detail}; user ${this.options.user} is not allowed to do this`, 'auth');
+        throw fail(`${detail}; user ${this.options.user ?? '(API key)'} is not allowed to do this`, 'auth');
       case 70:
-        throw new MediaServerError(detail, 'not_found');
+        throw fail(detail, 'not_found');
       case 20:
       case 30:
-        throw new MediaServerError(`${detail}; client speaks API ${SUBSONIC_API_VERSION}`, 'bad_config');
+        throw fail(`${detail}; client speaks API ${this.clientVersion}`, 'bad_config');
       default:
-        throw new MediaServerError(detail, 'server');
+        // An id the server cannot even parse (Supysonic: "badly formed hexadecimal UUID string") names nothing.
+        throw fail(detail, /badly formed|invalid id/i.test(message) ? 'not_found' : 'server');
     }
   }
 
@@ -347,11 +538,11 @@ export class NavidromeProvider implements MediaProvider {
     const where = `Navidrome ${method} (${redactUrl(url)}) answered HTTP ${status}`;
     const excerpt = text.trim().slice(0, 120);
     if (status === 401 || status === 403) {
-      return new MediaServerError(`${where}; a proxy in front of Navidrome may need its own login`, 'auth', status);
+      return new MediaServerError(`${where}; a proxy in front of the server may need its own login`, 'auth', status);
     }
     if (status === 404) {
       return new MediaServerError(
-        `${where}: no Subsonic API there; NAVIDROME_URL should be the Navidrome base URL, e.g. http://host:4533`,
+        `${where}: no Subsonic API there; NAVIDROME_URL should be the server's base URL, e.g. http://host:4533`,
         'bad_config',
         status,
       );
@@ -363,9 +554,11 @@ export class NavidromeProvider implements MediaProvider {
     return new MediaServerError(`Navidrome ${method}: ${what}`, 'server');
   }
 
-  private async newestPlaylistNamed(name: string): Promise<string> {
+  /** The playlist createPlaylist made when the server did not say: named so, and not among `before`. */
+  private async newPlaylistNamed(name: string, before: Set<string>): Promise<string> {
     const { body } = await this.call('getPlaylists');
-    const matches = (body.playlists?.playlist ?? []).filter((p) => p.name === name);
+    const matches = (body.playlists?.playlist ?? []).filter((p) => p.name === name && !before.has(p.id));
+    // Another client creating the same name at the same moment is the only way to get two: take the newest.
     matches.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
     if (!matches[0]) throw this.protocolError('createPlaylist', `playlist "${name}" not found after creating it`);
     return matches[0].id;

@@ -53,6 +53,8 @@ export interface ProviderHealth {
   ok: boolean;
   /** Server product and version, e.g. "Jellyfin 10.11.11". */
   server?: string;
+  /** How the provider logs in, where there is a choice (Subsonic: token, apikey or password). */
+  auth?: string;
   error?: string;
 }
 

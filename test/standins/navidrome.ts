@@ -2,7 +2,10 @@
 // server/subsonic/api.go: `/rest/<method>` and `/rest/<method>.view`, GET query or POST form parameters,
 // token auth checked by recomputing md5(password + s), errors as HTTP 200 with status "failed", empty lists
 // dropped from JSON (omitempty), x-total-count on getAlbumList2, original bytes from `stream`. Every request is
-// recorded, and the next requests can be made to fail with an HTTP status or to hang.
+// recorded, and the next requests can be made to fail with an HTTP status or to hang. It can also play an
+// older or plainer Subsonic server: API 1.10.2 without tokens and with empty createPlaylist answers (as
+// Supysonic, whose real answers test/integration/media-supysonic.test.ts compares with these), or a server
+// that takes only OpenSubsonic API keys.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
@@ -40,6 +43,15 @@ export interface NavidromeStandinOptions {
   /** Send x-total-count with getAlbumList2 as Navidrome does (default true; other Subsonic servers do not). */
   totalCountHeader?: boolean;
   serverVersion?: string;
+  /** The API version answered (default 1.16.1). Before 1.13 token logins get error 10, as on Supysonic; before
+   *  1.14 createPlaylist answers with an empty envelope; before 1.16 nothing OpenSubsonic is answered. */
+  apiVersion?: string;
+  /** Login methods accepted (default token and password, plus apikey when `apiKey` is set); others get 42. */
+  logins?: ('token' | 'password' | 'apikey')[];
+  /** The OpenSubsonic API key of `user`. */
+  apiKey?: string;
+  /** Refuse clients announcing a newer API with error 30, as Subsonic and Airsonic do (Navidrome does not). */
+  strictVersion?: boolean;
 }
 
 export interface RecordedRequest {
@@ -47,6 +59,8 @@ export interface RecordedRequest {
   /** "getAlbumList2" for both /rest/getAlbumList2 and /rest/getAlbumList2.view. */
   endpoint: string;
   path: string;
+  /** The URL's query alone (what proxies and access logs see). */
+  query: URLSearchParams;
   /** Query and form parameters together. */
   params: URLSearchParams;
 }
@@ -191,7 +205,7 @@ export class NavidromeStandin {
       for (const [k, v] of new URLSearchParams(body)) params.append(k, v);
     }
     const endpoint = m[1];
-    this.requests.push({ method: req.method ?? 'GET', endpoint, path: url.pathname, params });
+    this.requests.push({ method: req.method ?? 'GET', endpoint, path: url.pathname, query: new URLSearchParams(url.search), params });
 
     if (this.hangs > 0) {
       this.hangs--;
@@ -208,8 +222,15 @@ export class NavidromeStandin {
         '<error code="0" message="the stand-in answers only f=json"/></subsonic-response>');
       return;
     }
+    const extensions = endpoint === 'getOpenSubsonicExtensions';
     try {
-      this.authenticate(params);
+      // Public in OpenSubsonic; a plain Subsonic server (Supysonic) wants a login first, then lacks the method.
+      if (!(extensions && this.openSubsonic)) this.authenticate(params);
+      if (extensions && !this.openSubsonic) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ 'subsonic-response': { status: 'failed', version: this.version, error: { code: 0, message: 'Unknown method' } } }));
+        return;
+      }
       const route = this.routes[endpoint];
       if (!route) {
         res.writeHead(501, { 'content-type': 'text/plain' }).end(`${endpoint} not implemented`);
@@ -224,26 +245,47 @@ export class NavidromeStandin {
   }
 
   private send(res: http.ServerResponse, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-    const envelope = {
-      'subsonic-response': {
-        status: body.status,
-        version: '1.16.1',
-        type: 'navidrome',
-        serverVersion: this.opts.serverVersion ?? '0.63.2 (standin)',
-        openSubsonic: true,
-        ...body,
-      },
-    };
+    const flavour = this.openSubsonic
+      ? { type: 'navidrome', serverVersion: this.opts.serverVersion ?? '0.63.2 (standin)', openSubsonic: true }
+      : {};
+    const envelope = { 'subsonic-response': { status: body.status, version: this.version, ...flavour, ...body } };
     res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(envelope));
   }
 
+  private get version(): string {
+    return this.opts.apiVersion ?? '1.16.1';
+  }
+
+  private get openSubsonic(): boolean {
+    return versionAtLeast(this.version, '1.16.0');
+  }
+
+  private accepts(login: 'token' | 'password' | 'apikey'): boolean {
+    return (this.opts.logins ?? ['token', 'password', ...(this.opts.apiKey ? ['apikey' as const] : [])]).includes(login);
+  }
+
   private authenticate(p: URLSearchParams) {
-    for (const required of ['u', 'v', 'c']) {
+    for (const required of ['v', 'c']) {
       if (!p.get(required)) throw new SubsonicError(10, `Missing required parameter "${required}"`);
     }
+    if (this.opts.strictVersion && !versionAtLeast(this.version, p.get('v')!)) {
+      throw new SubsonicError(30, 'Incompatible Subsonic REST protocol version. Server must upgrade.');
+    }
+    const refused = () => new SubsonicError(42, 'Provided authentication mechanism not supported');
+    if (p.has('apiKey')) {
+      if (!this.accepts('apikey')) throw refused();
+      if (p.has('u')) throw new SubsonicError(43, 'Multiple conflicting authentication mechanisms provided');
+      if (p.get('apiKey') !== this.opts.apiKey) throw new SubsonicError(44, 'Invalid API key');
+      return;
+    }
+    if (!p.get('u')) throw new SubsonicError(10, 'Missing required parameter "u"');
     const wrong = new SubsonicError(40, 'Wrong username or password');
-    if (p.get('u') !== this.user) throw wrong;
     const plain = p.get('p');
+    const tokens = versionAtLeast(this.version, '1.13.0');
+    // A server older than tokens only knows p, and asks for it (Supysonic: "A required parameter is missing.").
+    if (plain === null && !tokens) throw new SubsonicError(10, 'A required parameter is missing.');
+    if (!this.accepts(plain !== null ? 'password' : 'token')) throw refused();
+    if (p.get('u') !== this.user) throw wrong;
     if (plain !== null) {
       const pass = plain.startsWith('enc:') ? Buffer.from(plain.slice(4), 'hex').toString('utf8') : plain;
       if (pass !== this.password) throw wrong;
@@ -263,13 +305,13 @@ export class NavidromeStandin {
       contentType: s.contentType, duration: Math.round(s.duration), bitRate: 0,
       // Navidrome reports a made-up path unless ReportRealPath is set.
       path: `${s.artist}/${s.album}/${nn} - ${s.title}.${s.suffix}`,
-      albumId: s.albumId, type: 'music', created: s.created,
+      albumId: s.albumId, artistId: artistId(s.artist), type: 'music', isVideo: false, created: s.created,
     });
   }
 
   private albumJson(a: Album) {
     return omitUndefined({
-      id: a.id, name: a.name, artist: a.artist, artistId: `ar-${md5Hex(a.artist).slice(0, 8)}`, coverArt: `al-${a.id}`,
+      id: a.id, name: a.name, artist: a.artist, artistId: artistId(a.artist), coverArt: `al-${a.id}`,
       songCount: a.songs.length, duration: Math.round(a.songs.reduce((t, s) => t + s.duration, 0)),
       created: a.created, year: a.year,
     });
@@ -362,7 +404,8 @@ export class NavidromeStandin {
         pl = { id: randomUUID(), name, public: false, owner: this.user, created: now, changed: now, songIds: ids };
         this.playlists.set(pl.id, pl);
       }
-      return { playlist: this.playlistJson(pl, true) };
+      // createPlaylist answers with the playlist only since API 1.14.
+      return versionAtLeast(this.version, '1.14.0') ? { playlist: this.playlistJson(pl, true) } : {};
     },
 
     updatePlaylist: (p) => {
@@ -380,10 +423,32 @@ export class NavidromeStandin {
     },
 
     deletePlaylist: (p) => {
-      this.playlists.delete(this.playlist(p.get('id')).id);
+      const pl = this.playlist(p.get('id'));
+      if (pl.owner !== this.user) throw new SubsonicError(50, 'User is not authorized for the given operation.');
+      this.playlists.delete(pl.id);
       return {};
     },
+
+    getOpenSubsonicExtensions: () => ({
+      openSubsonicExtensions: [
+        { name: 'formPost', versions: [1] },
+        ...(this.accepts('apikey') ? [{ name: 'apiKeyAuthentication', versions: [1] }] : []),
+      ],
+    }),
+
+    tokenInfo: (p) => {
+      if (!p.has('apiKey')) throw new SubsonicError(0, 'tokenInfo needs an API key login');
+      return { tokenInfo: { username: this.user } };
+    },
   };
+}
+
+const artistId = (name: string) => `ar-${md5Hex(name).slice(0, 8)}`;
+
+function versionAtLeast(a: string, b: string): boolean {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  return true;
 }
 
 function omitUndefined<T extends Record<string, unknown>>(o: T): T {

@@ -76,3 +76,20 @@ test('the README documents every configuration variable', () => {
   const missing = Object.keys(SPEC).filter((name) => !readme.includes(`\`${name}\``));
   assert.deepEqual(missing, []);
 });
+
+test('Subsonic: SUBSONIC_AUTH decides which variables are needed, and SUBSONIC_* are other names of NAVIDROME_*', () => {
+  const url = { NAVIDROME_URL: 'http://nd:4533' };
+  assert.equal(loadConfig({ ...url, NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' }).subsonicAuth, 'token');
+  expectError({ ...url, SUBSONIC_AUTH: 'apikey', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' }, /NAVIDROME_API_KEY must be set when MEDIA_SERVER_TYPE=navidrome and SUBSONIC_AUTH=apikey/);
+  expectError({ ...url, SUBSONIC_AUTH: 'auto' }, /NAVIDROME_USER, NAVIDROME_PASSWORD must be set .*SUBSONIC_AUTH=auto/);
+  expectError({ ...url, SUBSONIC_AUTH: 'ldap' }, /SUBSONIC_AUTH="ldap".*token, apikey, password, auto/);
+  const byKey = loadConfig({ ...url, SUBSONIC_AUTH: 'AUTO', NAVIDROME_API_KEY: 'k' });
+  assert.deepEqual([byKey.subsonicAuth, byKey.navidromeApiKey, byKey.navidromeUser], ['auto', 'k', undefined]);
+  const aliased = loadConfig({ MEDIA_SERVER_TYPE: 'subsonic', SUBSONIC_URL: 'http://sup:5722/', SUBSONIC_USER: 'u', SUBSONIC_PASSWORD: 'p', SUBSONIC_AUTH: 'password' });
+  assert.deepEqual(
+    [aliased.mediaServerType, aliased.navidromeUrl, aliased.navidromeUser, aliased.navidromePassword, aliased.subsonicAuth],
+    ['navidrome', 'http://sup:5722', 'u', 'p', 'password'],
+  );
+  assert.equal(loadConfig({ SUBSONIC_URL: 'http://sup:5722', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' }).mediaServerType, 'navidrome');
+  expectError({ ...url, SUBSONIC_URL: 'http://other:1', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' }, /NAVIDROME_URL and SUBSONIC_URL .* different values/);
+});

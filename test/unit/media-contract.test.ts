@@ -1,8 +1,9 @@
 // The media contract: one table of cases (paging edges, unknown ids, the delete guard, duplicate, non-ASCII and
 // blank playlist names, 250-track, empty and partly unknown playlists) run against every source over one library:
-// the local folder, the Jellyfin stand-in (10.11 and 12.0) and the Navidrome stand-in (with and without the
-// x-total-count header). Expected values come from the library description or from the servers' own storage
-// (stand-in state, .m3u8 files on disk), never from the provider under test.
+// the local folder, the Jellyfin stand-in (10.11 and 12.0), the Navidrome stand-in (with and without the
+// x-total-count header) and a real Supysonic server (password login, API 1.10.2). Expected values come from the
+// library description or from the servers' own storage (stand-in state, .m3u8 files on disk, Supysonic's
+// database), never from the provider under test.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -14,11 +15,14 @@ import { LocalFolderProvider, PLAYLIST_MARKER } from '../../activities/media/loc
 import { MediaServerError, type Album, type AlbumPage, type MediaProvider, type Track } from '../../activities/media/provider.ts';
 import { guid, JellyfinStandin, writeSineWav, type StandinLibrary, type StandinVersion } from '../standins/jellyfin.ts';
 import { startNavidromeStandin, type StandinAlbumInput } from '../standins/navidrome.ts';
+import { startSupysonic, supysonicSkip } from '../helpers/supysonic.ts';
+import { tagWav } from '../helpers/wav-tags.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The library: 30 albums by 6 artists, 9–13 tracks each (330 in all). Albums come in bulk-import groups of three
 // sharing one date, so paging must break ties the same way on every request. One artist, one album and its
-// tracks have non-ASCII names. Every track is its own tiny WAV with its own tone, so bytes identify a track.
+// tracks have non-ASCII names. Every track is its own tiny tagged WAV with its own tone, so bytes identify a track
+// (the tags let a real server that reads them, Supysonic, group the files into the same albums).
 
 const ALBUMS = 30;
 const ARTISTS = ['Artist 1', 'Artist 2', 'Café del Mar', 'Artist 4', 'Artist 5', 'Artist 6'];
@@ -51,10 +55,11 @@ const expectedDates = described.map((a) => a.date.getTime()).sort((x, y) => y - 
 
 let tone = 0;
 for (const album of described) {
-  for (const file of album.files) {
+  for (const [t, file] of album.files.entries()) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeSineWav(file, 0.02, 8000, 200 + 3 * tone++);
-    utimesSync(file, album.date, album.date); // the local folder dates an album by its newest file
+    tagWav(file, { title: album.titles[t], artist: album.artist, album: album.name, track: t + 1 });
+    utimesSync(file, album.date, album.date); // the local folder (and Supysonic) date an album by its files
   }
 }
 
@@ -212,13 +217,37 @@ const navidromeSource = (totalCountHeader: boolean): SourceFactory => async () =
   };
 };
 
+const supysonicSource: SourceFactory = async () => {
+  const user = { name: 'alice', password: 'Sésame 東京' };
+  const server = await startSupysonic({ musicDir, users: [user] });
+  const provider = await createMediaProvider(
+    { mediaServerType: 'navidrome', navidromeUrl: server.url, navidromeUser: user.name, navidromePassword: user.password, subsonicAuth: 'password', mediaTimeoutMs: 10_000 },
+    { retries: 0 },
+  );
+  return {
+    label: 'Supysonic (real server, password login)',
+    provider,
+    totals: 'derived', // no x-total-count
+    nonPlaylistDelete: 'not_found',
+    unknownTrackInPlaylist: 'refused', // Supysonic refuses the whole createPlaylist (error 70) and keeps nothing
+    repeatedTracks: 'kept',
+    unknownAlbumId: '00000000-0000-4000-8000-000000000000', // Supysonic ids are UUIDs
+    unknownTrackId: '00000000-0000-4000-8000-000000000001',
+    members: (id) => server.members(id),
+    close: () => server.stop(),
+  };
+};
+
 const SOURCES: [string, SourceFactory][] = [
   ['local', localSource],
   ['jellyfin-10.11', jellyfinSource('10.11.11', 'user token')],
   ['jellyfin-12.0', jellyfinSource('12.0.0', 'API key')],
   ['navidrome', navidromeSource(true)],
   ['subsonic', navidromeSource(false)],
+  ['supysonic', supysonicSource],
 ];
+/** Sources that need something installed: skipped with the reason, or failing under CI (supysonicSkip). */
+const SKIPS: Record<string, false | string> = { supysonic: supysonicSkip() };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -592,7 +621,7 @@ const CASES: Case[] = [
 ];
 
 for (const [key, makeSource] of SOURCES) {
-  describe(`media contract: ${key}`, () => {
+  describe(`media contract: ${key}`, { skip: SKIPS[key] ?? false }, () => {
     let source: Source | undefined;
     before(async () => {
       source = await makeSource();

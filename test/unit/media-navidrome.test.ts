@@ -1,11 +1,12 @@
-// NavidromeProvider against the in-process Subsonic stand-in: token auth, paging and totals, album tracks,
-// raw streaming, playlist create (batched) / list / delete, and error mapping (auth, failed envelopes, 5xx).
+// NavidromeProvider against the in-process Subsonic stand-in: token, password and API-key logins and their
+// detection, older API versions, paging and totals, album tracks, raw streaming, playlist create (batched) /
+// list / delete and the delete guard, and error mapping (auth, failed envelopes, 5xx).
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { NavidromeProvider, subsonicToken } from '../../activities/media/navidrome.ts';
+import { apiVersionAtLeast, NavidromeProvider, subsonicEncodedPassword, subsonicToken } from '../../activities/media/navidrome.ts';
 import { MediaServerError } from '../../activities/media/provider.ts';
 import { hasFfmpeg, makeTone } from '../standins/audio.ts';
 import { startNavidromeStandin, type NavidromeStandin, type StandinAlbumInput } from '../standins/navidrome.ts';
@@ -26,6 +27,13 @@ function expectError(code: MediaServerError['code'], pattern?: RegExp) {
 test('the token matches the Subsonic specification example', () => {
   // From the Subsonic / OpenSubsonic API documentation: password "sesame", salt "c19b2d".
   assert.equal(subsonicToken('sesame', 'c19b2d'), '26719a1196d2a940705a59634eb18eab');
+});
+
+test('API versions compare by number, not as text', () => {
+  assert.equal(apiVersionAtLeast('1.10.2', '1.8.0'), true);
+  assert.equal(apiVersionAtLeast('1.10.2', '1.13.0'), false);
+  assert.equal(apiVersionAtLeast('1.16', '1.16.0'), true);
+  assert.equal(apiVersionAtLeast('1.7.0', '1.8.0'), false);
 });
 
 describe('NavidromeProvider', { skip }, () => {
@@ -202,7 +210,7 @@ describe('NavidromeProvider', { skip }, () => {
   });
 
   test('health pings the server', async () => {
-    assert.deepEqual(await provider().health(), { ok: true, server: 'Navidrome 0.63.2 (standin)' });
+    assert.deepEqual(await provider().health(), { ok: true, server: 'Navidrome 0.63.2 (standin)', auth: 'token' });
     assert.equal(server.requests.at(-1)!.endpoint, 'ping');
   });
 
@@ -224,9 +232,11 @@ describe('NavidromeProvider', { skip }, () => {
   });
 
   test('a POST that got a 500 is not repeated (it may have created the playlist)', async () => {
+    const p = provider({ retries: 3 });
+    await p.health(); // the API version is known (1.16.1), so creating starts with createPlaylist itself
     server.requests.length = 0;
     server.failNext(1, 500);
-    await assert.rejects(provider({ retries: 3 }).createPlaylist('Once', ['al-1-tr-1']), expectError('server'));
+    await assert.rejects(p.createPlaylist('Once', ['al-1-tr-1']), expectError('server'));
     assert.equal(server.calls('createPlaylist').length, 1);
   });
 
@@ -245,5 +255,127 @@ describe('NavidromeProvider', { skip }, () => {
       provider({ timeoutMs: 300, retries: 0 }).listPlaylists(),
       expectError('timeout'),
     );
+  });
+
+  test('password login: every request is a POST form with p=enc:<hex>, nothing secret in a URL', async () => {
+    server.requests.length = 0;
+    const p = provider({ auth: 'password' });
+    const { albums } = await p.listRecentAlbums({ startIndex: 0, limit: 1 });
+    const [track] = await p.listAlbumTracks(albums[0].id);
+    const audio = await p.openTrackAudio(track.id);
+    audio.stream.resume();
+    const created = await p.createPlaylist('Form only', [track.id]);
+    await p.deletePlaylist(created.id);
+    assert.deepEqual((await p.health()).auth, 'password');
+    assert.ok(server.requests.length >= 7);
+    for (const r of server.requests) {
+      assert.equal(r.method, 'POST', r.endpoint);
+      assert.deepEqual([...r.query.keys()], [], `${r.endpoint}: the URL carries no parameters`);
+      assert.equal(r.params.get('p'), subsonicEncodedPassword(password));
+      assert.equal(r.params.has('t'), false);
+    }
+    assert.equal(subsonicEncodedPassword('sesame'), 'enc:736573616d65'); // the Subsonic documentation's example
+  });
+
+  test('auto: token where the server takes it, password on API 1.10.2, API key where only that works', async () => {
+    const auto = async (opts: Parameters<typeof startNavidromeStandin>[0], extra: Partial<ConstructorParameters<typeof NavidromeProvider>[0]> = {}) => {
+      const s = await startNavidromeStandin({ user: 'alice', password, albums: albums.slice(0, 2), ...opts });
+      try {
+        const p = new NavidromeProvider({ url: s.url, user: 'alice', password, auth: 'auto', ...extra });
+        const page = await p.listRecentAlbums({ startIndex: 0, limit: 5 });
+        return { health: await p.health(), names: page.albums.map((a) => a.name), calls: s.requests.map((r) => r.endpoint) };
+      } finally {
+        await s.close();
+      }
+    };
+    const navidrome = await auto({});
+    assert.equal(navidrome.health.auth, 'token');
+    assert.deepEqual(navidrome.names, ['Album 2', 'Album 1']);
+    assert.deepEqual(navidrome.calls.slice(0, 2), ['ping', 'getAlbumList2'], 'one probe, then work');
+
+    const old = await auto({ apiVersion: '1.10.2' });
+    assert.deepEqual([old.health.auth, old.health.server], ['password', 'Subsonic (API 1.10.2)']);
+    assert.deepEqual(old.calls.slice(0, 3), ['ping', 'ping', 'getAlbumList2'], 'token refused (10), password taken');
+
+    const keyOnly = await auto({ logins: ['apikey'], apiKey: 'k3y-0f-alice' }, { apiKey: 'k3y-0f-alice' });
+    assert.equal(keyOnly.health.auth, 'apikey');
+    assert.deepEqual(keyOnly.calls.slice(0, 4), ['ping', 'getOpenSubsonicExtensions', 'ping', 'getAlbumList2']);
+    assert.deepEqual(keyOnly.names, ['Album 2', 'Album 1']);
+
+    // A key the server does not list the extension for is not tried; the error names every refusal.
+    await assert.rejects(auto({ logins: ['apikey'], apiVersion: '1.10.2' }, { password: undefined, apiKey: 'k' }), expectError('auth', /apikey: not among/));
+    // A wrong password is final: no other method is tried with it.
+    await assert.rejects(auto({}, { password: 'wrong' }), expectError('auth', /Wrong username or password/));
+  });
+
+  test('API key login sends apiKey without u, and the delete guard learns the user from tokenInfo', async () => {
+    const s = await startNavidromeStandin({ user: 'alice', password, albums: albums.slice(0, 1), apiKey: 'k3y-0f-alice' });
+    try {
+      const p = new NavidromeProvider({ url: s.url, apiKey: 'k3y-0f-alice', auth: 'apikey' });
+      const created = await p.createPlaylist('Keyed', ['al-1-tr-1']);
+      s.playlists.set('theirs', { ...s.playlists.get(created.id)!, id: 'theirs', owner: 'bob' });
+      await assert.rejects(p.deletePlaylist('theirs'), expectError('refused', /belongs to bob, not alice/));
+      await p.deletePlaylist(created.id);
+      assert.deepEqual([...s.playlists.keys()], ['theirs']);
+      for (const r of s.requests) assert.deepEqual([r.params.get('apiKey'), r.params.has('u')], ['k3y-0f-alice', false], r.endpoint);
+      assert.ok(s.calls('tokenInfo').length === 1);
+      await assert.rejects(
+        new NavidromeProvider({ url: server.url, apiKey: 'k', auth: 'apikey' }).listPlaylists(),
+        expectError('auth', /does not accept apikey login.*SUBSONIC_AUTH=auto/),
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("another user's playlist is refused before the server is asked to delete it", async () => {
+    const p = provider();
+    const mine = await p.createPlaylist('Mine', ['al-1-tr-1']);
+    server.playlists.set('bobs', { ...server.playlists.get(mine.id)!, id: 'bobs', name: 'Bob', owner: 'bob' });
+    server.requests.length = 0;
+    await assert.rejects(p.deletePlaylist('bobs'), expectError('refused', /"Bob" \(bobs\): it belongs to bob, not alice/));
+    assert.deepEqual(server.calls('deletePlaylist'), []);
+    assert.ok(server.playlists.has('bobs'));
+    server.playlists.delete('bobs');
+    await p.deletePlaylist(mine.id);
+  });
+
+  test('API 1.10.2: createPlaylist answers empty, so the new id is the one that was not there before', async () => {
+    const s = await startNavidromeStandin({ user: 'alice', password, albums, apiVersion: '1.10.2' });
+    try {
+      const p = new NavidromeProvider({ url: s.url, user: 'alice', password, auth: 'password' });
+      const ids = Array.from({ length: 250 }, (_, i) => `big-${i}`);
+      const a = await p.createPlaylist('Same', ids);
+      const b = await p.createPlaylist('Same', ids.slice(0, 3));
+      assert.notEqual(a.id, b.id);
+      assert.deepEqual(s.playlists.get(a.id)?.songIds, ids);
+      assert.deepEqual(s.playlists.get(b.id)?.songIds, ids.slice(0, 3));
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a server refusing our newer API version (error 30) is asked again with its own', async () => {
+    const s = await startNavidromeStandin({ user: 'alice', password, albums: albums.slice(0, 1), apiVersion: '1.12.0', strictVersion: true });
+    try {
+      const p = new NavidromeProvider({ url: s.url, user: 'alice', password, auth: 'password' });
+      assert.equal((await p.listRecentAlbums({ startIndex: 0, limit: 1 })).albums[0].id, 'al-1');
+      await p.listPlaylists();
+      assert.deepEqual(s.requests.map((r) => r.params.get('v')), ['1.16.1', '1.12.0', '1.12.0']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a server older than API 1.8 is a clear configuration error', async () => {
+    const s = await startNavidromeStandin({ user: 'alice', password, apiVersion: '1.7.0' });
+    try {
+      await assert.rejects(
+        new NavidromeProvider({ url: s.url, user: 'alice', password, auth: 'password' }).listPlaylists(),
+        expectError('bad_config', /API 1\.7\.0; AudioMuse needs 1\.8\.0/),
+      );
+    } finally {
+      await s.close();
+    }
   });
 });
