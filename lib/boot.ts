@@ -64,22 +64,47 @@ export async function runWorker(config: Config, pool: Pool, databaseUrl: string,
     return client;
   };
   shutdown.add('activity client', async () => { if (client) await (await client.catch(() => undefined))?.connection.close(); });
-  const workers = await createWorker({ connection, pool, config, client: activityClient });
+  const graceMs = config.worker.shutdownGraceMs;
+  const workers = await createWorker({ connection, pool, config, client: activityClient, shutdownGraceMs: graceMs });
   const running = Promise.all(workers.map((w) => w.run()));
-  shutdown.add('worker', async () => {
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-    await running;
-  });
   running.catch((err) => {
     console.error(`worker stopped: ${(err as Error).message}`);
     process.exitCode = 1;
     void shutdown.run().then(() => process.exit(1));
   });
-  if (config.analysis.workers > 0) {
-    const analysis = startAnalysisPool(config.analysis.workers, { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress });
-    shutdown.add('analysis processes', () => analysis.stop());
-  }
+  // Each analysis process gets the same grace for its track (it reads WORKER_SHUTDOWN_GRACE_SECONDS too);
+  // a process still running 15 s after that is killed.
+  const analysis = config.analysis.workers > 0
+    ? startAnalysisPool(config.analysis.workers, { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress }, { killAfterMs: graceMs + 15_000 })
+    : undefined;
+  // One step, so the main worker and the analysis processes drain in parallel: a SIGTERM costs one grace
+  // period, which is what the pod's terminationGracePeriodSeconds is sized for.
+  shutdown.add('workers', async () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.all([running.catch(() => undefined), analysis?.stop()]);
+  });
   console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${temporalAddress}; ${config.analysis.workers} analysis process(es) on "${analysisTaskQueue(config.temporal.taskQueue)}"`);
+}
+
+/** How long requests in flight at SIGTERM may take before their connections are cut. */
+export const WEB_DRAIN_MS = 10_000;
+
+/**
+ * Stops accepting connections, closes idle keep-alive sockets, lets requests in flight finish (their sockets
+ * close after the response), and cuts whatever is still open after `drainMs`.
+ */
+export function drainServer(server: http.Server, drainMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+    cut.unref();
+    server.close(() => { clearTimeout(cut); resolve(); });
+    server.closeIdleConnections();
+    // A keep-alive socket that finishes its request now is idle: close it instead of waiting for its timeout.
+    server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
+    server.once('close', () => clearInterval(sweep));
+  });
 }
 
 /** Connects a client, retrying in the background: the web UI must come up (and say so) while Temporal is down. */
@@ -120,7 +145,7 @@ export async function startWeb(config: Config, pool: Pool, temporalAddress: stri
       reject(err.code === 'EADDRINUSE' ? new Error(`WEB_PORT=${config.webPort} is already in use; choose another port.`) : err));
     server.listen(config.webPort, config.webHost, resolve);
   });
-  shutdown.add('web server', () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
+  shutdown.add('web server', () => drainServer(server, WEB_DRAIN_MS));
   console.log(`web UI and API on http://localhost:${config.webPort}`);
   return server;
 }

@@ -69,6 +69,8 @@ export const SPEC = {
   WEB_HOST: str('0.0.0.0', 'Interface the web server binds'),
   TEMP_DIR: str(path.join(os.tmpdir(), 'audiomuse'), 'Downloads of tracks being analysed (always cleaned up)'),
   MODELS_DIR: str(path.join(repoRoot, '.data', 'models'), 'Folder with the MusiCNN ONNX files (`npm start` and `npm run models:fetch` fetch missing ones)'),
+  WORKFLOW_BUNDLE: str('', 'Pre-built workflow bundle (`worker/build-workflow-bundle.ts`, done at image build) the worker loads instead of bundling workflows/ at start-up'),
+  WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0, 3600, 'On SIGTERM, how long `npm run worker` lets running activities finish before cancelling them (Temporal retries them elsewhere)'),
   MODELS_BASE_URL: url('', 'Where missing model files are downloaded from, as <url>/<file> (default: the release URLs in models/manifest.json)'),
   // Analysis
   NUM_RECENT_ALBUMS: int(2000, 0, 10_000_000, 'Albums analysed per run, newest first (0 = all)'),
@@ -133,6 +135,7 @@ export interface Config {
   tempDir: string;
   modelsDir: string;
   modelsBaseUrl?: string;
+  worker: { workflowBundle?: string; shutdownGraceMs: number };
   analysis: { numRecentAlbums: number; topNMoods: number; patchHop: number; maxConcurrentAlbums: number; workers: number };
   clustering: {
     algorithm: 'kmeans' | 'dbscan' | 'gmm';
@@ -289,6 +292,10 @@ export function loadConfig(env: Raw = process.env): Config {
     tempDir: path.resolve(v.TEMP_DIR),
     modelsDir: path.resolve(v.MODELS_DIR),
     modelsBaseUrl: opt(v.MODELS_BASE_URL),
+    worker: {
+      workflowBundle: v.WORKFLOW_BUNDLE ? path.resolve(v.WORKFLOW_BUNDLE) : undefined,
+      shutdownGraceMs: v.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    },
     analysis: {
       numRecentAlbums: v.NUM_RECENT_ALBUMS,
       topNMoods: v.TOP_N_MOODS,

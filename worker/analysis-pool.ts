@@ -12,7 +12,8 @@ export interface AnalysisPool {
   stop(): Promise<void>;
 }
 
-export function startAnalysisPool(count: number, env: NodeJS.ProcessEnv): AnalysisPool {
+export function startAnalysisPool(count: number, env: NodeJS.ProcessEnv, opts: { killAfterMs?: number } = {}): AnalysisPool {
+  const killAfterMs = opts.killAfterMs ?? 20_000;
   let stopping = false;
   const children = new Set<ChildProcess>();
 
@@ -38,7 +39,7 @@ export function startAnalysisPool(count: number, env: NodeJS.ProcessEnv): Analys
       stopping = true;
       await Promise.all([...children].map((child) => new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        const kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
         child.once('exit', () => { clearTimeout(kill); resolve(); });
         child.kill('SIGTERM');
       })));

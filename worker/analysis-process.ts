@@ -17,7 +17,7 @@ await runProcess('analysis', async (config, shutdown) => {
   installRuntime();
   const connection = await connectWorker(temporalAddress);
   shutdown.add('temporal worker connection', () => connection.close());
-  const worker = await createAnalysisWorker({ connection, pool, config, tempDir: processTempDir(config.tempDir) });
+  const worker = await createAnalysisWorker({ connection, pool, config, tempDir: processTempDir(config.tempDir), shutdownGraceMs: config.worker.shutdownGraceMs });
   const running = worker.run();
   shutdown.add('analysis worker', async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -3,7 +3,6 @@
 // `<queue>-analysis`, one track at a time each, in their own processes (worker/analysis-process.ts), so a
 // machine runs one per core and more machines simply add pollers to the same queues.
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from '../lib/db.ts';
@@ -13,8 +12,13 @@ import { createAnalysisActivities } from '../activities/analysis.ts';
 import { createMediaProvider } from '../activities/media/index.ts';
 import type { MediaProvider } from '../activities/media/provider.ts';
 import { analysisTaskQueue, clusteringTaskQueue } from '../lib/task-queues.ts';
+import { workflowSource } from './workflow-source.ts';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { workflowsPath } from './workflow-source.ts';
+
+/** On shutdown, running activities get `graceMs` to finish; the force time ends a worker that still hangs. */
+const shutdownOptions = (graceMs: number | undefined) =>
+  graceMs === undefined ? {} : { shutdownGraceTime: graceMs, shutdownForceTime: graceMs + 10_000 };
 
 /** The media provider of activities, created on first use. HTTP retries are off: Temporal retries. */
 export function activityMedia(config: Config): () => Promise<MediaProvider> {
@@ -37,10 +41,12 @@ export async function createWorker(opts: {
   config: Config;
   /** Lets activities ask Temporal whether a workflow still runs. */
   client?: () => Promise<Client | undefined>;
-  /** A pre-built bundle (tests bundle once); otherwise workflows/ is bundled at start-up. */
+  /** A pre-built bundle (tests bundle once); otherwise WORKFLOW_BUNDLE, else workflows/ bundled at start-up. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Worker threads of the clustering search (default: every core). */
   clusteringThreads?: number;
+  /** Time running activities get to finish after shutdown (default: the SDK's, 0: cancel at once). */
+  shutdownGraceMs?: number;
 }): Promise<Worker[]> {
   const { config } = opts;
   const media = activityMedia(config);
@@ -50,9 +56,10 @@ export async function createWorker(opts: {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     identity: `audiomuse-worker@${os.hostname()}:${process.pid}`,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : workflowSource(config.worker.workflowBundle)),
     activities,
     maxHeartbeatThrottleInterval: '2 seconds',
+    ...shutdownOptions(opts.shutdownGraceMs),
   });
   const clustering = await Worker.create({
     connection: opts.connection,
@@ -63,6 +70,7 @@ export async function createWorker(opts: {
     maxConcurrentActivityTaskExecutions: 1,
     // Heartbeats carry cancellation back: a cancelled search stops within seconds.
     maxHeartbeatThrottleInterval: '2 seconds',
+    ...shutdownOptions(opts.shutdownGraceMs),
   });
   return [main, clustering];
 }
@@ -75,6 +83,8 @@ export async function createAnalysisWorker(opts: {
   tempDir: string;
   /** Tracks analysed at once by this worker (1 per process: the engine is single-threaded by design). */
   slots?: number;
+  /** Time a running track gets to finish after shutdown (default: the SDK's, 0: cancel at once). */
+  shutdownGraceMs?: number;
 }): Promise<Worker> {
   const { config } = opts;
   return Worker.create({
@@ -86,5 +96,6 @@ export async function createAnalysisWorker(opts: {
     maxConcurrentActivityTaskExecutions: opts.slots ?? 1,
     // Heartbeats carry cancellation back: send them often enough that a cancel lands within seconds.
     maxHeartbeatThrottleInterval: '2 seconds',
+    ...shutdownOptions(opts.shutdownGraceMs),
   });
 }
