@@ -18,9 +18,10 @@ import type { ClusterLibraryInput, ClusteringOutcome, ClusteringPlan, Generation
 import { analysisVersion } from './analysis/version.ts';
 import type { FeatureOptions, TrackFeatures } from './clustering/features.ts';
 import { WorkerPool } from './clustering/pool.ts';
-import { automaticPlaylistName, postprocessClusters, type PostprocessOptions } from './clustering/postprocess.ts';
+import { automaticPlaylistName, DEFAULT_POSTPROCESS, postprocessClusters, type PostprocessOptions } from './clustering/postprocess.ts';
+import { DEFAULT_WEIGHTS } from './clustering/scoring.ts';
 import {
-  evaluateWinner, evolveGeneration, prepareSearchData, resolveSearchOptions, type SearchData, type SearchOptions, type SearchState,
+  DEFAULT_SEARCH_OPTIONS, evaluateWinner, evolveGeneration, prepareSearchData, resolveSearchOptions, type SearchData, type SearchOptions, type SearchState,
 } from './clustering/search.ts';
 import { mapFailures } from './failures.ts';
 import type { MediaProvider } from './media/provider.ts';
@@ -47,44 +48,59 @@ export interface StoredPlan {
   postprocess: Partial<PostprocessOptions>;
 }
 
-const int = (min: number, max: number) => ({ kind: 'int', min, max }) as const;
-const num = (min: number, max: number) => ({ kind: 'number', min, max }) as const;
+const int = (min: number, max: number, help: string) => ({ kind: 'int', min, max, help }) as const;
+const num = (min: number, max: number, help: string) => ({ kind: 'number', min, max, help }) as const;
 
-/** What `clusterLibrary` accepts; ranges as the configuration's. */
+/** What `clusterLibrary` accepts, with the help the web form shows; ranges as the configuration's. */
 export const CLUSTER_LIBRARY_INPUT: InputSpec = {
-  algorithm: { kind: 'enum', values: ['kmeans', 'dbscan', 'gmm'] },
-  runs: int(1, 1_000_000),
-  seed: int(0, 0xffffffff),
-  featureSpace: { kind: 'enum', values: ['moods', 'moods+heads', 'embedding'] },
-  publish: { kind: 'bool' },
-  aiProvider: { kind: 'enum', values: ['NONE', 'OLLAMA', 'GEMINI', 'OPENAI'] },
-  numClustersMin: int(2, 10_000),
-  numClustersMax: int(2, 10_000),
-  dbscanEpsMin: num(0.000001, 1000),
-  dbscanEpsMax: num(0.000001, 1000),
-  dbscanMinSamplesMin: int(1, 10_000),
-  dbscanMinSamplesMax: int(1, 10_000),
-  gmmComponentsMin: int(1, 10_000),
-  gmmComponentsMax: int(1, 10_000),
-  gmmCovarianceType: { kind: 'enum', values: ['full', 'diag'] },
-  pcaComponentsMin: int(0, 200),
-  pcaComponentsMax: int(0, 200),
-  maxSongsPerCluster: int(0, 100_000),
-  maxSongsPerArtist: int(0, 100_000),
-  maxDistance: num(0, 1000),
-  minPlaylistSize: int(1, 100_000),
-  topNMoods: int(1, 50),
-  earlyStopGenerations: int(0, 100_000),
-  generationSize: int(1, 1000),
-  generationsPerRun: int(1, 10_000),
+  algorithm: { kind: 'enum', values: ['kmeans', 'dbscan', 'gmm'], help: 'Clustering algorithm the search tries' },
+  runs: int(1, 1_000_000, 'Parameter sets evaluated by the Monte Carlo search'),
+  seed: int(0, 0xffffffff, 'Random seed: the same seed on the same library gives the same playlists'),
+  featureSpace: { kind: 'enum', values: ['moods', 'moods+heads', 'embedding'], help: 'What is clustered: top mood tags (+ tempo, energy), also the six mood heads, or the 200-d MusiCNN embedding' },
+  publish: { kind: 'bool', help: 'Write the playlists to the media server (else they stay drafts here)' },
+  aiProvider: { kind: 'enum', values: ['NONE', 'OLLAMA', 'GEMINI', 'OPENAI'], help: 'LLM that names the playlists (NONE keeps the tag names)' },
+  numClustersMin: int(2, 10_000, 'K-Means: fewest clusters tried'),
+  numClustersMax: int(2, 10_000, 'K-Means: most clusters tried'),
+  dbscanEpsMin: num(0.000001, 1000, 'DBSCAN: smallest neighbourhood radius tried'),
+  dbscanEpsMax: num(0.000001, 1000, 'DBSCAN: largest neighbourhood radius tried'),
+  dbscanMinSamplesMin: int(1, 10_000, 'DBSCAN: smallest min_samples tried'),
+  dbscanMinSamplesMax: int(1, 10_000, 'DBSCAN: largest min_samples tried'),
+  gmmComponentsMin: int(1, 10_000, 'GMM: fewest components tried'),
+  gmmComponentsMax: int(1, 10_000, 'GMM: most components tried'),
+  gmmCovarianceType: { kind: 'enum', values: ['full', 'diag'], help: 'GMM covariance type' },
+  pcaComponentsMin: int(0, 200, 'Fewest PCA components tried (0 = no PCA)'),
+  pcaComponentsMax: int(0, 200, 'Most PCA components tried'),
+  maxSongsPerCluster: int(0, 100_000, 'Longer playlists are split into parts (0 = never)'),
+  maxSongsPerArtist: int(0, 100_000, 'Songs of one artist per playlist at most (0 = no cap)'),
+  maxDistance: num(0, 1000, 'Songs farther than this from their centroid are left out (0 = keep all)'),
+  minPlaylistSize: int(1, 100_000, 'Smaller playlists are dropped'),
+  topNMoods: int(1, 50, 'Mood tags per track used for clustering and names'),
+  earlyStopGenerations: int(0, 100_000, 'Stop after this many generations without a better score (0 = never)'),
+  generationSize: int(1, 1000, 'Parameter sets per generation (one activity)'),
+  generationsPerRun: int(1, 10_000, 'Generations per workflow run before it continues as new'),
   weights: {
     kind: 'object',
-    fields: Object.fromEntries(
-      ['moodDiversity', 'moodPurity', 'otherFeatureDiversity', 'otherFeaturePurity', 'silhouette', 'daviesBouldin', 'calinskiHarabasz']
-        .map((w) => [w, num(0, 1000)]),
-    ),
+    help: 'Weights of the score components',
+    fields: Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((w) => [w, num(0, 1000, `Weight of ${w} in the score`)])),
   },
 };
+
+/** Every field's value when the request leaves it out: the configuration's, else the engine's. */
+export function clusterInputDefaults(config: Config): Required<Omit<ClusterLibraryInput, 'carried'>> {
+  const c = config.clustering;
+  return {
+    algorithm: c.algorithm, runs: c.runs, seed: 1, featureSpace: c.featureSpace, publish: true, aiProvider: config.ai.provider,
+    numClustersMin: c.numClusters[0], numClustersMax: c.numClusters[1],
+    dbscanEpsMin: c.dbscanEps[0], dbscanEpsMax: c.dbscanEps[1],
+    dbscanMinSamplesMin: c.dbscanMinSamples[0], dbscanMinSamplesMax: c.dbscanMinSamples[1],
+    gmmComponentsMin: c.gmmComponents[0], gmmComponentsMax: c.gmmComponents[1], gmmCovarianceType: c.gmmCovarianceType,
+    pcaComponentsMin: c.pcaComponents[0], pcaComponentsMax: c.pcaComponents[1],
+    maxSongsPerCluster: c.maxSongsPerCluster, maxSongsPerArtist: c.maxSongsPerArtist, maxDistance: c.maxDistance,
+    minPlaylistSize: DEFAULT_POSTPROCESS.minPlaylistSize, topNMoods: config.analysis.topNMoods,
+    earlyStopGenerations: DEFAULT_SEARCH_OPTIONS.earlyStopGenerations, generationSize: DEFAULT_SEARCH_OPTIONS.generationSize,
+    generationsPerRun: GENERATIONS_PER_RUN, weights: { ...DEFAULT_WEIGHTS },
+  };
+}
 
 const RANGE_PAIRS: [string, string][] = [
   ['numClustersMin', 'numClustersMax'], ['dbscanEpsMin', 'dbscanEpsMax'], ['dbscanMinSamplesMin', 'dbscanMinSamplesMax'],
@@ -98,44 +114,34 @@ export const GENERATIONS_PER_RUN = 50;
 export function resolvePlan(input: ClusterLibraryInput, config: Config): StoredPlan {
   const { carried: _ignored, ...request } = input;
   checkInput(CLUSTER_LIBRARY_INPUT, request);
-  const c = config.clustering;
-  const merged = {
-    numClustersMin: c.numClusters[0], numClustersMax: c.numClusters[1],
-    dbscanEpsMin: c.dbscanEps[0], dbscanEpsMax: c.dbscanEps[1],
-    dbscanMinSamplesMin: c.dbscanMinSamples[0], dbscanMinSamplesMax: c.dbscanMinSamples[1],
-    gmmComponentsMin: c.gmmComponents[0], gmmComponentsMax: c.gmmComponents[1],
-    pcaComponentsMin: c.pcaComponents[0], pcaComponentsMax: c.pcaComponents[1],
-    ...request,
-  };
-  checkRanges(merged, RANGE_PAIRS);
-  const maxSongsPerArtist = request.maxSongsPerArtist ?? c.maxSongsPerArtist;
-  const minPlaylistSize = request.minPlaylistSize ?? 20;
+  const m = { ...clusterInputDefaults(config), ...request };
+  checkRanges(m, RANGE_PAIRS);
   return {
-    seed: request.seed ?? 1,
-    publish: request.publish ?? true,
-    aiProvider: request.aiProvider ?? config.ai.provider,
-    generationsPerRun: request.generationsPerRun ?? GENERATIONS_PER_RUN,
+    seed: m.seed,
+    publish: m.publish,
+    aiProvider: m.aiProvider,
+    generationsPerRun: m.generationsPerRun,
     search: {
-      runs: request.runs ?? c.runs,
-      algorithms: [request.algorithm ?? c.algorithm],
-      gmmCovariance: request.gmmCovarianceType ?? c.gmmCovarianceType,
-      maxDistance: request.maxDistance ?? c.maxDistance,
-      maxSongsPerArtist,
-      minPlaylistSize,
-      ...(request.earlyStopGenerations !== undefined && { earlyStopGenerations: request.earlyStopGenerations }),
-      ...(request.generationSize !== undefined && { generationSize: request.generationSize }),
-      ...(request.weights && { weights: request.weights as SearchOptions['weights'] }),
+      runs: m.runs,
+      algorithms: [m.algorithm],
+      gmmCovariance: m.gmmCovarianceType,
+      maxDistance: m.maxDistance,
+      maxSongsPerArtist: m.maxSongsPerArtist,
+      minPlaylistSize: m.minPlaylistSize,
+      earlyStopGenerations: m.earlyStopGenerations,
+      generationSize: m.generationSize,
+      weights: { ...DEFAULT_WEIGHTS, ...request.weights },
       ranges: {
-        kmeansK: [merged.numClustersMin, merged.numClustersMax],
-        dbscanEps: [merged.dbscanEpsMin, merged.dbscanEpsMax],
-        dbscanMinSamples: [merged.dbscanMinSamplesMin, merged.dbscanMinSamplesMax],
-        gmmComponents: [merged.gmmComponentsMin, merged.gmmComponentsMax],
-        pca: [merged.pcaComponentsMin, merged.pcaComponentsMax],
+        kmeansK: [m.numClustersMin, m.numClustersMax],
+        dbscanEps: [m.dbscanEpsMin, m.dbscanEpsMax],
+        dbscanMinSamples: [m.dbscanMinSamplesMin, m.dbscanMinSamplesMax],
+        gmmComponents: [m.gmmComponentsMin, m.gmmComponentsMax],
+        pca: [m.pcaComponentsMin, m.pcaComponentsMax],
       },
     },
-    features: { featureSpace: request.featureSpace ?? c.featureSpace, topNMoods: request.topNMoods ?? config.analysis.topNMoods },
-    pcaMax: merged.pcaComponentsMax,
-    postprocess: { maxSongsPerArtist, maxSongsPerCluster: request.maxSongsPerCluster ?? c.maxSongsPerCluster, minPlaylistSize },
+    features: { featureSpace: m.featureSpace, topNMoods: m.topNMoods },
+    pcaMax: m.pcaComponentsMax,
+    postprocess: { maxSongsPerArtist: m.maxSongsPerArtist, maxSongsPerCluster: m.maxSongsPerCluster, minPlaylistSize: m.minPlaylistSize },
   };
 }
 

@@ -34,12 +34,7 @@ export function createLibraryActivities(deps: LibraryDeps) {
       return mapFailures(async () => {
         const { request } = input;
         checkInput(ANALYZE_LIBRARY_INPUT, request);
-        const params = {
-          numRecentAlbums: request.numRecentAlbums ?? deps.config.analysis.numRecentAlbums,
-          topNMoods: request.topNMoods ?? deps.config.analysis.topNMoods,
-          maxConcurrentAlbums: request.maxConcurrentAlbums ?? deps.config.analysis.maxConcurrentAlbums,
-          albumsPerRun: request.albumsPerRun ?? 500,
-        };
+        const params = { ...analyzeInputDefaults(deps.config), ...request };
         const source = (await deps.media()).type;
         const run = { workflowId: input.workflowId, firstRunId: input.firstRunId, source, params: { ...params, analysisVersion: version } };
         for (;;) {
@@ -95,10 +90,16 @@ export function createLibraryActivities(deps: LibraryDeps) {
 
 /** What `analyzeLibrary` accepts (every field optional). */
 export const ANALYZE_LIBRARY_INPUT: InputSpec = {
-  numRecentAlbums: { kind: 'int', min: 0, max: 10_000_000 },
-  topNMoods: { kind: 'int', min: 1, max: 50 },
-  maxConcurrentAlbums: { kind: 'int', min: 1, max: 1000 },
-  albumsPerRun: { kind: 'int', min: 1, max: 1000 },
+  numRecentAlbums: { kind: 'int', min: 0, max: 10_000_000, help: 'Most recently added albums to analyse (0 = the whole library)' },
+  topNMoods: { kind: 'int', min: 1, max: 50, help: 'Mood tags kept per track' },
+  maxConcurrentAlbums: { kind: 'int', min: 1, max: 1000, help: 'Albums analysed at the same time' },
+  albumsPerRun: { kind: 'int', min: 1, max: 1000, help: 'Albums per workflow run before it continues as new' },
 };
+
+/** Every field's value when the request leaves it out. */
+export function analyzeInputDefaults(config: Config): CarriedLibraryState['params'] {
+  const a = config.analysis;
+  return { numRecentAlbums: a.numRecentAlbums, topNMoods: a.topNMoods, maxConcurrentAlbums: a.maxConcurrentAlbums, albumsPerRun: 500 };
+}
 
 export type LibraryActivities = ReturnType<typeof createLibraryActivities>;

@@ -133,7 +133,7 @@ function connectClientInBackground(deps: WebDeps, address: string, namespace: st
 
 export async function startWeb(config: Config, pool: Pool, temporalAddress: string, shutdown: Shutdown, temporalUiUrl?: string): Promise<http.Server> {
   const media = await createMediaProvider(config);
-  const deps: WebDeps = { pool, temporalAddress, taskQueue: config.temporal.taskQueue, temporalUiUrl, media };
+  const deps: WebDeps = { pool, config, temporalAddress, temporalUiUrl, media };
   connectClientInBackground(deps, temporalAddress, config.temporal.namespace, shutdown);
   const app = createApp(deps);
   const handle = app.callback();

@@ -67,6 +67,7 @@ export const SPEC = {
   REDIS_URL: str('', 'Accepted for compatibility and ignored: Temporal replaces Redis Queue'),
   WEB_PORT: int(8000, 1, 65535, 'Port of the web UI and REST API'),
   WEB_HOST: str('0.0.0.0', 'Interface the web server binds'),
+  API_TOKEN: str('', 'When set, every /api call but health needs `Authorization: Bearer <token>` or the session cookie of the page\'s login form; unset, the UI and API are open to anyone who can reach WEB_PORT'),
   TEMP_DIR: str(path.join(os.tmpdir(), 'audiomuse'), 'Downloads of tracks being analysed (always cleaned up)'),
   MODELS_DIR: str(path.join(repoRoot, '.data', 'models'), 'Folder with the MusiCNN ONNX files (`npm start` and `npm run models:fetch` fetch missing ones)'),
   WORKFLOW_BUNDLE: str('', 'Pre-built workflow bundle (`worker/build-workflow-bundle.ts`, done at image build) the worker loads instead of bundling workflows/ at start-up'),
@@ -132,6 +133,10 @@ export interface Config {
   dataDir: string;
   webPort: number;
   webHost: string;
+  /** Required by the web API when set. */
+  apiToken?: string;
+  /** Every variable as read (secrets masked), for GET /api/config. */
+  variables: VariableInfo[];
   tempDir: string;
   modelsDir: string;
   modelsBaseUrl?: string;
@@ -214,6 +219,20 @@ function parseVar(name: VarName, raw: string | undefined): string | number {
   }
 }
 
+/** Variables whose values are never shown (API, logs): passwords, tokens, keys, URLs that may embed them. */
+const SECRET = /PASSWORD|TOKEN|_KEY$|DATABASE_URL/;
+
+/** Every variable with its effective value (secrets as "***" when set), default and help. */
+export interface VariableInfo { name: VarName; value: string; default: string; doc: string; secret: boolean }
+
+function describeVariables(env: Raw): VariableInfo[] {
+  return (Object.keys(SPEC) as VarName[]).map((name) => {
+    const secret = SECRET.test(name);
+    const value = String(parseVar(name, env[name]));
+    return { name, value: secret && value ? '***' : value, default: secret ? '' : String(SPEC[name].default), doc: SPEC[name].doc, secret };
+  });
+}
+
 /** A PostgreSQL connection URL with its parts escaped (the one place this format is written). */
 export function postgresUrl(p: { user: string; password: string; host: string; port: number; database: string }): string {
   return `postgresql://${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}@${p.host}:${p.port}/${encodeURIComponent(p.database)}`;
@@ -289,6 +308,8 @@ export function loadConfig(env: Raw = process.env): Config {
     dataDir: path.resolve(v.DATA_DIR),
     webPort: v.WEB_PORT,
     webHost: v.WEB_HOST,
+    apiToken: opt(v.API_TOKEN),
+    variables: describeVariables(env),
     tempDir: path.resolve(v.TEMP_DIR),
     modelsDir: path.resolve(v.MODELS_DIR),
     modelsBaseUrl: opt(v.MODELS_BASE_URL),

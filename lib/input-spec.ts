@@ -1,12 +1,14 @@
-// Declarative checks of workflow (and API) input: each field's type and range in one table, so a bad value
-// is rejected with its field name and what is accepted, wherever the input came from.
+// Declarative checks of workflow (and API) input: each field's type, range and help in one table, so a bad
+// value is rejected with its field name and what is accepted, wherever the input came from. The same table
+// becomes the JSON Schema of the REST API's OpenAPI document (inputJsonSchema), so there is no second copy.
 
-export type FieldSpec =
+export type FieldSpec = (
   | { kind: 'int'; min: number; max: number }
   | { kind: 'number'; min: number; max: number }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'bool' }
-  | { kind: 'object'; fields: Record<string, FieldSpec> };
+  | { kind: 'object'; fields: Record<string, FieldSpec> }
+) & { help?: string };
 
 export type InputSpec = Record<string, FieldSpec>;
 
@@ -56,4 +58,21 @@ export function checkRanges(input: Record<string, unknown>, pairs: readonly [str
     const a = input[lo], b = input[hi];
     if (typeof a === 'number' && typeof b === 'number' && a > b) throw new InputError(lo, `${lo}=${a} is greater than ${hi}=${b}`);
   }
+}
+
+export type JsonSchema = Record<string, unknown>;
+
+/** The spec as a JSON Schema object (no unknown fields); `defaults` become each field's `default`. */
+export function inputJsonSchema(spec: InputSpec, defaults: Record<string, unknown> = {}): JsonSchema {
+  const properties = Object.fromEntries(Object.entries(spec).map(([key, s]) => {
+    const base: JsonSchema =
+      s.kind === 'int' ? { type: 'integer', minimum: s.min, maximum: s.max }
+        : s.kind === 'number' ? { type: 'number', minimum: s.min, maximum: s.max }
+          : s.kind === 'enum' ? { type: 'string', enum: [...s.values] }
+            : s.kind === 'bool' ? { type: 'boolean' }
+              : inputJsonSchema(s.fields, (defaults[key] ?? {}) as Record<string, unknown>);
+    const d = s.kind === 'object' ? undefined : defaults[key];
+    return [key, { ...base, ...(s.help && { description: s.help }), ...(d !== undefined && { default: d }) }];
+  }));
+  return { type: 'object', additionalProperties: false, properties };
 }

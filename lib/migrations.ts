@@ -175,4 +175,17 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX playlists_server_id ON playlists (source, server_playlist_id);
     `,
   },
+  {
+    version: 4,
+    name: 'library map cache',
+    sql: `
+      -- The 2-D projection of the library for the web map, one row per library snapshot (analysis version,
+      -- track count, last analysis time): computed once, reused until an analysis changes the library.
+      CREATE TABLE library_maps (
+        snapshot    TEXT PRIMARY KEY,
+        points      JSONB NOT NULL,
+        computed_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];

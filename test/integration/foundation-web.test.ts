@@ -23,7 +23,7 @@ before(async () => {
   pool = createPool(databaseUrl);
   await migrate(pool);
   worker = await startTestWorker({ address, pool, config });
-  const handle = createApp({ pool, client: worker.client, temporalAddress: address, taskQueue: config.temporal.taskQueue }).callback();
+  const handle = createApp({ pool, client: worker.client, temporalAddress: address, config }).callback();
   server = http.createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 60_000; // longer than any pause between requests here, so fetch never reuses a closed socket
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -93,7 +93,7 @@ test('deep health runs the round trip through the worker', async () => {
 });
 
 test('health is 503 and names the missing worker when nobody polls the task queue', async () => {
-  const { status, body } = await healthOf({ pool, client: worker.client, temporalAddress: address, taskQueue: 'nobody-polls-this-queue' });
+  const { status, body } = await healthOf({ pool, client: worker.client, temporalAddress: address, config: { ...config, temporal: { ...config.temporal, taskQueue: 'nobody-polls-this-queue' } } });
   assert.equal(status, 503);
   assert.equal(body.ok, false);
   assert.equal(body.postgres.ok, true);
@@ -102,7 +102,7 @@ test('health is 503 and names the missing worker when nobody polls the task queu
 });
 
 test('health reports Temporal down without failing the request', async () => {
-  const { status, body } = await healthOf({ pool, client: undefined, temporalAddress: '127.0.0.1:1', taskQueue: 'x' });
+  const { status, body } = await healthOf({ pool, client: undefined, temporalAddress: '127.0.0.1:1', config });
   assert.equal(status, 503);
   assert.equal(body.temporal.ok, false);
   assert.equal(body.postgres.ok, true);
@@ -111,7 +111,7 @@ test('health reports Temporal down without failing the request', async () => {
 test('bad API input gets a 4xx naming the field; unknown endpoints a JSON 404', async () => {
   const bad = await fetch(`${base}/api/health?deep=maybe`);
   assert.equal(bad.status, 400);
-  assert.deepEqual(await bad.json(), { error: 'query parameter "deep" must be 0, 1, true or false', field: 'deep' });
+  assert.deepEqual(await bad.json(), { error: 'deep: expected one of 0, 1, true, false, got "maybe"', field: 'deep' });
   const missing = await fetch(`${base}/api/nothing-here`);
   assert.equal(missing.status, 404);
   assert.match(((await missing.json()) as { error: string }).error, /no such endpoint: GET \/api\/nothing-here/);
@@ -154,7 +154,7 @@ test('health reports the media source without letting it decide whether the syst
   const music = scratchDir('health-music');
   const check = async (musicDir: string) => {
     const media = await createMediaProvider({ mediaServerType: 'local', musicDir, playlistDir: `${music}/Playlists` });
-    return healthOf({ pool, client: worker.client, temporalAddress: address, taskQueue: config.temporal.taskQueue, media }, true);
+    return healthOf({ pool, client: worker.client, temporalAddress: address, config, media }, true);
   };
   const present = await check(music);
   assert.equal(present.body.mediaServer.ok, true);

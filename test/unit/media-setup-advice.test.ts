@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import Koa from 'koa';
 import { createMediaProvider } from '../../activities/media/index.ts';
 import { checkMediaConnection, mediaSetupAdvice } from '../../activities/media/setup-advice.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
-import { mediaRoutes } from '../../web/routes/media.ts';
+import { createPool } from '../../lib/db.ts';
+import { createApp } from '../../web/app.ts';
 import { JellyfinStandin, syntheticLibrary, writeSineWav } from '../standins/jellyfin.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'media-advice-'));
@@ -92,12 +92,12 @@ test('Jellyfin up, then down: the check says connected, then unreachable, withou
 });
 
 async function serve(deps: { config: Config; media?: Awaited<ReturnType<typeof createMediaProvider>> }) {
-  const app = new Koa();
-  app.use(mediaRoutes(deps).routes());
-  const handle = app.callback();
+  // The whole app; its PostgreSQL pool is never used by these routes (and connects only on a query).
+  const pool = createPool('postgresql://nobody@127.0.0.1:1/none');
+  const handle = createApp({ ...deps, pool, temporalAddress: '127.0.0.1:1' }).callback();
   const server = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: async () => { await new Promise<void>((r) => server.close(() => r())); await pool.end(); } };
 }
 
 test('GET /api/media and POST /api/media/check answer 200 whether the server is up or down', async () => {

@@ -1,0 +1,146 @@
+// Read model of the analysed library for the web API: tracks with their features (searched, paged), the
+// playlists of the last finished clustering, and the cached 2-D map of the library.
+import type { Pool } from '../db.ts';
+import { decodeEmbedding } from './tracks.ts';
+
+export interface TrackSummary {
+  id: string;
+  itemId: string;
+  source: string;
+  title: string | null;
+  artist: string | null;
+  album: string | null;
+  durationSec: number | null;
+  status: 'pending' | 'analyzed' | 'failed';
+  failureCode: string | null;
+  failureReason: string | null;
+  /** Null until analysed. */
+  features: {
+    tempo: number | null;
+    key: string | null;
+    scale: string | null;
+    energy: number | null;
+    moods: Record<'danceable' | 'aggressive' | 'happy' | 'party' | 'relaxed' | 'sad', number>;
+    /** The 50 tag scores in label order. */
+    tags: number[];
+    analysisVersion: string;
+    analyzedAt: string;
+  } | null;
+}
+
+const TRACK_COLUMNS = `t.id::text AS id, t.item_id AS "itemId", t.source, t.title, t.artist, t.album, t.duration_sec AS "durationSec",
+  t.analysis_status AS status, t.failure_code AS "failureCode", t.failure_reason AS "failureReason",
+  CASE WHEN f.track_id IS NULL THEN NULL ELSE json_build_object(
+    'tempo', f.tempo, 'key', f.musical_key, 'scale', f.scale, 'energy', f.energy,
+    'moods', json_build_object('danceable', f.danceable, 'aggressive', f.aggressive, 'happy', f.happy, 'party', f.party,
+                               'relaxed', f.relaxed, 'sad', f.sad),
+    'tags', f.tags, 'analysisVersion', f.analysis_version, 'analyzedAt', f.analyzed_at) END AS features`;
+
+/** Tracks whose title, artist or album contains `q` (case-insensitive), by artist, album, title. */
+export async function searchTracks(
+  pool: Pool,
+  opts: { q?: string; status?: TrackSummary['status']; limit: number; offset: number },
+): Promise<{ total: number; tracks: TrackSummary[] }> {
+  const where = `WHERE ($1::text IS NULL OR t.title ILIKE $1 OR t.artist ILIKE $1 OR t.album ILIKE $1)
+                   AND ($2::text IS NULL OR t.analysis_status = $2)`;
+  const pattern = opts.q ? `%${opts.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const [{ rows }, count] = await Promise.all([
+    pool.query<TrackSummary>(
+      `SELECT ${TRACK_COLUMNS} FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id ${where}
+        ORDER BY t.artist NULLS LAST, t.album NULLS LAST, t.title NULLS LAST, t.id LIMIT $3 OFFSET $4`,
+      [pattern, opts.status ?? null, opts.limit, opts.offset]),
+    pool.query<{ n: string }>(`SELECT count(*) AS n FROM tracks t ${where}`, [pattern, opts.status ?? null]),
+  ]);
+  return { total: Number(count.rows[0].n), tracks: rows };
+}
+
+export interface TrackDetail extends TrackSummary {
+  playlists: { id: string; name: string; status: string }[];
+}
+
+export async function trackDetail(pool: Pool, id: string): Promise<TrackDetail | undefined> {
+  const { rows } = await pool.query<TrackDetail>(
+    `SELECT ${TRACK_COLUMNS},
+            coalesce((SELECT json_agg(json_build_object('id', p.id::text, 'name', p.name, 'status', p.status) ORDER BY p.id DESC)
+                        FROM playlist_tracks pt JOIN playlists p ON p.id = pt.playlist_id
+                       WHERE pt.track_id = t.id AND p.status <> 'superseded'), '[]') AS playlists
+       FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id WHERE t.id = $1`,
+    [id]);
+  return rows[0];
+}
+
+export interface PlaylistView {
+  id: string;
+  name: string;
+  status: 'draft' | 'published' | 'superseded';
+  nameSource: 'tag' | 'ai' | 'kept';
+  serverPlaylistId: string | null;
+  missingTracks: number;
+  part: number | null;
+  parts: number | null;
+  /** The cluster's mean profile: tempo and energy normalised to 0..1, mood tag and mood head scores. */
+  profile: { tempo: number; energy: number; moods: Record<string, number>; otherFeatures: Record<string, number> } | null;
+  tracks: { id: string; itemId: string; title: string | null; artist: string | null }[];
+}
+
+/** The playlists of the newest clustering run that finished with playlists (with publishing or without). */
+export async function currentPlaylists(pool: Pool): Promise<{ runId: string; workflowId: string; finishedAt: string; playlists: PlaylistView[] } | undefined> {
+  const { rows: [run] } = await pool.query<{ id: string; workflowId: string; finishedAt: string }>(
+    `SELECT r.id::text AS id, r.workflow_id AS "workflowId", r.finished_at AS "finishedAt" FROM clustering_runs r
+      WHERE r.status = 'completed' AND EXISTS (SELECT 1 FROM playlists p WHERE p.clustering_run_id = r.id)
+      ORDER BY r.finished_at DESC, r.id DESC LIMIT 1`);
+  if (!run) return undefined;
+  const { rows } = await pool.query<PlaylistView>(
+    `SELECT p.id::text AS id, p.name, p.status, p.name_source AS "nameSource", p.server_playlist_id AS "serverPlaylistId",
+            p.missing_tracks AS "missingTracks", p.part, p.parts, p.profile,
+            coalesce((SELECT json_agg(json_build_object('id', t.id::text, 'itemId', t.item_id, 'title', t.title, 'artist', t.artist)
+                                      ORDER BY pt.position)
+                        FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id WHERE pt.playlist_id = p.id), '[]') AS tracks
+       FROM playlists p WHERE p.clustering_run_id = $1 ORDER BY p.position`,
+    [run.id]);
+  return { runId: `clustering-${run.id}`, workflowId: run.workflowId, finishedAt: run.finishedAt, playlists: rows };
+}
+
+/** What identifies the analysed library's state: a new analysis result or a removed track changes it. */
+export async function librarySnapshot(pool: Pool): Promise<{ key: string; tracks: number }> {
+  const { rows: [r] } = await pool.query<{ n: string; last: string | null; versions: string | null; ids: string | null }>(
+    `SELECT count(*) AS n, max(analyzed_at)::text AS last, string_agg(DISTINCT analysis_version, ',') AS versions,
+            sum(track_id)::text AS ids FROM track_features`);
+  return { key: `${r.versions ?? ''}|${r.n}|${r.last ?? ''}|${r.ids ?? ''}`, tracks: Number(r.n) };
+}
+
+/** Every analysed track's embedding with its title and artist, in id order. */
+export async function libraryEmbeddings(pool: Pool): Promise<{ ids: string[]; titles: (string | null)[]; artists: (string | null)[]; embeddings: Float32Array[] }> {
+  const { rows } = await pool.query<{ id: string; title: string | null; artist: string | null; embedding: Buffer }>(
+    `SELECT t.id::text AS id, t.title, t.artist, f.embedding FROM track_features f JOIN tracks t ON t.id = f.track_id ORDER BY t.id`);
+  return {
+    ids: rows.map((r) => r.id),
+    titles: rows.map((r) => r.title),
+    artists: rows.map((r) => r.artist),
+    embeddings: rows.map((r) => decodeEmbedding(r.embedding)),
+  };
+}
+
+export interface MapPoints {
+  ids: string[];
+  x: number[];
+  y: number[];
+  titles: (string | null)[];
+  artists: (string | null)[];
+}
+
+export async function cachedMap(pool: Pool, snapshot: string): Promise<{ points: MapPoints; computedAt: string } | undefined> {
+  const { rows } = await pool.query<{ points: MapPoints; computedAt: string }>(
+    `SELECT points, computed_at AS "computedAt" FROM library_maps WHERE snapshot = $1`, [snapshot]);
+  return rows[0];
+}
+
+/** Stores the map of a snapshot and drops older ones (only the current library is ever shown). */
+export async function storeMap(pool: Pool, snapshot: string, points: MapPoints): Promise<string> {
+  const { rows } = await pool.query<{ computedAt: string }>(
+    `WITH dropped AS (DELETE FROM library_maps WHERE snapshot <> $1)
+     INSERT INTO library_maps (snapshot, points) VALUES ($1, $2)
+     ON CONFLICT (snapshot) DO UPDATE SET points = EXCLUDED.points RETURNING computed_at AS "computedAt"`,
+    [snapshot, JSON.stringify(points)]);
+  return rows[0].computedAt;
+}

@@ -1,0 +1,123 @@
+// A run as the API reports it (the original's task status: task_id, task_type, state, progress %), built from
+// Temporal (is it running? its live progress by query) and PostgreSQL (what a finished run recorded).
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
+import type { Pool } from '../../lib/db.ts';
+import { ANALYSIS, CLUSTERING, runningRunId, type RunControl } from '../../lib/run-control.ts';
+import { findRun, type RunRow } from '../../lib/store/runs.ts';
+import { albumProgressQuery } from '../../workflows/analysis-progress.ts';
+import { ApiError } from './errors.ts';
+
+export interface TaskDeps {
+  pool: Pool;
+  client?: Client;
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl?: string;
+}
+
+/** Celery-style states the original's scripts poll for, from Temporal's execution status. */
+export type TaskState = 'PENDING' | 'PROGRESS' | 'SUCCESS' | 'FAILURE' | 'REVOKED';
+
+export interface TaskStatus {
+  task_id: string;
+  task_type: 'main_analysis' | 'main_clustering' | 'album_analysis';
+  /** The run's key in GET /api/runs (`analysis-12`), once the run has recorded itself. */
+  run_id: string | null;
+  state: TaskState;
+  /** Same as state (the original reports both). */
+  status: TaskState;
+  running: boolean;
+  /** 0–100. */
+  progress: number;
+  /** The workflow's own progress (the `progress` query while running, the recorded one after). */
+  details: Record<string, unknown>;
+  temporal_url: string | null;
+}
+
+const TYPES: Record<string, TaskStatus['task_type']> = { analyzeLibrary: 'main_analysis', clusterLibrary: 'main_clustering', analyzeAlbum: 'album_analysis' };
+// All three queries are named `progress`; the definitions differ only in their result type.
+const QUERIES: Record<TaskStatus['task_type'], QueryDefinition<unknown>> = {
+  main_analysis: ANALYSIS.query, main_clustering: CLUSTERING.query, album_analysis: albumProgressQuery,
+};
+const STATES: Record<string, TaskState> = {
+  RUNNING: 'PROGRESS', COMPLETED: 'SUCCESS', FAILED: 'FAILURE', TIMED_OUT: 'FAILURE', TERMINATED: 'FAILURE', CANCELLED: 'REVOKED', CONTINUED_AS_NEW: 'PROGRESS',
+};
+const ROW_STATES: Record<string, TaskState> = { running: 'PROGRESS', completed: 'SUCCESS', failed: 'FAILURE', cancelled: 'REVOKED' };
+
+/** Temporal calls of the API give up after 5 s: a down server answers 503 instead of hanging the page. */
+export async function withTemporal<T>(deps: { client?: Client }, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = deps.client;
+  if (!client) throw new ApiError(503, 'Temporal is not connected yet; runs cannot be started or watched until it is.');
+  return client.connection.withDeadline(Date.now() + 5000, () => fn(client));
+}
+
+export const runControl = (deps: TaskDeps, client: Client): RunControl => ({ client, pool: deps.pool, taskQueue: deps.taskQueue });
+
+export function temporalUrl(deps: TaskDeps, workflowId: string): string | null {
+  return deps.temporalUiUrl ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}` : null;
+}
+
+function percent(type: TaskStatus['task_type'], state: TaskState, d: Record<string, unknown>): number {
+  if (state === 'SUCCESS') return 100;
+  const n = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : 0);
+  const ratio = type === 'main_analysis' ? (n('albumsDone') + n('albumsFailed')) / n('albumsTotal')
+    : type === 'main_clustering' ? n('runsDone') / n('runsTotal')
+      : (n('analyzed') + n('skipped') + n('failed')) / n('tracksTotal');
+  return Number.isFinite(ratio) ? Math.min(100, Math.round(ratio * 1000) / 10) : 0;
+}
+
+function fromRow(deps: TaskDeps, row: RunRow): TaskStatus {
+  const type = row.kind === 'analysis' ? 'main_analysis' : 'main_clustering';
+  const state = ROW_STATES[row.status] ?? 'FAILURE';
+  const details = { ...(row.progress ?? {}), status: row.status, ...(row.error && { error: row.error }) };
+  return {
+    task_id: row.workflowId, task_type: type, run_id: row.id, state, status: state, running: row.status === 'running',
+    progress: percent(type, state, details), details, temporal_url: temporalUrl(deps, row.workflowId),
+  };
+}
+
+/** The status of a workflow id (its latest run), or of a stored run key; undefined when neither knows it. */
+export async function taskStatus(deps: TaskDeps, id: string): Promise<TaskStatus | undefined> {
+  const stored = await findRun(deps.pool, id);
+  // A run key names one past run, even when its workflow id has been reused since.
+  if (stored && stored.id === id && stored.status !== 'running') return fromRow(deps, stored);
+  const workflowId = stored?.workflowId ?? id;
+  return withTemporal(deps, async (client) => {
+    const handle = client.workflow.getHandle(workflowId);
+    let desc;
+    try {
+      desc = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return stored && fromRow(deps, stored);
+      throw err;
+    }
+    const type = TYPES[desc.type];
+    if (!type) return undefined; // not one of ours
+    const running = desc.status.name === 'RUNNING';
+    // The stored row describes this execution only if it has the same first run (ids are reused by later runs).
+    const firstRunId = desc.raw.workflowExecutionInfo?.firstRunId;
+    const row = stored && (!firstRunId || stored.firstRunId === firstRunId) ? stored : undefined;
+    if (!running && row && row.status !== 'running') return fromRow(deps, row);
+    let details: Record<string, unknown> = row ? { ...(row.progress ?? {}) } : {};
+    if (running) {
+      const live = await handle.query(QUERIES[type]).catch(() => undefined);
+      if (live) details = live as unknown as Record<string, unknown>;
+    }
+    const state = running && !Object.keys(details).length ? 'PENDING' : (STATES[desc.status.name] ?? 'FAILURE');
+    return {
+      task_id: workflowId, task_type: type, run_id: row?.id ?? null, state, status: state, running,
+      progress: percent(type, state, details), details, temporal_url: temporalUrl(deps, workflowId),
+    };
+  });
+}
+
+/** The running analysis and clustering, newest first. */
+export async function activeTasks(deps: TaskDeps): Promise<TaskStatus[]> {
+  return withTemporal(deps, async (client) => {
+    const rc = runControl(deps, client);
+    const ids = (await Promise.all([runningRunId(ANALYSIS, rc), runningRunId(CLUSTERING, rc)])).filter((x): x is string => !!x);
+    const all = await Promise.all(ids.map((id) => taskStatus(deps, id)));
+    return all.filter((t): t is TaskStatus => !!t && t.running);
+  });
+}
