@@ -1,12 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { MIGRATIONS } from '../../lib/migrations.ts';
 import { createApp } from '../../web/app.ts';
-import { freshDatabase, releaseServices, services } from '../helpers/services.ts';
+import { freePort, freshDatabase, releaseServices, services } from '../helpers/services.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 
 let pool: Pool;
@@ -85,11 +86,14 @@ test('GET /api/health reports Postgres, Temporal and the polling worker', async 
 });
 
 test('deep health runs the round trip through the worker', async () => {
+  const count = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM round_trips')).rows[0].n;
+  const before = await count();
   const res = await fetch(`${base}/api/health?deep=1`);
   const body: any = await res.json();
   assert.equal(res.status, 200);
   assert.equal(body.roundTrip.ok, true);
-  assert.ok(body.roundTrip.latencyMs >= 0);
+  assert.equal(await count(), before + 1, 'the round trip reached PostgreSQL through the worker');
+  assert.ok(body.roundTrip.latencyMs > 0 && body.roundTrip.latencyMs < 15_000, `${body.roundTrip.latencyMs} ms`);
 });
 
 test('health is 503 and names the missing worker when nobody polls the task queue', async () => {
@@ -102,10 +106,20 @@ test('health is 503 and names the missing worker when nobody polls the task queu
 });
 
 test('health reports Temporal down without failing the request', async () => {
-  const { status, body } = await healthOf({ pool, client: undefined, temporalAddress: '127.0.0.1:1', config });
-  assert.equal(status, 503);
-  assert.equal(body.temporal.ok, false);
-  assert.equal(body.postgres.ok, true);
+  // A real client whose server is gone: a port where nothing listens.
+  const dead = `127.0.0.1:${await freePort()}`;
+  const client = new Client({ connection: Connection.lazy({ address: dead }) });
+  try {
+    const { status, body } = await healthOf({ pool, client, temporalAddress: dead, config });
+    assert.equal(status, 503);
+    assert.equal(body.temporal.ok, false);
+    assert.equal(body.temporal.address, dead);
+    assert.match(body.temporal.error, /\S/);
+    assert.equal(body.worker.ok, false);
+    assert.equal(body.postgres.ok, true);
+  } finally {
+    await client.connection.close();
+  }
 });
 
 test('bad API input gets a 4xx naming the field; unknown endpoints a JSON 404', async () => {

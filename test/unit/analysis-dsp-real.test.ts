@@ -119,6 +119,8 @@ test('real songs: tempo against the BPM in each song\'s notes.mid chart', async 
     t.diagnostic(`${path.basename(dir).padEnd(24)} chart ${truth.toFixed(1)}  ours ${bpm.toFixed(2)}  ${ok1 ? 'exact' : ok2 ? 'octave' : 'WRONG'}`);
   }
   t.diagnostic(`exact (±2 BPM) ${exact}/${n}; allowing ×2/÷2 ${metrical}/${n}`);
+  // The two packages hold 8 songs with a single chart tempo; fewer scored means the charts were misread.
+  assert.ok(n >= 8, `only ${n} songs were scored`);
   // Every song must be right up to the metrical level; the level itself is genuinely ambiguous for
   // 170–190 BPM metal (half time is what many listeners tap), so only most must match the chart.
   assert.equal(metrical, n, 'a tempo that is not the chart tempo, its double or its half');

@@ -4,7 +4,7 @@
 // 15 patches per track, plenty for genre-level tags and for identifying copies.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -158,6 +158,13 @@ describe('analyzeTrack on real music', () => {
     await code(join(tmp, 'silence.wav'), 'silent');
     await code(join(tmp, 'short.wav'), 'too_short');
     await code(join(tmp, 'missing.ogg'), 'not_found');
+    // Undecodable on every ffmpeg version (the hyperrogue files above are rejected only by some).
+    // A WAV whose fmt chunk is 2 bytes long: a header every demuxer version rejects.
+    const riff = Buffer.alloc(44);
+    riff.write('RIFF', 0); riff.writeUInt32LE(1000, 4); riff.write('WAVEfmt ', 8); riff.writeUInt32LE(2, 16); riff.writeUInt16LE(1, 20);
+    riff.write('data', 22); riff.writeUInt32LE(900, 26);
+    writeFileSync(join(tmp, 'bad-header.wav'), Buffer.concat([riff.subarray(0, 30), Buffer.alloc(900)]));
+    await code(join(tmp, 'bad-header.wav'), 'decode_failed');
     assert.equal((await analyzeTrack(join(tmp, 'just-enough.wav'), { models })).patches, 1);
     const ac = new AbortController();
     const progress: number[] = [];
