@@ -12,7 +12,10 @@ const pick = (dir: string) => fs.readdirSync(path.join(root, dir)).filter((f) =>
 // `--unit` (npm run test:unit): the pure tests only (math, DSP, parsing, config, stand-ins, replay), no servers.
 const unitOnly = process.argv.includes('--unit');
 const named = process.argv.slice(2).filter((a) => a !== '--unit');
-const files = named.length ? named : unitOnly ? pick('unit') : [...pick('unit'), ...pick('integration')];
+// The long scale tests first: they then run beside all the others instead of after them (--test-concurrency=2).
+const isScale = (f: string) => f.endsWith('-scale.test.ts');
+const all = unitOnly ? pick('unit') : [...pick('unit'), ...pick('integration')];
+const files = named.length ? named : [...all.filter(isScale), ...all.filter((f) => !isScale(f))];
 
 let services: Services | undefined;
 if (!unitOnly) {
