@@ -7,7 +7,7 @@ import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { storeTrackFailure, storeTrackFeatures, trackForAnalysis } from '../lib/store/tracks.ts';
 import type { TrackResult } from '../workflows/analysis-progress.ts';
-import { analyzeTrack } from './analysis/analyzeTrack.ts';
+import { analyzeTrack } from './analysis/analyze-track.ts';
 import { AnalysisError } from './analysis/errors.ts';
 import { analysisVersion } from './analysis/version.ts';
 import { mapFailures } from './failures.ts';

@@ -13,9 +13,9 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeTrack, type TrackAnalysis } from '../activities/analysis/analyzeTrack.ts';
-import { decodeAudio } from '../activities/analysis/decodeAudio.ts';
-import { LogMelPatcher } from '../activities/analysis/melSpectrogram.ts';
+import { analyzeTrack, type TrackAnalysis } from '../activities/analysis/analyze-track.ts';
+import { decodeAudio } from '../activities/analysis/decode-audio.ts';
+import { LogMelPatcher } from '../activities/analysis/mel-spectrogram.ts';
 import { MusicnnModels, PATCH_SIZE } from '../activities/analysis/musicnn.ts';
 import { loadConfig } from '../lib/config.ts';
 

@@ -1,8 +1,8 @@
 // MusiCNN inference on onnxruntime-node: per-patch 200-d embeddings, the 50 MSD tags and the six Essentia
 // mood heads. Sessions are created once per process (getMusicnnModels) and reused for every track.
 import * as ort from 'onnxruntime-node';
-import { N_MELS, PATCH_FRAMES } from './melSpectrogram.ts';
-import { type ModelRole, loadVerifiedModels, modelFile } from './modelFiles.ts';
+import { N_MELS, PATCH_FRAMES } from './mel-spectrogram.ts';
+import { type ModelRole, loadVerifiedModels, modelFile } from './model-files.ts';
 import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, type MoodHead, type MoodScores } from '../vocabulary.ts';
 
 // The shared vocabulary lives in a dependency-free module; re-exported for the analysis side's callers.

@@ -1,7 +1,7 @@
 // The analysis version written with every features row: model files, patch hop and DSP revision. Readers
 // (clustering) filter on it so vectors from different models never mix, and a new version re-analyses.
 import { createHash } from 'node:crypto';
-import { MODEL_MANIFEST } from './modelFiles.ts';
+import { MODEL_MANIFEST } from './model-files.ts';
 
 /** Bump when mel, tempo, key or energy change what they compute. */
 export const DSP_REVISION = 1;

@@ -1,7 +1,7 @@
 // `audiomuse analyze [options] <file...>`: analyses local audio files, one JSON line per file on stdout.
 // A file that cannot be analysed gives {path, error: {code, message}} and the run goes on (exit 0); a setup
 // problem (models missing or not verifying, no ffmpeg, bad configuration) stops with exit 2.
-import { analyzeTrack, topMoods, type TrackAnalysis } from '../../activities/analysis/analyzeTrack.ts';
+import { analyzeTrack, topMoods, type TrackAnalysis } from '../../activities/analysis/analyze-track.ts';
 import { AnalysisError } from '../../activities/analysis/errors.ts';
 import { MOOD_LABELS, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
 import { loadConfig } from '../../lib/config.ts';

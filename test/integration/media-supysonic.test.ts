@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { analyzeTrack } from '../../activities/analysis/analyzeTrack.ts';
+import { analyzeTrack } from '../../activities/analysis/analyze-track.ts';
 import { createMediaProvider } from '../../activities/media/index.ts';
 import { NavidromeProvider, subsonicEncodedPassword, type NavidromeOptions } from '../../activities/media/navidrome.ts';
 import { MediaServerError, type Album } from '../../activities/media/provider.ts';

@@ -8,7 +8,7 @@ For each audio file and decoder prints one JSON line: the mean of the per-patch 
             (v0.2-v0.5) ran it; mean of the channels, resampleQuality 4 = libsamplerate's *linear*
             interpolator, which aliases everything above 8 kHz back into the band.
   librosa   librosa.load(sr=16000, mono=True) as AudioMuse-AI v0.6-v0.8 decoded (soxr_hq resampler).
-  ffmpeg    the same ffmpeg command as activities/analysis/decodeAudio.ts (mean downmix, soxr resampler),
+  ffmpeg    the same ffmpeg command as activities/analysis/decode-audio.ts (mean downmix, soxr resampler),
             so that the comparison isolates the mel front end and the model from decoding altogether.
 
 Patches: 187 frames, hop --patch-hop (default 187 = no overlap, our default; Essentia's own default is 93),

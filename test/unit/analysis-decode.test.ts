@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { decodeAudio } from '../../activities/analysis/decodeAudio.ts';
+import { decodeAudio } from '../../activities/analysis/decode-audio.ts';
 import { AnalysisError } from '../../activities/analysis/errors.ts';
 
 let dir: string;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   HOP_LENGTH, LogMelPatcher, MIN_PATCH_SAMPLES, N_FFT, N_MELS, PATCH_FRAMES, hzToMel, melFilterbank, melToHz,
-} from '../../activities/analysis/melSpectrogram.ts';
+} from '../../activities/analysis/mel-spectrogram.ts';
 import { repoRoot } from '../shared-paths.ts';
 
 interface Reference {

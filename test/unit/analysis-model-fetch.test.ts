@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { MODEL_MANIFEST, verifyModels } from '../../activities/analysis/modelFiles.ts';
+import { MODEL_MANIFEST, verifyModels } from '../../activities/analysis/model-files.ts';
 import { ensureModels } from '../../activities/analysis/model-fetch.ts';
 import { freePort } from '../helpers/services.ts';
 import { startModelMirror } from '../helpers/model-mirror.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AnalysisError } from '../../activities/analysis/errors.ts';
-import { MODEL_MANIFEST, verifyModels } from '../../activities/analysis/modelFiles.ts';
+import { MODEL_MANIFEST, verifyModels } from '../../activities/analysis/model-files.ts';
 import { fetchModels } from '../../activities/analysis/model-fetch.ts';
 import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, MusicnnModels, PATCH_SIZE } from '../../activities/analysis/musicnn.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { analyzeTrack } from '../../activities/analysis/analyzeTrack.ts';
+import { analyzeTrack } from '../../activities/analysis/analyze-track.ts';
 import { MOOD_LABELS, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
 import { modelsDir, repoRoot, requireOrSkip, sharedDir } from '../shared-paths.ts';
 

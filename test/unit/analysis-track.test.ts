@@ -8,7 +8,7 @@ import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { analyzeTrack, topMoods, type TrackAnalysis } from '../../activities/analysis/analyzeTrack.ts';
+import { analyzeTrack, topMoods, type TrackAnalysis } from '../../activities/analysis/analyze-track.ts';
 import { AnalysisError } from '../../activities/analysis/errors.ts';
 import { MOOD_HEADS, MOOD_LABELS, type MusicnnModels, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';

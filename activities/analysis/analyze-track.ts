@@ -2,12 +2,12 @@
 // the tempo / key / energy accumulators; complete patches are batched through MusiCNN. Nothing proportional
 // to the track length is kept (a 60-minute mix costs the same memory as a 3-minute song).
 import type { Readable } from 'node:stream';
-import { decodeAudio, SAMPLE_RATE } from './decodeAudio.ts';
+import { decodeAudio, SAMPLE_RATE } from './decode-audio.ts';
 import { InsufficientAudioError } from './dsp-stream.ts';
 import { EnergyMeter } from './energy.ts';
 import { AnalysisError } from './errors.ts';
 import { KeyDetector } from './key.ts';
-import { LogMelPatcher, MIN_PATCH_SAMPLES } from './melSpectrogram.ts';
+import { LogMelPatcher, MIN_PATCH_SAMPLES } from './mel-spectrogram.ts';
 import { MOOD_LABELS, type MoodScores, type MusicnnModels, PATCH_SIZE, PatchAverager, getMusicnnModels } from './musicnn.ts';
 import { TempoTracker } from './tempo.ts';
 
