@@ -21,7 +21,7 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer().once('error', reject);
     srv.listen(0, '127.0.0.1', () => {

@@ -85,20 +85,35 @@ export interface PlaylistView {
 
 /** The playlists of the newest clustering run that finished with playlists (with publishing or without). */
 export async function currentPlaylists(pool: Pool): Promise<{ runId: string; workflowId: string; finishedAt: string; playlists: PlaylistView[] } | undefined> {
-  const { rows: [run] } = await pool.query<{ id: string; workflowId: string; finishedAt: string }>(
-    `SELECT r.id::text AS id, r.workflow_id AS "workflowId", r.finished_at AS "finishedAt" FROM clustering_runs r
-      WHERE r.status = 'completed' AND EXISTS (SELECT 1 FROM playlists p WHERE p.clustering_run_id = r.id)
-      ORDER BY r.finished_at DESC, r.id DESC LIMIT 1`);
+  // Named (prepared once per connection): the page and its pollers read this often, planning it each time cost more than running it.
+  const { rows: [run] } = await pool.query<{ id: string; workflowId: string; finishedAt: string }>({
+    name: 'current-playlists-run',
+    text: `SELECT r.id::text AS id, r.workflow_id AS "workflowId", r.finished_at AS "finishedAt" FROM clustering_runs r
+            WHERE r.status = 'completed' AND EXISTS (SELECT 1 FROM playlists p WHERE p.clustering_run_id = r.id)
+            ORDER BY r.finished_at DESC, r.id DESC LIMIT 1`,
+  });
   if (!run) return undefined;
-  const { rows } = await pool.query<PlaylistView>(
-    `SELECT p.id::text AS id, p.name, p.status, p.name_source AS "nameSource", p.server_playlist_id AS "serverPlaylistId",
-            p.missing_tracks AS "missingTracks", p.part, p.parts, p.profile,
-            coalesce((SELECT json_agg(json_build_object('id', t.id::text, 'itemId', t.item_id, 'title', t.title, 'artist', t.artist)
-                                      ORDER BY pt.position)
-                        FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id WHERE pt.playlist_id = p.id), '[]') AS tracks
-       FROM playlists p WHERE p.clustering_run_id = $1 ORDER BY p.position`,
-    [run.id]);
-  return { runId: `clustering-${run.id}`, workflowId: run.workflowId, finishedAt: run.finishedAt, playlists: rows };
+  // Plain rows assembled here: building one JSON object per track in PostgreSQL cost 3–4× the whole read.
+  const [{ rows }, { rows: tracks }] = await Promise.all([
+    pool.query<Omit<PlaylistView, 'tracks'>>({
+      name: 'current-playlists',
+      text: `SELECT p.id::text AS id, p.name, p.status, p.name_source AS "nameSource", p.server_playlist_id AS "serverPlaylistId",
+                    p.missing_tracks AS "missingTracks", p.part, p.parts, p.profile
+               FROM playlists p WHERE p.clustering_run_id = $1 ORDER BY p.position`,
+      values: [run.id],
+    }),
+    pool.query<{ playlistId: string; id: string; itemId: string; title: string | null; artist: string | null }>({
+      name: 'current-playlists-tracks',
+      text: `SELECT pt.playlist_id::text AS "playlistId", t.id::text AS id, t.item_id AS "itemId", t.title, t.artist
+               FROM playlists p JOIN playlist_tracks pt ON pt.playlist_id = p.id JOIN tracks t ON t.id = pt.track_id
+              WHERE p.clustering_run_id = $1 ORDER BY pt.playlist_id, pt.position`,
+      values: [run.id],
+    }),
+  ]);
+  const playlists: PlaylistView[] = rows.map((p) => ({ ...p, tracks: [] }));
+  const byId = new Map(playlists.map((p) => [p.id, p.tracks]));
+  for (const { playlistId, ...t } of tracks) byId.get(playlistId)!.push(t);
+  return { runId: `clustering-${run.id}`, workflowId: run.workflowId, finishedAt: run.finishedAt, playlists };
 }
 
 /** What identifies the analysed library's state: a new analysis result or a removed track changes it. */

@@ -33,11 +33,16 @@ export async function listRuns(pool: Pool, opts: { limit: number; offset: number
   return { total: Number(count.rows[0].n), runs: rows.map(strip) };
 }
 
+const RUN_KEY = /^(analysis|clustering)-(\d{1,18})$/;
+/** Whether findRun takes this id as a run key (`clustering-7`) rather than a workflow id. */
+export const isRunKey = (id: string): boolean => RUN_KEY.test(id);
+
 /** A run by its key (`clustering-7`), or the latest run of a workflow id. */
 export async function findRun(pool: Pool, idOrWorkflowId: string): Promise<RunRow | undefined> {
-  const m = /^(analysis|clustering)-(\d{1,18})$/.exec(idOrWorkflowId);
+  const m = RUN_KEY.exec(idOrWorkflowId);
   const { rows } = m
-    ? await pool.query<RunRow>(`SELECT * FROM (${BOTH}) r WHERE kind = $1 AND row_id = $2`, [m[1], m[2]])
-    : await pool.query<RunRow>(`SELECT * FROM (${BOTH}) r WHERE "workflowId" = $1 ORDER BY "startedAt" DESC, row_id DESC LIMIT 1`, [idOrWorkflowId]);
+    ? await pool.query<RunRow>({ name: 'find-run-by-key', text: `SELECT * FROM (${BOTH}) r WHERE kind = $1 AND row_id = $2`, values: [m[1], m[2]] })
+    // Named (prepared once per connection): status pollers call this for every answer.
+    : await pool.query<RunRow>({ name: 'find-run', text: `SELECT * FROM (${BOTH}) r WHERE "workflowId" = $1 ORDER BY "startedAt" DESC, row_id DESC LIMIT 1`, values: [idOrWorkflowId] });
   return rows[0] && strip(rows[0]);
 }

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { Pool } from '../../lib/db.ts';
 import { ANALYSIS, CLUSTERING, runningRunId, type RunControl } from '../../lib/run-control.ts';
-import { findRun, type RunRow } from '../../lib/store/runs.ts';
+import { findRun, isRunKey, type RunRow } from '../../lib/store/runs.ts';
 import { albumProgressQuery } from '../../workflows/analysis-progress.ts';
 import { ApiError } from './errors.ts';
 
@@ -77,39 +77,55 @@ function fromRow(deps: TaskDeps, row: RunRow): TaskStatus {
   };
 }
 
+/** Lookups in flight, per app: concurrent requests for one id share one (pollers ask for the same runs). */
+const inFlight = new WeakMap<TaskDeps, Map<string, Promise<TaskStatus | undefined>>>();
+
 /** The status of a workflow id (its latest run), or of a stored run key; undefined when neither knows it. */
-export async function taskStatus(deps: TaskDeps, id: string): Promise<TaskStatus | undefined> {
-  const stored = await findRun(deps.pool, id);
+export function taskStatus(deps: TaskDeps, id: string): Promise<TaskStatus | undefined> {
+  let mine = inFlight.get(deps);
+  if (!mine) inFlight.set(deps, (mine = new Map()));
+  let pending = mine.get(id);
+  if (!pending) {
+    pending = lookUpTask(deps, id).finally(() => mine.delete(id));
+    mine.set(id, pending);
+  }
+  return pending;
+}
+
+/** The workflow's latest execution; undefined when Temporal does not know the id. */
+function describe(deps: TaskDeps, workflowId: string) {
+  return withTemporal(deps, (client) => client.workflow.getHandle(workflowId).describe().catch((err: unknown) => {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }));
+}
+
+async function lookUpTask(deps: TaskDeps, id: string): Promise<TaskStatus | undefined> {
+  // A workflow id is asked of PostgreSQL and Temporal at once; a run key names the workflow only once read.
+  const byKey = isRunKey(id);
+  const [stored, described] = await Promise.all([findRun(deps.pool, id), byKey ? undefined : describe(deps, id)]);
   // A run key names one past run, even when its workflow id has been reused since.
   if (stored && stored.id === id && stored.status !== 'running') return fromRow(deps, stored);
   const workflowId = stored?.workflowId ?? id;
-  return withTemporal(deps, async (client) => {
-    const handle = client.workflow.getHandle(workflowId);
-    let desc;
-    try {
-      desc = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return stored && fromRow(deps, stored);
-      throw err;
-    }
-    const type = TYPES[desc.type];
-    if (!type) return undefined; // not one of ours
-    const running = desc.status.name === 'RUNNING';
-    // The stored row describes this execution only if it has the same first run (ids are reused by later runs).
-    const firstRunId = desc.raw.workflowExecutionInfo?.firstRunId;
-    const row = stored && (!firstRunId || stored.firstRunId === firstRunId) ? stored : undefined;
-    if (!running && row && row.status !== 'running') return fromRow(deps, row);
-    let details: Record<string, unknown> = row ? { ...(row.progress ?? {}) } : {};
-    if (running) {
-      const live = await handle.query(QUERIES[type]).catch(() => undefined);
-      if (live) details = live as unknown as Record<string, unknown>;
-    }
-    const state = running && !Object.keys(details).length ? 'PENDING' : (STATES[desc.status.name] ?? 'FAILURE');
-    return {
-      task_id: workflowId, task_type: type, run_id: row?.id ?? null, state, status: state, running,
-      progress: percent(type, state, details), details, temporal_url: temporalUrl(deps, workflowId),
-    };
-  });
+  const desc = byKey ? await describe(deps, workflowId) : described;
+  if (!desc) return stored && fromRow(deps, stored);
+  const type = TYPES[desc.type];
+  if (!type) return undefined; // not one of ours
+  const running = desc.status.name === 'RUNNING';
+  // The stored row describes this execution only if it has the same first run (ids are reused by later runs).
+  const firstRunId = desc.raw.workflowExecutionInfo?.firstRunId;
+  const row = stored && (!firstRunId || stored.firstRunId === firstRunId) ? stored : undefined;
+  if (!running && row && row.status !== 'running') return fromRow(deps, row);
+  let details: Record<string, unknown> = row ? { ...(row.progress ?? {}) } : {};
+  if (running) {
+    const live = await withTemporal(deps, (client) => client.workflow.getHandle(workflowId).query(QUERIES[type])).catch(() => undefined);
+    if (live) details = live as unknown as Record<string, unknown>;
+  }
+  const state = running && !Object.keys(details).length ? 'PENDING' : (STATES[desc.status.name] ?? 'FAILURE');
+  return {
+    task_id: workflowId, task_type: type, run_id: row?.id ?? null, state, status: state, running,
+    progress: percent(type, state, details), details, temporal_url: temporalUrl(deps, workflowId),
+  };
 }
 
 /** The running analysis and clustering, newest first. */
