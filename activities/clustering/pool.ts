@@ -94,11 +94,16 @@ export class WorkerPool {
             finish(e);
           }
         };
+        // close() during a generation (a cancelled activity) terminates the workers: without this the
+        // generation's promise would never settle and the activity would hold up worker shutdown for ever.
+        const onExit = () => onError(new Error('WorkerPool was closed during the generation'));
         w.on('message', onMessage);
         w.on('error', onError);
+        w.on('exit', onExit);
         cleanups.push(() => {
           w.off('message', onMessage);
           w.off('error', onError);
+          w.off('exit', onExit);
         });
         send();
       }

@@ -170,6 +170,14 @@ test('worker threads give the same states and results as in-thread evaluation, i
   }
 });
 
+test('closing the pool during a generation (a cancelled activity) ends the generation with an error, not a hang', async () => {
+  const pool = WorkerPool.create(smallData, smallOpts, 2);
+  const generation = evolveGeneration(smallData, initSearchState(3), { ...smallOpts, evaluator: pool.evaluate });
+  const rejected = assert.rejects(generation, /closed during the generation/);
+  await pool.close();
+  await rejected;
+});
+
 test('elites: distinct parameter sets, best fitness first, at most eliteCount; the best ranks viable playlists first', async () => {
   const { state, results } = await generations(initSearchState(5), 4, { ...smallOpts, eliteCount: 4, minPlaylistSize: 40, topN: 3 });
   assert.ok(state.elites.length <= 4 && state.elites.length > 0);
