@@ -19,6 +19,7 @@ import { buildOpenApi, compileValidators, type RouteInput } from './api/openapi.
 import { readJsonBody, snakeToCamel } from './api/request.ts';
 import { runRoutes } from './api/run-routes.ts';
 import { systemRoutes } from './api/system-routes.ts';
+import { ensureUiBundle, UI_DIST_DIR } from './ui-bundle.ts';
 
 export interface WebDeps {
   pool: Pool;
@@ -33,6 +34,8 @@ export interface WebDeps {
 }
 
 const PUBLIC_DIR = new URL('./public/', import.meta.url);
+/** The bundle's files the page may load (its source map included, for the browser's developer tools). */
+const UI_FILES = new Set(['main.js', 'main.css', 'main.js.map', 'main.css.map']);
 const SWAGGER_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 const SWAGGER_FILES = new Set(['index.html', 'swagger-ui.css', 'index.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png', 'favicon-16x16.png']);
 const SWAGGER_INIT = `window.onload = () => { window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true,
@@ -108,6 +111,13 @@ export function createApp(web: WebDeps): Koa {
   router.get('/', async (ctx) => {
     ctx.type = 'html';
     ctx.body = await fs.readFile(new URL('index.html', PUBLIC_DIR));
+  });
+  router.get('/ui/:file', async (ctx) => {
+    if (!UI_FILES.has(ctx.params.file)) return;
+    await ensureUiBundle();
+    ctx.type = path.extname(ctx.params.file) === '.map' ? 'json' : path.extname(ctx.params.file);
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = await fs.readFile(path.join(UI_DIST_DIR, ctx.params.file));
   });
 
   app.use(router.routes());

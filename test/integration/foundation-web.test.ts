@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { MIGRATIONS } from '../../lib/migrations.ts';
 import { createApp } from '../../web/app.ts';
+import { uiBundleIsFresh } from '../../web/ui-bundle.ts';
 import { freePort, freshDatabase, releaseServices, services } from '../helpers/services.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 
@@ -131,13 +132,25 @@ test('bad API input gets a 4xx naming the field; unknown endpoints a JSON 404', 
   assert.match(((await missing.json()) as { error: string }).error, /no such endpoint: GET \/api\/nothing-here/);
 });
 
-test('the page at / shows the health of each part', async () => {
+test('the page at / loads its bundle (built from web/ui when missing or stale), which shows the health of each part', async () => {
   const res = await fetch(`${base}/`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/html/);
   const html = await res.text();
-  assert.match(html, /fetch\('\/api\/health'\)/);
-  assert.match(html, /PostgreSQL/);
+  assert.match(html, /<script type="module" src="\/ui\/main\.js"><\/script>/);
+  assert.match(html, /<link rel="stylesheet" href="\/ui\/main\.css">/);
+  assert.doesNotMatch(html, /<script>|<script type="module">|on(click|load)=/, 'no inline script: the CSP forbids it');
+  assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  const js = await fetch(`${base}/ui/main.js`);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type') ?? '', /javascript/);
+  const code = await js.text();
+  assert.match(code, /\/api\/health/);
+  assert.match(code, /PostgreSQL/);
+  const css = await fetch(`${base}/ui/main.css`);
+  assert.match(css.headers.get('content-type') ?? '', /text\/css/);
+  assert.equal(await uiBundleIsFresh(), true, 'the bundle is at least as new as every source file');
+  assert.equal((await fetch(`${base}/ui/other.js`)).status, 404, 'only the bundle\'s files are served');
 });
 
 test('`audiomuse health` prints the same JSON as the API and its exit code follows it', async () => {

@@ -1,0 +1,99 @@
+// The page's calls to the REST API: JSON in and out, failures as ApiFailure carrying the server's
+// `{error, field}`, and the shapes of the answers the page reads.
+export class ApiFailure extends Error {
+  constructor(readonly status: number, message: string, readonly field?: string, readonly body?: Record<string, unknown>) {
+    super(message);
+  }
+}
+
+/** Called when an answer says a login is needed (API_TOKEN set and the session expired). */
+let onUnauthorized: () => void = () => {};
+export function whenUnauthorized(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+export async function api<T>(path: string, init: { method?: 'GET' | 'POST'; body?: unknown; okStatuses?: number[] } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiFailure(0, 'The AudioMuse web server does not answer.');
+  }
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (res.ok || init.okStatuses?.includes(res.status)) return body as T;
+  if (res.status === 401 && path !== '/api/login') onUnauthorized();
+  throw new ApiFailure(res.status, typeof body.error === 'string' ? body.error : `HTTP ${res.status}`, typeof body.field === 'string' ? body.field : undefined, body);
+}
+
+export interface PartHealth { ok: boolean; error?: string; [detail: string]: unknown }
+export interface Health {
+  ok: boolean;
+  postgres: PartHealth;
+  temporal: PartHealth;
+  worker: PartHealth;
+  mediaServer?: PartHealth;
+  temporalUi?: string;
+}
+
+export type TaskState = 'PENDING' | 'PROGRESS' | 'SUCCESS' | 'FAILURE' | 'REVOKED';
+export interface TaskStatus {
+  task_id: string;
+  task_type: 'main_analysis' | 'main_clustering';
+  run_id: string | null;
+  state: TaskState;
+  running: boolean;
+  progress: number;
+  details: Record<string, unknown>;
+  temporal_url: string | null;
+}
+
+export interface RunSummary {
+  id: string;
+  kind: 'analysis' | 'clustering';
+  workflowId: string;
+  status: string;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  temporalUrl: string | null;
+}
+
+export interface Playlist {
+  id: string;
+  name: string;
+  status: string;
+  profile: { tempo: number; energy: number; moods: Record<string, number> } | null;
+  tracks: { id: string; title: string | null; artist: string | null }[];
+}
+
+export interface LibraryMap {
+  total: number;
+  playlists: { id: string; name: string }[];
+  points: { ids: string[]; x: number[]; y: number[]; titles: (string | null)[]; artists: (string | null)[]; playlist: (number | null)[] };
+}
+
+export interface MediaAdvice {
+  configured: boolean;
+  type: string;
+  target: string;
+  ok?: boolean;
+  problem?: string;
+  action?: string;
+  sources: { type: string; title: string; variables: { name: string; example: string; meaning: string }[]; example: string }[];
+}
+
+/** A JSON Schema as the OpenAPI document gives the clustering body. */
+export interface FieldSchema {
+  type?: 'integer' | 'number' | 'string' | 'boolean' | 'object';
+  enum?: string[];
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+  description?: string;
+  properties?: Record<string, FieldSchema>;
+}
