@@ -3,7 +3,9 @@
 // in DATA_DIR; then the worker and the web server. Ctrl-C stops all of it. Missing model files are fetched
 // first, so a fresh checkout can analyse music.
 import { ensureModels } from '../activities/analysis/model-fetch.ts';
-import { openDatabase, runProcess, runWorker, startWeb } from '../lib/boot.ts';
+import { openDatabase, runProcess } from '../lib/boot.ts';
+import { startWeb } from '../web/server.ts';
+import { runWorker } from '../worker/run-worker.ts';
 import { embeddedPaths, resolveEndpoints } from '../lib/endpoints.ts';
 import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
 import { startEmbeddedTemporal } from '../lib/embedded/temporal.ts';

@@ -4,7 +4,6 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Pool } from './db.ts';
 import { analysisTaskQueue, clusteringTaskQueue } from './task-queues.ts';
-import type { MediaProvider } from '../activities/media/provider.ts';
 
 export interface PartHealth {
   ok: boolean;
@@ -33,6 +32,8 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 async function withTimeout<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms); });
+  // The call may still fail after the timeout won (e.g. its connection is closed): that is not a crash.
+  p.catch(() => undefined);
   try {
     return await Promise.race([p, timeout]);
   } finally {
@@ -54,10 +55,13 @@ export async function postgresHealth(pool: Pool | undefined): Promise<PartHealth
   }
 }
 
+/** The gRPC calls themselves end at the timeout too, instead of retrying a dead server in the background. */
+const deadline = <T>(client: Client, fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + 3000, fn);
+
 export async function temporalHealth(client: Client | undefined, address: string): Promise<PartHealth> {
   if (!client) return { ok: false, address, error: 'not connected' };
   try {
-    const info = await withTimeout(3000, 'Temporal', client.workflowService.getSystemInfo({}));
+    const info = await withTimeout(3000, 'Temporal', deadline(client, () => client.workflowService.getSystemInfo({})));
     return { ok: true, address, namespace: client.options.namespace, serverVersion: info.serverVersion || undefined };
   } catch (err) {
     return { ok: false, address, error: message(err) };
@@ -69,12 +73,12 @@ export async function workerHealth(client: Client | undefined, taskQueue: string
   try {
     const describeQueue = (name: string, taskQueueType: proto.temporal.api.enums.v1.TaskQueueType) =>
       client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name }, taskQueueType });
-    const [wf, act, analysis, clustering] = await withTimeout(3000, 'Temporal', Promise.all([
+    const [wf, act, analysis, clustering] = await withTimeout(3000, 'Temporal', deadline(client, () => Promise.all([
       describeQueue(taskQueue, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
       describeQueue(taskQueue, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
       describeQueue(analysisTaskQueue(taskQueue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
       describeQueue(clusteringTaskQueue(taskQueue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
-    ]));
+    ])));
     const now = Date.now();
     const fresh = (pollers: typeof wf.pollers) => (pollers ?? [])
       .filter((p) => {
@@ -119,7 +123,13 @@ export async function roundTripHealth(client: Client | undefined, taskQueue: str
   }
 }
 
-export async function mediaServerHealth(media: MediaProvider): Promise<PartHealth> {
+/** What health needs of a media provider (activities/media/provider.ts implements it). */
+export interface MediaHealthSource {
+  type: string;
+  health(): Promise<{ ok: boolean }>;
+}
+
+export async function mediaServerHealth(media: MediaHealthSource): Promise<PartHealth> {
   try {
     const h = await withTimeout(10_000, 'The media server', media.health());
     return { ...h, type: media.type };
@@ -134,7 +144,7 @@ export async function checkHealth(opts: {
   temporalAddress: string;
   taskQueue: string;
   roundTrip?: boolean;
-  media?: MediaProvider;
+  media?: MediaHealthSource;
 }): Promise<Health> {
   const [postgres, temporalPart, worker, mediaServer] = await Promise.all([
     postgresHealth(opts.pool),

@@ -1,5 +1,6 @@
 // `npm run web`: the web UI + REST API alone against configured Postgres and Temporal.
-import { openDatabase, runProcess, startWeb } from '../lib/boot.ts';
+import { openDatabase, runProcess } from '../lib/boot.ts';
+import { startWeb } from './server.ts';
 import { resolveEndpoints } from '../lib/endpoints.ts';
 
 await runProcess('web', async (config, shutdown) => {

@@ -1,5 +1,6 @@
 // `npm run worker`: one worker process against configured Postgres and Temporal (how a cluster runs it).
-import { openDatabase, runProcess, runWorker } from '../lib/boot.ts';
+import { openDatabase, runProcess } from '../lib/boot.ts';
+import { runWorker } from './run-worker.ts';
 import { resolveEndpoints } from '../lib/endpoints.ts';
 
 await runProcess('worker', async (config, shutdown) => {

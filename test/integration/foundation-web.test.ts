@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,7 @@ import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { MIGRATIONS } from '../../lib/migrations.ts';
 import { createApp } from '../../web/app.ts';
 import { uiBundleIsFresh } from '../../web/ui-bundle.ts';
-import { freePort, freshDatabase, releaseServices, services } from '../helpers/services.ts';
+import { freshDatabase, releaseServices, services } from '../helpers/services.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 
 let pool: Pool;
@@ -107,14 +108,31 @@ test('health is 503 and names the missing worker when nobody polls the task queu
 });
 
 test('health reports Temporal down without failing the request', async () => {
-  // A real client whose server is gone: a port where nothing listens.
-  const dead = `127.0.0.1:${await freePort()}`;
-  const client = new Client({ connection: Connection.lazy({ address: dead }) });
+  // A real client connected through a TCP proxy to the real server; then the proxy goes away, as a crashed or
+  // unreachable Temporal would.
+  const sockets = new Set<net.Socket>();
+  const [host, port] = address.split(':');
+  const proxy = net.createServer((inbound) => {
+    const outbound = net.connect(Number(port), host);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const via = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  // No retry interceptor: a retry timer firing after the connection is closed would crash the test process.
+  const client = new Client({ connection: await Connection.connect({ address: via, interceptors: [] }) });
   try {
-    const { status, body } = await healthOf({ pool, client, temporalAddress: dead, config });
+    const up = await healthOf({ pool, client, temporalAddress: via, config });
+    assert.equal(up.body.temporal.ok, true, 'reachable through the proxy first');
+    await new Promise<void>((r) => { proxy.close(() => r()); for (const s of sockets) s.destroy(); });
+    const { status, body } = await healthOf({ pool, client, temporalAddress: via, config });
     assert.equal(status, 503);
     assert.equal(body.temporal.ok, false);
-    assert.equal(body.temporal.address, dead);
+    assert.equal(body.temporal.address, via);
     assert.match(body.temporal.error, /\S/);
     assert.equal(body.worker.ok, false);
     assert.equal(body.postgres.ok, true);

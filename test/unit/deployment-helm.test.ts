@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { SPEC } from '../../lib/config.ts';
-import { WEB_DRAIN_MS } from '../../lib/boot.ts';
+import { WEB_DRAIN_MS } from '../../web/server.ts';
 import { repoRoot } from '../shared-paths.ts';
 import { isSecretVar, requireTool, run } from '../helpers/deployment-tools.ts';
 

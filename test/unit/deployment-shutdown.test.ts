@@ -1,10 +1,10 @@
-// Graceful shutdown of the web server on SIGTERM (lib/boot.ts drainServer): requests in flight finish, new
+// Graceful shutdown of the web server on SIGTERM (web/server.ts drainServer): requests in flight finish, new
 // connections are refused, idle keep-alive sockets do not hold the shutdown, a hung request is cut at the
 // drain limit. Real sockets on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { drainServer } from '../../lib/boot.ts';
+import { drainServer } from '../../web/server.ts';
 
 async function listen(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer(handler);
