@@ -11,17 +11,44 @@ import { FailureType } from '../lib/failure-types.ts';
 import { mayBeRunning } from '../lib/temporal.ts';
 import { checkInput, checkRanges, type InputSpec } from '../lib/input-spec.ts';
 import {
-  abandonClusteringRun, analysedTrackIds, beginClusteringRun, clusteringRun, finishClusteringRun, loadSnapshot,
-  publishedPlaylists, recordClusteringProgress, runPlaylists, storeDraftPlaylists, type SnapshotTrack,
+  abandonClusteringRun,
+  analysedTrackIds,
+  beginClusteringRun,
+  clusteringRun,
+  finishClusteringRun,
+  loadSnapshot,
+  publishedPlaylists,
+  recordClusteringProgress,
+  runPlaylists,
+  storeDraftPlaylists,
+  type SnapshotTrack,
 } from '../lib/store/clustering.ts';
-import type { ClusterLibraryInput, ClusteringOutcome, ClusteringPlan, GenerationSummary, PublishedPlaylistSummary } from '../workflows/clustering-progress.ts';
+import type {
+  ClusterLibraryInput,
+  ClusteringOutcome,
+  ClusteringPlan,
+  GenerationSummary,
+  PublishedPlaylistSummary,
+} from '../workflows/clustering-progress.ts';
 import { analysisVersion } from './analysis/version.ts';
 import type { FeatureOptions, TrackFeatures } from './clustering/features.ts';
 import { WorkerPool } from './clustering/pool.ts';
-import { automaticPlaylistName, DEFAULT_POSTPROCESS, postprocessClusters, type PostprocessOptions } from './clustering/postprocess.ts';
+import {
+  automaticPlaylistName,
+  DEFAULT_POSTPROCESS,
+  postprocessClusters,
+  type PostprocessOptions,
+} from './clustering/postprocess.ts';
 import { DEFAULT_WEIGHTS } from './clustering/scoring.ts';
 import {
-  DEFAULT_SEARCH_OPTIONS, evaluateWinner, evolveGeneration, prepareSearchData, resolveSearchOptions, type SearchData, type SearchOptions, type SearchState,
+  DEFAULT_SEARCH_OPTIONS,
+  evaluateWinner,
+  evolveGeneration,
+  prepareSearchData,
+  resolveSearchOptions,
+  type SearchData,
+  type SearchOptions,
+  type SearchState,
 } from './clustering/search.ts';
 import { mapFailures } from './failures.ts';
 import type { MediaProvider } from './media/provider.ts';
@@ -56,9 +83,17 @@ export const CLUSTER_LIBRARY_INPUT: InputSpec = {
   algorithm: { kind: 'enum', values: ['kmeans', 'dbscan', 'gmm'], help: 'Clustering algorithm the search tries' },
   runs: int(1, 1_000_000, 'Parameter sets evaluated by the Monte Carlo search'),
   seed: int(0, 0xffffffff, 'Random seed: the same seed on the same library gives the same playlists'),
-  featureSpace: { kind: 'enum', values: ['moods', 'moods+heads', 'embedding'], help: 'What is clustered: top mood tags (+ tempo, energy), also the six mood heads, or the 200-d MusiCNN embedding' },
+  featureSpace: {
+    kind: 'enum',
+    values: ['moods', 'moods+heads', 'embedding'],
+    help: 'What is clustered: top mood tags (+ tempo, energy), also the six mood heads, or the 200-d MusiCNN embedding',
+  },
   publish: { kind: 'bool', help: 'Write the playlists to the media server (else they stay drafts here)' },
-  aiProvider: { kind: 'enum', values: ['NONE', 'OLLAMA', 'GEMINI', 'OPENAI'], help: 'LLM that names the playlists (NONE keeps the tag names)' },
+  aiProvider: {
+    kind: 'enum',
+    values: ['NONE', 'OLLAMA', 'GEMINI', 'OPENAI'],
+    help: 'LLM that names the playlists (NONE keeps the tag names)',
+  },
   numClustersMin: int(2, 10_000, 'K-Means: fewest clusters tried'),
   numClustersMax: int(2, 10_000, 'K-Means: most clusters tried'),
   dbscanEpsMin: num(0.000001, 1000, 'DBSCAN: smallest neighbourhood radius tried'),
@@ -81,7 +116,9 @@ export const CLUSTER_LIBRARY_INPUT: InputSpec = {
   weights: {
     kind: 'object',
     help: 'Weights of the score components',
-    fields: Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((w) => [w, num(0, 1000, `Weight of ${w} in the score`)])),
+    fields: Object.fromEntries(
+      Object.keys(DEFAULT_WEIGHTS).map((w) => [w, num(0, 1000, `Weight of ${w} in the score`)]),
+    ),
   },
 };
 
@@ -89,22 +126,41 @@ export const CLUSTER_LIBRARY_INPUT: InputSpec = {
 export function clusterInputDefaults(config: Config): Required<Omit<ClusterLibraryInput, 'carried'>> {
   const c = config.clustering;
   return {
-    algorithm: c.algorithm, runs: c.runs, seed: 1, featureSpace: c.featureSpace, publish: true, aiProvider: config.ai.provider,
-    numClustersMin: c.numClusters[0], numClustersMax: c.numClusters[1],
-    dbscanEpsMin: c.dbscanEps[0], dbscanEpsMax: c.dbscanEps[1],
-    dbscanMinSamplesMin: c.dbscanMinSamples[0], dbscanMinSamplesMax: c.dbscanMinSamples[1],
-    gmmComponentsMin: c.gmmComponents[0], gmmComponentsMax: c.gmmComponents[1], gmmCovarianceType: c.gmmCovarianceType,
-    pcaComponentsMin: c.pcaComponents[0], pcaComponentsMax: c.pcaComponents[1],
-    maxSongsPerCluster: c.maxSongsPerCluster, maxSongsPerArtist: c.maxSongsPerArtist, maxDistance: c.maxDistance,
-    minPlaylistSize: DEFAULT_POSTPROCESS.minPlaylistSize, topNMoods: config.analysis.topNMoods,
-    earlyStopGenerations: DEFAULT_SEARCH_OPTIONS.earlyStopGenerations, generationSize: DEFAULT_SEARCH_OPTIONS.generationSize,
-    generationsPerRun: GENERATIONS_PER_RUN, weights: { ...DEFAULT_WEIGHTS },
+    algorithm: c.algorithm,
+    runs: c.runs,
+    seed: 1,
+    featureSpace: c.featureSpace,
+    publish: true,
+    aiProvider: config.ai.provider,
+    numClustersMin: c.numClusters[0],
+    numClustersMax: c.numClusters[1],
+    dbscanEpsMin: c.dbscanEps[0],
+    dbscanEpsMax: c.dbscanEps[1],
+    dbscanMinSamplesMin: c.dbscanMinSamples[0],
+    dbscanMinSamplesMax: c.dbscanMinSamples[1],
+    gmmComponentsMin: c.gmmComponents[0],
+    gmmComponentsMax: c.gmmComponents[1],
+    gmmCovarianceType: c.gmmCovarianceType,
+    pcaComponentsMin: c.pcaComponents[0],
+    pcaComponentsMax: c.pcaComponents[1],
+    maxSongsPerCluster: c.maxSongsPerCluster,
+    maxSongsPerArtist: c.maxSongsPerArtist,
+    maxDistance: c.maxDistance,
+    minPlaylistSize: DEFAULT_POSTPROCESS.minPlaylistSize,
+    topNMoods: config.analysis.topNMoods,
+    earlyStopGenerations: DEFAULT_SEARCH_OPTIONS.earlyStopGenerations,
+    generationSize: DEFAULT_SEARCH_OPTIONS.generationSize,
+    generationsPerRun: GENERATIONS_PER_RUN,
+    weights: { ...DEFAULT_WEIGHTS },
   };
 }
 
 const RANGE_PAIRS: [string, string][] = [
-  ['numClustersMin', 'numClustersMax'], ['dbscanEpsMin', 'dbscanEpsMax'], ['dbscanMinSamplesMin', 'dbscanMinSamplesMax'],
-  ['gmmComponentsMin', 'gmmComponentsMax'], ['pcaComponentsMin', 'pcaComponentsMax'],
+  ['numClustersMin', 'numClustersMax'],
+  ['dbscanEpsMin', 'dbscanEpsMax'],
+  ['dbscanMinSamplesMin', 'dbscanMinSamplesMax'],
+  ['gmmComponentsMin', 'gmmComponentsMax'],
+  ['pcaComponentsMin', 'pcaComponentsMax'],
 ];
 
 /** Generations per workflow run before continue-as-new: each costs a handful of history events. */
@@ -141,7 +197,11 @@ export function resolvePlan(input: ClusterLibraryInput, config: Config): StoredP
     },
     features: { featureSpace: m.featureSpace, topNMoods: m.topNMoods },
     pcaMax: m.pcaComponentsMax,
-    postprocess: { maxSongsPerArtist: m.maxSongsPerArtist, maxSongsPerCluster: m.maxSongsPerCluster, minPlaylistSize: m.minPlaylistSize },
+    postprocess: {
+      maxSongsPerArtist: m.maxSongsPerArtist,
+      maxSongsPerCluster: m.maxSongsPerCluster,
+      minPlaylistSize: m.minPlaylistSize,
+    },
   };
 }
 
@@ -155,7 +215,14 @@ interface PreparedRun {
 }
 
 const toTrackFeatures = (t: SnapshotTrack): TrackFeatures => ({
-  id: t.id, artist: t.artist, title: t.title, tempo: t.tempo, energy: t.energy, tags: t.tags, moods: t.moods, embedding: t.embedding,
+  id: t.id,
+  artist: t.artist,
+  title: t.title,
+  tempo: t.tempo,
+  energy: t.energy,
+  tags: t.tags,
+  moods: t.moods,
+  embedding: t.embedding,
 });
 
 export function createClusteringActivities(deps: ClusteringDeps) {
@@ -169,12 +236,24 @@ export function createClusteringActivities(deps: ClusteringDeps) {
     if (!p) {
       p = (async () => {
         const row = await clusteringRun(deps.pool, runId);
-        if (!row) throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `no clustering run ${runId}`, nonRetryable: true });
+        if (!row)
+          throw ApplicationFailure.create({
+            type: FailureType.invalidInput,
+            message: `no clustering run ${runId}`,
+            nonRetryable: true,
+          });
         const plan = row.params as StoredPlan;
         const tracks = await loadSnapshot(deps.pool, runId);
         const data = prepareSearchData(tracks.map(toTrackFeatures), plan.features, plan.pcaMax);
         const options = resolveSearchOptions(data, plan.search);
-        return { tracks, data, options, plan, source: row.source, workers: WorkerPool.create(data, options, deps.threads) };
+        return {
+          tracks,
+          data,
+          options,
+          plan,
+          source: row.source,
+          workers: WorkerPool.create(data, options, deps.threads),
+        };
       })();
       p.catch(() => prepared.delete(runId));
       prepared.set(runId, p);
@@ -190,35 +269,59 @@ export function createClusteringActivities(deps: ClusteringDeps) {
 
   return {
     /** Resolves the plan, fixes the library snapshot and records the run (or names the one already running). */
-    async beginClusteringRun(input: { request: ClusterLibraryInput; workflowId: string; firstRunId: string }): Promise<ClusteringPlan | { runningWorkflowId: string }> {
+    async beginClusteringRun(input: {
+      request: ClusterLibraryInput;
+      workflowId: string;
+      firstRunId: string;
+    }): Promise<ClusteringPlan | { runningWorkflowId: string }> {
       return mapFailures(async () => {
         const plan = resolvePlan(input.request, deps.config);
         const source = (await deps.media()).type;
         const trackIds = await analysedTrackIds(deps.pool, source, version);
         if (trackIds.length < 2) {
           throw ApplicationFailure.create({
-            type: FailureType.invalidInput, nonRetryable: true,
+            type: FailureType.invalidInput,
+            nonRetryable: true,
             message: `${trackIds.length} analysed tracks from ${source}: run an analysis first (npx audiomuse analysis start)`,
           });
         }
-        const run = { workflowId: input.workflowId, firstRunId: input.firstRunId, source, params: plan, analysisVersion: version, trackIds };
+        const run = {
+          workflowId: input.workflowId,
+          firstRunId: input.firstRunId,
+          source,
+          params: plan,
+          analysisVersion: version,
+          trackIds,
+        };
         for (;;) {
           const r = await beginClusteringRun(deps.pool, run);
           if ('runId' in r) {
             return {
-              runId: r.runId, seed: plan.seed, runs: plan.search.runs!, publish: plan.publish, aiProvider: plan.aiProvider,
-              generationsPerRun: plan.generationsPerRun, trackCount: trackIds.length,
+              runId: r.runId,
+              seed: plan.seed,
+              runs: plan.search.runs!,
+              publish: plan.publish,
+              aiProvider: plan.aiProvider,
+              generationsPerRun: plan.generationsPerRun,
+              trackCount: trackIds.length,
               namingDelaySeconds: plan.aiProvider === 'GEMINI' ? deps.config.ai.geminiDelaySeconds : 0,
             };
           }
           if (await mayBeRunning(deps.client, r.runningWorkflowId)) return { runningWorkflowId: r.runningWorkflowId };
-          await abandonClusteringRun(deps.pool, r.runningWorkflowId, 'its workflow is no longer running (terminated or reset)');
+          await abandonClusteringRun(
+            deps.pool,
+            r.runningWorkflowId,
+            'its workflow is no longer running (terminated or reset)',
+          );
         }
       });
     },
 
     /** One generation on the worker pool; heartbeats per candidate, cancellation stops the pool at once. */
-    async evolveClusteringGeneration(input: { runId: string; state: SearchState }): Promise<{ state: SearchState; summary: GenerationSummary }> {
+    async evolveClusteringGeneration(input: {
+      runId: string;
+      state: SearchState;
+    }): Promise<{ state: SearchState; summary: GenerationSummary }> {
       return mapFailures(async () => {
         const run = await prepare(input.runId);
         const signal = Context.current().cancellationSignal;
@@ -231,7 +334,14 @@ export function createClusteringActivities(deps: ClusteringDeps) {
             evaluator: run.workers.evaluate,
             onCandidate: (_r, p) => heartbeat(p),
           });
-          return { state: g.state, summary: { candidates: g.results.length, failed: g.results.filter((r) => !r.ok).length, ms: Math.round(performance.now() - t0) } };
+          return {
+            state: g.state,
+            summary: {
+              candidates: g.results.length,
+              failed: g.results.filter((r) => !r.ok).length,
+              ms: Math.round(performance.now() - t0),
+            },
+          };
         } catch (err) {
           if (signal.aborted) throw new CancelledFailure('generation cancelled');
           await forget(input.runId); // a broken pool is rebuilt by the retry
@@ -257,34 +367,55 @@ export function createClusteringActivities(deps: ClusteringDeps) {
      * in the search), post-processed, and named — a playlist sharing at least half its tracks with one of the
      * last published run keeps that name.
      */
-    async storeClusteringPlaylists(input: { runId: string; state: SearchState }): Promise<Omit<ClusteringOutcome, 'published' | 'missingTracks' | 'namingFailures'>> {
+    async storeClusteringPlaylists(input: {
+      runId: string;
+      state: SearchState;
+    }): Promise<Omit<ClusteringOutcome, 'published' | 'missingTracks' | 'namingFailures'>> {
       return mapFailures(async () => {
         const run = await prepare(input.runId);
         const winner = evaluateWinner(run.data, input.state, run.options);
         const tracks = run.tracks.map(toTrackFeatures);
-        const made = winner?.clusters ? postprocessClusters(winner.clusters, tracks, run.data.profile, run.data.layout, run.plan.postprocess) : [];
+        const made = winner?.clusters
+          ? postprocessClusters(winner.clusters, tracks, run.data.profile, run.data.layout, run.plan.postprocess)
+          : [];
         const previous = await publishedPlaylists(deps.pool, run.source, input.runId);
         const named = keepStableNames(
           made.map((p) => ({ tagName: p.name, name: automaticPlaylistName(p), trackIds: p.trackIds })),
           previous.map((p) => ({ name: p.name, trackIds: p.trackIds })),
         );
-        await storeDraftPlaylists(deps.pool, input.runId, run.source, made.map((p, position) => ({
-          position,
-          name: named.names[position].name,
-          nameSource: named.names[position].kept ? 'kept' : 'tag',
-          tagName: p.name,
-          profile: p.centroidProfile,
-          part: p.part,
-          parts: p.parts,
-          trackIds: p.trackIds,
-        })));
+        await storeDraftPlaylists(
+          deps.pool,
+          input.runId,
+          run.source,
+          made.map((p, position) => ({
+            position,
+            name: named.names[position].name,
+            nameSource: named.names[position].kept ? 'kept' : 'tag',
+            tagName: p.name,
+            profile: p.centroidProfile,
+            part: p.part,
+            parts: p.parts,
+            trackIds: p.trackIds,
+          })),
+        );
         const stored = await runPlaylists(deps.pool, input.runId);
-        const playlists: PublishedPlaylistSummary[] = stored.map((p) => ({ id: p.id, name: p.name, size: p.trackIds.length, nameSource: p.nameSource }));
+        const playlists: PublishedPlaylistSummary[] = stored.map((p) => ({
+          id: p.id,
+          name: p.name,
+          size: p.trackIds.length,
+          nameSource: p.nameSource,
+        }));
         return { playlists, kept: named.kept, new: named.new, removed: named.removed };
       });
     },
 
-    async finishClusteringRun(input: { runId: string; status: 'completed' | 'failed' | 'cancelled'; outcome?: ClusteringOutcome; progress: object; error?: string }): Promise<void> {
+    async finishClusteringRun(input: {
+      runId: string;
+      status: 'completed' | 'failed' | 'cancelled';
+      outcome?: ClusteringOutcome;
+      progress: object;
+      error?: string;
+    }): Promise<void> {
       await finishClusteringRun(deps.pool, input.runId, input.status, input.outcome, input.progress, input.error);
       if (input.status !== 'completed') await forget(input.runId);
     },

@@ -11,7 +11,11 @@ export function toActivityFailure(err: unknown): Error {
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
   if (err instanceof InputError) {
     // Workflow input comes from anyone (`temporal workflow start --input ...`): name the workflow and the field.
-    return ApplicationFailure.create({ type: FailureType.invalidInput, message: `${workflowType()} input ${err.message}`, nonRetryable: true });
+    return ApplicationFailure.create({
+      type: FailureType.invalidInput,
+      message: `${workflowType()} input ${err.message}`,
+      nonRetryable: true,
+    });
   }
   if (err instanceof AnalysisError) {
     if (err.code === 'aborted') return new CancelledFailure(err.message);
@@ -22,12 +26,27 @@ export function toActivityFailure(err: unknown): Error {
     switch (err.code) {
       case 'auth':
       case 'bad_config':
-        return ApplicationFailure.create({ type: FailureType.mediaAuth, message: err.message, nonRetryable: true, cause: err });
+        return ApplicationFailure.create({
+          type: FailureType.mediaAuth,
+          message: err.message,
+          nonRetryable: true,
+          cause: err,
+        });
       case 'not_found':
       case 'refused':
-        return ApplicationFailure.create({ type: FailureType.notFound, message: err.message, nonRetryable: true, cause: err });
+        return ApplicationFailure.create({
+          type: FailureType.notFound,
+          message: err.message,
+          nonRetryable: true,
+          cause: err,
+        });
       default:
-        return ApplicationFailure.create({ type: FailureType.mediaUnavailable, message: err.message, nonRetryable: false, cause: err });
+        return ApplicationFailure.create({
+          type: FailureType.mediaUnavailable,
+          message: err.message,
+          nonRetryable: false,
+          cause: err,
+        });
     }
   }
   return err instanceof Error ? err : new Error(String(err));

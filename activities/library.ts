@@ -5,7 +5,14 @@ import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { mayBeRunning } from '../lib/temporal.ts';
 import { checkInput, type InputSpec } from '../lib/input-spec.ts';
-import { abandonAnalysisRun, beginAnalysisRun, finishAnalysisRun, recordAnalysisProgress, type RunCounters, type RunStatus } from '../lib/store/analysis-runs.ts';
+import {
+  abandonAnalysisRun,
+  beginAnalysisRun,
+  finishAnalysisRun,
+  recordAnalysisProgress,
+  type RunCounters,
+  type RunStatus,
+} from '../lib/store/analysis-runs.ts';
 import { storeTrackFailure, upsertAlbumTracks, type TrackToAnalyze } from '../lib/store/tracks.ts';
 import type { AlbumRef, AnalyzeLibraryInput, CarriedLibraryState } from '../workflows/analysis-progress.ts';
 import { analysisVersion } from './analysis/version.ts';
@@ -28,7 +35,11 @@ export function createLibraryActivities(deps: LibraryDeps) {
 
   return {
     /** Resolves the parameters from the configuration and records the run (or names the one already running). */
-    async beginAnalysisRun(input: { request: Omit<AnalyzeLibraryInput, 'carried'>; workflowId: string; firstRunId: string }): Promise<
+    async beginAnalysisRun(input: {
+      request: Omit<AnalyzeLibraryInput, 'carried'>;
+      workflowId: string;
+      firstRunId: string;
+    }): Promise<
       { runId: string; source: string; params: CarriedLibraryState['params'] } | { runningWorkflowId: string }
     > {
       return mapFailures(async () => {
@@ -36,7 +47,12 @@ export function createLibraryActivities(deps: LibraryDeps) {
         checkInput(ANALYZE_LIBRARY_INPUT, request);
         const params = { ...analyzeInputDefaults(deps.config), ...request };
         const source = (await deps.media()).type;
-        const run = { workflowId: input.workflowId, firstRunId: input.firstRunId, source, params: { ...params, analysisVersion: version } };
+        const run = {
+          workflowId: input.workflowId,
+          firstRunId: input.firstRunId,
+          source,
+          params: { ...params, analysisVersion: version },
+        };
         for (;;) {
           const r = await beginAnalysisRun(deps.pool, run);
           if ('runId' in r) return { runId: r.runId, source, params };
@@ -47,7 +63,10 @@ export function createLibraryActivities(deps: LibraryDeps) {
     },
 
     /** One page of albums, newest first, capped at `limit` albums in all (0 = no cap). */
-    async listAlbumPage(opts: { startIndex: number; limit: number }): Promise<{ albums: AlbumRef[]; total: number; done: boolean }> {
+    async listAlbumPage(opts: {
+      startIndex: number;
+      limit: number;
+    }): Promise<{ albums: AlbumRef[]; total: number; done: boolean }> {
       return mapFailures(async () => {
         const cap = opts.limit > 0 ? opts.limit : Infinity;
         const size = Math.min(ALBUM_PAGE, cap - opts.startIndex);
@@ -62,11 +81,19 @@ export function createLibraryActivities(deps: LibraryDeps) {
     },
 
     /** Lists an album's tracks, upserts them and returns those that still need analysis. */
-    async prepareAlbum(input: { source: string; albumId: string }): Promise<{ tracks: TrackToAnalyze[]; tracksTotal: number; skipped: number }> {
+    async prepareAlbum(input: {
+      source: string;
+      albumId: string;
+    }): Promise<{ tracks: TrackToAnalyze[]; tracksTotal: number; skipped: number }> {
       return mapFailures(async () => {
         const tracks = await (await deps.media()).listAlbumTracks(input.albumId);
         const rows = tracks.map((t) => ({
-          itemId: t.id, title: t.title, artist: t.artist, album: t.album, durationSec: t.duration, changeMarker: t.changeMarker,
+          itemId: t.id,
+          title: t.title,
+          artist: t.artist,
+          album: t.album,
+          durationSec: t.duration,
+          changeMarker: t.changeMarker,
         }));
         const { toAnalyze, skipped } = await upsertAlbumTracks(deps.pool, input.source, input.albumId, rows, version);
         return { tracks: toAnalyze, tracksTotal: tracks.length, skipped };
@@ -74,7 +101,12 @@ export function createLibraryActivities(deps: LibraryDeps) {
     },
 
     /** A track whose analysis failed after every retry (server down, timeouts): retried by the next run. */
-    async recordTrackFailure(input: { trackId: string; code: string; reason: string; attempts: number }): Promise<void> {
+    async recordTrackFailure(input: {
+      trackId: string;
+      code: string;
+      reason: string;
+      attempts: number;
+    }): Promise<void> {
       await storeTrackFailure(deps.pool, input.trackId, input);
     },
 
@@ -82,7 +114,13 @@ export function createLibraryActivities(deps: LibraryDeps) {
       await recordAnalysisProgress(deps.pool, input.runId, input.counters, input.progress);
     },
 
-    async finishAnalysisRun(input: { runId: string; status: Exclude<RunStatus, 'running'>; counters: RunCounters; progress: object; error?: string }): Promise<void> {
+    async finishAnalysisRun(input: {
+      runId: string;
+      status: Exclude<RunStatus, 'running'>;
+      counters: RunCounters;
+      progress: object;
+      error?: string;
+    }): Promise<void> {
       await finishAnalysisRun(deps.pool, input.runId, input.status, input.counters, input.progress, input.error);
     },
   };
@@ -90,7 +128,12 @@ export function createLibraryActivities(deps: LibraryDeps) {
 
 /** What `analyzeLibrary` accepts (every field optional). */
 export const ANALYZE_LIBRARY_INPUT: InputSpec = {
-  numRecentAlbums: { kind: 'int', min: 0, max: 10_000_000, help: 'Most recently added albums to analyse (0 = the whole library)' },
+  numRecentAlbums: {
+    kind: 'int',
+    min: 0,
+    max: 10_000_000,
+    help: 'Most recently added albums to analyse (0 = the whole library)',
+  },
   topNMoods: { kind: 'int', min: 1, max: 50, help: 'Mood tags kept per track' },
   maxConcurrentAlbums: { kind: 'int', min: 1, max: 1000, help: 'Albums analysed at the same time' },
   albumsPerRun: { kind: 'int', min: 1, max: 1000, help: 'Albums per workflow run before it continues as new' },
@@ -99,7 +142,12 @@ export const ANALYZE_LIBRARY_INPUT: InputSpec = {
 /** Every field's value when the request leaves it out. */
 export function analyzeInputDefaults(config: Config): CarriedLibraryState['params'] {
   const a = config.analysis;
-  return { numRecentAlbums: a.numRecentAlbums, topNMoods: a.topNMoods, maxConcurrentAlbums: a.maxConcurrentAlbums, albumsPerRun: 500 };
+  return {
+    numRecentAlbums: a.numRecentAlbums,
+    topNMoods: a.topNMoods,
+    maxConcurrentAlbums: a.maxConcurrentAlbums,
+    albumsPerRun: 500,
+  };
 }
 
 export type LibraryActivities = ReturnType<typeof createLibraryActivities>;

@@ -18,7 +18,11 @@ export interface NamingDeps {
 
 export function createNamingActivities(deps: NamingDeps) {
   return {
-    async nameClusteringPlaylist(input: { runId: string; playlistId: string; provider: ClusteringPlan['aiProvider'] }): Promise<NamingOutcome> {
+    async nameClusteringPlaylist(input: {
+      runId: string;
+      playlistId: string;
+      provider: ClusteringPlan['aiProvider'];
+    }): Promise<NamingOutcome> {
       const playlists = await runPlaylists(deps.pool, input.runId);
       const p = playlists.find((x) => x.id === input.playlistId);
       if (!p) throw new Error(`playlist ${input.playlistId} is not in clustering run ${input.runId}`);
@@ -29,15 +33,22 @@ export function createNamingActivities(deps: NamingDeps) {
         if (!namer) return { name: base(p.name), source: 'tag', reason: 'AI naming is off' };
         const profile = p.profile as CentroidProfile;
         const [t0, t1] = DEFAULT_FEATURE_OPTIONS.tempoRange;
-        outcome = await nameWithAi(namer, {
-          tagName: base(p.name),
-          topMoods: Object.entries(profile.moods).map(([label, score]) => ({ label, score })).sort((a, b) => b.score - a.score).slice(0, 5),
-          tempoBand: tempoBand(profile.tempo, DEFAULT_NAMING.tempoThresholds),
-          tempoBpm: Math.round(t0 + profile.tempo * (t1 - t0)),
-          energy: profile.energy,
-          songs: await playlistSongs(deps.pool, p.id, 20),
-          takenNames: playlists.filter((x) => x.id !== p.id).map((x) => base(x.name)),
-        }, { signal: Context.current().cancellationSignal });
+        outcome = await nameWithAi(
+          namer,
+          {
+            tagName: base(p.name),
+            topMoods: Object.entries(profile.moods)
+              .map(([label, score]) => ({ label, score }))
+              .sort((a, b) => b.score - a.score)
+              .slice(0, 5),
+            tempoBand: tempoBand(profile.tempo, DEFAULT_NAMING.tempoThresholds),
+            tempoBpm: Math.round(t0 + profile.tempo * (t1 - t0)),
+            energy: profile.energy,
+            songs: await playlistSongs(deps.pool, p.id, 20),
+            takenNames: playlists.filter((x) => x.id !== p.id).map((x) => base(x.name)),
+          },
+          { signal: Context.current().cancellationSignal },
+        );
       } catch (err) {
         if (Context.current().cancellationSignal.aborted) throw err;
         outcome = { name: base(p.name), source: 'tag', reason: (err as Error).message };

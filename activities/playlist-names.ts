@@ -30,15 +30,21 @@ export function keepStableNames(playlists: readonly NewPlaylist[], previous: rea
   const claimed = new Set<number>();
   const names: { name: string; kept: boolean }[] = playlists.map((p) => ({ name: p.name, kept: false }));
   // Larger playlists choose first; ties in their order, so the outcome is deterministic.
-  const order = playlists.map((_, i) => i).sort((a, b) => playlists[b].trackIds.length - playlists[a].trackIds.length || a - b);
+  const order = playlists
+    .map((_, i) => i)
+    .sort((a, b) => playlists[b].trackIds.length - playlists[a].trackIds.length || a - b);
   for (const i of order) {
     const ids = playlists[i].trackIds;
-    let best = -1, bestShared = 0;
+    let best = -1,
+      bestShared = 0;
     prevSets.forEach((set, j) => {
       if (claimed.has(j)) return;
       let shared = 0;
       for (const id of ids) if (set.has(id)) shared++;
-      if (shared > bestShared) { best = j; bestShared = shared; }
+      if (shared > bestShared) {
+        best = j;
+        bestShared = shared;
+      }
     });
     if (best >= 0 && ids.length > 0 && bestShared >= KEEP_NAME_OVERLAP * ids.length) {
       claimed.add(best);

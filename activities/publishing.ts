@@ -6,7 +6,13 @@ import { heartbeat } from '@temporalio/activity';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import {
-  clusteringRun, markPublished, markPublishStarted, markSuperseded, publishedPlaylists, recordedServerIds, runPlaylists,
+  clusteringRun,
+  markPublished,
+  markPublishStarted,
+  markSuperseded,
+  publishedPlaylists,
+  recordedServerIds,
+  runPlaylists,
   setPublishBaseline,
 } from '../lib/store/clustering.ts';
 import { isAutomaticPlaylistName } from './clustering/postprocess.ts';
@@ -39,7 +45,11 @@ export function createPublishingActivities(deps: PublishingDeps) {
         const onServer = await media.listPlaylists();
         // The server's playlists before this publish first ran: anything not in it, not recorded by us, and
         // named like one of our drafts can only be a create of ours whose completion was lost.
-        const baseline = await setPublishBaseline(deps.pool, input.runId, onServer.map((p) => p.id));
+        const baseline = await setPublishBaseline(
+          deps.pool,
+          input.runId,
+          onServer.map((p) => p.id),
+        );
         const recorded = await recordedServerIds(deps.pool, run.source);
 
         const drafts = (await runPlaylists(deps.pool, input.runId)).filter((p) => p.status === 'draft');

@@ -19,10 +19,17 @@ const file = args.find((a, i) => !a.startsWith('--') && i !== repsAt + 1);
 
 function load(): Float32Array {
   if (file) {
-    const buf = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'f32le', '-ac', '1', '-ar', String(SR), '-'], { maxBuffer: 1 << 30 });
+    const buf = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'f32le', '-ac', '1', '-ar', String(SR), '-'], {
+      maxBuffer: 1 << 30,
+    });
     return new Float32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
   }
-  const chords = [[48, 60, 64, 67], [41, 53, 57, 60], [43, 55, 59, 62], [48, 60, 64, 67]];
+  const chords = [
+    [48, 60, 64, 67],
+    [41, 53, 57, 60],
+    [43, 55, 59, 62],
+    [48, 60, 64, 67],
+  ];
   return mixInto(chordProgression(chords, 2, 30), drumLoop(120, 240), 0.8);
 }
 
@@ -36,12 +43,18 @@ const runs: Record<string, () => Sink[]> = {
   energy: () => [new EnergyMeter()],
   'all three': () => [new TempoTracker(), new KeyDetector(), new EnergyMeter()],
 };
-console.log(`${file ?? 'synthetic loop'}: ${seconds.toFixed(1)} s; times scaled to a 4-minute track; ${reps} reps; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `${file ?? 'synthetic loop'}: ${seconds.toFixed(1)} s; times scaled to a 4-minute track; ${reps} reps; load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 for (const [name, make] of Object.entries(runs)) {
-  const wall: number[] = [], cpu: number[] = [];
+  const wall: number[] = [],
+    cpu: number[] = [];
   for (let r = 0; r < reps + 1; r++) {
     const sinks = make();
-    const c0 = process.cpuUsage(), t0 = performance.now();
+    const c0 = process.cpuUsage(),
+      t0 = performance.now();
     for (let i = 0; i < audio.length; i += SR) {
       const chunk = audio.subarray(i, Math.min(audio.length, i + SR));
       for (const s of sinks) s.push(chunk);
@@ -53,6 +66,16 @@ for (const [name, make] of Object.entries(runs)) {
     cpu.push(((c.user + c.system) / 1000) * scale);
   }
   const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
-  console.log(`${name.padEnd(10)} wall best ${Math.min(...wall).toFixed(0).padStart(4)} ms, median ${med(wall).toFixed(0).padStart(4)} ms; cpu median ${med(cpu).toFixed(0).padStart(4)} ms`);
+  console.log(
+    `${name.padEnd(10)} wall best ${Math.min(...wall)
+      .toFixed(0)
+      .padStart(
+        4,
+      )} ms, median ${med(wall).toFixed(0).padStart(4)} ms; cpu median ${med(cpu).toFixed(0).padStart(4)} ms`,
+  );
 }
-console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

@@ -29,7 +29,12 @@ type ToChild =
   | { kind: 'exit' };
 type FromChild =
   | { kind: 'ready' }
-  | { kind: 'result'; file: string; analysis?: Pick<TrackAnalysis, 'analyzedSec' | 'patches' | 'timings'>; error?: string }
+  | {
+      kind: 'result';
+      file: string;
+      analysis?: Pick<TrackAnalysis, 'analyzedSec' | 'patches' | 'timings'>;
+      error?: string;
+    }
   | { kind: 'prepared'; patches: number }
   | { kind: 'floor'; seconds: number; patches: number }
   | { kind: 'bye'; maxRssMB: number };
@@ -46,7 +51,11 @@ async function child(): Promise<void> {
     } else if (m.kind === 'analyze') {
       try {
         const a = await analyzeTrack(m.file, { models });
-        send({ kind: 'result', file: m.file, analysis: { analyzedSec: a.analyzedSec, patches: a.patches, timings: a.timings } });
+        send({
+          kind: 'result',
+          file: m.file,
+          analysis: { analyzedSec: a.analyzedSec, patches: a.patches, timings: a.timings },
+        });
       } catch (err) {
         send({ kind: 'result', file: m.file, error: (err as Error).message });
       }
@@ -55,7 +64,11 @@ async function child(): Promise<void> {
       prepared = [];
       for (const file of m.files) {
         const p = new LogMelPatcher();
-        try { for await (const c of decodeAudio(file)) prepared.push(...p.push(c)); } catch { /* failed files are reported by the analyze pass */ }
+        try {
+          for await (const c of decodeAudio(file)) prepared.push(...p.push(c));
+        } catch {
+          /* failed files are reported by the analyze pass */
+        }
       }
       send({ kind: 'prepared', patches: prepared.length });
     } else if (m.kind === 'floor') {
@@ -82,10 +95,17 @@ class Worker {
   private waiting: ((m: FromChild) => void) | null = null;
   constructor() {
     this.proc = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.proc.on('message', (m: FromChild) => { const w = this.waiting; this.waiting = null; w?.(m); });
+    this.proc.on('message', (m: FromChild) => {
+      const w = this.waiting;
+      this.waiting = null;
+      w?.(m);
+    });
   }
   ask(m: ToChild): Promise<FromChild> {
-    return new Promise((res) => { this.waiting = res; this.proc.send(m); });
+    return new Promise((res) => {
+      this.waiting = res;
+      this.proc.send(m);
+    });
   }
 }
 
@@ -103,33 +123,62 @@ export interface RunStats {
   maxRssMB: number[];
 }
 
-export async function runMode(label: string, files: string[], workers: number, threads: number, modelsDir: string, batchSize: number): Promise<RunStats> {
+export async function runMode(
+  label: string,
+  files: string[],
+  workers: number,
+  threads: number,
+  modelsDir: string,
+  batchSize: number,
+): Promise<RunStats> {
   const pool = Array.from({ length: workers }, () => new Worker());
   await Promise.all(pool.map((w) => w.ask({ kind: 'init', modelsDir, threads, batchSize })));
-  const stats: RunStats = { label, workers, threads, wall: 0, floorWall: 0, tracks: 0, failed: 0, audioSec: 0, patches: 0, stage: { decode: 0, mel: 0, inference: 0, dsp: 0 }, maxRssMB: [] };
+  const stats: RunStats = {
+    label,
+    workers,
+    threads,
+    wall: 0,
+    floorWall: 0,
+    tracks: 0,
+    failed: 0,
+    audioSec: 0,
+    patches: 0,
+    stage: { decode: 0, mel: 0, inference: 0, dsp: 0 },
+    maxRssMB: [],
+  };
 
   // Full pipeline: a shared queue, each worker takes the next file when done.
   const queue = [...files];
   const t0 = performance.now();
-  await Promise.all(pool.map(async (w) => {
-    for (let file = queue.shift(); file; file = queue.shift()) {
-      const r = (await w.ask({ kind: 'analyze', file })) as Extract<FromChild, { kind: 'result' }>;
-      if (!r.analysis) { stats.failed++; console.log(`  ${label}: ${file}: ${r.error}`); continue; }
-      stats.tracks++;
-      stats.audioSec += r.analysis.analyzedSec;
-      stats.patches += r.analysis.patches;
-      for (const k of ['decode', 'mel', 'inference', 'dsp'] as const) stats.stage[k] += r.analysis.timings[k];
-    }
-  }));
+  await Promise.all(
+    pool.map(async (w) => {
+      for (let file = queue.shift(); file; file = queue.shift()) {
+        const r = (await w.ask({ kind: 'analyze', file })) as Extract<FromChild, { kind: 'result' }>;
+        if (!r.analysis) {
+          stats.failed++;
+          console.log(`  ${label}: ${file}: ${r.error}`);
+          continue;
+        }
+        stats.tracks++;
+        stats.audioSec += r.analysis.analyzedSec;
+        stats.patches += r.analysis.patches;
+        for (const k of ['decode', 'mel', 'inference', 'dsp'] as const) stats.stage[k] += r.analysis.timings[k];
+      }
+    }),
+  );
   stats.wall = (performance.now() - t0) / 1000;
 
   // ONNX-only floor on the same patches, split the same way, all workers starting together.
   const shares = pool.map((_, i) => files.filter((_, j) => j % workers === i));
   await Promise.all(pool.map((w, i) => w.ask({ kind: 'prepare', files: shares[i] })));
-  const floors = (await Promise.all(pool.map((w) => w.ask({ kind: 'floor' })))) as Extract<FromChild, { kind: 'floor' }>[];
+  const floors = (await Promise.all(pool.map((w) => w.ask({ kind: 'floor' })))) as Extract<
+    FromChild,
+    { kind: 'floor' }
+  >[];
   stats.floorWall = Math.max(...floors.map((f) => f.seconds));
 
-  for (const w of pool) stats.maxRssMB.push(((await w.ask({ kind: 'exit' })) as Extract<FromChild, { kind: 'bye' }>).maxRssMB);
+  for (const w of pool)
+    stats.maxRssMB.push(((await w.ask({ kind: 'exit' })) as Extract<FromChild, { kind: 'bye' }>).maxRssMB);
   return stats;
 }
 
@@ -138,11 +187,21 @@ export function report(s: RunStats): void {
   const tph = (s.tracks / s.wall) * 3600;
   const tph4 = (s.audioSec / 240 / s.wall) * 3600; // normalised to 4-minute tracks
   const floor4 = (s.audioSec / 240 / s.floorWall) * 3600;
-  console.log(`\n[${s.label}] ${s.workers} worker process(es) × ${s.threads} ONNX thread(s): ${s.tracks} tracks (${(s.audioSec / 60).toFixed(1)} min of audio, ${s.patches} patches), ${s.failed} failed`);
-  console.log(`  wall ${s.wall.toFixed(1)} s → ${tph.toFixed(0)} tracks/hour as measured, ${tph4.toFixed(0)} tracks/hour for 4-minute tracks`);
-  console.log(`  per track (s, in-worker): decode wait ${perTrack(s.stage.decode)}, mel ${perTrack(s.stage.mel)}, inference ${perTrack(s.stage.inference)}, tempo/key/energy ${perTrack(s.stage.dsp)}`);
-  console.log(`  inference ${((s.stage.inference / s.patches) * 1000).toFixed(1)} ms per patch per worker (aggregate ${((s.wall / s.patches) * 1000).toFixed(1)} ms of wall per patch)`);
-  console.log(`  ONNX-only floor: ${s.floorWall.toFixed(1)} s wall (${floor4.toFixed(0)} four-minute tracks/hour); pipeline / floor = ${(s.wall / s.floorWall).toFixed(2)}x`);
+  console.log(
+    `\n[${s.label}] ${s.workers} worker process(es) × ${s.threads} ONNX thread(s): ${s.tracks} tracks (${(s.audioSec / 60).toFixed(1)} min of audio, ${s.patches} patches), ${s.failed} failed`,
+  );
+  console.log(
+    `  wall ${s.wall.toFixed(1)} s → ${tph.toFixed(0)} tracks/hour as measured, ${tph4.toFixed(0)} tracks/hour for 4-minute tracks`,
+  );
+  console.log(
+    `  per track (s, in-worker): decode wait ${perTrack(s.stage.decode)}, mel ${perTrack(s.stage.mel)}, inference ${perTrack(s.stage.inference)}, tempo/key/energy ${perTrack(s.stage.dsp)}`,
+  );
+  console.log(
+    `  inference ${((s.stage.inference / s.patches) * 1000).toFixed(1)} ms per patch per worker (aggregate ${((s.wall / s.patches) * 1000).toFixed(1)} ms of wall per patch)`,
+  );
+  console.log(
+    `  ONNX-only floor: ${s.floorWall.toFixed(1)} s wall (${floor4.toFixed(0)} four-minute tracks/hour); pipeline / floor = ${(s.wall / s.floorWall).toFixed(2)}x`,
+  );
   console.log(`  peak RSS per worker: ${s.maxRssMB.map((m) => `${m.toFixed(0)} MB`).join(', ')}`);
 }
 
@@ -160,7 +219,20 @@ async function longTrack(source: string, modelsDir: string, batchSize: number): 
   const file = join(tmpdir(), `audiomuse-bench-60min-${process.pid}.ogg`);
   try {
     // Stream copy of the track looped to 60 minutes (seconds to make, no re-encoding).
-    execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', ['-v', 'error', '-y', '-stream_loop', '-1', '-i', source, '-t', '3600', '-c', 'copy', file]);
+    execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-stream_loop',
+      '-1',
+      '-i',
+      source,
+      '-t',
+      '3600',
+      '-c',
+      'copy',
+      file,
+    ]);
     console.log(`\n[60-minute track] ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB), 1 worker × 1 thread`);
     const w = new Worker();
     await w.ask({ kind: 'init', modelsDir, threads: 1, batchSize });
@@ -169,7 +241,10 @@ async function longTrack(source: string, modelsDir: string, batchSize: number): 
     const wall = (performance.now() - t0) / 1000;
     const rss = ((await w.ask({ kind: 'exit' })) as Extract<FromChild, { kind: 'bye' }>).maxRssMB;
     if (!r.analysis) console.log(`  failed: ${r.error}`);
-    else console.log(`  ${r.analysis.analyzedSec.toFixed(0)} s of audio, ${r.analysis.patches} patches in ${wall.toFixed(1)} s; peak RSS ${rss.toFixed(0)} MB`);
+    else
+      console.log(
+        `  ${r.analysis.analyzedSec.toFixed(0)} s of audio, ${r.analysis.patches} patches in ${wall.toFixed(1)} s; peak RSS ${rss.toFixed(0)} MB`,
+      );
   } finally {
     rmSync(file, { force: true });
   }
@@ -178,23 +253,42 @@ async function longTrack(source: string, modelsDir: string, batchSize: number): 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const folder = argv.find((a, i) => !a.startsWith('--') && !/^--(workers|limit|batch)$/.test(argv[i - 1] ?? ''));
-  const opt = (name: string, d: number) => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : d; };
-  if (!folder) throw new Error('usage: npm run bench:analysis -- <folder> [--workers N] [--limit N] [--batch N] [--no-long] [--no-threads-mode]');
+  const opt = (name: string, d: number) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? Number(argv[i + 1]) : d;
+  };
+  if (!folder)
+    throw new Error(
+      'usage: npm run bench:analysis -- <folder> [--workers N] [--limit N] [--batch N] [--no-long] [--no-threads-mode]',
+    );
   const workers = opt('--workers', Math.min(2, cpus().length));
   const batchSize = opt('--batch', 4);
   const files = listAudio(resolve(folder)).slice(0, opt('--limit', Infinity));
   if (!files.length) throw new Error(`no audio files under ${folder}`);
   const { modelsDir } = loadConfig();
-  console.log(`bench:analysis — ${files.length} files under ${folder}; ${cpus().length} CPUs (${cpus()[0]?.model}); batch ${batchSize}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:analysis — ${files.length} files under ${folder}; ${cpus().length} CPUs (${cpus()[0]?.model}); batch ${batchSize}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 
   report(await runMode('procs', files, workers, 1, modelsDir, batchSize));
-  if (!argv.includes('--no-threads-mode') && workers > 1) report(await runMode('threads', files, 1, workers, modelsDir, batchSize));
+  if (!argv.includes('--no-threads-mode') && workers > 1)
+    report(await runMode('threads', files, 1, workers, modelsDir, batchSize));
   if (!argv.includes('--no-long')) {
     const longest = files.map((f) => ({ f, s: statSync(f).size })).sort((a, b) => b.s - a.s)[0].f;
     await longTrack(longest, modelsDir, batchSize);
   }
-  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 if (process.argv.includes('--child')) void child();
-else if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) main().catch((err) => { console.error(`bench:analysis: ${(err as Error).message}`); process.exitCode = 1; });
+else if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url))
+  main().catch((err) => {
+    console.error(`bench:analysis: ${(err as Error).message}`);
+    process.exitCode = 1;
+  });

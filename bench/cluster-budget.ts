@@ -7,7 +7,11 @@
 import os from 'node:os';
 import { WorkerPool } from '../activities/clustering/pool.ts';
 import {
-  DEFAULT_SEARCH_OPTIONS, evolveGeneration, initSearchState, prepareSearchData, type SearchOptions,
+  DEFAULT_SEARCH_OPTIONS,
+  evolveGeneration,
+  initSearchState,
+  prepareSearchData,
+  type SearchOptions,
 } from '../activities/clustering/search.ts';
 import type { Algorithm } from '../activities/clustering/types.ts';
 import { syntheticLibrary } from '../test/helpers/clustering-library.ts';
@@ -38,15 +42,34 @@ const SETTINGS: Record<string, { label: string; opts: Partial<SearchOptions> }[]
   dbscan: [{ label: 'deterministic', opts: {} }],
 };
 
-console.log(`bench:cluster:budget — ${nTracks} tracks (mood space), budgets ${budgets.join('/')} s, ${threads} threads, ` +
-  `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-const lib = syntheticLibrary({ tracks: nTracks, groups: 40, seed, unevenSizes: true, artistsPerGroup: 25, embeddingLatent: 16, embeddingNoise: 0.5 });
+console.log(
+  `bench:cluster:budget — ${nTracks} tracks (mood space), budgets ${budgets.join('/')} s, ${threads} threads, ` +
+    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+);
+const lib = syntheticLibrary({
+  tracks: nTracks,
+  groups: 40,
+  seed,
+  unevenSizes: true,
+  artistsPerGroup: 25,
+  embeddingLatent: 16,
+  embeddingNoise: 0.5,
+});
 const data = prepareSearchData(lib.tracks, { featureSpace: 'moods' }, DEFAULT_SEARCH_OPTIONS.ranges.pca[1]);
 
 const rows: string[] = [];
 for (const algorithm of algorithms) {
   for (const setting of SETTINGS[algorithm]) {
-    const opts: Partial<SearchOptions> = { runs: 1_000_000, earlyStopGenerations: 0, algorithms: [algorithm], gmmCovariance: 'full', ...setting.opts };
+    const opts: Partial<SearchOptions> = {
+      runs: 1_000_000,
+      earlyStopGenerations: 0,
+      algorithms: [algorithm],
+      gmmCovariance: 'full',
+      ...setting.opts,
+    };
     const pool = WorkerPool.create(data, opts, threads);
     let state = initSearchState(seed);
     const reached: (number | null)[] = budgets.map(() => null);
@@ -76,4 +99,9 @@ for (const algorithm of algorithms) {
 console.log(`\n| Algorithm | Fits | ${budgets.map((b) => `best fitness after ${b} s`).join(' | ')} |`);
 console.log(`|---|---|${budgets.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(r);
-console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\nload average after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

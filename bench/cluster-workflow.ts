@@ -32,13 +32,30 @@ const seed = Number(arg('seed', '1'));
 const input: ClusterLibraryInput = { runs, seed, publish: false, earlyStopGenerations: 0, featureSpace: 'moods' };
 
 async function main(): Promise<void> {
-  console.log(`bench:cluster:workflow — ${nTracks} tracks, ${runs} runs, seed ${seed}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); ` +
-    `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const lib = syntheticLibrary({ tracks: nTracks, groups: 40, seed, unevenSizes: true, artistsPerGroup: 25, embeddingLatent: 16, embeddingNoise: 0.5 });
+  console.log(
+    `bench:cluster:workflow — ${nTracks} tracks, ${runs} runs, seed ${seed}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); ` +
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
+  const lib = syntheticLibrary({
+    tracks: nTracks,
+    groups: 40,
+    seed,
+    unevenSizes: true,
+    artistsPerGroup: 25,
+    embeddingLatent: 16,
+    embeddingNoise: 0.5,
+  });
   const stack = await startBenchStack('cluster-workflow');
   try {
     const taskQueue = 'bench-cluster';
-    const config = loadConfig({ MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: path.join(stack.scratch, 'music'), TEMPORAL_TASK_QUEUE: taskQueue });
+    const config = loadConfig({
+      MEDIA_SERVER_TYPE: 'local',
+      MUSIC_DIR: path.join(stack.scratch, 'music'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    });
     const db = new pg.Pool({ connectionString: stack.databaseUrl });
     await migrate(db);
     const version = analysisVersion({ patchHop: config.analysis.patchHop });
@@ -48,7 +65,8 @@ async function main(): Promise<void> {
       `INSERT INTO tracks (source, item_id, title, artist, analysis_status)
        SELECT 'local', u.item, u.title, u.artist, 'analyzed' FROM unnest($1::text[], $2::text[], $3::text[]) AS u (item, title, artist)
        RETURNING id::text`,
-      [lib.tracks.map((x) => x.id), lib.tracks.map((x) => x.title), lib.tracks.map((x) => x.artist)]);
+      [lib.tracks.map((x) => x.id), lib.tracks.map((x) => x.title), lib.tracks.map((x) => x.artist)],
+    );
     const f = lib.tracks;
     await db.query(
       `INSERT INTO track_features (track_id, embedding, tags, danceable, aggressive, happy, party, relaxed, sad, tempo, musical_key,
@@ -57,24 +75,52 @@ async function main(): Promise<void> {
               u.energy, 10, $12
          FROM unnest($1::bigint[], $2::bytea[], $3::jsonb[], $4::real[], $5::real[], $6::real[], $7::real[], $8::real[], $9::real[],
                      $10::real[], $11::real[]) AS u (id, emb, tags, d, a, h, p, r, s, tempo, energy)`,
-      [ids.map((r) => r.id), f.map((x) => encodeEmbedding(Float32Array.from(x.embedding!))), f.map((x) => JSON.stringify(Array.from(x.tags))),
-        f.map((x) => x.moods.danceable), f.map((x) => x.moods.aggressive), f.map((x) => x.moods.happy), f.map((x) => x.moods.party),
-        f.map((x) => x.moods.relaxed), f.map((x) => x.moods.sad), f.map((x) => x.tempo), f.map((x) => x.energy), version]);
+      [
+        ids.map((r) => r.id),
+        f.map((x) => encodeEmbedding(Float32Array.from(x.embedding!))),
+        f.map((x) => JSON.stringify(Array.from(x.tags))),
+        f.map((x) => x.moods.danceable),
+        f.map((x) => x.moods.aggressive),
+        f.map((x) => x.moods.happy),
+        f.map((x) => x.moods.party),
+        f.map((x) => x.moods.relaxed),
+        f.map((x) => x.moods.sad),
+        f.map((x) => x.tempo),
+        f.map((x) => x.energy),
+        version,
+      ],
+    );
     console.log(`stored ${ids.length} analysed tracks in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     await db.end();
 
-    stack.startWorker({ TEMPORAL_TASK_QUEUE: taskQueue, ANALYSIS_WORKERS: '0', MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: path.join(stack.scratch, 'music') });
-    await waitForPollers(stack.client, [{ name: taskQueue, kind: 'workflow', pollers: 1 }, { name: `${taskQueue}-clustering`, kind: 'activity', pollers: 1 }]);
+    stack.startWorker({
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      ANALYSIS_WORKERS: '0',
+      MEDIA_SERVER_TYPE: 'local',
+      MUSIC_DIR: path.join(stack.scratch, 'music'),
+    });
+    await waitForPollers(stack.client, [
+      { name: taskQueue, kind: 'workflow', pollers: 1 },
+      { name: `${taskQueue}-clustering`, kind: 'activity', pollers: 1 },
+    ]);
     const t0 = performance.now();
-    const result = (await stack.client.workflow.execute('clusterLibrary', { taskQueue, workflowId: 'bench-cluster', args: [input] })) as ClusteringProgress;
+    const result = (await stack.client.workflow.execute('clusterLibrary', {
+      taskQueue,
+      workflowId: 'bench-cluster',
+      args: [input],
+    })) as ClusteringProgress;
     const workflowS = (performance.now() - t0) / 1000;
-    console.log(`\n[workflow] ${result.runsDone} runs in ${workflowS.toFixed(1)} s (${(result.runsDone / workflowS).toFixed(2)} runs/s), ` +
-      `${result.runNumber} workflow runs (continue-as-new), best ${result.bestScore?.toFixed(4)}, ${result.outcome?.playlists.length} playlists`);
+    console.log(
+      `\n[workflow] ${result.runsDone} runs in ${workflowS.toFixed(1)} s (${(result.runsDone / workflowS).toFixed(2)} runs/s), ` +
+        `${result.runNumber} workflow runs (continue-as-new), best ${result.bestScore?.toFixed(4)}, ${result.outcome?.playlists.length} playlists`,
+    );
 
     // The engine alone on the very same snapshot (features as stored: float32), options and seed, in this process.
     const plan = resolvePlan(input, config);
     const db2 = new pg.Pool({ connectionString: stack.databaseUrl });
-    const { rows: [run] } = await db2.query<{ id: string }>(`SELECT id::text FROM clustering_runs WHERE workflow_id = 'bench-cluster'`);
+    const {
+      rows: [run],
+    } = await db2.query<{ id: string }>(`SELECT id::text FROM clustering_runs WHERE workflow_id = 'bench-cluster'`);
     const snapshot = await loadSnapshot(db2, run.id);
     await db2.end();
     const t1 = performance.now();
@@ -87,14 +133,28 @@ async function main(): Promise<void> {
     } finally {
       await pool.close();
     }
-    const playlists = out.winner?.clusters ? postprocessClusters(out.winner.clusters, snapshot, data.profile, data.layout, plan.postprocess) : [];
+    const playlists = out.winner?.clusters
+      ? postprocessClusters(out.winner.clusters, snapshot, data.profile, data.layout, plan.postprocess)
+      : [];
     const engineS = (performance.now() - t1) / 1000;
-    console.log(`[engine]   ${out.state.runs} runs in ${engineS.toFixed(1)} s (${(out.state.runs / engineS).toFixed(2)} runs/s), best ${out.state.best?.fitness.toFixed(4)}, ${playlists.length} playlists`);
-    console.log(`  workflow / engine = ${(workflowS / engineS).toFixed(3)}× the wall time (target ≤ 1.15×); same best: ${result.bestScore === out.state.best?.fitness}`);
+    console.log(
+      `[engine]   ${out.state.runs} runs in ${engineS.toFixed(1)} s (${(out.state.runs / engineS).toFixed(2)} runs/s), best ${out.state.best?.fitness.toFixed(4)}, ${playlists.length} playlists`,
+    );
+    console.log(
+      `  workflow / engine = ${(workflowS / engineS).toFixed(3)}× the wall time (target ≤ 1.15×); same best: ${result.bestScore === out.state.best?.fitness}`,
+    );
   } finally {
     await stack.stop();
   }
-  console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
-main().catch((err) => { console.error(`bench:cluster:workflow: ${(err as Error).message}`); process.exitCode = 1; });
+main().catch((err) => {
+  console.error(`bench:cluster:workflow: ${(err as Error).message}`);
+  process.exitCode = 1;
+});

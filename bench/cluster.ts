@@ -17,7 +17,11 @@ import type { FeatureSpace } from '../activities/clustering/features.ts';
 import { WorkerPool } from '../activities/clustering/pool.ts';
 import { postprocessClusters } from '../activities/clustering/postprocess.ts';
 import {
-  DEFAULT_SEARCH_OPTIONS, prepareSearchData, runSearch, type ClusterParams, type SearchOptions,
+  DEFAULT_SEARCH_OPTIONS,
+  prepareSearchData,
+  runSearch,
+  type ClusterParams,
+  type SearchOptions,
 } from '../activities/clustering/search.ts';
 import { dbscan } from '../activities/clustering/dbscan.ts';
 import { gmm } from '../activities/clustering/gmm.ts';
@@ -48,7 +52,11 @@ const spaces: FeatureSpace[] = spaceArg === 'both' ? ['moods', 'embedding'] : [s
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, '.data', 'bench', 'cluster');
 
-const load = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
@@ -56,14 +64,30 @@ const median = (v: number[]) => {
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
 const describe = (p: ClusterParams): string =>
-  p.algorithm === 'kmeans' ? `kmeans k=${p.k}` : p.algorithm === 'dbscan' ? `dbscan eps=${p.eps} min_samples=${p.minSamples}` : `gmm ${p.covariance} n=${p.components}`;
+  p.algorithm === 'kmeans'
+    ? `kmeans k=${p.k}`
+    : p.algorithm === 'dbscan'
+      ? `dbscan eps=${p.eps} min_samples=${p.minSamples}`
+      : `gmm ${p.covariance} n=${p.components}`;
 
-console.log(`clustering search benchmark: ${runs} runs, ${nTracks} tracks, ${threads} worker threads, algorithms ${algorithms.join('+')}, ` +
-  `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`);
+console.log(
+  `clustering search benchmark: ${runs} runs, ${nTracks} tracks, ${threads} worker threads, algorithms ${algorithms.join('+')}, ` +
+    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`,
+);
 const tLib = performance.now();
-const lib = syntheticLibrary({ tracks: nTracks, groups: 40, seed, unevenSizes: true, artistsPerGroup: 25, embeddingLatent: 16, embeddingNoise: 0.5 });
-console.log('synthetic library: 40 planted groups of uneven size, 25 artists each, embeddings from 16 correlated latent dimensions ' +
-  `(${((performance.now() - tLib) / 1000).toFixed(1)} s to generate)`);
+const lib = syntheticLibrary({
+  tracks: nTracks,
+  groups: 40,
+  seed,
+  unevenSizes: true,
+  artistsPerGroup: 25,
+  embeddingLatent: 16,
+  embeddingNoise: 0.5,
+});
+console.log(
+  'synthetic library: 40 planted groups of uneven size, 25 artists each, embeddings from 16 correlated latent dimensions ' +
+    `(${((performance.now() - tLib) / 1000).toFixed(1)} s to generate)`,
+);
 
 // Mid-range fits on the search's own matrices, timed here and by bench/cluster_sklearn.py with scikit-learn.
 const K = 40;
@@ -75,7 +99,8 @@ const fitRows: { fit: string; data: string; params: ClusterParams; wallMs: numbe
 function timeOurs(data: string, params: ClusterParams, X: Matrix): void {
   const wall: number[] = [];
   const cpu: number[] = [];
-  for (let r = -1; r < REPS; r++) { // r = -1: untimed warm-up, so this thread's JIT compilation is not timed
+  for (let r = -1; r < REPS; r++) {
+    // r = -1: untimed warm-up, so this thread's JIT compilation is not timed
     const c0 = process.cpuUsage(); // the workers are closed: this thread is the only one working
     const t = performance.now();
     const rng = new Rng(100 + r);
@@ -93,7 +118,7 @@ function timeOurs(data: string, params: ClusterParams, X: Matrix): void {
 for (const space of spaces) {
   // GMM: full covariances in the small mood space (the project default), diagonal ones on embeddings
   // (reference HEAD; a full 200×200 covariance per component is not a configuration anyone runs).
-  const covariance = (arg('covariance', space === 'embedding' ? 'diag' : 'full')) as CovarianceType;
+  const covariance = arg('covariance', space === 'embedding' ? 'diag' : 'full') as CovarianceType;
   const opts: Partial<SearchOptions> = {
     runs,
     earlyStopGenerations: 0,
@@ -105,9 +130,11 @@ for (const space of spaces) {
   const tPrep = performance.now();
   const data = prepareSearchData(lib.tracks, { featureSpace: space }, pcaMax);
   const prepMs = performance.now() - tPrep;
-  console.log(`prepared ${data.scaled.rows}x${data.scaled.cols} (standard scaling + PCA to ${data.pca?.cols ?? 0}) in ${fmt(prepMs)} ms; ` +
-    `mood labels ${data.layout.moodLabels.join(', ')}; ranges k ${opts.ranges!.kmeansK}, eps ${opts.ranges!.dbscanEps}, ` +
-    `min_samples ${opts.ranges!.dbscanMinSamples}, gmm ${opts.ranges!.gmmComponents} ${covariance}, pca ${opts.ranges!.pca}`);
+  console.log(
+    `prepared ${data.scaled.rows}x${data.scaled.cols} (standard scaling + PCA to ${data.pca?.cols ?? 0}) in ${fmt(prepMs)} ms; ` +
+      `mood labels ${data.layout.moodLabels.join(', ')}; ranges k ${opts.ranges!.kmeansK}, eps ${opts.ranges!.dbscanEps}, ` +
+      `min_samples ${opts.ranges!.dbscanMinSamples}, gmm ${opts.ranges!.gmmComponents} ${covariance}, pca ${opts.ranges!.pca}`,
+  );
 
   const pool = WorkerPool.create(data, opts, threads);
   let lastPct = 0;
@@ -134,30 +161,46 @@ for (const space of spaces) {
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const { state, results, winner } = out;
-  console.log(`wall ${wallS.toFixed(1)} s for ${results.length} runs → ${(results.length / wallS).toFixed(2)} runs/s  (load average after: ${load()})`);
+  console.log(
+    `wall ${wallS.toFixed(1)} s for ${results.length} runs → ${(results.length / wallS).toFixed(2)} runs/s  (load average after: ${load()})`,
+  );
   // On a shared machine wall time depends on the other load; CPU time does not (much).
-  console.log(`CPU ${cpuS.toFixed(1)} s (${(1000 * cpuS / results.length).toFixed(0)} ms/run) → on ${threads} idle cores ≈ ${(cpuS / threads).toFixed(1)} s ` +
-    `(${(results.length / (cpuS / threads)).toFixed(2)} runs/s)`);
+  console.log(
+    `CPU ${cpuS.toFixed(1)} s (${((1000 * cpuS) / results.length).toFixed(0)} ms/run) → on ${threads} idle cores ≈ ${(cpuS / threads).toFixed(1)} s ` +
+      `(${(results.length / (cpuS / threads)).toFixed(2)} runs/s)`,
+  );
   // Evaluation wall times are inflated by the load; scale them to CPU time to project each algorithm alone.
   const inflation = Math.max(1, results.reduce((s, r) => s + r.evalMs, 0) / 1000 / cpuS);
-  console.log(`algorithm  runs    ok  fit mean ms  fit median ms  eval mean ms  fit max ms   projected ${runs} runs alone, ${threads} idle cores`);
+  console.log(
+    `algorithm  runs    ok  fit mean ms  fit median ms  eval mean ms  fit max ms   projected ${runs} runs alone, ${threads} idle cores`,
+  );
   for (const a of algorithms) {
     const rs = results.filter((r) => r.params.algorithm === a);
     if (!rs.length) continue;
     const fit = rs.map((r) => r.fitMs);
     const evalMean = mean(rs.map((r) => r.evalMs));
-    console.log(`${a.padEnd(9)} ${String(rs.length).padStart(5)} ${String(rs.filter((r) => r.ok).length).padStart(5)} ` +
-      `${fmt(mean(fit)).padStart(12)} ${fmt(median(fit)).padStart(14)} ${fmt(evalMean).padStart(13)} ${fmt(Math.max(...fit)).padStart(11)}` +
-      `   ${(runs * evalMean / inflation / threads / 1000).toFixed(0).padStart(6)} s`);
+    console.log(
+      `${a.padEnd(9)} ${String(rs.length).padStart(5)} ${String(rs.filter((r) => r.ok).length).padStart(5)} ` +
+        `${fmt(mean(fit)).padStart(12)} ${fmt(median(fit)).padStart(14)} ${fmt(evalMean).padStart(13)} ${fmt(Math.max(...fit)).padStart(11)}` +
+        `   ${((runs * evalMean) / inflation / threads / 1000).toFixed(0).padStart(6)} s`,
+    );
   }
-  if (inflation > 1.05) console.log(`(evaluation wall times were ${inflation.toFixed(2)}× the CPU time: other processes shared the cores)`);
+  if (inflation > 1.05)
+    console.log(`(evaluation wall times were ${inflation.toFixed(2)}× the CPU time: other processes shared the cores)`);
   const reasons = new Map<string, number>();
-  for (const r of results) if (!r.ok) reasons.set(`${r.params.algorithm}: ${r.reason?.replace(/\d+ clusters/, 'n clusters')}`, (reasons.get(`${r.params.algorithm}: ${r.reason?.replace(/\d+ clusters/, 'n clusters')}`) ?? 0) + 1);
+  for (const r of results)
+    if (!r.ok)
+      reasons.set(
+        `${r.params.algorithm}: ${r.reason?.replace(/\d+ clusters/, 'n clusters')}`,
+        (reasons.get(`${r.params.algorithm}: ${r.reason?.replace(/\d+ clusters/, 'n clusters')}`) ?? 0) + 1,
+      );
   if (reasons.size) console.log(`rejected: ${[...reasons].map(([k, v]) => `${k} ×${v}`).join('; ')}`);
   if (state.best && winner?.clusters) {
     const playlists = postprocessClusters(winner.clusters, lib.tracks, data.profile, data.layout);
-    console.log(`best: ${describe(state.best.params)} pca=${state.best.params.pca} → ${state.best.k} clusters, fitness ${state.best.fitness.toFixed(3)}, ` +
-      `viable ${state.best.viable}; ${playlists.length} playlists after post-processing, e.g. ${[...new Set(playlists.map((p) => p.name))].slice(0, 3).join(', ')}`);
+    console.log(
+      `best: ${describe(state.best.params)} pca=${state.best.params.pca} → ${state.best.k} clusters, fitness ${state.best.fitness.toFixed(3)}, ` +
+        `viable ${state.best.viable}; ${playlists.length} playlists after post-processing, e.g. ${[...new Set(playlists.map((p) => p.name))].slice(0, 3).join(', ')}`,
+    );
   }
 
   // Single-thread fits at mid-range parameters on the search's matrices, for the scikit-learn comparison.
@@ -186,8 +229,10 @@ const probe = spawnSync('python3', ['-c', 'import sklearn, numpy, threadpoolctl'
 if (probe.error || probe.status !== 0) {
   console.log('\nscikit-learn: skipped: scikit-learn not installed');
 } else {
-  console.log(`\nscikit-learn vs ours: one fit at k=${K}, eps=${EPS}, min_samples=${MIN_SAMPLES} on the search's matrices ` +
-    `(median of ${REPS}, one thread each):`);
+  console.log(
+    `\nscikit-learn vs ours: one fit at k=${K}, eps=${EPS}, min_samples=${MIN_SAMPLES} on the search's matrices ` +
+      `(median of ${REPS}, one thread each):`,
+  );
   const r = spawnSync('python3', [script, path.join(outDir, 'fits.json')], { stdio: 'inherit' });
   if (r.status !== 0) console.log(`scikit-learn: bench/cluster_sklearn.py exited with ${r.status}`);
 }

@@ -30,25 +30,63 @@ const PACKAGES: { label: string; dir: string; match: RegExp }[] = [
 
 function walk(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
-interface Analysed { file: string; label: number; features: TrackFeatures }
+interface Analysed {
+  file: string;
+  label: number;
+  features: TrackFeatures;
+}
 
 async function analyse(files: { file: string; label: number }[]): Promise<Analysed[]> {
   // The CLI prints one JSON line per file (--full: the whole embedding and all 50 tags); a few in parallel.
   const shares = Array.from({ length: workers }, (_, w) => files.filter((_, i) => i % workers === w));
-  const outputs = await Promise.all(shares.map((share) => share.length === 0 ? '' :
-    run(process.execPath, [path.join(repoRoot, 'bin/audiomuse.mjs'), 'analyze', '--full', ...share.map((f) => f.file)], { maxBuffer: 1 << 28 })
-      .then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? '')));
+  const outputs = await Promise.all(
+    shares.map((share) =>
+      share.length === 0
+        ? ''
+        : run(
+            process.execPath,
+            [path.join(repoRoot, 'bin/audiomuse.mjs'), 'analyze', '--full', ...share.map((f) => f.file)],
+            { maxBuffer: 1 << 28 },
+          ).then(
+            (r) => r.stdout,
+            (e: { stdout?: string }) => e.stdout ?? '',
+          ),
+    ),
+  );
   const out: Analysed[] = [];
   for (const line of outputs.join('\n').split('\n')) {
     if (!line.trim()) continue;
-    const r = JSON.parse(line) as { path: string; error?: unknown; embedding?: number[]; tags?: Record<string, number> | number[]; moods?: TrackFeatures['moods']; tempo: number | null; energy: number | null };
+    const r = JSON.parse(line) as {
+      path: string;
+      error?: unknown;
+      embedding?: number[];
+      tags?: Record<string, number> | number[];
+      moods?: TrackFeatures['moods'];
+      tempo: number | null;
+      energy: number | null;
+    };
     if (r.error || !r.embedding) continue;
     const f = files.find((x) => x.file === r.path)!;
     const tags = Array.isArray(r.tags) ? r.tags : Object.values(r.tags ?? {});
-    out.push({ file: r.path, label: f.label, features: { id: r.path, title: path.basename(r.path), artist: null, tempo: r.tempo, energy: r.energy, tags, moods: r.moods!, embedding: r.embedding } });
+    out.push({
+      file: r.path,
+      label: f.label,
+      features: {
+        id: r.path,
+        title: path.basename(r.path),
+        artist: null,
+        tempo: r.tempo,
+        energy: r.energy,
+        tags,
+        moods: r.moods!,
+        embedding: r.embedding,
+      },
+    });
   }
   return out;
 }
@@ -57,7 +95,9 @@ async function analyse(files: { file: string; label: number }[]): Promise<Analys
 function agreement(assign: number[], labels: number[]): { purity: number; nmi: number; covered: number } {
   const idx = assign.map((c, i) => [c, labels[i]] as const).filter(([c]) => c >= 0);
   const n = idx.length;
-  const joint = new Map<string, number>(), cs = new Map<number, number>(), ls = new Map<number, number>();
+  const joint = new Map<string, number>(),
+    cs = new Map<number, number>(),
+    ls = new Map<number, number>();
   for (const [c, l] of idx) {
     joint.set(`${c},${l}`, (joint.get(`${c},${l}`) ?? 0) + 1);
     cs.set(c, (cs.get(c) ?? 0) + 1);
@@ -76,7 +116,8 @@ function agreement(assign: number[], labels: number[]): { purity: number; nmi: n
 }
 
 function randomBaseline(assign: number[], labels: number[], rng: Rng): { purity: number; nmi: number } {
-  let purity = 0, nmi = 0;
+  let purity = 0,
+    nmi = 0;
   const R = 200;
   for (let r = 0; r < R; r++) {
     const shuffled = [...assign];
@@ -92,39 +133,82 @@ function randomBaseline(assign: number[], labels: number[], rng: Rng): { purity:
 }
 
 async function main(): Promise<void> {
-  const files = PACKAGES.flatMap((p, label) => walk(p.dir).filter((f) => p.match.test(f)).map((file) => ({ file, label })));
+  const files = PACKAGES.flatMap((p, label) =>
+    walk(p.dir)
+      .filter((f) => p.match.test(f))
+      .map((file) => ({ file, label })),
+  );
   if (files.length === 0) throw new Error('none of the Debian music packages is installed (see .ci/run)');
-  console.log(`bench:feature-space — ${files.length} files from ${PACKAGES.length} packages; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${workers} analysis processes`);
+  console.log(
+    `bench:feature-space — ${files.length} files from ${PACKAGES.length} packages; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${workers} analysis processes`,
+  );
   const t0 = performance.now();
   const tracks = await analyse(files);
   const labels = tracks.map((t) => t.label);
-  console.log(`analysed ${tracks.length} tracks in ${((performance.now() - t0) / 1000).toFixed(0)} s (${files.length - tracks.length} failed to decode); ` +
-    `per package: ${PACKAGES.map((p, i) => `${p.label} ${labels.filter((l) => l === i).length}`).join(', ')}`);
+  console.log(
+    `analysed ${tracks.length} tracks in ${((performance.now() - t0) / 1000).toFixed(0)} s (${files.length - tracks.length} failed to decode); ` +
+      `per package: ${PACKAGES.map((p, i) => `${p.label} ${labels.filter((l) => l === i).length}`).join(', ')}`,
+  );
   const k = PACKAGES.length;
   const rows: string[] = [];
   for (const space of ['moods', 'moods+heads', 'embedding'] as FeatureSpace[]) {
-    const data = prepareSearchData(tracks.map((t) => t.features), { featureSpace: space }, 0);
-    let kp = 0, kn = 0, bp = 0, bn = 0;
+    const data = prepareSearchData(
+      tracks.map((t) => t.features),
+      { featureSpace: space },
+      0,
+    );
+    let kp = 0,
+      kn = 0,
+      bp = 0,
+      bn = 0;
     const SEEDS = 20;
     for (let s = 0; s < SEEDS; s++) {
       const fit = kmeans(data.scaled, k, new Rng(s + 1), { nInit: 10 });
       const a = agreement(Array.from(fit.labels), labels);
       const b = randomBaseline(Array.from(fit.labels), labels, new Rng(1000 + s));
-      kp += a.purity / SEEDS; kn += a.nmi / SEEDS; bp += b.purity / SEEDS; bn += b.nmi / SEEDS;
+      kp += a.purity / SEEDS;
+      kn += a.nmi / SEEDS;
+      bp += b.purity / SEEDS;
+      bn += b.nmi / SEEDS;
     }
     // The product's search with small-library ranges; tracks in no playlist are left out (coverage shown).
-    const out = await runSearch(data, { seed: 1, runs: 200, earlyStopGenerations: 0, minPlaylistSize: 3, maxSongsPerArtist: 100, maxDistance: 1,
-      ranges: { kmeansK: [2, 8], dbscanEps: [0.1, 0.5], dbscanMinSamples: [2, 5], gmmComponents: [2, 8], pca: [0, 0] } });
-    const playlists = out.winner?.clusters ? postprocessClusters(out.winner.clusters, tracks.map((t) => t.features), data.profile, data.layout,
-      { minPlaylistSize: 3, maxSongsPerCluster: 0, maxSongsPerArtist: 100 }) : [];
+    const out = await runSearch(data, {
+      seed: 1,
+      runs: 200,
+      earlyStopGenerations: 0,
+      minPlaylistSize: 3,
+      maxSongsPerArtist: 100,
+      maxDistance: 1,
+      ranges: { kmeansK: [2, 8], dbscanEps: [0.1, 0.5], dbscanMinSamples: [2, 5], gmmComponents: [2, 8], pca: [0, 0] },
+    });
+    const playlists = out.winner?.clusters
+      ? postprocessClusters(
+          out.winner.clusters,
+          tracks.map((t) => t.features),
+          data.profile,
+          data.layout,
+          { minPlaylistSize: 3, maxSongsPerCluster: 0, maxSongsPerArtist: 100 },
+        )
+      : [];
     const assign = tracks.map((t) => playlists.findIndex((p) => p.trackIds.includes(t.features.id)));
     const sp = agreement(assign, labels);
-    const sb = randomBaseline(assign.filter((c) => c >= 0), labels.filter((_, i) => assign[i] >= 0), new Rng(7));
-    rows.push(`| ${space} | ${kp.toFixed(3)} / ${kn.toFixed(3)} | ${bp.toFixed(3)} / ${bn.toFixed(3)} | ${playlists.length} playlists, ${(sp.covered * 100).toFixed(0)} % of tracks: ${sp.purity.toFixed(3)} / ${sp.nmi.toFixed(3)} | ${sb.purity.toFixed(3)} / ${sb.nmi.toFixed(3)} |`);
+    const sb = randomBaseline(
+      assign.filter((c) => c >= 0),
+      labels.filter((_, i) => assign[i] >= 0),
+      new Rng(7),
+    );
+    rows.push(
+      `| ${space} | ${kp.toFixed(3)} / ${kn.toFixed(3)} | ${bp.toFixed(3)} / ${bn.toFixed(3)} | ${playlists.length} playlists, ${(sp.covered * 100).toFixed(0)} % of tracks: ${sp.purity.toFixed(3)} / ${sp.nmi.toFixed(3)} | ${sb.purity.toFixed(3)} / ${sb.nmi.toFixed(3)} |`,
+    );
   }
-  console.log(`\n| Feature space | K-Means k=${k} purity / NMI (mean of 20 seeds) | random, same sizes | search playlists purity / NMI | random, same sizes |`);
+  console.log(
+    `\n| Feature space | K-Means k=${k} purity / NMI (mean of 20 seeds) | random, same sizes | search playlists purity / NMI | random, same sizes |`,
+  );
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 }
 
-main().catch((err) => { console.error(`bench:feature-space: ${(err as Error).message}`); process.exitCode = 1; });
+main().catch((err) => {
+  console.error(`bench:feature-space: ${(err as Error).message}`);
+  process.exitCode = 1;
+});

@@ -57,9 +57,23 @@ function time<T>(fn: () => T): { ms: number; cpu: number; out: T } {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-interface Row { algo: string; impl: string; data: string; ms: number; cpu: number; note: string }
+interface Row {
+  algo: string;
+  impl: string;
+  data: string;
+  ms: number;
+  cpu: number;
+  note: string;
+}
 const rows: Row[] = [];
-function bench<T>(algo: string, impl: string, data: string, n: number, fn: (rep: number) => T, note: (out: T) => string): void {
+function bench<T>(
+  algo: string,
+  impl: string,
+  data: string,
+  n: number,
+  fn: (rep: number) => T,
+  note: (out: T) => string,
+): void {
   const walls: number[] = [];
   const cpus: number[] = [];
   let last: T | undefined;
@@ -71,10 +85,13 @@ function bench<T>(algo: string, impl: string, data: string, n: number, fn: (rep:
   }
   const row = { algo, impl, data, ms: median(walls), cpu: median(cpus), note: note(last!) };
   rows.push(row);
-  console.log(`${algo.padEnd(24)} ${impl.padEnd(20)} ${data.padEnd(14)} ${row.ms.toFixed(0).padStart(8)} ${row.cpu.toFixed(0).padStart(8)}  ${row.note}`);
+  console.log(
+    `${algo.padEnd(24)} ${impl.padEnd(20)} ${data.padEnd(14)} ${row.ms.toFixed(0).padStart(8)} ${row.cpu.toFixed(0).padStart(8)}  ${row.note}`,
+  );
 }
 
-const toRows = (X: Matrix): number[][] => Array.from({ length: X.rows }, (_, i) => Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols)));
+const toRows = (X: Matrix): number[][] =>
+  Array.from({ length: X.rows }, (_, i) => Array.from(X.data.subarray(i * X.cols, (i + 1) * X.cols)));
 
 const n = 10_000;
 const X13 = syntheticTracks(1, n, 13, 13, 40, 0.3);
@@ -103,38 +120,89 @@ const params = {
 const fileOf = (name: string) => name.replace('→', '-pca');
 fs.mkdirSync(outDir, { recursive: true });
 for (const [name, X] of Object.entries(sets)) fs.writeFileSync(path.join(outDir, `${fileOf(name)}.f64`), X.data);
-fs.writeFileSync(path.join(outDir, 'fits.json'), JSON.stringify({
-  reps, sets: Object.fromEntries(Object.entries(sets).map(([k, X]) => [k, { file: `${fileOf(k)}.f64`, rows: X.rows, cols: X.cols }])), params,
-}, null, 1));
+fs.writeFileSync(
+  path.join(outDir, 'fits.json'),
+  JSON.stringify(
+    {
+      reps,
+      sets: Object.fromEntries(
+        Object.entries(sets).map(([k, X]) => [k, { file: `${fileOf(k)}.f64`, rows: X.rows, cols: X.cols }]),
+      ),
+      params,
+    },
+    null,
+    1,
+  ),
+);
 
 console.log(`median of ${reps} fits (ours) or 1 fit (packages); PCA to 20 components took ${pca20.ms.toFixed(0)} ms`);
-console.log(`${'algorithm'.padEnd(24)} ${'implementation'.padEnd(20)} ${'data'.padEnd(14)} ${'wall ms'.padStart(8)} ${'cpu ms'.padStart(8)}  notes`);
-const meanVar = (X: Matrix) => { let s = 0; for (const v of X.data) s += v * v; return s / X.data.length; }; // scaled data: mean 0
+console.log(
+  `${'algorithm'.padEnd(24)} ${'implementation'.padEnd(20)} ${'data'.padEnd(14)} ${'wall ms'.padStart(8)} ${'cpu ms'.padStart(8)}  notes`,
+);
+const meanVar = (X: Matrix) => {
+  let s = 0;
+  for (const v of X.data) s += v * v;
+  return s / X.data.length;
+}; // scaled data: mean 0
 
 for (const [name, X] of Object.entries(sets)) {
-  bench(`kmeans k=${K}`, 'ours', name, reps, (r) => kmeans(X, K, new Rng(100 + r), params.kmeans), (f) => `iter ${f.nIter}, inertia ${f.inertia.toFixed(0)}`);
+  bench(
+    `kmeans k=${K}`,
+    'ours',
+    name,
+    reps,
+    (r) => kmeans(X, K, new Rng(100 + r), params.kmeans),
+    (f) => `iter ${f.nIter}, inertia ${f.inertia.toFixed(0)}`,
+  );
   // The two halves separately: seeding, and Lloyd from the same saved centres (same iterations as sklearn).
-  bench(`kmeans++ seeding k=${K}`, 'ours', name, reps, (r) => kmeansPlusPlus(X, K, new Rng(100 + r)), () => '');
+  bench(
+    `kmeans++ seeding k=${K}`,
+    'ours',
+    name,
+    reps,
+    (r) => kmeansPlusPlus(X, K, new Rng(100 + r)),
+    () => '',
+  );
   const init = matrix(K, X.cols, kmeansPlusPlus(X, K, new Rng(100)));
   fs.writeFileSync(path.join(outDir, `${fileOf(name)}.init.f64`), init.data);
-  bench(`kmeans lloyd same init`, 'ours', name, reps, () => kmeans(X, K, new Rng(0), { ...params.kmeans, init }), (f) => `iter ${f.nIter}, inertia ${f.inertia.toFixed(0)}`);
+  bench(
+    `kmeans lloyd same init`,
+    'ours',
+    name,
+    reps,
+    () => kmeans(X, K, new Rng(0), { ...params.kmeans, init }),
+    (f) => `iter ${f.nIter}, inertia ${f.inertia.toFixed(0)}`,
+  );
   if (!skipPackages) {
     const data = toRows(X);
-    bench(`kmeans k=${K}`, 'ml-kmeans', name, 1, () => mlKmeans(data, K, { maxIterations: 300, tolerance: 1e-4 * meanVar(X), seed: 100 }),
-      (f) => `iter ${f.iterations}`);
+    bench(
+      `kmeans k=${K}`,
+      'ml-kmeans',
+      name,
+      1,
+      () => mlKmeans(data, K, { maxIterations: 300, tolerance: 1e-4 * meanVar(X), seed: 100 }),
+      (f) => `iter ${f.iterations}`,
+    );
   }
 }
 for (const [name, X] of Object.entries(sets)) {
   for (const type of ['diag', 'full'] as const) {
     if (type === 'full' && X.cols > 20) continue; // 60 full 200×200 covariances: not a configuration anyone runs
-    bench(`gmm ${type} k=${K}`, 'ours', name, reps, (r) => gmm(X, K, type, new Rng(200 + r), params.gmm),
-      (f) => `iter ${f.nIter}, ll ${f.logLikelihood.toFixed(3)}${f.converged ? '' : ' (not converged)'}`);
+    bench(
+      `gmm ${type} k=${K}`,
+      'ours',
+      name,
+      reps,
+      (r) => gmm(X, K, type, new Rng(200 + r), params.gmm),
+      (f) => `iter ${f.nIter}, ll ${f.logLikelihood.toFixed(3)}${f.converged ? '' : ' (not converged)'}`,
+    );
   }
 }
 for (const p of params.dbscan) {
   const X = sets[p.data];
   const label = `dbscan eps=${p.eps} ms=${p.minSamples}`;
-  const note = (f: { k: number; labels: Int32Array }) => `${f.k} clusters, ${f.labels.filter((l) => l < 0).length} noise`;
+  const note = (f: { k: number; labels: Int32Array }) =>
+    `${f.k} clusters, ${f.labels.filter((l) => l < 0).length} noise`;
   bench(label, 'ours', p.data, reps, () => dbscan(X, p.eps, p.minSamples), note);
   // The default search is the projected tree above 8 dimensions; show what the plain tree and the scan cost.
   for (const other of X.cols >= 200 ? (['scan'] as const) : (['tree'] as const)) {
@@ -144,11 +212,25 @@ for (const p of params.dbscan) {
   if (!skipPackages && X.cols < 200) {
     const data = toRows(X);
     // It counts a neighbour at distance < eps (ours and scikit-learn: ≤ eps).
-    bench(label, 'density-clustering', p.data, 1, () => new clustering.DBSCAN().run(data, p.eps, p.minSamples), (c) => `${c.length} clusters`);
+    bench(
+      label,
+      'density-clustering',
+      p.data,
+      1,
+      () => new clustering.DBSCAN().run(data, p.eps, p.minSamples),
+      (c) => `${c.length} clusters`,
+    );
   }
 }
 for (const c of params.pca) {
-  bench(`pca fit+transform c=${c}`, 'ours', '10000x200', reps, () => pcaTransform(pcaFit(X200, c), X200), (Z) => `${Z.cols} cols`);
+  bench(
+    `pca fit+transform c=${c}`,
+    'ours',
+    '10000x200',
+    reps,
+    () => pcaTransform(pcaFit(X200, c), X200),
+    (Z) => `${Z.cols} cols`,
+  );
 }
 fs.writeFileSync(path.join(outDir, 'fits-ours.json'), JSON.stringify(rows, null, 1));
 console.log(`data and parameters in ${outDir}; now run: python3 bench/sklearn_fits.py`);

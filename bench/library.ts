@@ -17,7 +17,10 @@ import { startBenchStack, treeRss, waitForPollers } from './services.ts';
 
 const argv = process.argv.slice(2);
 const folder = argv.find((a, i) => !a.startsWith('--') && !/^--(workers|limit)$/.test(argv[i - 1] ?? ''));
-const opt = (name: string, d: number) => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : d; };
+const opt = (name: string, d: number) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : d;
+};
 if (!folder) throw new Error('usage: npm run bench:library -- <music folder> [--workers N] [--limit N]');
 const workers = opt('--workers', Math.min(2, cpus().length));
 const files = listAudio(path.resolve(folder));
@@ -35,12 +38,20 @@ async function main(): Promise<void> {
     chosen = files.slice(0, limit);
     musicDir = path.join(scratch, 'music');
     chosen.forEach((f, i) => {
-      const dest = path.join(musicDir, path.relative(path.resolve(folder!), path.dirname(f)), `${i}-${path.basename(f)}`);
+      const dest = path.join(
+        musicDir,
+        path.relative(path.resolve(folder!), path.dirname(f)),
+        `${i}-${path.basename(f)}`,
+      );
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.symlinkSync(f, dest);
     });
   }
-  console.log(`bench:library — ${chosen.length} files under ${folder}; ${cpus().length} CPUs (${cpus()[0]?.model}); ${workers} analysis process(es); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:library — ${chosen.length} files under ${folder}; ${cpus().length} CPUs (${cpus()[0]?.model}); ${workers} analysis process(es); load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 
   const engine = await runMode('engine', chosen, workers, 1, modelsDir, 4);
   report(engine);
@@ -48,8 +59,13 @@ async function main(): Promise<void> {
   const stack = await startBenchStack('library');
   const taskQueue = 'bench-library';
   stack.startWorker({
-    TEMPORAL_TASK_QUEUE: taskQueue, ANALYSIS_WORKERS: String(workers), MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: musicDir,
-    PLAYLIST_DIR: path.join(scratch, 'playlists'), MODELS_DIR: modelsDir, TEMP_DIR: path.join(scratch, 'tmp'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ANALYSIS_WORKERS: String(workers),
+    MEDIA_SERVER_TYPE: 'local',
+    MUSIC_DIR: musicDir,
+    PLAYLIST_DIR: path.join(scratch, 'playlists'),
+    MODELS_DIR: modelsDir,
+    TEMP_DIR: path.join(scratch, 'tmp'),
   });
   const { client } = stack;
   let peak = { totalMB: 0, byProcess: new Map<string, number>() };
@@ -64,25 +80,53 @@ async function main(): Promise<void> {
       { name: `${taskQueue}-analysis`, kind: 'activity', pollers: workers },
     ]);
     const t0 = performance.now();
-    const result = (await client.workflow.execute('analyzeLibrary', { taskQueue, workflowId: 'bench-library', args: [{ numRecentAlbums: 0 }] })) as LibraryProgress;
+    const result = (await client.workflow.execute('analyzeLibrary', {
+      taskQueue,
+      workflowId: 'bench-library',
+      args: [{ numRecentAlbums: 0 }],
+    })) as LibraryProgress;
     const wall = (performance.now() - t0) / 1000;
     const db = new pg.Client({ connectionString: stack.databaseUrl });
     await db.connect();
-    const { rows: [a] } = await db.query<{ audio: number }>(`SELECT coalesce(sum(t.duration_sec), 0)::float AS audio FROM tracks t WHERE analysis_status = 'analyzed'`);
+    const {
+      rows: [a],
+    } = await db.query<{ audio: number }>(
+      `SELECT coalesce(sum(t.duration_sec), 0)::float AS audio FROM tracks t WHERE analysis_status = 'analyzed'`,
+    );
     await db.end();
     const workflowTph = (result.tracksAnalyzed / wall) * 3600;
     const engineTph = (engine.tracks / engine.wall) * 3600;
-    console.log(`\n[workflow] analyzeLibrary: ${result.albumsDone} albums, ${result.tracksAnalyzed} tracks analysed, ${result.tracksFailed} failed in ${wall.toFixed(1)} s`);
-    console.log(`  ${workflowTph.toFixed(0)} tracks/hour as measured (${(a.audio / 60).toFixed(1)} min of audio); engine alone ${engineTph.toFixed(0)} tracks/hour`);
-    console.log(`  workflow / engine = ${(workflowTph / engineTph).toFixed(3)} (orchestration costs ${((1 - workflowTph / engineTph) * 100).toFixed(1)} %)`);
-    console.log(`  peak RSS of the system (PostgreSQL, Temporal dev server, worker, ${workers} analysis processes; without this bench process): ${peak.totalMB.toFixed(0)} MB`);
-    console.log(`  at that moment: ${[...peak.byProcess].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)} MB`).join(', ')}`);
+    console.log(
+      `\n[workflow] analyzeLibrary: ${result.albumsDone} albums, ${result.tracksAnalyzed} tracks analysed, ${result.tracksFailed} failed in ${wall.toFixed(1)} s`,
+    );
+    console.log(
+      `  ${workflowTph.toFixed(0)} tracks/hour as measured (${(a.audio / 60).toFixed(1)} min of audio); engine alone ${engineTph.toFixed(0)} tracks/hour`,
+    );
+    console.log(
+      `  workflow / engine = ${(workflowTph / engineTph).toFixed(3)} (orchestration costs ${((1 - workflowTph / engineTph) * 100).toFixed(1)} %)`,
+    );
+    console.log(
+      `  peak RSS of the system (PostgreSQL, Temporal dev server, worker, ${workers} analysis processes; without this bench process): ${peak.totalMB.toFixed(0)} MB`,
+    );
+    console.log(
+      `  at that moment: ${[...peak.byProcess]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
+        .join(', ')}`,
+    );
   } finally {
     clearInterval(sampler);
     await stack.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
-main().catch((err) => { console.error(`bench:library: ${(err as Error).message}`); process.exitCode = 1; });
+main().catch((err) => {
+  console.error(`bench:library: ${(err as Error).message}`);
+  process.exitCode = 1;
+});

@@ -35,8 +35,18 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
   installRuntime();
   const scratch = fs.mkdtempSync(path.join(tmpdir(), `audiomuse-bench-${name}-`));
   fs.chmodSync(scratch, 0o755);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port: await freePort(), user: 'audiomuse', password: 'bench', database: 'audiomuse_bench' });
-  const temporal = await startEmbeddedTemporal({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH), port: await freePort(), headless: true });
+  const pg = await startEmbeddedPostgres({
+    dataDir: path.join(scratch, 'pg'),
+    port: await freePort(),
+    user: 'audiomuse',
+    password: 'bench',
+    database: 'audiomuse_bench',
+  });
+  const temporal = await startEmbeddedTemporal({
+    cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH),
+    port: await freePort(),
+    headless: true,
+  });
   const connection = await Connection.connect({ address: temporal.address });
   const workers: ChildProcess[] = [];
   return {
@@ -58,7 +68,11 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
       await connection.close();
       for (const w of workers) {
         if (w.exitCode !== null || w.signalCode !== null) continue;
-        try { process.kill(-w.pid!, 'SIGTERM'); } catch { /* gone */ }
+        try {
+          process.kill(-w.pid!, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
         await new Promise((r) => w.once('exit', r));
       }
       await temporal.stop();
@@ -69,15 +83,25 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
 }
 
 /** Resolves once every named task queue has at least the given number of pollers. */
-export async function waitForPollers(client: Client, queues: { name: string; kind: 'workflow' | 'activity'; pollers: number }[]): Promise<void> {
+export async function waitForPollers(
+  client: Client,
+  queues: { name: string; kind: 'workflow' | 'activity'; pollers: number }[],
+): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const ok = await Promise.all(queues.map(async (q) => {
-      const r = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: q.name }, taskQueueType: q.kind === 'workflow' ? 1 : 2 });
-      return (r.pollers?.length ?? 0) >= q.pollers;
-    }));
+    const ok = await Promise.all(
+      queues.map(async (q) => {
+        const r = await client.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: q.name },
+          taskQueueType: q.kind === 'workflow' ? 1 : 2,
+        });
+        return (r.pollers?.length ?? 0) >= q.pollers;
+      }),
+    );
     if (ok.every(Boolean)) return;
-    if (Date.now() > deadline) throw new Error(`the worker did not poll ${queues.map((q) => q.name).join(', ')} within 120 s`);
+    if (Date.now() > deadline)
+      throw new Error(`the worker did not poll ${queues.map((q) => q.name).join(', ')} within 120 s`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -96,9 +120,12 @@ export function treeRss(): { totalMB: number; byProcess: Map<string, number> } {
       rss.set(Number(entry), Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
       const script = cmd.find((a) => /\.(ts|js)$/.test(a)) ?? cmd[0] ?? '?';
       name.set(Number(entry), `${path.basename(cmd[0] ?? '?')} ${path.basename(script)}`.trim());
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
-  const below = (pid: number): boolean => pid > 1 && parent.has(pid) && (parent.get(pid) === process.pid || below(parent.get(pid)!));
+  const below = (pid: number): boolean =>
+    pid > 1 && parent.has(pid) && (parent.get(pid) === process.pid || below(parent.get(pid)!));
   let kb = 0;
   const byProcess = new Map<string, number>();
   for (const [pid, r] of rss) {

@@ -3,7 +3,8 @@
 const COMMANDS: Record<string, string> = {
   health: 'print the state of Postgres, Temporal and the worker as JSON (exit 1 when a part is down)',
   analysis: 'library analysis: start [--albums N] [--concurrency N] [--wait] | status | cancel',
-  cluster: 'playlists from the analysed library: start [--runs N] [--seed S] [--algorithm A] [--no-publish] [--wait] | status | cancel',
+  cluster:
+    'playlists from the analysed library: start [--runs N] [--seed S] [--algorithm A] [--no-publish] [--wait] | status | cancel',
   analyze: 'analyze audio files: one JSON line per file (--full for the whole embedding and all tags)',
   albums: 'list recent albums from the configured media server (--limit N)',
   tracks: "list an album's tracks: audiomuse tracks <albumId>",
@@ -11,7 +12,11 @@ const COMMANDS: Record<string, string> = {
 };
 
 function usage(): string {
-  return ['usage: audiomuse <command> [args]', '', ...Object.entries(COMMANDS).map(([n, d]) => `  ${n.padEnd(10)} ${d}`)].join('\n');
+  return [
+    'usage: audiomuse <command> [args]',
+    '',
+    ...Object.entries(COMMANDS).map(([n, d]) => `  ${n.padEnd(10)} ${d}`),
+  ].join('\n');
 }
 
 const [name, ...args] = process.argv.slice(2);

@@ -7,13 +7,23 @@ import { loadConfig } from '../lib/config.ts';
 
 async function main(): Promise<number> {
   const { modelsDir, modelsBaseUrl } = loadConfig();
-  console.log(`MusiCNN models → ${modelsDir} (weights licensed ${MODEL_MANIFEST.licence}, ${MODEL_MANIFEST.licenceUrl})`);
+  console.log(
+    `MusiCNN models → ${modelsDir} (weights licensed ${MODEL_MANIFEST.licence}, ${MODEL_MANIFEST.licenceUrl})`,
+  );
   const failed = await fetchModels(modelsDir, { baseUrl: modelsBaseUrl, log: (l) => console.log(l) });
-  if (failed.length) console.error(`${failed.length} model file(s) missing or not verified; analysis refuses to start until they verify.`);
+  if (failed.length)
+    console.error(
+      `${failed.length} model file(s) missing or not verified; analysis refuses to start until they verify.`,
+    );
   return failed.length ? 1 : 0;
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error(`models:fetch: ${(err as Error).message}`); process.exitCode = 2; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(`models:fetch: ${(err as Error).message}`);
+    process.exitCode = 2;
+  },
 );

@@ -15,7 +15,10 @@ export interface RunCommand<I, P extends { workflowId: string; status: string }>
   describe(p: P): string;
 }
 
-export async function runCommand<I, P extends { workflowId: string; status: string }>(cmd: RunCommand<I, P>, args: string[]): Promise<number> {
+export async function runCommand<I, P extends { workflowId: string; status: string }>(
+  cmd: RunCommand<I, P>,
+  args: string[],
+): Promise<number> {
   const [sub, ...rest] = args;
   if (!sub || !['start', 'status', 'cancel'].includes(sub)) throw new Error(cmd.usage);
   if (sub !== 'start' && rest.length) throw new Error(`unknown argument ${rest[0]}; ${cmd.usage}`);
@@ -51,10 +54,23 @@ export async function runCommand<I, P extends { workflowId: string; status: stri
 }
 
 /** Prints a progress line to stderr every few seconds until the workflow closes; returns its final progress. */
-async function follow<I, P extends { workflowId: string; status: string }>(cmd: RunCommand<I, P>, c: RunControl, workflowId: string): Promise<P | undefined> {
-  const done = c.client.workflow.getHandle(workflowId).result().then(() => undefined, () => undefined);
+async function follow<I, P extends { workflowId: string; status: string }>(
+  cmd: RunCommand<I, P>,
+  c: RunControl,
+  workflowId: string,
+): Promise<P | undefined> {
+  const done = c.client.workflow
+    .getHandle(workflowId)
+    .result()
+    .then(
+      () => undefined,
+      () => undefined,
+    );
   for (;;) {
-    const closed = await Promise.race([done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000))]);
+    const closed = await Promise.race([
+      done.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), 5000)),
+    ]);
     const p = await runProgress(cmd.kind, c);
     if (p) console.error(cmd.describe(p));
     if (closed) return p;
@@ -62,7 +78,12 @@ async function follow<I, P extends { workflowId: string; status: string }>(cmd: 
 }
 
 /** `--name N` flags as whole numbers into `input`, by a flag → field table; throws on anything else. */
-export function parseNumberFlags<I extends object>(args: string[], flags: Record<string, keyof I>, usage: string, extra?: (flag: string, next: () => string) => boolean): I {
+export function parseNumberFlags<I extends object>(
+  args: string[],
+  flags: Record<string, keyof I>,
+  usage: string,
+  extra?: (flag: string, next: () => string) => boolean,
+): I {
   const input = {} as I;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];

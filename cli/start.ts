@@ -19,7 +19,10 @@ await runProcess('start', async (config, shutdown) => {
 
   if (config.analysis.workers > 0) {
     // A failed fetch is one warning, not a stop: the page, the media check and clustering work without models.
-    const problem = await ensureModels(config.modelsDir, { baseUrl: config.modelsBaseUrl, progress: (line) => console.log(line) });
+    const problem = await ensureModels(config.modelsDir, {
+      baseUrl: config.modelsBaseUrl,
+      progress: (line) => console.log(line),
+    });
     if (problem) console.warn(`warning: ${problem}`);
   }
 
@@ -35,7 +38,9 @@ await runProcess('start', async (config, shutdown) => {
     });
     shutdown.add('embedded postgres', () => pg.stop());
     databaseUrl = pg.url;
-    console.log(`embedded PostgreSQL on 127.0.0.1:${config.postgres.embeddedPort} (data: ${pg.dataDir}${pg.reused ? ', reusing the running server' : ''})`);
+    console.log(
+      `embedded PostgreSQL on 127.0.0.1:${config.postgres.embeddedPort} (data: ${pg.dataDir}${pg.reused ? ', reusing the running server' : ''})`,
+    );
   }
   if (!config.temporal.address) {
     const t = await startEmbeddedTemporal({
@@ -48,7 +53,9 @@ await runProcess('start', async (config, shutdown) => {
     shutdown.add('embedded temporal', () => t.stop());
     temporalAddress = t.address;
     temporalUiUrl = t.uiUrl;
-    console.log(`embedded Temporal on ${t.address}, Web UI on ${t.uiUrl} (history: ${paths.temporalDb}${t.reused ? ', reusing the running server' : ''})`);
+    console.log(
+      `embedded Temporal on ${t.address}, Web UI on ${t.uiUrl} (history: ${paths.temporalDb}${t.reused ? ', reusing the running server' : ''})`,
+    );
   }
 
   const pool = await openDatabase(databaseUrl, shutdown);

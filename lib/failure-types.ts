@@ -17,4 +17,8 @@ export const FailureType = {
 } as const;
 
 /** Failures that end a whole library run at once instead of failing album after album. */
-export const FATAL_FAILURE_TYPES: readonly string[] = [FailureType.setup, FailureType.mediaAuth, FailureType.invalidInput];
+export const FATAL_FAILURE_TYPES: readonly string[] = [
+  FailureType.setup,
+  FailureType.mediaAuth,
+  FailureType.invalidInput,
+];

@@ -31,7 +31,9 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 async function withTimeout<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
   // The call may still fail after the timeout won (e.g. its connection is closed): that is not a crash.
   p.catch(() => undefined);
   try {
@@ -45,11 +47,20 @@ export async function postgresHealth(pool: Pool | undefined): Promise<PartHealth
   if (!pool) return { ok: false, error: 'not connected' };
   const t0 = performance.now();
   try {
-    const { rows } = await withTimeout(3000, 'PostgreSQL', pool.query<{ version: string; schema: number | null }>(
-      `SELECT current_setting('server_version') AS version,
+    const { rows } = await withTimeout(
+      3000,
+      'PostgreSQL',
+      pool.query<{ version: string; schema: number | null }>(
+        `SELECT current_setting('server_version') AS version,
               (SELECT max(version) FROM schema_migrations) AS schema`,
-    ));
-    return { ok: true, version: rows[0].version, schemaVersion: rows[0].schema, latencyMs: Math.round(performance.now() - t0) };
+      ),
+    );
+    return {
+      ok: true,
+      version: rows[0].version,
+      schemaVersion: rows[0].schema,
+      latencyMs: Math.round(performance.now() - t0),
+    };
   } catch (err) {
     return { ok: false, error: message(err) };
   }
@@ -61,7 +72,11 @@ const deadline = <T>(client: Client, fn: () => Promise<T>) => client.connection.
 export async function temporalHealth(client: Client | undefined, address: string): Promise<PartHealth> {
   if (!client) return { ok: false, address, error: 'not connected' };
   try {
-    const info = await withTimeout(3000, 'Temporal', deadline(client, () => client.workflowService.getSystemInfo({})));
+    const info = await withTimeout(
+      3000,
+      'Temporal',
+      deadline(client, () => client.workflowService.getSystemInfo({})),
+    );
     return { ok: true, address, namespace: client.options.namespace, serverVersion: info.serverVersion || undefined };
   } catch (err) {
     return { ok: false, address, error: message(err) };
@@ -72,20 +87,31 @@ export async function workerHealth(client: Client | undefined, taskQueue: string
   if (!client) return { ok: false, taskQueue, error: 'Temporal not connected' };
   try {
     const describeQueue = (name: string, taskQueueType: proto.temporal.api.enums.v1.TaskQueueType) =>
-      client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name }, taskQueueType });
-    const [wf, act, analysis, clustering] = await withTimeout(3000, 'Temporal', deadline(client, () => Promise.all([
-      describeQueue(taskQueue, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
-      describeQueue(taskQueue, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
-      describeQueue(analysisTaskQueue(taskQueue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
-      describeQueue(clusteringTaskQueue(taskQueue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
-    ])));
+      client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
+        taskQueue: { name },
+        taskQueueType,
+      });
+    const [wf, act, analysis, clustering] = await withTimeout(
+      3000,
+      'Temporal',
+      deadline(client, () =>
+        Promise.all([
+          describeQueue(taskQueue, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+          describeQueue(taskQueue, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+          describeQueue(analysisTaskQueue(taskQueue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+          describeQueue(clusteringTaskQueue(taskQueue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+        ]),
+      ),
+    );
     const now = Date.now();
-    const fresh = (pollers: typeof wf.pollers) => (pollers ?? [])
-      .filter((p) => {
-        const seconds = Number(p.lastAccessTime?.seconds ?? 0);
-        return now - seconds * 1000 < POLLER_FRESH_MS;
-      })
-      .map((p) => p.identity ?? '');
+    const fresh = (pollers: typeof wf.pollers) =>
+      (pollers ?? [])
+        .filter((p) => {
+          const seconds = Number(p.lastAccessTime?.seconds ?? 0);
+          return now - seconds * 1000 < POLLER_FRESH_MS;
+        })
+        .map((p) => p.identity ?? '');
     const workflowPollers = fresh(wf.pollers);
     const activityPollers = fresh(act.pollers);
     const ok = workflowPollers.length > 0 && activityPollers.length > 0;
@@ -105,18 +131,23 @@ export async function workerHealth(client: Client | undefined, taskQueue: string
 }
 
 /** Runs the round-trip workflow: client -> server -> worker -> activity -> Postgres. */
-export async function roundTripHealth(client: Client | undefined, taskQueue: string, timeoutMs = 15_000): Promise<PartHealth> {
+export async function roundTripHealth(
+  client: Client | undefined,
+  taskQueue: string,
+  timeoutMs = 15_000,
+): Promise<PartHealth> {
   if (!client) return { ok: false, error: 'Temporal not connected' };
   const token = randomUUID();
   const t0 = performance.now();
   try {
-    const result = await client.workflow.execute('roundTripWorkflow', {
+    const result = (await client.workflow.execute('roundTripWorkflow', {
       taskQueue,
       workflowId: `health-roundtrip-${token}`,
       args: [token],
       workflowExecutionTimeout: timeoutMs,
-    }) as { token: string; worker: string };
-    if (result.token !== token) return { ok: false, error: `round trip returned token ${result.token}, expected ${token}` };
+    })) as { token: string; worker: string };
+    if (result.token !== token)
+      return { ok: false, error: `round trip returned token ${result.token}, expected ${token}` };
     return { ok: true, worker: result.worker, latencyMs: Math.round(performance.now() - t0) };
   } catch (err) {
     return { ok: false, error: message(err) };
@@ -152,7 +183,13 @@ export async function checkHealth(opts: {
     workerHealth(opts.client, opts.taskQueue),
     opts.media ? mediaServerHealth(opts.media) : undefined,
   ]);
-  const health: Health = { ok: postgres.ok && temporalPart.ok && worker.ok, postgres, temporal: temporalPart, worker, checkedAt: new Date().toISOString() };
+  const health: Health = {
+    ok: postgres.ok && temporalPart.ok && worker.ok,
+    postgres,
+    temporal: temporalPart,
+    worker,
+    checkedAt: new Date().toISOString(),
+  };
   if (mediaServer) health.mediaServer = mediaServer;
   if (opts.roundTrip) {
     health.roundTrip = await roundTripHealth(opts.client, opts.taskQueue);

@@ -14,18 +14,26 @@ export type InputSpec = Record<string, FieldSpec>;
 
 export class InputError extends Error {
   override name = 'InputError';
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
   }
 }
 
 function accepted(s: FieldSpec): string {
   switch (s.kind) {
-    case 'int': return `an integer from ${s.min} to ${s.max}`;
-    case 'number': return `a number from ${s.min} to ${s.max}`;
-    case 'enum': return `one of ${s.values.join(', ')}`;
-    case 'bool': return 'true or false';
-    case 'object': return `an object with fields ${Object.keys(s.fields).join(', ')}`;
+    case 'int':
+      return `an integer from ${s.min} to ${s.max}`;
+    case 'number':
+      return `a number from ${s.min} to ${s.max}`;
+    case 'enum':
+      return `one of ${s.values.join(', ')}`;
+    case 'bool':
+      return 'true or false';
+    case 'object':
+      return `an object with fields ${Object.keys(s.fields).join(', ')}`;
   }
 }
 
@@ -44,9 +52,12 @@ export function checkInput(spec: InputSpec, input: unknown, prefix = ''): void {
       continue;
     }
     const ok =
-      s.kind === 'int' ? Number.isInteger(value) && (value as number) >= s.min && (value as number) <= s.max
-        : s.kind === 'number' ? typeof value === 'number' && Number.isFinite(value) && value >= s.min && value <= s.max
-          : s.kind === 'enum' ? typeof value === 'string' && s.values.includes(value)
+      s.kind === 'int'
+        ? Number.isInteger(value) && (value as number) >= s.min && (value as number) <= s.max
+        : s.kind === 'number'
+          ? typeof value === 'number' && Number.isFinite(value) && value >= s.min && value <= s.max
+          : s.kind === 'enum'
+            ? typeof value === 'string' && s.values.includes(value)
             : typeof value === 'boolean';
     if (!ok) throw new InputError(field, `expected ${accepted(s)}, got ${JSON.stringify(value)}`);
   }
@@ -55,8 +66,10 @@ export function checkInput(spec: InputSpec, input: unknown, prefix = ''): void {
 /** Checks that every `[min, max]` pair of field names is ordered. */
 export function checkRanges(input: Record<string, unknown>, pairs: readonly [string, string][]): void {
   for (const [lo, hi] of pairs) {
-    const a = input[lo], b = input[hi];
-    if (typeof a === 'number' && typeof b === 'number' && a > b) throw new InputError(lo, `${lo}=${a} is greater than ${hi}=${b}`);
+    const a = input[lo],
+      b = input[hi];
+    if (typeof a === 'number' && typeof b === 'number' && a > b)
+      throw new InputError(lo, `${lo}=${a} is greater than ${hi}=${b}`);
   }
 }
 
@@ -64,15 +77,21 @@ export type JsonSchema = Record<string, unknown>;
 
 /** The spec as a JSON Schema object (no unknown fields); `defaults` become each field's `default`. */
 export function inputJsonSchema(spec: InputSpec, defaults: Record<string, unknown> = {}): JsonSchema {
-  const properties = Object.fromEntries(Object.entries(spec).map(([key, s]) => {
-    const base: JsonSchema =
-      s.kind === 'int' ? { type: 'integer', minimum: s.min, maximum: s.max }
-        : s.kind === 'number' ? { type: 'number', minimum: s.min, maximum: s.max }
-          : s.kind === 'enum' ? { type: 'string', enum: [...s.values] }
-            : s.kind === 'bool' ? { type: 'boolean' }
-              : inputJsonSchema(s.fields, (defaults[key] ?? {}) as Record<string, unknown>);
-    const d = s.kind === 'object' ? undefined : defaults[key];
-    return [key, { ...base, ...(s.help && { description: s.help }), ...(d !== undefined && { default: d }) }];
-  }));
+  const properties = Object.fromEntries(
+    Object.entries(spec).map(([key, s]) => {
+      const base: JsonSchema =
+        s.kind === 'int'
+          ? { type: 'integer', minimum: s.min, maximum: s.max }
+          : s.kind === 'number'
+            ? { type: 'number', minimum: s.min, maximum: s.max }
+            : s.kind === 'enum'
+              ? { type: 'string', enum: [...s.values] }
+              : s.kind === 'bool'
+                ? { type: 'boolean' }
+                : inputJsonSchema(s.fields, (defaults[key] ?? {}) as Record<string, unknown>);
+      const d = s.kind === 'object' ? undefined : defaults[key];
+      return [key, { ...base, ...(s.help && { description: s.help }), ...(d !== undefined && { default: d }) }];
+    }),
+  );
   return { type: 'object', additionalProperties: false, properties };
 }

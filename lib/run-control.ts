@@ -9,7 +9,11 @@ import { isWorkflowRunning } from './temporal.ts';
 import { lastAnalysisRun, runningAnalysis, type LastRun } from './store/analysis-runs.ts';
 import { lastClusteringRun, runningClustering } from './store/clustering.ts';
 import { progressQuery, type AnalyzeLibraryInput, type LibraryProgress } from '../workflows/analysis-progress.ts';
-import { clusteringProgressQuery, type ClusterLibraryInput, type ClusteringProgress } from '../workflows/clustering-progress.ts';
+import {
+  clusteringProgressQuery,
+  type ClusterLibraryInput,
+  type ClusteringProgress,
+} from '../workflows/clustering-progress.ts';
 
 export interface RunControl {
   client: Client;
@@ -30,15 +34,26 @@ export interface RunKind<Input, Progress extends { workflowId: string; status: s
 }
 
 export const ANALYSIS: RunKind<Omit<AnalyzeLibraryInput, 'carried'>, LibraryProgress> = {
-  workflowType: 'analyzeLibrary', workflowId: 'analyze-library', query: progressQuery, running: runningAnalysis, last: lastAnalysisRun,
+  workflowType: 'analyzeLibrary',
+  workflowId: 'analyze-library',
+  query: progressQuery,
+  running: runningAnalysis,
+  last: lastAnalysisRun,
 };
 
 export const CLUSTERING: RunKind<Omit<ClusterLibraryInput, 'carried'>, ClusteringProgress> = {
-  workflowType: 'clusterLibrary', workflowId: 'cluster-library', query: clusteringProgressQuery, running: runningClustering, last: lastClusteringRun,
+  workflowType: 'clusterLibrary',
+  workflowId: 'cluster-library',
+  query: clusteringProgressQuery,
+  running: runningClustering,
+  last: lastClusteringRun,
 };
 
 /** The workflow id of the run of this kind going on now, if any. */
-export async function runningRunId<I, P extends { workflowId: string; status: string }>(kind: RunKind<I, P>, c: RunControl): Promise<string | undefined> {
+export async function runningRunId<I, P extends { workflowId: string; status: string }>(
+  kind: RunKind<I, P>,
+  c: RunControl,
+): Promise<string | undefined> {
   const row = await kind.running(c.pool);
   if (row && (await isWorkflowRunning(c.client, row.workflowId))) return row.workflowId;
   // A run whose first activity has not recorded it yet is only known to Temporal.
@@ -46,7 +61,11 @@ export async function runningRunId<I, P extends { workflowId: string; status: st
 }
 
 /** Starts a run, or returns the running one (`started: false`). */
-export async function startRun<I, P extends { workflowId: string; status: string }>(kind: RunKind<I, P>, c: RunControl, input: I): Promise<{ workflowId: string; started: boolean }> {
+export async function startRun<I, P extends { workflowId: string; status: string }>(
+  kind: RunKind<I, P>,
+  c: RunControl,
+  input: I,
+): Promise<{ workflowId: string; started: boolean }> {
   const running = await runningRunId(kind, c);
   if (running) return { workflowId: running, started: false };
   const handle = await c.client.workflow.start(kind.workflowType, {
@@ -60,17 +79,28 @@ export async function startRun<I, P extends { workflowId: string; status: string
 }
 
 /** Progress of the running run (live, by query), else of the last one (as recorded in PostgreSQL). */
-export async function runProgress<I, P extends { workflowId: string; status: string }>(kind: RunKind<I, P>, c: RunControl): Promise<P | undefined> {
+export async function runProgress<I, P extends { workflowId: string; status: string }>(
+  kind: RunKind<I, P>,
+  c: RunControl,
+): Promise<P | undefined> {
   const running = await runningRunId(kind, c);
   if (running) return c.client.workflow.getHandle(running).query(kind.query);
   const last = await kind.last(c.pool);
   if (!last) return undefined;
   // The row's status wins: a run stopped from outside never wrote its final progress.
-  return { ...((last.progress ?? {}) as P), workflowId: last.workflowId, status: last.status, ...(last.error && { error: last.error }) };
+  return {
+    ...((last.progress ?? {}) as P),
+    workflowId: last.workflowId,
+    status: last.status,
+    ...(last.error && { error: last.error }),
+  };
 }
 
 /** Cancels the running run of this kind; returns its workflow id, or undefined when none runs. */
-export async function cancelRun<I, P extends { workflowId: string; status: string }>(kind: RunKind<I, P>, c: RunControl): Promise<string | undefined> {
+export async function cancelRun<I, P extends { workflowId: string; status: string }>(
+  kind: RunKind<I, P>,
+  c: RunControl,
+): Promise<string | undefined> {
   const running = await runningRunId(kind, c);
   if (running) await c.client.workflow.getHandle(running).cancel();
   return running;

@@ -18,7 +18,10 @@ export async function isWorkflowRunning(client: Client, workflowId: string): Pro
 }
 
 /** For the run-guard activities: a workflow we cannot ask about counts as running (never start a second). */
-export async function mayBeRunning(client: (() => Promise<Client | undefined>) | undefined, workflowId: string): Promise<boolean> {
+export async function mayBeRunning(
+  client: (() => Promise<Client | undefined>) | undefined,
+  workflowId: string,
+): Promise<boolean> {
   const c = await client?.();
   return c ? isWorkflowRunning(c, workflowId).catch(() => true) : true;
 }

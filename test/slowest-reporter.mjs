@@ -3,7 +3,8 @@
 // Plain JS: reporters load before tsx's hooks.
 export default async function* slowest(source) {
   const done = [];
-  let passed = 0, failed = 0;
+  let passed = 0,
+    failed = 0;
   for await (const event of source) {
     const d = event.data;
     if ((event.type !== 'test:pass' && event.type !== 'test:fail') || d.details?.type === 'suite') continue;
@@ -13,6 +14,7 @@ export default async function* slowest(source) {
   }
   const top = done.sort((a, b) => b.ms - a.ms).slice(0, 10);
   yield `\nslowest ${top.length} tests:\n`;
-  for (const t of top) yield `  ${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.name}  (${t.file.replace(/^.*\/test\//, 'test/')})\n`;
+  for (const t of top)
+    yield `  ${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.name}  (${t.file.replace(/^.*\/test\//, 'test/')})\n`;
   yield `${passed} passed, ${failed} failed\n`;
 }

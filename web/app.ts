@@ -37,7 +37,15 @@ const PUBLIC_DIR = new URL('./public/', import.meta.url);
 /** The bundle's files the page may load (its source map included, for the browser's developer tools). */
 const UI_FILES = new Set(['main.js', 'main.css', 'main.js.map', 'main.css.map']);
 const SWAGGER_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-const SWAGGER_FILES = new Set(['index.html', 'swagger-ui.css', 'index.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png', 'favicon-16x16.png']);
+const SWAGGER_FILES = new Set([
+  'index.html',
+  'swagger-ui.css',
+  'index.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+  'favicon-32x32.png',
+  'favicon-16x16.png',
+]);
 const SWAGGER_INIT = `window.onload = () => { window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' }); };\n`;
 
@@ -50,14 +58,23 @@ export function createApp(web: WebDeps): Koa {
   const router = new Router();
   // Getters, not copies: `client` arrives after the app is built.
   const deps: ApiDeps = {
-    get client() { return web.client; },
-    pool: web.pool, config: web.config, temporalAddress: web.temporalAddress, media: web.media, temporalUiUrl: web.temporalUiUrl,
-    taskQueue: web.config.temporal.taskQueue, namespace: web.config.temporal.namespace,
+    get client() {
+      return web.client;
+    },
+    pool: web.pool,
+    config: web.config,
+    temporalAddress: web.temporalAddress,
+    media: web.media,
+    temporalUiUrl: web.temporalUiUrl,
+    taskQueue: web.config.temporal.taskQueue,
+    namespace: web.config.temporal.namespace,
   };
   const routes = apiRoutes(deps);
   const openapi = buildOpenApi(routes, {
-    title: 'AudioMuse API', version: '1',
-    description: 'Start, watch and cancel library analyses and clusterings; explore tracks, playlists and the library map. A task id is the Temporal workflow id.',
+    title: 'AudioMuse API',
+    version: '1',
+    description:
+      'Start, watch and cancel library analyses and clusterings; explore tracks, playlists and the library map. A task id is the Temporal workflow id.',
   });
   const validators = compileValidators(openapi);
   const token = web.config.apiToken;
@@ -66,11 +83,14 @@ export function createApp(web: WebDeps): Koa {
     ctx.set(SECURITY_HEADERS);
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined && ctx.path.startsWith('/api/')) throw new ApiError(404, `no such endpoint: ${ctx.method} ${ctx.path}`);
+      if (ctx.status === 404 && ctx.body === undefined && ctx.path.startsWith('/api/'))
+        throw new ApiError(404, `no such endpoint: ${ctx.method} ${ctx.path}`);
     } catch (err) {
       const known = toApiError(err, web.temporalAddress);
       ctx.status = known?.status ?? 500;
-      ctx.body = known ? { error: known.message, ...(known.field && { field: known.field }), ...known.extra } : { error: 'internal error' };
+      ctx.body = known
+        ? { error: known.message, ...(known.field && { field: known.field }), ...known.extra }
+        : { error: 'internal error' };
       if (!known) console.error(`web: ${ctx.method} ${ctx.path}: ${(err as Error).stack ?? err}`);
     }
   });
@@ -78,7 +98,8 @@ export function createApp(web: WebDeps): Koa {
   for (const route of routes) {
     const validator = validators.get(route.operationId)!;
     router[route.method](route.path, async (ctx) => {
-      if (!route.open && !isAuthenticated(ctx, token)) throw new ApiError(401, 'this API needs a login: send Authorization: Bearer <API_TOKEN> or log in on the page');
+      if (!route.open && !isAuthenticated(ctx, token))
+        throw new ApiError(401, 'this API needs a login: send Authorization: Bearer <API_TOKEN> or log in on the page');
       const raw = route.body ? await readJsonBody(ctx) : {};
       const input: RouteInput = validator.check({
         params: { ...ctx.params },

@@ -20,7 +20,10 @@ export function drainServer(server: http.Server, drainMs: number): Promise<void>
   return new Promise<void>((resolve) => {
     const cut = setTimeout(() => server.closeAllConnections(), drainMs);
     cut.unref();
-    server.close(() => { clearTimeout(cut); resolve(); });
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
     server.closeIdleConnections();
     // A keep-alive socket that finishes its request now is idle: close it instead of waiting for its timeout.
     server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
@@ -54,7 +57,13 @@ function connectClientInBackground(deps: WebDeps, address: string, namespace: st
   void attempt();
 }
 
-export async function startWeb(config: Config, pool: Pool, temporalAddress: string, shutdown: Shutdown, temporalUiUrl?: string): Promise<http.Server> {
+export async function startWeb(
+  config: Config,
+  pool: Pool,
+  temporalAddress: string,
+  shutdown: Shutdown,
+  temporalUiUrl?: string,
+): Promise<http.Server> {
   const media = await createMediaProvider(config);
   const deps: WebDeps = { pool, config, temporalAddress, temporalUiUrl, media };
   connectClientInBackground(deps, temporalAddress, config.temporal.namespace, shutdown);
@@ -66,7 +75,12 @@ export async function startWeb(config: Config, pool: Pool, temporalAddress: stri
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`WEB_PORT=${config.webPort} is already in use; choose another port.`) : err));
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`WEB_PORT=${config.webPort} is already in use; choose another port.`)
+          : err,
+      ),
+    );
     server.listen(config.webPort, config.webHost, resolve);
   });
   shutdown.add('web server', () => drainServer(server, WEB_DRAIN_MS));

@@ -35,8 +35,14 @@ export async function buildUiBundle(): Promise<void> {
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [path.join(UI_SOURCE_DIR, 'main.ts')],
-    bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: 'linked',
-    outdir: UI_DIST_DIR, write: false, logLevel: 'silent',
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    sourcemap: 'linked',
+    outdir: UI_DIST_DIR,
+    write: false,
+    logLevel: 'silent',
   });
   await fs.mkdir(UI_DIST_DIR, { recursive: true });
   for (const out of result.outputFiles) {

@@ -12,7 +12,11 @@ export interface AnalysisPool {
   stop(): Promise<void>;
 }
 
-export function startAnalysisPool(count: number, env: NodeJS.ProcessEnv, opts: { killAfterMs?: number } = {}): AnalysisPool {
+export function startAnalysisPool(
+  count: number,
+  env: NodeJS.ProcessEnv,
+  opts: { killAfterMs?: number } = {},
+): AnalysisPool {
   const killAfterMs = opts.killAfterMs ?? 20_000;
   let stopping = false;
   const children = new Set<ChildProcess>();
@@ -27,8 +31,12 @@ export function startAnalysisPool(count: number, env: NodeJS.ProcessEnv, opts: {
       // A process that ran for a while starts again at once; one that keeps dying backs off up to 30 s.
       const n = Date.now() - started > 60_000 ? 0 : failures + 1;
       const delay = Math.min(30_000, n === 0 ? 0 : 1000 * 2 ** (n - 1));
-      console.warn(`analysis process ${slot} (pid ${child.pid}) exited (${signal ?? code}); restarting in ${delay / 1000} s`);
-      setTimeout(() => { if (!stopping) spawnOne(slot, n); }, delay).unref();
+      console.warn(
+        `analysis process ${slot} (pid ${child.pid}) exited (${signal ?? code}); restarting in ${delay / 1000} s`,
+      );
+      setTimeout(() => {
+        if (!stopping) spawnOne(slot, n);
+      }, delay).unref();
     });
   };
   for (let i = 0; i < count; i++) spawnOne(i, 0);
@@ -37,12 +45,20 @@ export function startAnalysisPool(count: number, env: NodeJS.ProcessEnv, opts: {
     pids: () => [...children].map((c) => c.pid!).filter(Boolean),
     async stop() {
       stopping = true;
-      await Promise.all([...children].map((child) => new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        child.once('exit', () => { clearTimeout(kill); resolve(); });
-        child.kill('SIGTERM');
-      })));
+      await Promise.all(
+        [...children].map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              const kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+              child.once('exit', () => {
+                clearTimeout(kill);
+                resolve();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
     },
   };
 }

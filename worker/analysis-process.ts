@@ -12,12 +12,20 @@ await runProcess('analysis', async (config, shutdown) => {
   const { databaseUrl, temporalAddress } = resolveEndpoints(config);
   // Load the sessions before polling, so the first track does not pay for them; when the models are missing,
   // say it once here, and each track then fails fast with the same typed SetupError.
-  await getMusicnnModels({ modelsDir: config.modelsDir }).catch((err: Error) => console.warn(`analysis: ${err.message}`));
+  await getMusicnnModels({ modelsDir: config.modelsDir }).catch((err: Error) =>
+    console.warn(`analysis: ${err.message}`),
+  );
   const pool = await openDatabase(databaseUrl, shutdown, 2);
   installRuntime();
   const connection = await connectWorker(temporalAddress);
   shutdown.add('temporal worker connection', () => connection.close());
-  const worker = await createAnalysisWorker({ connection, pool, config, tempDir: processTempDir(config.tempDir), shutdownGraceMs: config.worker.shutdownGraceMs });
+  const worker = await createAnalysisWorker({
+    connection,
+    pool,
+    config,
+    tempDir: processTempDir(config.tempDir),
+    shutdownGraceMs: config.worker.shutdownGraceMs,
+  });
   const running = worker.run();
   shutdown.add('analysis worker', async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();

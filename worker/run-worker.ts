@@ -11,7 +11,13 @@ import { startAnalysisPool } from './analysis-pool.ts';
 import { createWorker } from './worker.ts';
 
 /** The main worker (workflows + light activities) in this process, and ANALYSIS_WORKERS analysis processes. */
-export async function runWorker(config: Config, pool: Pool, databaseUrl: string, temporalAddress: string, shutdown: Shutdown): Promise<void> {
+export async function runWorker(
+  config: Config,
+  pool: Pool,
+  databaseUrl: string,
+  temporalAddress: string,
+  shutdown: Shutdown,
+): Promise<void> {
   installRuntime();
   const connection = await connectWorker(temporalAddress);
   shutdown.add('temporal worker connection', () => connection.close());
@@ -21,7 +27,9 @@ export async function runWorker(config: Config, pool: Pool, databaseUrl: string,
     client.catch(() => (client = undefined));
     return client;
   };
-  shutdown.add('activity client', async () => { if (client) await (await client.catch(() => undefined))?.connection.close(); });
+  shutdown.add('activity client', async () => {
+    if (client) await (await client.catch(() => undefined))?.connection.close();
+  });
   const graceMs = config.worker.shutdownGraceMs;
   const workers = await createWorker({ connection, pool, config, client: activityClient, shutdownGraceMs: graceMs });
   const running = Promise.all(workers.map((w) => w.run()));
@@ -32,14 +40,21 @@ export async function runWorker(config: Config, pool: Pool, databaseUrl: string,
   });
   // Each analysis process gets the same grace for its track (it reads WORKER_SHUTDOWN_GRACE_SECONDS too);
   // a process still running 15 s after that is killed.
-  const analysis = config.analysis.workers > 0
-    ? startAnalysisPool(config.analysis.workers, { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress }, { killAfterMs: graceMs + 15_000 })
-    : undefined;
+  const analysis =
+    config.analysis.workers > 0
+      ? startAnalysisPool(
+          config.analysis.workers,
+          { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress },
+          { killAfterMs: graceMs + 15_000 },
+        )
+      : undefined;
   // One step, so the main worker and the analysis processes drain in parallel: a SIGTERM costs one grace
   // period, which is what the pod's terminationGracePeriodSeconds is sized for.
   shutdown.add('workers', async () => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await Promise.all([running.catch(() => undefined), analysis?.stop()]);
   });
-  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${temporalAddress}; ${config.analysis.workers} analysis process(es) on "${analysisTaskQueue(config.temporal.taskQueue)}"`);
+  console.log(
+    `worker polling task queue "${config.temporal.taskQueue}" on ${temporalAddress}; ${config.analysis.workers} analysis process(es) on "${analysisTaskQueue(config.temporal.taskQueue)}"`,
+  );
 }

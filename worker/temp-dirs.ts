@@ -16,7 +16,8 @@ export function processTempDir(base: string): string {
   fs.mkdirSync(base, { recursive: true });
   for (const name of fs.readdirSync(base)) {
     const m = /^w(\d+)$/.exec(name);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) fs.rmSync(path.join(base, name), { recursive: true, force: true });
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1])))
+      fs.rmSync(path.join(base, name), { recursive: true, force: true });
   }
   const dir = path.join(base, `w${process.pid}`);
   fs.mkdirSync(dir, { recursive: true });

@@ -50,7 +50,13 @@ export async function createWorker(opts: {
 }): Promise<Worker[]> {
   const { config } = opts;
   const media = activityMedia(config);
-  const activities = createActivities({ pool: opts.pool, config, media, client: opts.client, clusteringThreads: opts.clusteringThreads });
+  const activities = createActivities({
+    pool: opts.pool,
+    config,
+    media,
+    client: opts.client,
+    clusteringThreads: opts.clusteringThreads,
+  });
   const main = await Worker.create({
     connection: opts.connection,
     namespace: config.temporal.namespace,
@@ -92,7 +98,12 @@ export async function createAnalysisWorker(opts: {
     namespace: config.temporal.namespace,
     taskQueue: analysisTaskQueue(config.temporal.taskQueue),
     identity: `audiomuse-analysis@${os.hostname()}:${process.pid}`,
-    activities: createAnalysisActivities({ pool: opts.pool, config, media: activityMedia(config), tempDir: opts.tempDir }),
+    activities: createAnalysisActivities({
+      pool: opts.pool,
+      config,
+      media: activityMedia(config),
+      tempDir: opts.tempDir,
+    }),
     maxConcurrentActivityTaskExecutions: opts.slots ?? 1,
     // Heartbeats carry cancellation back: send them often enough that a cancel lands within seconds.
     maxHeartbeatThrottleInterval: '2 seconds',

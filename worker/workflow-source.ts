@@ -6,9 +6,14 @@ import type { WorkerOptions } from '@temporalio/worker';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowSource(
+  bundlePath: string | undefined,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   if (!bundlePath) return { workflowsPath };
   // Say it at start-up, not at the first workflow task.
-  if (!fs.existsSync(bundlePath)) throw new Error(`WORKFLOW_BUNDLE=${bundlePath} does not exist; build it with \`node --import tsx worker/build-workflow-bundle.ts ${bundlePath}\` or unset WORKFLOW_BUNDLE.`);
+  if (!fs.existsSync(bundlePath))
+    throw new Error(
+      `WORKFLOW_BUNDLE=${bundlePath} does not exist; build it with \`node --import tsx worker/build-workflow-bundle.ts ${bundlePath}\` or unset WORKFLOW_BUNDLE.`,
+    );
   return { workflowBundle: { codePath: bundlePath } };
 }

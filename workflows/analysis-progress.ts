@@ -26,7 +26,14 @@ export interface AnalyzeAlbumInput {
   albumId: string;
   albumName: string;
   /** Carried across continue-as-new of a very large album. */
-  carried?: { tracks: { trackId: string; title: string }[]; tracksTotal: number; analyzed: number; skipped: number; failed: number; alreadyStored: number };
+  carried?: {
+    tracks: { trackId: string; title: string }[];
+    tracksTotal: number;
+    analyzed: number;
+    skipped: number;
+    failed: number;
+    alreadyStored: number;
+  };
 }
 
 export interface AlbumResult {
@@ -110,13 +117,24 @@ export function addSample(samples: RateSample[], s: RateSample): RateSample[] {
 }
 
 /** Tracks per hour and seconds left, from the sample window (null without two samples a second apart). */
-export function rateAndEta(samples: RateSample[], albumsLeft: number | null): { tracksPerHour: number | null; etaSeconds: number | null } {
+export function rateAndEta(
+  samples: RateSample[],
+  albumsLeft: number | null,
+): { tracksPerHour: number | null; etaSeconds: number | null } {
   if (samples.length < 2) return { tracksPerHour: null, etaSeconds: null };
-  const a = samples[0], b = samples[samples.length - 1];
+  const a = samples[0],
+    b = samples[samples.length - 1];
   const dt = (b.t - a.t) / 1000;
   if (dt < 1) return { tracksPerHour: null, etaSeconds: null };
   const tracksPerHour = ((b.tracks - a.tracks) / dt) * 3600;
   const albumsPerSecond = (b.albums - a.albums) / dt;
-  const etaSeconds = albumsLeft === null ? null : albumsLeft === 0 ? 0 : albumsPerSecond > 0 ? Math.round(albumsLeft / albumsPerSecond) : null;
+  const etaSeconds =
+    albumsLeft === null
+      ? null
+      : albumsLeft === 0
+        ? 0
+        : albumsPerSecond > 0
+          ? Math.round(albumsLeft / albumsPerSecond)
+          : null;
   return { tracksPerHour: Math.round(tracksPerHour), etaSeconds };
 }

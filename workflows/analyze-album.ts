@@ -23,7 +23,12 @@ export const TRACKS_IN_FLIGHT = 2;
 const MAX_ALBUM_HISTORY = 6000;
 const TRACK_ATTEMPTS = 5;
 
-const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 } as const;
+const retry = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 8,
+} as const;
 const { recordTrackFailure } = proxyActivities<LibraryActivities>({ startToCloseTimeout: '5 minutes', retry });
 // Listing an album is short and runs once per album of every run: as a local activity it costs the server one
 // marker event instead of a task round trip, which halves the server's work per album in a re-run of a big library.
@@ -37,7 +42,12 @@ export async function analyzeAlbum(input: AnalyzeAlbumInput): Promise<AlbumResul
     heartbeatTimeout: '30 seconds',
     // Wait for the activity to stop (ffmpeg killed, temp file removed) before the album reports cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: TRACK_ATTEMPTS },
+    retry: {
+      initialInterval: '5 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '2 minutes',
+      maximumAttempts: TRACK_ATTEMPTS,
+    },
   });
 
   const c = input.carried ?? (await prepare(input));
@@ -68,7 +78,12 @@ export async function analyzeAlbum(input: AnalyzeAlbumInput): Promise<AlbumResul
       }
       // Retries exhausted on a transient problem (server down, timeouts): recorded, retried by the next run.
       c.failed++;
-      await recordTrackFailure({ trackId: t.trackId, code: type ?? 'error', reason: message, attempts: retriesExhausted ? TRACK_ATTEMPTS : 1 });
+      await recordTrackFailure({
+        trackId: t.trackId,
+        code: type ?? 'error',
+        reason: message,
+        attempts: retriesExhausted ? TRACK_ATTEMPTS : 1,
+      });
     } finally {
       inFlight.delete(t.trackId);
     }

@@ -31,10 +31,11 @@ import { failureDetails, workflowFailure } from './failure-details.ts';
 /** Progress goes to PostgreSQL and the memo (Temporal Web) at most this often: each write is history. */
 const RECORD_EVERY_MS = 15_000;
 
-const { beginAnalysisRun, listAlbumPage, recordAnalysisProgress, finishAnalysisRun } = proxyActivities<LibraryActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+const { beginAnalysisRun, listAlbumPage, recordAnalysisProgress, finishAnalysisRun } =
+  proxyActivities<LibraryActivities>({
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  });
 
 export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<LibraryProgress> {
   const { carried, ...request } = input;
@@ -71,10 +72,13 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
   setHandler(progressQuery, snapshot);
 
   if (!s) {
-    const begun = await beginAnalysisRun({ request, workflowId: workflowInfo().workflowId, firstRunId: workflowInfo().firstExecutionRunId })
-      .catch((err: unknown) => {
-        throw workflowFailure(err); // the activity's own message: bad input names the field
-      });
+    const begun = await beginAnalysisRun({
+      request,
+      workflowId: workflowInfo().workflowId,
+      firstRunId: workflowInfo().firstExecutionRunId,
+    }).catch((err: unknown) => {
+      throw workflowFailure(err); // the activity's own message: bad input names the field
+    });
     if ('runningWorkflowId' in begun) {
       status = 'already_running';
       runningWorkflowId = begun.runningWorkflowId;
@@ -88,7 +92,14 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
       cursor: 0,
       queue: [],
       listingDone: false,
-      counters: { albumsTotal: null, albumsDone: 0, albumsFailed: 0, tracksAnalyzed: 0, tracksSkipped: 0, tracksFailed: 0 },
+      counters: {
+        albumsTotal: null,
+        albumsDone: 0,
+        albumsFailed: 0,
+        tracksAnalyzed: 0,
+        tracksSkipped: 0,
+        tracksFailed: 0,
+      },
       samples: [],
       runNumber: 1,
     };
@@ -147,7 +158,11 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
       }
     } finally {
       current.delete(album.id);
-      state.samples = addSample(state.samples, { t: Date.now(), albums: state.counters.albumsDone, tracks: state.counters.tracksAnalyzed });
+      state.samples = addSample(state.samples, {
+        t: Date.now(),
+        albums: state.counters.albumsDone,
+        tracks: state.counters.tracksAnalyzed,
+      });
     }
   };
 
@@ -179,7 +194,10 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
       if (running.size === 0) {
         if (stop || !draining() || (state.queue.length === 0 && state.listingDone)) break;
         await record();
-        await continueAsNew<typeof analyzeLibrary>({ ...request, carried: { ...state, runNumber: state.runNumber + 1 } });
+        await continueAsNew<typeof analyzeLibrary>({
+          ...request,
+          carried: { ...state, runNumber: state.runNumber + 1 },
+        });
       }
       await Promise.race(running);
       if (Date.now() - lastRecord >= RECORD_EVERY_MS) await record();

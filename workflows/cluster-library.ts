@@ -29,12 +29,33 @@ import { failureDetails, workflowFailure } from './failure-details.ts';
 
 /** Progress goes to PostgreSQL and the memo at most this often. */
 const RECORD_EVERY_MS = 10_000;
-const RETRY = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 } as const;
+const RETRY = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 10,
+} as const;
 
-const { beginClusteringRun, recordClusteringProgress, storeClusteringPlaylists, finishClusteringRun, releaseClusteringRun } =
-  proxyActivities<ClusteringActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: RETRY });
-const { publishClusteringPlaylists } = proxyActivities<PublishingActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: RETRY });
-const { nameClusteringPlaylist } = proxyActivities<NamingActivities>({ startToCloseTimeout: '10 minutes', retry: { ...RETRY, maximumAttempts: 3 } });
+const {
+  beginClusteringRun,
+  recordClusteringProgress,
+  storeClusteringPlaylists,
+  finishClusteringRun,
+  releaseClusteringRun,
+} = proxyActivities<ClusteringActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: RETRY,
+});
+const { publishClusteringPlaylists } = proxyActivities<PublishingActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: RETRY,
+});
+const { nameClusteringPlaylist } = proxyActivities<NamingActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { ...RETRY, maximumAttempts: 3 },
+});
 
 function initialState(seed: number): SearchState {
   return { version: 1, seed, generation: 0, runs: 0, stale: 0, elites: [], best: null, done: false, stopReason: null };
@@ -84,10 +105,13 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
   setHandler(clusteringProgressQuery, snapshot);
 
   if (!c) {
-    const begun = await beginClusteringRun({ request, workflowId: workflowInfo().workflowId, firstRunId: workflowInfo().firstExecutionRunId })
-      .catch((err: unknown) => {
-        throw workflowFailure(err);
-      });
+    const begun = await beginClusteringRun({
+      request,
+      workflowId: workflowInfo().workflowId,
+      firstRunId: workflowInfo().firstExecutionRunId,
+    }).catch((err: unknown) => {
+      throw workflowFailure(err);
+    });
     if ('runningWorkflowId' in begun) {
       status = 'already_running';
       runningWorkflowId = begun.runningWorkflowId;
@@ -134,7 +158,11 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
       for (const [i, p] of stored.playlists.entries()) {
         if (p.nameSource === 'kept') continue; // a name people know wins over a new one
         if (i > 0 && run.plan.namingDelaySeconds > 0) await sleep(run.plan.namingDelaySeconds * 1000);
-        const named = await nameClusteringPlaylist({ runId: run.plan.runId, playlistId: p.id, provider: run.plan.aiProvider });
+        const named = await nameClusteringPlaylist({
+          runId: run.plan.runId,
+          playlistId: p.id,
+          provider: run.plan.aiProvider,
+        });
         if (named.source === 'ai') outcome.playlists[i] = { ...p, name: named.name, nameSource: 'ai' };
         else outcome.namingFailures++;
       }

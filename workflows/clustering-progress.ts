@@ -31,7 +31,18 @@ export interface ClusterLibraryInput {
   generationSize?: number;
   /** Generations per workflow run before it continues as new. */
   generationsPerRun?: number;
-  weights?: Partial<Record<'moodDiversity' | 'moodPurity' | 'otherFeatureDiversity' | 'otherFeaturePurity' | 'silhouette' | 'daviesBouldin' | 'calinskiHarabasz', number>>;
+  weights?: Partial<
+    Record<
+      | 'moodDiversity'
+      | 'moodPurity'
+      | 'otherFeatureDiversity'
+      | 'otherFeaturePurity'
+      | 'silhouette'
+      | 'daviesBouldin'
+      | 'calinskiHarabasz',
+      number
+    >
+  >;
   /** Carried across continue-as-new; never set by callers. */
   carried?: CarriedClusteringState;
 }

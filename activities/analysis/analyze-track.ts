@@ -8,7 +8,14 @@ import { EnergyMeter } from './energy.ts';
 import { AnalysisError } from './errors.ts';
 import { KeyDetector } from './key.ts';
 import { LogMelPatcher, MIN_PATCH_SAMPLES } from './mel-spectrogram.ts';
-import { MOOD_LABELS, type MoodScores, type MusicnnModels, PATCH_SIZE, PatchAverager, getMusicnnModels } from './musicnn.ts';
+import {
+  MOOD_LABELS,
+  type MoodScores,
+  type MusicnnModels,
+  PATCH_SIZE,
+  PatchAverager,
+  getMusicnnModels,
+} from './musicnn.ts';
 import { TempoTracker } from './tempo.ts';
 
 /** Peak below this (−80 dBFS) counts as digital silence: nothing for the models to describe. */
@@ -91,12 +98,18 @@ export async function analyzeTrack(input: string | Readable, opts: AnalyzeOption
       let t = performance.now();
       const next = await decoder.next();
       timings.decode += (performance.now() - t) / 1000;
-      if (next.done) { info = next.value; break; }
+      if (next.done) {
+        info = next.value;
+        break;
+      }
       const chunk = next.value;
       samples += chunk.length;
 
       t = performance.now();
-      for (let i = 0; i < chunk.length; i++) { const a = Math.abs(chunk[i]); if (a > peak) peak = a; }
+      for (let i = 0; i < chunk.length; i++) {
+        const a = Math.abs(chunk[i]);
+        if (a > peak) peak = a;
+      }
       tempo.push(chunk);
       key.push(chunk);
       energy.push(chunk);
@@ -117,7 +130,10 @@ export async function analyzeTrack(input: string | Readable, opts: AnalyzeOption
   const where = typeof input === 'string' ? input : 'input stream';
   if (peak < SILENCE_PEAK) throw new AnalysisError('silent', `${where}: audio is silent (peak ${toDb(peak)} dBFS)`);
   if (averager.patches + inBatch === 0) {
-    throw new AnalysisError('too_short', `${where}: ${analyzedSec.toFixed(2)} s of audio; at least ${(MIN_PATCH_SAMPLES / SAMPLE_RATE).toFixed(3)} s are needed`);
+    throw new AnalysisError(
+      'too_short',
+      `${where}: ${analyzedSec.toFixed(2)} s of audio; at least ${(MIN_PATCH_SAMPLES / SAMPLE_RATE).toFixed(3)} s are needed`,
+    );
   }
   await flush();
 

@@ -36,7 +36,18 @@ if (endianness() !== 'LE') throw new Error('decodeAudio reads f32le and assumes 
 // Downmix as the mean of the channels (librosa / Essentia MonoMixer): ffmpeg's default stereo→mono matrix
 // is 0.707·(L+R), which would shift every log-mel value; rematrix_maxval=1 normalises the matrix to 0.5·(L+R).
 // soxr is the resampler librosa uses (soxr_hq), the one AudioMuse-AI v0.7+ resampled with.
-const OUTPUT_OPTIONS = ['-map', '0:a:0', '-ac', '1', '-ar', String(SAMPLE_RATE), '-rematrix_maxval', '1', '-resampler', 'soxr'];
+const OUTPUT_OPTIONS = [
+  '-map',
+  '0:a:0',
+  '-ac',
+  '1',
+  '-ar',
+  String(SAMPLE_RATE),
+  '-rematrix_maxval',
+  '1',
+  '-resampler',
+  'soxr',
+];
 
 /**
  * Decodes `input` (a path or a byte stream, which is consumed and destroyed at the end) and yields
@@ -44,7 +55,10 @@ const OUTPUT_OPTIONS = ['-map', '0:a:0', '-ac', '1', '-ar', String(SAMPLE_RATE),
  * Throws AnalysisError: not_found, unsupported, decode_failed, empty, ffmpeg_missing, aborted.
  * The generator's return value carries what ffmpeg said about the whole input.
  */
-export async function* decodeAudio(input: string | Readable, opts: DecodeOptions = {}): AsyncGenerator<Float32Array, DecodeInfo> {
+export async function* decodeAudio(
+  input: string | Readable,
+  opts: DecodeOptions = {},
+): AsyncGenerator<Float32Array, DecodeInfo> {
   if (typeof input === 'string') {
     let size: number;
     try {
@@ -58,15 +72,23 @@ export async function* decodeAudio(input: string | Readable, opts: DecodeOptions
   }
   if (opts.signal?.aborted) throw new AnalysisError('aborted', 'analysis aborted');
 
-  const cmd = ffmpeg(input).setFfmpegPath(ffmpegPath()).inputOptions(['-nostdin', '-hide_banner']).outputOptions(OUTPUT_OPTIONS).format('f32le');
+  const cmd = ffmpeg(input)
+    .setFfmpegPath(ffmpegPath())
+    .inputOptions(['-nostdin', '-hide_banner'])
+    .outputOptions(OUTPUT_OPTIONS)
+    .format('f32le');
   if (opts.maxSeconds !== undefined) cmd.duration(opts.maxSeconds);
   const info: DecodeInfo = { sourceDurationSec: null };
-  cmd.on('codecData', (data: { duration?: string }) => { info.sourceDurationSec = parseTimestamp(data.duration); });
+  cmd.on('codecData', (data: { duration?: string }) => {
+    info.sourceDurationSec = parseTimestamp(data.duration);
+  });
 
   let killed = false;
   let started = false; // fluent-ffmpeg first runs `ffmpeg -formats`; failing before 'start' means no usable ffmpeg
   let failure: AnalysisError | null = null;
-  cmd.on('start', () => { started = true; });
+  cmd.on('start', () => {
+    started = true;
+  });
   // Our own pipe target that does not close by itself: fluent-ffmpeg reports "Output stream closed" as an
   // error when the target closes more than 20 ms before ffmpeg's exit event arrives (a race under load).
   const out = new PassThrough({ autoDestroy: false });
@@ -79,7 +101,11 @@ export async function* decodeAudio(input: string | Readable, opts: DecodeOptions
       resolve();
     });
   });
-  const stop = () => { killed = true; cmd.kill('SIGKILL'); out.destroy(); };
+  const stop = () => {
+    killed = true;
+    cmd.kill('SIGKILL');
+    out.destroy();
+  };
   opts.signal?.addEventListener('abort', stop, { once: true });
 
   // Re-chunk the pipe's small, unaligned reads into whole seconds of samples: fewer, larger pushes
@@ -138,13 +164,26 @@ function parseTimestamp(s: string | undefined): number | null {
 // Maps ffmpeg's failure (spawn error or non-zero exit with its stderr) to a reason code.
 function toAnalysisError(err: Error, stderr: string, started: boolean): AnalysisError {
   const inputError = (err as Error & { inputStreamError?: Error }).inputStreamError;
-  if (inputError) return new AnalysisError('decode_failed', `the input stream failed: ${inputError.message}`, { cause: inputError });
+  if (inputError)
+    return new AnalysisError('decode_failed', `the input stream failed: ${inputError.message}`, { cause: inputError });
   if (!started || (err as NodeJS.ErrnoException).code === 'ENOENT') {
-    return new AnalysisError('ffmpeg_missing', `cannot run ffmpeg (${err.message}); install ffmpeg or set FFMPEG_PATH`, { cause: err });
+    return new AnalysisError(
+      'ffmpeg_missing',
+      `cannot run ffmpeg (${err.message}); install ffmpeg or set FFMPEG_PATH`,
+      { cause: err },
+    );
   }
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const reason = lines.filter((l) => !/^(To ignore this|Stream #|Duration:|Input #|Metadata:|size=)/.test(l)).at(-1) ?? err.message;
-  if (/matches no streams|does not contain any stream|Decoder \(codec .*\) not found|Unknown decoder|Audio: none/.test(stderr)) {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const reason =
+    lines.filter((l) => !/^(To ignore this|Stream #|Duration:|Input #|Metadata:|size=)/.test(l)).at(-1) ?? err.message;
+  if (
+    /matches no streams|does not contain any stream|Decoder \(codec .*\) not found|Unknown decoder|Audio: none/.test(
+      stderr,
+    )
+  ) {
     return new AnalysisError('unsupported', `no decodable audio stream: ${reason}`, { cause: err });
   }
   if (/: End of file$/m.test(stderr)) return new AnalysisError('empty', `no audio data: ${reason}`, { cause: err });

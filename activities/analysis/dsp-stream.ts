@@ -29,7 +29,11 @@ export class FrameStream {
   private readonly buf: Float64Array;
   private fill = 0;
 
-  constructor(readonly size: number, readonly hop: number, private readonly onFrame: (frame: Float64Array) => void) {
+  constructor(
+    readonly size: number,
+    readonly hop: number,
+    private readonly onFrame: (frame: Float64Array) => void,
+  ) {
     if (hop < 1 || hop > size) throw new RangeError(`FrameStream: hop ${hop} must be in [1, ${size}]`);
     this.buf = new Float64Array(size);
   }
@@ -39,7 +43,8 @@ export class FrameStream {
     let i = 0;
     while (i < length) {
       const n = Math.min(length - i, this.size - this.fill);
-      const buf = this.buf, fill = this.fill;
+      const buf = this.buf,
+        fill = this.fill;
       for (let j = 0; j < n; j++) buf[fill + j] = x[i + j]; // a subarray view per frame costs more
       this.fill += n;
       i += n;
@@ -61,10 +66,10 @@ export class FrameStream {
  * returns a reusable buffer.
  */
 export class HalfbandDecimator {
-  private readonly h: Float64Array;     // centre tap, then the taps at offsets 1, 3, 5, …
-  private readonly half: number;        // (length − 1) / 2
-  private work: Float64Array;           // [last length−1 inputs | new chunk]
-  private phase = 0;                    // where the next output's newest sample sits, past the history
+  private readonly h: Float64Array; // centre tap, then the taps at offsets 1, 3, 5, …
+  private readonly half: number; // (length − 1) / 2
+  private work: Float64Array; // [last length−1 inputs | new chunk]
+  private phase = 0; // where the next output's newest sample sits, past the history
   private out = new Float64Array(0);
 
   constructor(readonly length: 13 | 29) {
@@ -98,9 +103,11 @@ export class HalfbandDecimator {
     const end = span + length;
     const maxOut = (length >> 1) + 1;
     if (this.out.length < maxOut) this.out = new Float64Array(Math.max(maxOut, 2 * this.out.length));
-    const out = this.out, h = this.h;
-    let n = 0, c = this.phase + this.half; // centre of the next output's window (newest sample at c + half)
-    const last = end - this.half;           // the window must end inside the buffer
+    const out = this.out,
+      h = this.h;
+    let n = 0,
+      c = this.phase + this.half; // centre of the next output's window (newest sample at c + half)
+    const last = end - this.half; // the window must end inside the buffer
     if (this.length === 13) {
       const [h0, h1, h3, h5] = h;
       for (; c < last; c += 2) {
@@ -109,8 +116,15 @@ export class HalfbandDecimator {
     } else {
       const [h0, h1, h3, h5, h7, h9, h11, h13] = h;
       for (; c < last; c += 2) {
-        out[n++] = h0 * w[c] + h1 * (w[c - 1] + w[c + 1]) + h3 * (w[c - 3] + w[c + 3]) + h5 * (w[c - 5] + w[c + 5])
-          + h7 * (w[c - 7] + w[c + 7]) + h9 * (w[c - 9] + w[c + 9]) + h11 * (w[c - 11] + w[c + 11]) + h13 * (w[c - 13] + w[c + 13]);
+        out[n++] =
+          h0 * w[c] +
+          h1 * (w[c - 1] + w[c + 1]) +
+          h3 * (w[c - 3] + w[c + 3]) +
+          h5 * (w[c - 5] + w[c + 5]) +
+          h7 * (w[c - 7] + w[c + 7]) +
+          h9 * (w[c - 9] + w[c + 9]) +
+          h11 * (w[c - 11] + w[c + 11]) +
+          h13 * (w[c - 13] + w[c + 13]);
       }
     }
     // Keep the last `span` samples as history; positions shift by `length`.

@@ -28,10 +28,10 @@ export class EnergyMeter {
   private readonly blocksPerFrame: number;
   private readonly frameLength: number;
   private readonly recent: Float64Array; // sums of squares of the last blocksPerFrame complete blocks
-  private block = 0;          // sum of squares of the block being filled
+  private block = 0; // sum of squares of the block being filled
   private blockFill = 0;
-  private completed = 0;      // complete blocks so far
-  private frames = 0;         // frames already folded into energySum
+  private completed = 0; // complete blocks so far
+  private frames = 0; // frames already folded into energySum
   private energySum = 0;
   private totalSquares = 0;
   private samples = 0;
@@ -39,8 +39,16 @@ export class EnergyMeter {
   constructor(opts: EnergyOptions = {}) {
     this.frameLength = opts.frameLength ?? 2048;
     this.hop = opts.hopLength ?? 512;
-    if (!Number.isInteger(this.frameLength) || !Number.isInteger(this.hop) || this.hop < 1 || this.frameLength % this.hop !== 0 || (this.frameLength / this.hop) % 2 !== 0) {
-      throw new RangeError(`EnergyMeter: frameLength (${this.frameLength}) must be an even multiple of hopLength (${this.hop})`);
+    if (
+      !Number.isInteger(this.frameLength) ||
+      !Number.isInteger(this.hop) ||
+      this.hop < 1 ||
+      this.frameLength % this.hop !== 0 ||
+      (this.frameLength / this.hop) % 2 !== 0
+    ) {
+      throw new RangeError(
+        `EnergyMeter: frameLength (${this.frameLength}) must be an even multiple of hopLength (${this.hop})`,
+      );
     }
     this.blocksPerFrame = this.frameLength / this.hop;
     this.recent = new Float64Array(this.blocksPerFrame);
@@ -96,7 +104,8 @@ export class EnergyMeter {
     // where the centred padding is zeros. Computed without changing state, so push() may continue.
     const total = 1 + Math.floor(this.samples / this.hop);
     let sum = this.energySum;
-    for (let t = this.frames; t < total; t++) sum += toEnergy(Math.sqrt(this.windowSum(t, this.block) / this.frameLength));
+    for (let t = this.frames; t < total; t++)
+      sum += toEnergy(Math.sqrt(this.windowSum(t, this.block) / this.frameLength));
     const squares = this.totalSquares + this.block;
     return {
       energy: sum / total,

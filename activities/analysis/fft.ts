@@ -31,8 +31,12 @@ export class FFTPlan {
     for (let i = 0; i < n; i++) {
       const j = this.rev[i];
       if (j > i) {
-        let t = re[i]; re[i] = re[j]; re[j] = t;
-        t = im[i]; im[i] = im[j]; im[j] = t;
+        let t = re[i];
+        re[i] = re[j];
+        re[j] = t;
+        t = im[i];
+        im[i] = im[j];
+        im[j] = t;
       }
     }
     for (let len = 2; len <= n; len <<= 1) {
@@ -40,12 +44,16 @@ export class FFTPlan {
       const step = n / len;
       for (let start = 0; start < n; start += len) {
         for (let k = 0, t = 0; k < half; k++, t += step) {
-          const wr = this.cos[t], wi = this.sin[t];
-          const a = start + k, b = a + half;
+          const wr = this.cos[t],
+            wi = this.sin[t];
+          const a = start + k,
+            b = a + half;
           const xr = re[b] * wr - im[b] * wi;
           const xi = re[b] * wi + im[b] * wr;
-          re[b] = re[a] - xr; im[b] = im[a] - xi;
-          re[a] += xr; im[a] += xi;
+          re[b] = re[a] - xr;
+          im[b] = im[a] - xi;
+          re[a] += xr;
+          im[a] += xi;
         }
       }
     }
@@ -100,9 +108,14 @@ export class RealPowerSpectrumPlan {
     out[h] = (re[0] - im[0]) * (re[0] - im[0]);
     for (let k = 1; k < h; k++) {
       // X[k] = E[k] + W^k·O[k], with E = (Z[k] + conj Z[h−k]) / 2 and O = (Z[k] − conj Z[h−k]) / 2i.
-      const ar = re[k], ai = im[k], br = re[h - k], bi = -im[h - k];
-      const er = 0.5 * (ar + br), ei = 0.5 * (ai + bi);
-      const or = 0.5 * (ai - bi), oi = -0.5 * (ar - br);
+      const ar = re[k],
+        ai = im[k],
+        br = re[h - k],
+        bi = -im[h - k];
+      const er = 0.5 * (ar + br),
+        ei = 0.5 * (ai + bi);
+      const or = 0.5 * (ai - bi),
+        oi = -0.5 * (ar - br);
       const xr = er + wr[k] * or - wi[k] * oi;
       const xi = ei + wr[k] * oi + wi[k] * or;
       out[k] = xr * xr + xi * xi;

@@ -9,9 +9,7 @@
 // histogram, folds it into a 12-bin chroma and correlates it (Pearson) with the 24 rotations of the
 // Krumhansl-Schmuckler profiles; the best correlation wins.
 import { RealPowerSpectrumPlan, hannWindow } from './fft.ts';
-import {
-  FrameStream, HalfbandDecimator, InsufficientAudioError, checkChunk, checkSampleRate,
-} from './dsp-stream.ts';
+import { FrameStream, HalfbandDecimator, InsufficientAudioError, checkChunk, checkSampleRate } from './dsp-stream.ts';
 
 export { InsufficientAudioError };
 
@@ -31,13 +29,13 @@ export interface KeyOptions {
   sampleRate?: number;
 }
 
-const TARGET_RATE = 3500;      // halve the rate while the result stays at or above this
+const TARGET_RATE = 3500; // halve the rate while the result stays at or above this
 const FRAME_SECONDS = 0.5;
 const F_MIN = 60;
-const F_MAX = 1500;            // the last decimation stage is clean up to here
+const F_MAX = 1500; // the last decimation stage is clean up to here
 const BINS_PER_SEMITONE = 10;
 const HIST_BINS = 12 * BINS_PER_SEMITONE;
-const PEAK_FLOOR = 1e-2;       // peaks more than 40 dB below the frame's strongest are ignored
+const PEAK_FLOOR = 1e-2; // peaks more than 40 dB below the frame's strongest are ignored
 const SILENT_FRAME_POWER = 1e-8; // mean-square below −80 dBFS: frame skipped
 // Sub-harmonic votes: a peak may be the h-th partial of a note 12·log2(h) semitones lower.
 const HARMONIC_SHIFTS = [1, 2, 3, 4].map((h) => 12 * Math.log2(h));
@@ -56,7 +54,7 @@ export class KeyDetector {
   private readonly frameHist = new Float64Array(HIST_BINS);
   private readonly hist = new Float64Array(HIST_BINS);
   private readonly windowPower: number;
-  private readonly pitchOfBin: Float64Array;      // pitch of bin k in semitones: MIDI number + 120 (so ≥ 0)
+  private readonly pitchOfBin: Float64Array; // pitch of bin k in semitones: MIDI number + 120 (so ≥ 0)
   private readonly semitonesPerBin: Float64Array; // d pitch / d bin at bin k (first-order interpolation)
   private voiced = 0;
   private samples = 0;
@@ -99,7 +97,8 @@ export class KeyDetector {
   private onFrame(frame: Float64Array): void {
     const { power, kMin, kMax, frameHist } = this;
     this.spectrum.compute(frame, 0, this.window, power);
-    let total = 0, top = 0;
+    let total = 0,
+      top = 0;
     for (let k = kMin; k <= kMax; k++) {
       total += power[k];
       if (power[k] > top) top = power[k];
@@ -114,7 +113,9 @@ export class KeyDetector {
       const pk = power[k];
       if (pk <= floor || pk < power[k - 1] || pk <= power[k + 1]) continue;
       // Parabolic interpolation on magnitude: peak position and height between bins.
-      const a = Math.sqrt(power[k - 1]), b = Math.sqrt(pk), c = Math.sqrt(power[k + 1]);
+      const a = Math.sqrt(power[k - 1]),
+        b = Math.sqrt(pk),
+        c = Math.sqrt(power[k + 1]);
       const den = a - 2 * b + c;
       const delta = den < 0 ? (0.5 * (a - c)) / den : 0;
       const mag = b - 0.25 * (a - c) * delta;
@@ -140,7 +141,8 @@ export class KeyDetector {
     }
     const { hist } = this;
     // Tuning: the circular mean of where energy sits within a semitone (A4 = 440 Hz gives 0).
-    let zr = 0, zi = 0;
+    let zr = 0,
+      zi = 0;
     for (let j = 0; j < HIST_BINS; j++) {
       const angle = (2 * Math.PI * j) / BINS_PER_SEMITONE;
       zr += hist[j] * Math.cos(angle);
@@ -151,7 +153,8 @@ export class KeyDetector {
     let total = 0;
     for (let j = 0; j < HIST_BINS; j++) {
       const pitch = j / BINS_PER_SEMITONE - tuning; // semitones above C
-      const lo = Math.floor(pitch), f = pitch - lo;
+      const lo = Math.floor(pitch),
+        f = pitch - lo;
       chroma[(lo + 12) % 12] += hist[j] * (1 - f);
       chroma[(lo + 13) % 12] += hist[j] * f;
       total += hist[j];
@@ -164,7 +167,10 @@ export class KeyDetector {
   result(): KeyResult {
     const chroma = this.chroma();
     let best: KeyResult = { key: 'C', scale: 'major', strength: -Infinity };
-    for (const [scale, profile] of [['major', KS_MAJOR], ['minor', KS_MINOR]] as const) {
+    for (const [scale, profile] of [
+      ['major', KS_MAJOR],
+      ['minor', KS_MINOR],
+    ] as const) {
       for (let tonic = 0; tonic < 12; tonic++) {
         const r = pearson(chroma, (i) => profile[(i - tonic + 12) % 12]);
         if (r > best.strength) best = { key: KEY_NAMES[tonic], scale, strength: r };
@@ -177,19 +183,30 @@ export class KeyDetector {
 /** Adds `value` at `pitch` (semitones above some C, ≥ 0) to the pitch-class histogram, linearly. */
 function addToHistogram(hist: Float64Array, pitch: number, value: number): void {
   const pos = (pitch % 12) * BINS_PER_SEMITONE;
-  const lo = Math.floor(pos), f = pos - lo;
+  const lo = Math.floor(pos),
+    f = pos - lo;
   hist[lo % HIST_BINS] += value * (1 - f);
   hist[(lo + 1) % HIST_BINS] += value * f;
 }
 
 function pearson(x: Float64Array, y: (i: number) => number): number {
-  let mx = 0, my = 0;
-  for (let i = 0; i < 12; i++) { mx += x[i]; my += y(i); }
-  mx /= 12; my /= 12;
-  let sxy = 0, sxx = 0, syy = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < 12; i++) {
-    const dx = x[i] - mx, dy = y(i) - my;
-    sxy += dx * dy; sxx += dx * dx; syy += dy * dy;
+    mx += x[i];
+    my += y(i);
+  }
+  mx /= 12;
+  my /= 12;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < 12; i++) {
+    const dx = x[i] - mx,
+      dy = y(i) - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
   }
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
 }

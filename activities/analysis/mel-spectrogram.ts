@@ -44,18 +44,28 @@ export interface MelFilterbank {
 }
 
 /** librosa.filters.mel(sr, n_fft, n_mels, fmin, fmax, htk=False, norm='slaney'), without the zeros. */
-export function melFilterbank(sr = MEL_SAMPLE_RATE, nFft = N_FFT, nMels = N_MELS, fMin = 0, fMax = F_MAX): MelFilterbank {
+export function melFilterbank(
+  sr = MEL_SAMPLE_RATE,
+  nFft = N_FFT,
+  nMels = N_MELS,
+  fMin = 0,
+  fMax = F_MAX,
+): MelFilterbank {
   const nBins = nFft / 2 + 1;
   const fftFreqs = Float64Array.from({ length: nBins }, (_, k) => (k * sr) / nFft);
   const melMin = hzToMel(fMin);
   const melMax = hzToMel(fMax);
-  const melF = Float64Array.from({ length: nMels + 2 }, (_, i) => melToHz(melMin + ((melMax - melMin) * i) / (nMels + 1)));
+  const melF = Float64Array.from({ length: nMels + 2 }, (_, i) =>
+    melToHz(melMin + ((melMax - melMin) * i) / (nMels + 1)),
+  );
   const start = new Int32Array(nMels);
   const length = new Int32Array(nMels);
   const offset = new Int32Array(nMels);
   const all: number[] = [];
   for (let b = 0; b < nMels; b++) {
-    const lo = melF[b], mid = melF[b + 1], hi = melF[b + 2];
+    const lo = melF[b],
+      mid = melF[b + 1],
+      hi = melF[b + 2];
     const enorm = 2 / (hi - lo); // Slaney normalisation: constant energy per band
     let first = -1;
     const row: number[] = [];
@@ -100,14 +110,19 @@ export class LogMelPatcher {
 
   constructor(opts: LogMelOptions = {}) {
     const hop = opts.patchHop ?? PATCH_FRAMES;
-    if (!Number.isInteger(hop) || hop < 1 || hop > PATCH_FRAMES) throw new RangeError(`patchHop must be an integer in 1..${PATCH_FRAMES}, got ${hop}`);
+    if (!Number.isInteger(hop) || hop < 1 || hop > PATCH_FRAMES)
+      throw new RangeError(`patchHop must be an integer in 1..${PATCH_FRAMES}, got ${hop}`);
     this.patchHop = hop;
   }
 
   /** Mel frames computed so far. */
-  get frames(): number { return this.frameTotal; }
+  get frames(): number {
+    return this.frameTotal;
+  }
   /** Patches emitted so far. */
-  get patches(): number { return this.patchTotal; }
+  get patches(): number {
+    return this.patchTotal;
+  }
 
   push(chunk: Float32Array): Float32Array[] {
     let data = chunk;
@@ -139,7 +154,9 @@ export class LogMelPatcher {
     const { start, length, offset, weights } = this.bank;
     for (let b = 0; b < N_MELS; b++) {
       let sum = 0;
-      const s = start[b], o = offset[b], n = length[b];
+      const s = start[b],
+        o = offset[b],
+        n = length[b];
       for (let j = 0; j < n; j++) sum += weights[o + j] * spectrum[s + j];
       rows[rowOffset + b] = Math.log(1 + 10000 * sum) * Math.LOG10E; // log10, ≈ 30 % cheaper this way
     }

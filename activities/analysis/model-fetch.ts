@@ -15,7 +15,10 @@ export interface FetchOptions {
   stopAtFirstFailure?: boolean;
 }
 
-export interface FetchFailure { file: string; error: string }
+export interface FetchFailure {
+  file: string;
+  error: string;
+}
 
 /** fetch() reports "fetch failed" and hides why (ECONNREFUSED, ENOTFOUND...) in `cause`. */
 function reason(err: unknown): string {
@@ -78,10 +81,15 @@ export async function fetchModels(modelsDir: string, opts: FetchOptions = {}): P
     const tmp = join(modelsDir, `.${m.file}.${process.pid}.part`); // never a half-written file under the real name
     const before = received;
     try {
-      const bytes = await download(url, opts.attempts ?? 3, (n) => { received += n; opts.onBytes?.(received, total); });
+      const bytes = await download(url, opts.attempts ?? 3, (n) => {
+        received += n;
+        opts.onBytes?.(received, total);
+      });
       const got = sha256(bytes);
       if (bytes.length !== m.bytes || got !== m.sha256) {
-        throw new Error(`checksum mismatch for ${url}: got ${bytes.length} bytes, sha256 ${got}; expected ${m.bytes} bytes, sha256 ${m.sha256}; not saved`);
+        throw new Error(
+          `checksum mismatch for ${url}: got ${bytes.length} bytes, sha256 ${got}; expected ${m.bytes} bytes, sha256 ${m.sha256}; not saved`,
+        );
       }
       await writeFile(tmp, bytes);
       await rename(tmp, join(modelsDir, m.file));
@@ -103,13 +111,18 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
  * gets what is fetched from where, a line per quarter of the bytes, and the outcome. Resolves to undefined
  * when every file verifies, else to one line saying what failed and what to do; never throws.
  */
-export async function ensureModels(modelsDir: string, opts: { baseUrl?: string; attempts?: number; progress: (line: string) => void }): Promise<string | undefined> {
+export async function ensureModels(
+  modelsDir: string,
+  opts: { baseUrl?: string; attempts?: number; progress: (line: string) => void },
+): Promise<string | undefined> {
   try {
     const todo = await modelsToFetch(modelsDir);
     if (!todo.length) return undefined;
     const total = todo.reduce((n, m) => n + m.bytes, 0);
     const from = new URL(urlOf(todo[0], opts.baseUrl)).host;
-    opts.progress(`MusiCNN models: fetching ${todo.length} file(s), ${mb(total)} MB, from ${from} into ${modelsDir} (weights licensed ${MODEL_MANIFEST.licence})`);
+    opts.progress(
+      `MusiCNN models: fetching ${todo.length} file(s), ${mb(total)} MB, from ${from} into ${modelsDir} (weights licensed ${MODEL_MANIFEST.licence})`,
+    );
     let shown = 0;
     const failed = await fetchModels(modelsDir, {
       baseUrl: opts.baseUrl,
@@ -127,8 +140,10 @@ export async function ensureModels(modelsDir: string, opts: { baseUrl?: string; 
       opts.progress(`MusiCNN models: ${todo.length} file(s) fetched and verified`);
       return undefined;
     }
-    return `MusiCNN models: could not fetch ${failed[0].file}: ${failed[0].error}. Analysis waits until \`npm run models:fetch\` succeeds ` +
-      '(MODELS_BASE_URL names a mirror, MODELS_DIR a folder already holding the files); everything else runs.';
+    return (
+      `MusiCNN models: could not fetch ${failed[0].file}: ${failed[0].error}. Analysis waits until \`npm run models:fetch\` succeeds ` +
+      '(MODELS_BASE_URL names a mirror, MODELS_DIR a folder already holding the files); everything else runs.'
+    );
   } catch (err) {
     return `MusiCNN models: cannot prepare ${modelsDir}: ${(err as Error).message}`;
   }

@@ -52,18 +52,22 @@ export async function readModel(modelsDir: string, m: ModelFile): Promise<Uint8A
   } catch (err) {
     return { file: m.file, problem: 'missing', detail: (err as NodeJS.ErrnoException).code ?? String(err) };
   }
-  if (bytes.length !== m.bytes) return { file: m.file, problem: 'size', detail: `${bytes.length} bytes, expected ${m.bytes}` };
+  if (bytes.length !== m.bytes)
+    return { file: m.file, problem: 'size', detail: `${bytes.length} bytes, expected ${m.bytes}` };
   const got = sha256(bytes);
   if (got !== m.sha256) return { file: m.file, problem: 'sha256', detail: `sha256 ${got}, expected ${m.sha256}` };
   return bytes;
 }
 
 function describe(modelsDir: string, problems: ModelProblem[]): string {
-  const hint = 'Run `npm run models:fetch` (downloads into MODELS_DIR) or point MODELS_DIR at a folder holding the published files.';
+  const hint =
+    'Run `npm run models:fetch` (downloads into MODELS_DIR) or point MODELS_DIR at a folder holding the published files.';
   if (problems.length === MODEL_MANIFEST.files.length && problems.every((p) => p.problem === 'missing')) {
     return `MusiCNN models: none of the ${problems.length} model files is in ${modelsDir}. ${hint}`;
   }
-  const what = problems.map((p) => (p.problem === 'missing' ? `${p.file} is missing` : `${p.file} does not match the manifest (${p.detail})`));
+  const what = problems.map((p) =>
+    p.problem === 'missing' ? `${p.file} is missing` : `${p.file} does not match the manifest (${p.detail})`,
+  );
   return `MusiCNN models in ${modelsDir}: ${what.join('; ')}. ${hint}`;
 }
 

@@ -46,8 +46,10 @@ export class MusicnnModels {
   static async load(opts: MusicnnOptions): Promise<MusicnnModels> {
     const threads = opts.threads ?? 1;
     const batchSize = opts.batchSize ?? 4;
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     const bytes = await loadVerifiedModels(opts.modelsDir);
     const options = (intra: number): ort.InferenceSession.SessionOptions => ({
       intraOpNumThreads: intra,
@@ -69,7 +71,8 @@ export class MusicnnModels {
    * tag model and the heads on the resulting per-patch embeddings.
    */
   async run(patches: Float32Array, n: number): Promise<BatchOutput> {
-    if (n < 1 || patches.length < n * PATCH_SIZE) throw new RangeError(`run: need ${n} patches of ${PATCH_SIZE} floats`);
+    if (n < 1 || patches.length < n * PATCH_SIZE)
+      throw new RangeError(`run: need ${n} patches of ${PATCH_SIZE} floats`);
     const emb = modelFile('embedding');
     const input = new ort.Tensor('float32', patches.subarray(0, n * PATCH_SIZE), [n, PATCH_FRAMES, N_MELS]);
     const embOut = await this.embedding.run({ [emb.input]: input });
@@ -91,7 +94,11 @@ export class MusicnnModels {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.embedding.release(), this.tagModel.release(), ...[...this.heads.values()].map((s) => s.release())]);
+    await Promise.all([
+      this.embedding.release(),
+      this.tagModel.release(),
+      ...[...this.heads.values()].map((s) => s.release()),
+    ]);
   }
 }
 
@@ -117,13 +124,17 @@ export class PatchAverager {
   private readonly moodSum = new Float64Array(MOOD_HEADS.length);
   private count = 0;
 
-  get patches(): number { return this.count; }
+  get patches(): number {
+    return this.count;
+  }
 
   add(b: BatchOutput): void {
     for (let i = 0; i < b.n; i++) {
       for (let d = 0; d < EMBEDDING_DIM; d++) this.emb[d] += b.embeddings[i * EMBEDDING_DIM + d];
       for (let t = 0; t < MOOD_LABELS.length; t++) this.tagSum[t] += b.tags[i * MOOD_LABELS.length + t];
-      MOOD_HEADS.forEach((h, k) => { this.moodSum[k] += b.moods[h][i]; });
+      MOOD_HEADS.forEach((h, k) => {
+        this.moodSum[k] += b.moods[h][i];
+      });
     }
     this.count += b.n;
   }
@@ -133,7 +144,9 @@ export class PatchAverager {
     if (this.count === 0) throw new Error('PatchAverager: no patches');
     const n = this.count;
     const moods = {} as MoodScores;
-    MOOD_HEADS.forEach((h, k) => { moods[h] = this.moodSum[k] / n; });
+    MOOD_HEADS.forEach((h, k) => {
+      moods[h] = this.moodSum[k] / n;
+    });
     return {
       embedding: Float32Array.from(this.emb, (v) => v / n),
       tags: Float32Array.from(this.tagSum, (v) => v / n),

@@ -77,7 +77,8 @@ export class TempoTracker {
     this.power = new Float64Array(size / 2 + 1);
     // Each FFT bin goes to one mel-spaced band; empty low bands (narrower than a bin) are dropped.
     const mel = (f: number) => 2595 * Math.log10(1 + f / 700);
-    const lo = mel(F_MIN), hi = mel(rate / 2);
+    const lo = mel(F_MIN),
+      hi = mel(rate / 2);
     const raw = new Int32Array(size / 2 + 1).fill(-1);
     for (let k = 1; k <= size / 2; k++) {
       const f = (k * rate) / size;
@@ -96,14 +97,25 @@ export class TempoTracker {
     checkChunk(chunk, 'TempoTracker');
     const need = Math.ceil(chunk.length / this.factor) + 1;
     if (this.reduced.length < need) this.reduced = new Float64Array(Math.max(need, 2 * this.reduced.length));
-    const out = this.reduced, factor = this.factor, scale = 1 / factor, len = chunk.length;
-    let acc = this.acc, count = this.accCount, n = 0, i = 0;
+    const out = this.reduced,
+      factor = this.factor,
+      scale = 1 / factor,
+      len = chunk.length;
+    let acc = this.acc,
+      count = this.accCount,
+      n = 0,
+      i = 0;
     // Same summation order whether a group straddles chunks or not, so the result is chunking-exact.
     for (; i < len && count > 0; i++) {
       acc += chunk[i];
-      if (++count === factor) { out[n++] = acc * scale; acc = 0; count = 0; }
+      if (++count === factor) {
+        out[n++] = acc * scale;
+        acc = 0;
+        count = 0;
+      }
     }
-    if (factor === 4) { // 16 kHz input: unrolled, same order as below
+    if (factor === 4) {
+      // 16 kHz input: unrolled, same order as below
       for (; i + 4 <= len; i += 4) out[n++] = (chunk[i] + chunk[i + 1] + chunk[i + 2] + chunk[i + 3]) * scale;
     }
     for (; i + factor <= len; i += factor) {
@@ -111,7 +123,10 @@ export class TempoTracker {
       for (let k = 1; k < factor; k++) s += chunk[i + k];
       out[n++] = s * scale;
     }
-    for (; i < len; i++) { acc += chunk[i]; count++; }
+    for (; i < len; i++) {
+      acc += chunk[i];
+      count++;
+    }
     this.acc = acc;
     this.accCount = count;
     this.samples += chunk.length;
@@ -132,7 +147,8 @@ export class TempoTracker {
     for (let b = 0; b < nBands; b++) total += bandEnergy[b];
     this.level = Math.max(total, this.level * this.levelDecay);
     const gain = GAMMA / (this.level + 1e-12);
-    const cur = this.curLog, prev = this.prevLog;
+    const cur = this.curLog,
+      prev = this.prevLog;
     let flux = 0;
     for (let b = 0; b < nBands; b++) {
       cur[b] = Math.log(1 + gain * bandEnergy[b]);
@@ -163,7 +179,9 @@ export class TempoTracker {
   result(): number {
     const seconds = this.samples / this.sampleRate;
     if (seconds < TEMPO_MIN_SECONDS) {
-      throw new InsufficientAudioError(`TempoTracker: ${seconds.toFixed(2)} s of audio, need at least ${TEMPO_MIN_SECONDS} s`);
+      throw new InsufficientAudioError(
+        `TempoTracker: ${seconds.toFixed(2)} s of audio, need at least ${TEMPO_MIN_SECONDS} s`,
+      );
     }
     const env = this.envelope.subarray(0, this.nFrames);
     return estimateTempo(env, this.frameRate);
@@ -180,11 +198,13 @@ function estimateTempo(env: ArrayLike<number>, fps: number): number {
   const cs = new Float64Array(T + 1);
   for (let t = 0; t < T; t++) cs[t + 1] = cs[t] + env[t];
   for (let t = 0; t < T; t++) {
-    const a = Math.max(0, t - w), b = Math.min(T, t + w + 1);
+    const a = Math.max(0, t - w),
+      b = Math.min(T, t + w + 1);
     o[t] = env[t] - (cs[b] - cs[a]) / (b - a);
   }
   const mean = cs[T] / Math.max(1, T);
-  if (!(mean > 1e-4)) throw new InsufficientAudioError('TempoTracker: no onsets in the audio (silence or a steady sound)');
+  if (!(mean > 1e-4))
+    throw new InsufficientAudioError('TempoTracker: no onsets in the audio (silence or a steady sound)');
 
   const maxPeriod = (60 * fps) / TEMPO_MIN_BPM;
   const L = Math.min(Math.ceil(COMB_BEATS * maxPeriod) + 2, Math.floor(T / 2));
@@ -193,26 +213,35 @@ function estimateTempo(env: ArrayLike<number>, fps: number): number {
 
   // Coarse search on a 0.2 % log grid: mean of the autocorrelation at the first beat multiples (a comb),
   // so a pulse must recur to score, times the log-normal tempo prior that settles octave ties.
-  let best = NaN, bestScore = -Infinity;
+  let best = NaN,
+    bestScore = -Infinity;
   for (let bpm = TEMPO_MIN_BPM; bpm <= TEMPO_MAX_BPM * 1.01; bpm *= 1.002) {
     const period = (60 * fps) / bpm;
-    let s = 0, n = 0;
+    let s = 0,
+      n = 0;
     for (let k = 1; k <= COMB_BEATS && k * period < L - 1; k++, n++) s += interpolate(r, k * period);
     if (n === 0) continue;
     const prior = Math.exp(-0.5 * (Math.log2(bpm / PRIOR_CENTER_BPM) / PRIOR_OCTAVES) ** 2);
     const score = (s / n) * prior;
-    if (score > bestScore) { bestScore = score; best = bpm; }
+    if (score > bestScore) {
+      bestScore = score;
+      best = bpm;
+    }
   }
   if (Number.isNaN(best)) throw new InsufficientAudioError('TempoTracker: audio too short for the tempo range');
 
   // Refinement within ±2 %: the period whose multiples, up to the longest lag, hit the autocorrelation
   // peaks best. Using all multiples divides the frame quantisation error by their number.
   const p0 = (60 * fps) / best;
-  let bestP = p0, bestFit = -Infinity;
+  let bestP = p0,
+    bestFit = -Infinity;
   for (let p = p0 * 0.98; p <= p0 * 1.02; p += 0.002) {
     let s = 0;
     for (let k = 1; k * p < L - 2; k++) s += interpolate(r, k * p);
-    if (s > bestFit) { bestFit = s; bestP = p; }
+    if (s > bestFit) {
+      bestFit = s;
+      bestP = p;
+    }
   }
   let bpm = (60 * fps) / bestP;
   while (bpm > TEMPO_MAX_BPM) bpm /= 2;
@@ -230,10 +259,14 @@ function autocorrelation(o: Float64Array, L: number): Float64Array {
   let n = 2;
   while (n < T + L + 1) n *= 2;
   const plan = new FFTPlan(n);
-  const re = new Float64Array(n), im = new Float64Array(n);
+  const re = new Float64Array(n),
+    im = new Float64Array(n);
   re.set(o);
   plan.transform(re, im);
-  for (let k = 0; k < n; k++) { re[k] = re[k] * re[k] + im[k] * im[k]; im[k] = 0; }
+  for (let k = 0; k < n; k++) {
+    re[k] = re[k] * re[k] + im[k] * im[k];
+    im[k] = 0;
+  }
   plan.transform(re, im); // the power spectrum is real and even, so its forward FFT is n × the inverse
   const r = new Float64Array(L + 1);
   for (let l = 0; l <= L; l++) r[l] = re[l] / n / (T - l);
@@ -244,7 +277,11 @@ function autocorrelation(o: Float64Array, L: number): Float64Array {
 
 /** Catmull-Rom interpolation of r at fractional index x (1 ≤ x ≤ r.length − 3). */
 function interpolate(r: Float64Array, x: number): number {
-  const i = Math.floor(x), f = x - i;
-  const a = r[i - 1], b = r[i], c = r[i + 1], d = r[i + 2];
+  const i = Math.floor(x),
+    f = x - i;
+  const a = r[i - 1],
+    b = r[i],
+    c = r[i + 1],
+    d = r[i + 2];
   return b + 0.5 * f * (c - a + f * (2 * a - 5 * b + 4 * c - d + f * (3 * (b - c) + d - a)));
 }

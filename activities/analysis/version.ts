@@ -8,7 +8,12 @@ export const DSP_REVISION = 1;
 
 export function analysisVersion(opts: { patchHop: number }): string {
   const models = createHash('sha256')
-    .update(MODEL_MANIFEST.files.map((f) => `${f.role}:${f.sha256}`).sort().join('\n'))
+    .update(
+      MODEL_MANIFEST.files
+        .map((f) => `${f.role}:${f.sha256}`)
+        .sort()
+        .join('\n'),
+    )
     .digest('hex')
     .slice(0, 12);
   return `musicnn-${models}-hop${opts.patchHop}-dsp${DSP_REVISION}`;

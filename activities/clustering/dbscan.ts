@@ -30,12 +30,14 @@ export interface DbscanOptions {
 /** Centroids are the member means of each cluster; k may be 0 when everything is noise. */
 export function dbscan(X: Matrix, eps: number, minSamples: number, opts: DbscanOptions = {}): ClusterFit {
   assertData(X, 'dbscan');
-  if (!(eps > 0) || !Number.isFinite(eps)) throw new ClusteringInputError(`dbscan: eps must be a finite number > 0, got ${eps}`);
+  if (!(eps > 0) || !Number.isFinite(eps))
+    throw new ClusteringInputError(`dbscan: eps must be a finite number > 0, got ${eps}`);
   assertCount(minSamples, 1, Number.MAX_SAFE_INTEGER, 'minSamples', 'dbscan');
   const { rows: n, cols: d, data } = X;
   const search = opts.neighbourSearch ?? (d <= PROJECTED_DIMS ? 'tree' : 'projected');
   const r2 = eps * eps;
-  const query = search === 'tree' ? kdTreeQuery(X, r2) : search === 'projected' ? kdTreeQuery(project(X), r2, X) : scanQuery(X, r2);
+  const query =
+    search === 'tree' ? kdTreeQuery(X, r2) : search === 'projected' ? kdTreeQuery(project(X), r2, X) : scanQuery(X, r2);
 
   // Pass 1: each pair is tested once (j > i) and counted for both ends; neighbour counts decide which
   // points are core. The pairs are kept (as CSR lists) while they fit, else pass 2 asks the index again.
@@ -55,7 +57,9 @@ export function dbscan(X: Matrix, eps: number, minSamples: number, opts: DbscanO
         pairs = new Int32Array(0);
         continue;
       }
-      const grown: Int32Array = new Int32Array(Math.min(MAX_STORED_NEIGHBOURS, Math.max(2 * pairs.length, used + 2 * cnt)));
+      const grown: Int32Array = new Int32Array(
+        Math.min(MAX_STORED_NEIGHBOURS, Math.max(2 * pairs.length, used + 2 * cnt)),
+      );
       grown.set(pairs.subarray(0, used));
       pairs = grown;
     }
@@ -73,7 +77,8 @@ export function dbscan(X: Matrix, eps: number, minSamples: number, opts: DbscanO
     lists = new Int32Array(offsets[n]);
     const fill = offsets.slice(0, n);
     for (let e = 0; e < used; e += 2) {
-      const u = pairs[e], v = pairs[e + 1];
+      const u = pairs[e],
+        v = pairs[e + 1];
       lists[fill[u]++] = v;
       lists[fill[v]++] = u;
     }

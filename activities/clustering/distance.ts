@@ -2,7 +2,10 @@
 
 /** ‖a[ao..ao+d) − b[bo..bo+d)‖², unrolled by four (V8 keeps four independent accumulators in registers). */
 export function sqDist(a: Float64Array, ao: number, b: Float64Array, bo: number, d: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let j = 0;
   for (; j + 3 < d; j += 4) {
     const t0 = a[ao + j] - b[bo + j];

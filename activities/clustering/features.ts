@@ -80,7 +80,8 @@ export interface ProfileLayout {
 export const PROFILE_TEMPO = 0;
 export const PROFILE_ENERGY = 1;
 export const PROFILE_MOODS = 2;
-export const profileWidth = (layout: ProfileLayout): number => PROFILE_MOODS + layout.moodLabels.length + OTHER_FEATURE_LABELS.length;
+export const profileWidth = (layout: ProfileLayout): number =>
+  PROFILE_MOODS + layout.moodLabels.length + OTHER_FEATURE_LABELS.length;
 export const profileHeadsOffset = (layout: ProfileLayout): number => PROFILE_MOODS + layout.moodLabels.length;
 
 export class FeatureError extends TypeError {
@@ -107,7 +108,8 @@ function topTagIndices(tags: ArrayLike<number>, n: number): number[] {
 /** Resolves the active mood labels for a library (see MoodLabelChoice). */
 export function chooseMoodLabels(tracks: readonly TrackFeatures[], choice: MoodLabelChoice, topN: number): string[] {
   if (Array.isArray(choice)) {
-    for (const l of choice) if (!MOOD_LABELS.includes(l)) throw new FeatureError(`unknown mood label ${JSON.stringify(l)}`);
+    for (const l of choice)
+      if (!MOOD_LABELS.includes(l)) throw new FeatureError(`unknown mood label ${JSON.stringify(l)}`);
     if (new Set(choice).size !== choice.length) throw new FeatureError('mood labels must be distinct');
     return [...choice];
   }
@@ -119,26 +121,33 @@ export function chooseMoodLabels(tracks: readonly TrackFeatures[], choice: MoodL
     for (const i of topTagIndices(t.tags, topN)) count[i]++;
     for (let i = 0; i < MOOD_LABELS.length; i++) sum[i] += t.tags[i];
   }
-  const order = Array.from({ length: MOOD_LABELS.length }, (_, i) => i)
-    .sort((a, b) => count[b] - count[a] || sum[b] - sum[a] || a - b);
+  const order = Array.from({ length: MOOD_LABELS.length }, (_, i) => i).sort(
+    (a, b) => count[b] - count[a] || sum[b] - sum[a] || a - b,
+  );
   return order.slice(0, topN).map((i) => MOOD_LABELS[i]);
 }
 
 function checkTrack(t: TrackFeatures, i: number, needEmbedding: boolean): void {
   const where = `track ${i} (${JSON.stringify(t?.id)})`;
   if (typeof t?.id !== 'string' || t.id === '') throw new FeatureError(`${where}: id must be a non-empty string`);
-  if (t.tempo !== null && !Number.isFinite(t.tempo)) throw new FeatureError(`${where}: tempo must be a finite number or null, got ${t.tempo}`);
-  if (t.energy !== null && !Number.isFinite(t.energy)) throw new FeatureError(`${where}: energy must be a finite number or null, got ${t.energy}`);
-  if (!t.tags || t.tags.length !== MOOD_LABELS.length) throw new FeatureError(`${where}: tags must hold ${MOOD_LABELS.length} scores, got ${t.tags?.length}`);
+  if (t.tempo !== null && !Number.isFinite(t.tempo))
+    throw new FeatureError(`${where}: tempo must be a finite number or null, got ${t.tempo}`);
+  if (t.energy !== null && !Number.isFinite(t.energy))
+    throw new FeatureError(`${where}: energy must be a finite number or null, got ${t.energy}`);
+  if (!t.tags || t.tags.length !== MOOD_LABELS.length)
+    throw new FeatureError(`${where}: tags must hold ${MOOD_LABELS.length} scores, got ${t.tags?.length}`);
   for (let j = 0; j < t.tags.length; j++) {
     if (!Number.isFinite(t.tags[j])) throw new FeatureError(`${where}: tag ${MOOD_LABELS[j]} is ${t.tags[j]}`);
   }
   for (const m of OTHER_FEATURE_LABELS) {
-    if (!Number.isFinite(t.moods?.[m])) throw new FeatureError(`${where}: mood ${m} must be a finite number, got ${t.moods?.[m]}`);
+    if (!Number.isFinite(t.moods?.[m]))
+      throw new FeatureError(`${where}: mood ${m} must be a finite number, got ${t.moods?.[m]}`);
   }
   if (needEmbedding) {
     if (!t.embedding || t.embedding.length !== EMBEDDING_DIMS) {
-      throw new FeatureError(`${where}: embedding must hold ${EMBEDDING_DIMS} values, got ${t.embedding?.length ?? 'none'}`);
+      throw new FeatureError(
+        `${where}: embedding must hold ${EMBEDDING_DIMS} values, got ${t.embedding?.length ?? 'none'}`,
+      );
     }
     for (let j = 0; j < EMBEDDING_DIMS; j++) {
       if (!Number.isFinite(t.embedding[j])) throw new FeatureError(`${where}: embedding[${j}] is ${t.embedding[j]}`);
@@ -153,11 +162,15 @@ function checkTrack(t: TrackFeatures, i: number, needEmbedding: boolean): void {
  */
 export function buildFeatures(tracks: readonly TrackFeatures[], options: Partial<FeatureOptions> = {}): Features {
   const o = { ...DEFAULT_FEATURE_OPTIONS, ...options };
-  if (!['moods', 'moods+heads', 'embedding'].includes(o.featureSpace)) throw new FeatureError(`unknown featureSpace ${JSON.stringify(o.featureSpace)}`);
+  if (!['moods', 'moods+heads', 'embedding'].includes(o.featureSpace))
+    throw new FeatureError(`unknown featureSpace ${JSON.stringify(o.featureSpace)}`);
   if (!Number.isInteger(o.topNMoods) || o.topNMoods < 1 || o.topNMoods > MOOD_LABELS.length) {
     throw new FeatureError(`topNMoods must be an integer in [1, ${MOOD_LABELS.length}], got ${o.topNMoods}`);
   }
-  for (const [name, r] of [['tempoRange', o.tempoRange], ['energyRange', o.energyRange]] as const) {
+  for (const [name, r] of [
+    ['tempoRange', o.tempoRange],
+    ['energyRange', o.energyRange],
+  ] as const) {
     if (!(r[1] > r[0])) throw new FeatureError(`${name} must be [min, max] with max > min, got [${r}]`);
   }
   if (tracks.length === 0) throw new FeatureError('no tracks to cluster');
@@ -206,7 +219,8 @@ export function buildFeatures(tracks: readonly TrackFeatures[], options: Partial
     const cols = [PROFILE_TEMPO];
     if (o.includeEnergy) cols.push(PROFILE_ENERGY);
     for (let j = 0; j < m; j++) cols.push(PROFILE_MOODS + j);
-    if (o.featureSpace === 'moods+heads') for (let j = 0; j < OTHER_FEATURE_LABELS.length; j++) cols.push(PROFILE_MOODS + m + j);
+    if (o.featureSpace === 'moods+heads')
+      for (let j = 0; j < OTHER_FEATURE_LABELS.length; j++) cols.push(PROFILE_MOODS + m + j);
     const w = cols.length;
     const data = new Float64Array(n * w);
     for (let i = 0; i < n; i++) for (let c = 0; c < w; c++) data[i * w + c] = profile[i * pw + cols[c]];

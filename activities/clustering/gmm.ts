@@ -42,7 +42,13 @@ const COUNT_FLOOR = 10 * Number.EPSILON;
  * A component that loses all its points keeps weight ≈ 0 and covariance regCovar·I (no NaN);
  * k > rows is a ClusteringInputError.
  */
-export function gmm(X: Matrix, nComponents: number, covarianceType: CovarianceType, rng: Rng, opts: GmmOptions = {}): GmmFit {
+export function gmm(
+  X: Matrix,
+  nComponents: number,
+  covarianceType: CovarianceType,
+  rng: Rng,
+  opts: GmmOptions = {},
+): GmmFit {
   assertData(X, 'gmm');
   assertCount(nComponents, 1, X.rows, 'nComponents (at most the number of rows)', 'gmm');
   if (covarianceType !== 'full' && covarianceType !== 'diag') {
@@ -55,10 +61,12 @@ export function gmm(X: Matrix, nComponents: number, covarianceType: CovarianceTy
   assertCount(maxIter, 1, 1e9, 'maxIter', 'gmm');
   assertCount(nInit, 1, 1e6, 'nInit', 'gmm');
   if (!(tol >= 0)) throw new ClusteringInputError(`gmm: tol must be ≥ 0, got ${tol}`);
-  if (!(regCovar >= 0) || !Number.isFinite(regCovar)) throw new ClusteringInputError(`gmm: regCovar must be ≥ 0, got ${regCovar}`);
+  if (!(regCovar >= 0) || !Number.isFinite(regCovar))
+    throw new ClusteringInputError(`gmm: regCovar must be ≥ 0, got ${regCovar}`);
   const { initLabels } = opts;
   if (initLabels) {
-    if (initLabels.length !== X.rows) throw new ClusteringInputError(`gmm: initLabels has ${initLabels.length} labels for ${X.rows} rows`);
+    if (initLabels.length !== X.rows)
+      throw new ClusteringInputError(`gmm: initLabels has ${initLabels.length} labels for ${X.rows} rows`);
     for (const l of initLabels) assertCount(l, 0, nComponents - 1, 'initLabels entry', 'gmm');
   }
   let best: GmmFit | undefined;
@@ -81,7 +89,15 @@ interface Params {
   logConst: Float64Array;
 }
 
-function emRun(X: Matrix, k: number, type: CovarianceType, start: Int32Array, maxIter: number, tol: number, reg: number): GmmFit {
+function emRun(
+  X: Matrix,
+  k: number,
+  type: CovarianceType,
+  start: Int32Array,
+  maxIter: number,
+  tol: number,
+  reg: number,
+): GmmFit {
   const { rows: n, cols: d } = X;
   const resp = new Float64Array(n * k);
   for (let i = 0; i < n; i++) resp[i * k + start[i]] = 1;
@@ -113,8 +129,15 @@ function emRun(X: Matrix, k: number, type: CovarianceType, start: Int32Array, ma
   const ll = eStep(X, k, full, p, resp, best);
   trace.push(ll);
   return {
-    labels: best, k, centroids: matrix(k, d, p.means), logLikelihood: ll, logLikelihoodTrace: trace, converged, nIter,
-    weights: p.weights, covariances: p.cov,
+    labels: best,
+    k,
+    centroids: matrix(k, d, p.means),
+    logLikelihood: ll,
+    logLikelihoodTrace: trace,
+    converged,
+    nIter,
+    weights: p.weights,
+    covariances: p.cov,
   };
 }
 
@@ -175,7 +198,17 @@ function eStep(X: Matrix, k: number, full: boolean, p: Params, resp: Float64Arra
  * Squared Mahalanobis distance of row o to component c: Σ (x−μ)²/σ² (diag) or ‖L⁻¹(x−μ)‖² (full, L⁻¹
  * lower-triangular). Stops early once the partial sum, which only grows, exceeds limit.
  */
-function maha(data: Float64Array, o: number, means: Float64Array, prec: Float64Array, c: number, d: number, full: boolean, limit: number, t: Float64Array): number {
+function maha(
+  data: Float64Array,
+  o: number,
+  means: Float64Array,
+  prec: Float64Array,
+  c: number,
+  d: number,
+  full: boolean,
+  limit: number,
+  t: Float64Array,
+): number {
   const mo = c * d;
   let m = 0;
   if (full) {
@@ -196,7 +229,8 @@ function maha(data: Float64Array, o: number, means: Float64Array, prec: Float64A
     const v1 = data[o + q + 1] - means[mo + q + 1];
     const v2 = data[o + q + 2] - means[mo + q + 2];
     const v3 = data[o + q + 3] - means[mo + q + 3];
-    m += v0 * v0 * prec[mo + q] + v1 * v1 * prec[mo + q + 1] + (v2 * v2 * prec[mo + q + 2] + v3 * v3 * prec[mo + q + 3]);
+    m +=
+      v0 * v0 * prec[mo + q] + v1 * v1 * prec[mo + q + 1] + (v2 * v2 * prec[mo + q + 2] + v3 * v3 * prec[mo + q + 3]);
     if (m > limit) return m;
   }
   for (; q < d; q++) {

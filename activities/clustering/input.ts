@@ -8,7 +8,8 @@ export class ClusteringInputError extends RangeError {
 
 /** Throws unless X is a well-formed matrix with at least one row and column and only finite values. */
 export function assertData(X: Matrix, fn: string): void {
-  if (!X || !(X.data instanceof Float64Array)) throw new ClusteringInputError(`${fn}: data must be a Matrix over a Float64Array`);
+  if (!X || !(X.data instanceof Float64Array))
+    throw new ClusteringInputError(`${fn}: data must be a Matrix over a Float64Array`);
   if (!Number.isInteger(X.rows) || !Number.isInteger(X.cols) || X.rows < 1 || X.cols < 1) {
     throw new ClusteringInputError(`${fn}: data must have at least 1 row and 1 column, got ${X.rows}x${X.cols}`);
   }

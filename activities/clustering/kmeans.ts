@@ -165,8 +165,10 @@ function lloydElkan(X: Matrix, k: number, C: Float64Array, maxIter: number, tolA
   const move = new Float64Array(k);
 
   for (let i = 0; i < n; i++) {
-    const o = i * d, lo = i * k;
-    let b = Infinity, jb = 0;
+    const o = i * d,
+      lo = i * k;
+    let b = Infinity,
+      jb = 0;
     for (let j = 0; j < k; j++) {
       const v = sqDistUpTo(data, o, C, j * d, d, b);
       lower[lo + j] = Math.sqrt(v);
@@ -187,7 +189,8 @@ function lloydElkan(X: Matrix, k: number, C: Float64Array, maxIter: number, tolA
     for (let i = 0; i < n; i++) {
       const j = labels[i];
       counts[j]++;
-      const o = i * d, c = j * d;
+      const o = i * d,
+        c = j * d;
       for (let q = 0; q < d; q++) sums[c + q] += data[o + q];
     }
     relocateEmpty(X, k, C, labels, counts, sums);
@@ -237,7 +240,9 @@ function lloydElkan(X: Matrix, k: number, C: Float64Array, maxIter: number, tolA
       if (u0 <= half[a0]) continue;
       let a = a0;
       let u = u0;
-      const o = i * d, lo = i * k, ro = a0 * k;
+      const o = i * d,
+        lo = i * k,
+        ro = a0 * k;
       let tight = false;
       for (let t = 0; t < k; t++) {
         const j = order[ro + t];
@@ -279,7 +284,14 @@ function lloydElkan(X: Matrix, k: number, C: Float64Array, maxIter: number, tolA
  * keeps another member, so no count drops to zero (with fewer distinct points than k nothing may move and
  * the empty centre stays where it was, duplicating a point).
  */
-function relocateEmpty(X: Matrix, k: number, C: Float64Array, labels: Int32Array, counts: Int32Array, sums: Float64Array): void {
+function relocateEmpty(
+  X: Matrix,
+  k: number,
+  C: Float64Array,
+  labels: Int32Array,
+  counts: Int32Array,
+  sums: Float64Array,
+): void {
   const empty: number[] = [];
   for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j);
   if (empty.length === 0) return;

@@ -222,19 +222,39 @@ function hypot(a: number, b: number): number {
  * a plain dot-product loop in V8. With `upper` only blocks reaching j ≥ i are computed (for A = B, whose
  * product is symmetric); entries below the diagonal are then unspecified.
  */
-export function multiplyABt(A: Float64Array, na: number, B: Float64Array, nb: number, d: number, out: Float64Array, upper = false): void {
+export function multiplyABt(
+  A: Float64Array,
+  na: number,
+  B: Float64Array,
+  nb: number,
+  d: number,
+  out: Float64Array,
+  upper = false,
+): void {
   for (let i = 0; i < na; i += 2) {
     const i1 = Math.min(i + 1, na - 1); // odd tail: the second row repeats the first, its sums are dropped
-    const a0 = i * d, a1 = i1 * d;
+    const a0 = i * d,
+      a1 = i1 * d;
     for (let j = upper ? i & ~3 : 0; j < nb; j += 4) {
       const b0 = j * d;
       const b1 = Math.min(j + 1, nb - 1) * d;
       const b2 = Math.min(j + 2, nb - 1) * d;
       const b3 = Math.min(j + 3, nb - 1) * d;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        t0 = 0,
+        t1 = 0,
+        t2 = 0,
+        t3 = 0;
       for (let q = 0; q < d; q++) {
-        const x = A[a0 + q], y = A[a1 + q];
-        const v0 = B[b0 + q], v1 = B[b1 + q], v2 = B[b2 + q], v3 = B[b3 + q];
+        const x = A[a0 + q],
+          y = A[a1 + q];
+        const v0 = B[b0 + q],
+          v1 = B[b1 + q],
+          v2 = B[b2 + q],
+          v3 = B[b3 + q];
         s0 += x * v0;
         s1 += x * v1;
         s2 += x * v2;

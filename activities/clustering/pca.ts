@@ -28,7 +28,12 @@ export function pcaFit(X: Matrix, nComponents: number): PcaModel {
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += data[i * d + j];
   for (let j = 0; j < d; j++) mean[j] /= n;
   if (nComponents === 0) {
-    return { components: matrix(0, d), mean, explainedVariance: new Float64Array(0), explainedVarianceRatio: new Float64Array(0) };
+    return {
+      components: matrix(0, d),
+      mean,
+      explainedVariance: new Float64Array(0),
+      explainedVarianceRatio: new Float64Array(0),
+    };
   }
   const cov = covariance(X, mean);
   const { values, vectors } = symmetricEigen(cov, d);
@@ -53,7 +58,8 @@ export function pcaFit(X: Matrix, nComponents: number): PcaModel {
 /** Projects X onto the model's components: (X − mean)·componentsᵀ. With 0 components returns X itself. */
 export function pcaTransform(model: PcaModel, X: Matrix): Matrix {
   const { components, mean } = model;
-  if (X.cols !== mean.length) throw new ClusteringInputError(`pcaTransform: data has ${X.cols} columns, model has ${mean.length}`);
+  if (X.cols !== mean.length)
+    throw new ClusteringInputError(`pcaTransform: data has ${X.cols} columns, model has ${mean.length}`);
   const c = components.rows;
   if (c === 0) return X;
   const { rows: n, cols: d, data } = X;
@@ -70,7 +76,8 @@ export function pcaInverseTransform(model: PcaModel, Y: Matrix): Matrix {
   const d = mean.length;
   const c = components.rows;
   if (c === 0) return Y;
-  if (Y.cols !== c) throw new ClusteringInputError(`pcaInverseTransform: data has ${Y.cols} columns, model has ${c} components`);
+  if (Y.cols !== c)
+    throw new ClusteringInputError(`pcaInverseTransform: data has ${Y.cols} columns, model has ${c} components`);
   const out = new Float64Array(Y.rows * d);
   const V = components.data;
   for (let i = 0; i < Y.rows; i++) {

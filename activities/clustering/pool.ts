@@ -4,7 +4,11 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
-  resolveSearchOptions, type CandidateEvaluator, type CandidateResult, type SearchData, type SearchOptions,
+  resolveSearchOptions,
+  type CandidateEvaluator,
+  type CandidateResult,
+  type SearchData,
+  type SearchOptions,
 } from './search.ts';
 import { matrix, type Matrix } from './types.ts';
 
@@ -17,13 +21,22 @@ const sharedMatrix = (m: Matrix) => matrix(m.rows, m.cols, shared(m.data));
 
 /** The search data backed by SharedArrayBuffers (workers read it without copies). */
 export function shareSearchData(d: SearchData): SearchData {
-  return { ...d, profile: sharedMatrix(d.profile), artists: shared(d.artists), scaled: sharedMatrix(d.scaled), pca: d.pca && sharedMatrix(d.pca) };
+  return {
+    ...d,
+    profile: sharedMatrix(d.profile),
+    artists: shared(d.artists),
+    scaled: sharedMatrix(d.scaled),
+    pca: d.pca && sharedMatrix(d.pca),
+  };
 }
 
 /** JSON with object keys sorted, so equal options compare equal whatever order they were written in. */
 function canonicalJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x);
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
 }
 
 // Workers do not inherit tsx's loader hooks, so each one registers tsx before importing the .ts entry.
@@ -37,13 +50,20 @@ export class WorkerPool {
   private busy = false;
   private closed = false;
 
-  private constructor(private readonly workers: Worker[], private readonly optionsJson: string) {}
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly optionsJson: string,
+  ) {}
 
   /** Starts `threads` workers (default: all cores) over the given data and options. */
   static create(data: SearchData, opts: Partial<SearchOptions> = {}, threads = os.availableParallelism()): WorkerPool {
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`WorkerPool: threads must be an integer ≥ 1, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`WorkerPool: threads must be an integer ≥ 1, got ${threads}`);
     const workerData = { data: shareSearchData(data), options: resolveSearchOptions(data, opts) };
-    return new WorkerPool(Array.from({ length: threads }, () => new Worker(BOOT, { eval: true, workerData })), canonicalJson(workerData.options));
+    return new WorkerPool(
+      Array.from({ length: threads }, () => new Worker(BOOT, { eval: true, workerData })),
+      canonicalJson(workerData.options),
+    );
   }
 
   get size(): number {
@@ -54,7 +74,8 @@ export class WorkerPool {
   readonly evaluate: CandidateEvaluator = (tasks, onResult, options) => {
     if (this.closed) return Promise.reject(new Error('WorkerPool is closed'));
     // The workers score with the options they were created with: a different set would silently diverge.
-    if (canonicalJson(options) !== this.optionsJson) return Promise.reject(new Error('WorkerPool: search options differ from the ones the pool was created with'));
+    if (canonicalJson(options) !== this.optionsJson)
+      return Promise.reject(new Error('WorkerPool: search options differ from the ones the pool was created with'));
     if (this.busy) return Promise.reject(new Error('WorkerPool.evaluate is already running'));
     this.busy = true;
     const results: CandidateResult[] = new Array(tasks.length);

@@ -1,8 +1,14 @@
 // From clusters to playlists: member selection (also used inside every search iteration), tag names, and
 // the post-processing of the winning clustering (reference `tasks/clustering_postprocessing.py`, seed v0.2).
 import {
-  OTHER_FEATURE_LABELS, PROFILE_ENERGY, PROFILE_MOODS, PROFILE_TEMPO, profileHeadsOffset,
-  type OtherFeature, type ProfileLayout, type TrackFeatures,
+  OTHER_FEATURE_LABELS,
+  PROFILE_ENERGY,
+  PROFILE_MOODS,
+  PROFILE_TEMPO,
+  profileHeadsOffset,
+  type OtherFeature,
+  type ProfileLayout,
+  type TrackFeatures,
 } from './features.ts';
 import type { Matrix } from './types.ts';
 
@@ -96,7 +102,11 @@ export function tempoBand(tempoNorm: number, thresholds: readonly [number, numbe
 }
 
 /** `Mood1_Mood2_Mood3_Tempo[_Head1_Head2]` from a profile row ("Mixed" when no mood scores). */
-export function nameProfile(profile: Float64Array, layout: ProfileLayout, opts: NamingOptions = DEFAULT_NAMING): string {
+export function nameProfile(
+  profile: Float64Array,
+  layout: ProfileLayout,
+  opts: NamingOptions = DEFAULT_NAMING,
+): string {
   const m = layout.moodLabels.length;
   const moods = Array.from({ length: m }, (_, j) => j)
     .filter((j) => profile[PROFILE_MOODS + j] > opts.moodThreshold)
@@ -109,7 +119,11 @@ export function nameProfile(profile: Float64Array, layout: ProfileLayout, opts: 
     .sort((a, b) => b.v - a.v || a.j - b.j)
     .slice(0, opts.maxOtherFeatures)
     .map((h) => titleCase(h.label));
-  return [...(moods.length ? moods : ['Mixed']), tempoBand(profile[PROFILE_TEMPO], opts.tempoThresholds), ...heads].join('_');
+  return [
+    ...(moods.length ? moods : ['Mixed']),
+    tempoBand(profile[PROFILE_TEMPO], opts.tempoThresholds),
+    ...heads,
+  ].join('_');
 }
 
 /** Human-readable centroid, kept with each playlist (AI naming and reports read it). */
@@ -127,7 +141,10 @@ export function centroidProfile(profile: Float64Array, layout: ProfileLayout): C
     tempo: profile[PROFILE_TEMPO],
     energy: profile[PROFILE_ENERGY],
     moods: Object.fromEntries(layout.moodLabels.map((l, j) => [l, profile[PROFILE_MOODS + j]])),
-    otherFeatures: Object.fromEntries(OTHER_FEATURE_LABELS.map((l, j) => [l, profile[off + j]])) as Record<OtherFeature, number>,
+    otherFeatures: Object.fromEntries(OTHER_FEATURE_LABELS.map((l, j) => [l, profile[off + j]])) as Record<
+      OtherFeature,
+      number
+    >,
   };
 }
 
@@ -187,15 +204,21 @@ export function normalizeTitle(title: string): string {
   let t = title.normalize('NFKC').toLowerCase().trim();
   for (let prev = ''; prev !== t;) {
     prev = t;
-    t = t.replace(/\s*[([][^()[\]]*[)\]]\s*$/u, '')
-      .replace(/\s+-\s+[^-]*\b(remaster(ed)?|edit|version|live|mono|stereo|mix|explicit|clean|deluxe|bonus)\b[^-]*$/u, '')
+    t = t
+      .replace(/\s*[([][^()[\]]*[)\]]\s*$/u, '')
+      .replace(
+        /\s+-\s+[^-]*\b(remaster(ed)?|edit|version|live|mono|stereo|mix|explicit|clean|deluxe|bonus)\b[^-]*$/u,
+        '',
+      )
       .trim();
   }
   return t.replace(/\s+/g, ' ');
 }
 
 function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let j = 0; j < a.length; j++) {
     dot += a[j] * b[j];
     na += a[j] * a[j];
@@ -209,7 +232,12 @@ function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * earlier one; (2) songs whose embedding is within `cosine` of one of the previous `lookback` kept songs
  * in title order (the reference sorts by title before comparing neighbours).
  */
-export function removeDuplicates(members: readonly number[], tracks: readonly TrackFeatures[], cosine: number, lookback: number): number[] {
+export function removeDuplicates(
+  members: readonly number[],
+  tracks: readonly TrackFeatures[],
+  cosine: number,
+  lookback: number,
+): number[] {
   const seen = new Set<string>();
   const byTitle = members.filter((i) => {
     const t = tracks[i];
@@ -222,17 +250,20 @@ export function removeDuplicates(members: readonly number[], tracks: readonly Tr
   if (!(cosine > 0) || lookback < 1) return byTitle;
   const rank = new Map(byTitle.map((i, r) => [i, r]));
   const titleOrder = [...byTitle].sort((a, b) => {
-    const ta = normalizeTitle(tracks[a].title ?? ''), tb = normalizeTitle(tracks[b].title ?? '');
+    const ta = normalizeTitle(tracks[a].title ?? ''),
+      tb = normalizeTitle(tracks[b].title ?? '');
     return ta < tb ? -1 : ta > tb ? 1 : rank.get(a)! - rank.get(b)!;
   });
   const kept: number[] = [];
   const dropped = new Set<number>();
   for (const i of titleOrder) {
     const e = tracks[i].embedding;
-    const dup = e && kept.slice(-lookback).some((j) => {
-      const f = tracks[j].embedding;
-      return f && f.length === e.length && cosineDistance(e, f) < cosine;
-    });
+    const dup =
+      e &&
+      kept.slice(-lookback).some((j) => {
+        const f = tracks[j].embedding;
+        return f && f.length === e.length && cosineDistance(e, f) < cosine;
+      });
     if (dup) dropped.add(i);
     else kept.push(i);
   }
@@ -268,7 +299,8 @@ export function postprocessClusters(
   options: Partial<PostprocessOptions> = {},
 ): Playlist[] {
   const o = { ...DEFAULT_POSTPROCESS, ...options };
-  if (profile.rows !== tracks.length) throw new RangeError(`postprocessClusters: ${tracks.length} tracks but ${profile.rows} profile rows`);
+  if (profile.rows !== tracks.length)
+    throw new RangeError(`postprocessClusters: ${tracks.length} tracks but ${profile.rows} profile rows`);
   const groups = new Map<string, { members: number[]; dist: Map<number, number> }>();
   for (const c of clusters) {
     let g = groups.get(c.name);

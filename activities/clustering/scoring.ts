@@ -28,8 +28,16 @@ export const DEFAULT_WEIGHTS: ScoreWeights = {
 };
 
 /** Mean and standard deviation of log1p(raw) over the reference's calibration runs (LN_*_STATS). */
-export interface LogStats { mean: number; sd: number }
-export interface MoodStats { moodDiversity: LogStats; moodPurity: LogStats; otherFeatureDiversity: LogStats; otherFeaturePurity: LogStats }
+export interface LogStats {
+  mean: number;
+  sd: number;
+}
+export interface MoodStats {
+  moodDiversity: LogStats;
+  moodPurity: LogStats;
+  otherFeatureDiversity: LogStats;
+  otherFeaturePurity: LogStats;
+}
 
 /** LN_MOOD_DIVERSITY_STATS / LN_MOOD_PURITY_STATS (clustering on score vectors). */
 export const FEATURE_STATS: MoodStats = {
@@ -112,7 +120,12 @@ export function moodDiversityRaw(playlists: readonly ScoredPlaylist[], layout: P
  * Mood purity: per playlist, its top-K profile moods scoring > 0.01; per song, its best score on those
  * moods (zeros skipped); summed over songs and playlists — so larger coherent playlists score higher.
  */
-export function moodPurityRaw(playlists: readonly ScoredPlaylist[], profile: Matrix, layout: ProfileLayout, topK: number): number {
+export function moodPurityRaw(
+  playlists: readonly ScoredPlaylist[],
+  profile: Matrix,
+  layout: ProfileLayout,
+  topK: number,
+): number {
   const m = layout.moodLabels.length;
   const w = profile.cols;
   let sum = 0;
@@ -132,12 +145,21 @@ export function moodPurityRaw(playlists: readonly ScoredPlaylist[], profile: Mat
   return sum;
 }
 
-export function otherFeatureDiversityRaw(playlists: readonly ScoredPlaylist[], layout: ProfileLayout, threshold: number): number {
+export function otherFeatureDiversityRaw(
+  playlists: readonly ScoredPlaylist[],
+  layout: ProfileLayout,
+  threshold: number,
+): number {
   return diversityRaw(playlists, profileHeadsOffset(layout), OTHER_FEATURE_LABELS.length, threshold);
 }
 
 /** Σ over playlists with a predominant head ≥ threshold of the songs' scores on that head. */
-export function otherFeaturePurityRaw(playlists: readonly ScoredPlaylist[], profile: Matrix, layout: ProfileLayout, threshold: number): number {
+export function otherFeaturePurityRaw(
+  playlists: readonly ScoredPlaylist[],
+  profile: Matrix,
+  layout: ProfileLayout,
+  threshold: number,
+): number {
   const off = profileHeadsOffset(layout);
   let sum = 0;
   for (const p of playlists) {
@@ -317,6 +339,7 @@ export function scoreClustering(input: ScoreInput, opts: ScoringOptions): { fitn
     metrics.calinskiHarabasz = raw === null ? null : { raw, value: 1 - Math.exp(-raw / 500) };
   }
   let fitness = 0;
-  for (const [name, m] of Object.entries(metrics) as [MetricName, MetricValue | null][]) if (m) fitness += w[name] * m.value;
+  for (const [name, m] of Object.entries(metrics) as [MetricName, MetricValue | null][])
+    if (m) fitness += w[name] * m.value;
   return { fitness, metrics };
 }

@@ -9,18 +9,36 @@
 import type { Config } from '../../lib/config.ts';
 import { dbscan } from './dbscan.ts';
 import { sqDist } from './distance.ts';
-import { buildFeatures, DEFAULT_FEATURE_OPTIONS, type FeatureOptions, type FeatureSpace, type ProfileLayout, type TrackFeatures } from './features.ts';
+import {
+  buildFeatures,
+  DEFAULT_FEATURE_OPTIONS,
+  type FeatureOptions,
+  type FeatureSpace,
+  type ProfileLayout,
+  type TrackFeatures,
+} from './features.ts';
 import { gmm } from './gmm.ts';
 import { kmeans } from './kmeans.ts';
 import { pcaFit, pcaTransform } from './pca.ts';
 import {
-  artistIds, DEFAULT_NAMING, meanProfile, nameProfile, selectMembers, type NamingOptions, type WinnerCluster,
+  artistIds,
+  DEFAULT_NAMING,
+  meanProfile,
+  nameProfile,
+  selectMembers,
+  type NamingOptions,
+  type WinnerCluster,
 } from './postprocess.ts';
 import { Rng } from './rng.ts';
 import { standardScale } from './scaling.ts';
 import {
-  DEFAULT_WEIGHTS, EMBEDDING_STATS, FEATURE_STATS, scoreClustering,
-  type Metrics, type ScoredPlaylist, type ScoringOptions,
+  DEFAULT_WEIGHTS,
+  EMBEDDING_STATS,
+  FEATURE_STATS,
+  scoreClustering,
+  type Metrics,
+  type ScoredPlaylist,
+  type ScoringOptions,
 } from './scoring.ts';
 import { matrix, type Algorithm, type ClusterFit, type CovarianceType, type Matrix } from './types.ts';
 
@@ -47,13 +65,25 @@ export interface SearchData {
 }
 
 /** Prepares the search data: feature vectors, standard scaling, and one PCA up to `pcaMax` components. */
-export function prepareSearchData(tracks: readonly TrackFeatures[], features: Partial<FeatureOptions> = {}, pcaMax = 0): SearchData {
+export function prepareSearchData(
+  tracks: readonly TrackFeatures[],
+  features: Partial<FeatureOptions> = {},
+  pcaMax = 0,
+): SearchData {
   const o = { ...DEFAULT_FEATURE_OPTIONS, ...features };
   const f = buildFeatures(tracks, o);
   const { scaled } = standardScale(f.vectors);
   const maxC = Math.min(pcaMax, scaled.cols, scaled.rows - 1);
   const pca = maxC > 0 ? pcaTransform(pcaFit(scaled, maxC), scaled) : null;
-  return { n: tracks.length, featureSpace: o.featureSpace, layout: f.layout, profile: f.profile, artists: artistIds(tracks), scaled, pca };
+  return {
+    n: tracks.length,
+    featureSpace: o.featureSpace,
+    layout: f.layout,
+    profile: f.profile,
+    artists: artistIds(tracks),
+    scaled,
+    pca,
+  };
 }
 
 const viewCache = new WeakMap<SearchData, Map<number, Matrix>>();
@@ -63,7 +93,8 @@ const VIEW_CACHE_SIZE = 8;
 export function pcaView(data: SearchData, pca: number): Matrix {
   if (pca === 0) return data.scaled;
   const full = data.pca;
-  if (!full || pca > full.cols) throw new RangeError(`pcaView: ${pca} components requested, ${full?.cols ?? 0} prepared`);
+  if (!full || pca > full.cols)
+    throw new RangeError(`pcaView: ${pca} components requested, ${full?.cols ?? 0} prepared`);
   if (pca === full.cols) return full;
   let cache = viewCache.get(data);
   if (!cache) viewCache.set(data, (cache = new Map()));
@@ -177,7 +208,13 @@ export function searchOptionsFromConfig(c: ClusteringConfig): Partial<SearchOpti
     gmmCovariance: c.gmmCovarianceType,
     maxDistance: c.maxDistance,
     maxSongsPerArtist: c.maxSongsPerArtist,
-    ranges: { kmeansK: c.numClusters, dbscanEps: c.dbscanEps, dbscanMinSamples: c.dbscanMinSamples, gmmComponents: c.gmmComponents, pca: c.pcaComponents },
+    ranges: {
+      kmeansK: c.numClusters,
+      dbscanEps: c.dbscanEps,
+      dbscanMinSamples: c.dbscanMinSamples,
+      gmmComponents: c.gmmComponents,
+      pca: c.pcaComponents,
+    },
   };
 }
 
@@ -186,7 +223,10 @@ export class SearchOptionsError extends RangeError {
 }
 
 /** Fills defaults (stats follow the feature space unless given) and validates. */
-export function resolveSearchOptions(data: Pick<SearchData, 'featureSpace'>, opts: Partial<SearchOptions> = {}): SearchOptions {
+export function resolveSearchOptions(
+  data: Pick<SearchData, 'featureSpace'>,
+  opts: Partial<SearchOptions> = {},
+): SearchOptions {
   const o: SearchOptions = {
     ...DEFAULT_SEARCH_OPTIONS,
     stats: data.featureSpace === 'embedding' ? EMBEDDING_STATS : FEATURE_STATS,
@@ -208,15 +248,19 @@ export function resolveSearchOptions(data: Pick<SearchData, 'featureSpace'>, opt
   int(o.gmmInit, 1, 'gmmInit');
   if (!(o.gmmRegCovar >= 0)) throw new SearchOptionsError(`gmmRegCovar must be ≥ 0, got ${o.gmmRegCovar}`);
   if (!o.algorithms.length || o.algorithms.some((a) => !['kmeans', 'dbscan', 'gmm'].includes(a))) {
-    throw new SearchOptionsError(`algorithms must be a non-empty list of kmeans, dbscan, gmm; got ${JSON.stringify(o.algorithms)}`);
+    throw new SearchOptionsError(
+      `algorithms must be a non-empty list of kmeans, dbscan, gmm; got ${JSON.stringify(o.algorithms)}`,
+    );
   }
   for (const [name, [lo, hi]] of Object.entries(o.ranges)) {
-    if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new SearchOptionsError(`range ${name} must be [min, max] with min ≤ max, got [${lo}, ${hi}]`);
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi))
+      throw new SearchOptionsError(`range ${name} must be [min, max] with min ≤ max, got [${lo}, ${hi}]`);
   }
   if (!(o.ranges.dbscanEps[0] > 0)) throw new SearchOptionsError(`dbscanEps must be > 0, got [${o.ranges.dbscanEps}]`);
   if (o.ranges.pca[0] < 0) throw new SearchOptionsError(`pca range must be ≥ 0, got [${o.ranges.pca}]`);
   for (const p of [o.exploitationStartFraction, o.exploitationProbability]) {
-    if (!(p >= 0 && p <= 1)) throw new SearchOptionsError(`exploitation fraction/probability must be in [0, 1], got ${p}`);
+    if (!(p >= 0 && p <= 1))
+      throw new SearchOptionsError(`exploitation fraction/probability must be in [0, 1], got ${p}`);
   }
   return o;
 }
@@ -244,35 +288,62 @@ export function effectiveRanges(data: Pick<SearchData, 'n' | 'pca'>, r: SearchRa
 }
 
 /** Uniform random parameters (reference `_generate_random_parameters`). */
-export function sampleParams(rng: Rng, r: SearchRanges, algorithms: readonly Algorithm[], covariance: CovarianceType): ClusterParams {
+export function sampleParams(
+  rng: Rng,
+  r: SearchRanges,
+  algorithms: readonly Algorithm[],
+  covariance: CovarianceType,
+): ClusterParams {
   const algorithm = algorithms.length === 1 ? algorithms[0] : rng.pick(algorithms);
   const pca = rng.int(r.pca[0], r.pca[1]);
   switch (algorithm) {
     case 'kmeans':
       return { algorithm, k: rng.int(r.kmeansK[0], r.kmeansK[1]), pca };
     case 'dbscan':
-      return { algorithm, eps: clamp(round2(rng.float(r.dbscanEps[0], r.dbscanEps[1])), r.dbscanEps), minSamples: rng.int(r.dbscanMinSamples[0], r.dbscanMinSamples[1]), pca };
+      return {
+        algorithm,
+        eps: clamp(round2(rng.float(r.dbscanEps[0], r.dbscanEps[1])), r.dbscanEps),
+        minSamples: rng.int(r.dbscanMinSamples[0], r.dbscanMinSamples[1]),
+        pca,
+      };
     case 'gmm':
       return { algorithm, components: rng.int(r.gmmComponents[0], r.gmmComponents[1]), covariance, pca };
   }
 }
 
 /** Integers ± intDelta, floats ± floatDelta (2 decimals), clamped to the ranges (`_mutate_parameters`). */
-export function mutateParams(p: ClusterParams, rng: Rng, r: SearchRanges, intDelta: number, floatDelta: number): ClusterParams {
+export function mutateParams(
+  p: ClusterParams,
+  rng: Rng,
+  r: SearchRanges,
+  intDelta: number,
+  floatDelta: number,
+): ClusterParams {
   const mi = (v: number, range: [number, number]) => clamp(v + rng.int(-intDelta, intDelta), range);
   const mf = (v: number, range: [number, number]) => clamp(round2(v + rng.float(-floatDelta, floatDelta)), range);
   switch (p.algorithm) {
     case 'kmeans':
       return { algorithm: 'kmeans', k: mi(p.k, r.kmeansK), pca: mi(p.pca, r.pca) };
     case 'dbscan':
-      return { algorithm: 'dbscan', eps: mf(p.eps, r.dbscanEps), minSamples: mi(p.minSamples, r.dbscanMinSamples), pca: mi(p.pca, r.pca) };
+      return {
+        algorithm: 'dbscan',
+        eps: mf(p.eps, r.dbscanEps),
+        minSamples: mi(p.minSamples, r.dbscanMinSamples),
+        pca: mi(p.pca, r.pca),
+      };
     case 'gmm':
-      return { algorithm: 'gmm', components: mi(p.components, r.gmmComponents), covariance: p.covariance, pca: mi(p.pca, r.pca) };
+      return {
+        algorithm: 'gmm',
+        components: mi(p.components, r.gmmComponents),
+        covariance: p.covariance,
+        pca: mi(p.pca, r.pca),
+      };
   }
 }
 
 /** Canonical key of a parameter set (elites are distinct by it). */
-export const paramsKey = (p: ClusterParams): string => JSON.stringify(Object.entries(p).sort(([a], [b]) => (a < b ? -1 : 1)));
+export const paramsKey = (p: ClusterParams): string =>
+  JSON.stringify(Object.entries(p).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 // ---------------------------------------------------------------------------------------------------------
 // One candidate
@@ -308,14 +379,22 @@ export interface EvaluatedCandidate extends CandidateResult {
 
 function fitParams(X: Matrix, p: ClusterParams, rng: Rng, o: SearchOptions): ClusterFit {
   switch (p.algorithm) {
-    case 'kmeans': return kmeans(X, p.k, rng, { nInit: o.kmeansInit });
-    case 'dbscan': return dbscan(X, p.eps, p.minSamples);
-    case 'gmm': return gmm(X, p.components, p.covariance, rng, { nInit: o.gmmInit, regCovar: o.gmmRegCovar });
+    case 'kmeans':
+      return kmeans(X, p.k, rng, { nInit: o.kmeansInit });
+    case 'dbscan':
+      return dbscan(X, p.eps, p.minSamples);
+    case 'gmm':
+      return gmm(X, p.components, p.covariance, rng, { nInit: o.gmmInit, regCovar: o.gmmRegCovar });
   }
 }
 
 /** Fits, filters and scores one parameter set (reference `iteration`). `keepClusters` returns the named clusters. */
-export function evaluateCandidate(data: SearchData, task: CandidateTask, o: SearchOptions, keepClusters = false): EvaluatedCandidate {
+export function evaluateCandidate(
+  data: SearchData,
+  task: CandidateTask,
+  o: SearchOptions,
+  keepClusters = false,
+): EvaluatedCandidate {
   const t0 = performance.now();
   const base = { ...task, fitness: -1, viable: 0, k: 0, ok: false, metrics: {}, fitMs: 0, evalMs: 0 };
   const rng = new Rng(task.fitSeed);
@@ -328,7 +407,13 @@ export function evaluateCandidate(data: SearchData, task: CandidateTask, o: Sear
     return { ...base, reason: `fit failed: ${(e as Error).message}`, fitMs: t, evalMs: t };
   }
   const fitMs = performance.now() - t0;
-  const done = (r: Partial<EvaluatedCandidate>): EvaluatedCandidate => ({ ...base, k: fit.k, fitMs, evalMs: performance.now() - t0, ...r });
+  const done = (r: Partial<EvaluatedCandidate>): EvaluatedCandidate => ({
+    ...base,
+    k: fit.k,
+    fitMs,
+    evalMs: performance.now() - t0,
+    ...r,
+  });
   if (fit.k < 2 || fit.k > data.n) return done({ reason: `${fit.k} clusters` });
 
   // Distance of each point to its centroid, normalised by the largest (noise excluded).
@@ -345,13 +430,16 @@ export function evaluateCandidate(data: SearchData, task: CandidateTask, o: Sear
   const playlists: ScoredPlaylist[] = [];
   for (const m of members) if (m.length > 0) playlists.push({ members: m, profile: meanProfile(data.profile, m) });
   const viable = Math.min(o.topN, playlists.filter((p) => p.members.length >= o.minPlaylistSize).length);
-  const { fitness, metrics } = scoreClustering({ X, labels: fit.labels, playlists, profile: data.profile, layout: data.layout, rng }, o);
+  const { fitness, metrics } = scoreClustering(
+    { X, labels: fit.labels, playlists, profile: data.profile, layout: data.layout, rng },
+    o,
+  );
   const clusters = keepClusters
     ? playlists.map((p) => ({
-      members: Int32Array.from(p.members),
-      distances: Float64Array.from(p.members, (i) => dist[i]),
-      name: nameProfile(p.profile, data.layout, o.naming),
-    }))
+        members: Int32Array.from(p.members),
+        distances: Float64Array.from(p.members, (i) => dist[i]),
+        name: nameProfile(p.profile, data.layout, o.naming),
+      }))
     : undefined;
   return done({ ok: true, fitness, viable, metrics, ...(clusters ? { clusters } : {}) });
 }
@@ -385,7 +473,8 @@ export interface SearchState {
 }
 
 export function initSearchState(seed: number): SearchState {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new SearchOptionsError(`seed must be an integer in [0, 2^32), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new SearchOptionsError(`seed must be an integer in [0, 2^32), got ${seed}`);
   return { version: 1, seed, generation: 0, runs: 0, stale: 0, elites: [], best: null, done: false, stopReason: null };
 }
 
@@ -427,25 +516,47 @@ const better = (a: { viable: number; fitness: number }, b: { viable: number; fit
 /** The state after a generation's results (pure). */
 export function advanceState(state: SearchState, results: readonly CandidateResult[], o: SearchOptions): SearchState {
   const ok = results.filter((r) => r.ok);
-  const toElite = (r: CandidateResult): Elite => ({ params: r.params, fitSeed: r.fitSeed, fitness: r.fitness, viable: r.viable, k: r.k });
+  const toElite = (r: CandidateResult): Elite => ({
+    params: r.params,
+    fitSeed: r.fitSeed,
+    fitness: r.fitness,
+    viable: r.viable,
+    k: r.k,
+  });
   const pool = [...state.elites, ...ok.map(toElite)].sort((a, b) => b.fitness - a.fitness); // stable: older first on ties
   const seen = new Set<string>();
-  const elites = pool.filter((e) => {
-    const key = paramsKey(e.params);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  }).slice(0, o.eliteCount);
+  const elites = pool
+    .filter((e) => {
+      const key = paramsKey(e.params);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, o.eliteCount);
   let best = state.best;
   for (const r of ok) if (better(r, best)) best = { ...toElite(r), generation: state.generation, index: r.index };
   const stale = best !== state.best ? 0 : state.stale + 1;
   const runs = state.runs + results.length;
-  const stopReason = runs >= o.runs ? 'runs' : o.earlyStopGenerations > 0 && stale >= o.earlyStopGenerations ? 'stale' : null;
-  return { ...state, generation: state.generation + 1, runs, stale, elites, best, done: stopReason !== null, stopReason };
+  const stopReason =
+    runs >= o.runs ? 'runs' : o.earlyStopGenerations > 0 && stale >= o.earlyStopGenerations ? 'stale' : null;
+  return {
+    ...state,
+    generation: state.generation + 1,
+    runs,
+    stale,
+    elites,
+    best,
+    done: stopReason !== null,
+    stopReason,
+  };
 }
 
 /** Evaluates a generation's tasks with the given (resolved) options; must return results in task order. */
-export type CandidateEvaluator = (tasks: CandidateTask[], onResult: (r: CandidateResult) => void, options: SearchOptions) => Promise<CandidateResult[]>;
+export type CandidateEvaluator = (
+  tasks: CandidateTask[],
+  onResult: (r: CandidateResult) => void,
+  options: SearchOptions,
+) => Promise<CandidateResult[]>;
 
 export interface SearchHooks {
   /** Called for every evaluated candidate as it finishes (e.g. to heartbeat); completion order may vary. */
@@ -474,14 +585,15 @@ export async function evolveGeneration(
   const o = resolveSearchOptions(data, opts);
   const tasks = planGeneration(data, state, o);
   let finished = state.runs;
-  const onResult = (r: CandidateResult) => opts.onCandidate?.(r, { generation: state.generation, runs: ++finished, totalRuns: o.runs });
+  const onResult = (r: CandidateResult) =>
+    opts.onCandidate?.(r, { generation: state.generation, runs: ++finished, totalRuns: o.runs });
   const results = opts.evaluator
     ? await opts.evaluator(tasks, onResult, o)
     : tasks.map((t) => {
-      const r = evaluateCandidate(data, t, o);
-      onResult(r);
-      return r;
-    });
+        const r = evaluateCandidate(data, t, o);
+        onResult(r);
+        return r;
+      });
   if (results.length !== tasks.length || results.some((r, i) => r.index !== tasks[i].index)) {
     throw new Error('evaluator must return one result per task, in task order');
   }
@@ -497,10 +609,19 @@ export interface SearchOutcome {
 }
 
 /** Re-fits the best parameters with their seed (same bits as during the search) and returns the named clusters. */
-export function evaluateWinner(data: SearchData, state: SearchState, opts: Partial<SearchOptions> = {}): EvaluatedCandidate | null {
+export function evaluateWinner(
+  data: SearchData,
+  state: SearchState,
+  opts: Partial<SearchOptions> = {},
+): EvaluatedCandidate | null {
   if (!state.best) return null;
   const o = resolveSearchOptions(data, opts);
-  return evaluateCandidate(data, { index: state.best.index, params: state.best.params, origin: 'random', fitSeed: state.best.fitSeed }, o, true);
+  return evaluateCandidate(
+    data,
+    { index: state.best.index, params: state.best.params, origin: 'random', fitSeed: state.best.fitSeed },
+    o,
+    true,
+  );
 }
 
 /** Convenience loop: generations until the run budget or the early stop, then the winner. */

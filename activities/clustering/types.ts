@@ -18,6 +18,7 @@ export type CovarianceType = 'full' | 'diag';
 
 export function matrix(rows: number, cols: number, data?: Float64Array): Matrix {
   const d = data ?? new Float64Array(rows * cols);
-  if (d.length !== rows * cols) throw new RangeError(`matrix ${rows}x${cols} needs ${rows * cols} values, got ${d.length}`);
+  if (d.length !== rows * cols)
+    throw new RangeError(`matrix ${rows}x${cols} needs ${rows * cols} values, got ${d.length}`);
   return { data: d, rows, cols };
 }

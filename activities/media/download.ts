@@ -42,7 +42,10 @@ export async function downloadToTemp(
   try {
     await pipeline(audio.stream, counter, createWriteStream(file), { signal: opts.signal });
     if (audio.size !== undefined && bytes !== audio.size) {
-      throw new MediaServerError(`Download of track ${trackId} was cut short: ${bytes} of ${audio.size} bytes`, 'network');
+      throw new MediaServerError(
+        `Download of track ${trackId} was cut short: ${bytes} of ${audio.size} bytes`,
+        'network',
+      );
     }
   } catch (err) {
     audio.stream.destroy();

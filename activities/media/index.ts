@@ -9,9 +9,18 @@ export type MediaConfig = Pick<Config, 'mediaServerType'> &
   Partial<
     Pick<
       Config,
-      | 'jellyfinUrl' | 'jellyfinUserId' | 'jellyfinToken'
-      | 'navidromeUrl' | 'navidromeUser' | 'navidromePassword' | 'navidromeApiKey' | 'subsonicAuth'
-      | 'musicDir' | 'playlistDir' | 'tempDir' | 'mediaTimeoutMs'
+      | 'jellyfinUrl'
+      | 'jellyfinUserId'
+      | 'jellyfinToken'
+      | 'navidromeUrl'
+      | 'navidromeUser'
+      | 'navidromePassword'
+      | 'navidromeApiKey'
+      | 'subsonicAuth'
+      | 'musicDir'
+      | 'playlistDir'
+      | 'tempDir'
+      | 'mediaTimeoutMs'
     >
   >;
 
@@ -21,8 +30,13 @@ export async function createMediaProvider(cfg: MediaConfig, opts: { retries?: nu
   const missing = (names: [string, unknown][]) => names.filter(([, v]) => !v).map(([n]) => n);
   switch (cfg.mediaServerType) {
     case 'jellyfin': {
-      const absent = missing([['JELLYFIN_URL', cfg.jellyfinUrl], ['JELLYFIN_USER_ID', cfg.jellyfinUserId], ['JELLYFIN_TOKEN', cfg.jellyfinToken]]);
-      if (absent.length) throw new MediaServerError(`${absent.join(', ')} must be set when MEDIA_SERVER_TYPE=jellyfin`, 'bad_config');
+      const absent = missing([
+        ['JELLYFIN_URL', cfg.jellyfinUrl],
+        ['JELLYFIN_USER_ID', cfg.jellyfinUserId],
+        ['JELLYFIN_TOKEN', cfg.jellyfinToken],
+      ]);
+      if (absent.length)
+        throw new MediaServerError(`${absent.join(', ')} must be set when MEDIA_SERVER_TYPE=jellyfin`, 'bad_config');
       return new JellyfinProvider({
         url: cfg.jellyfinUrl!,
         userId: cfg.jellyfinUserId!,
@@ -33,7 +47,8 @@ export async function createMediaProvider(cfg: MediaConfig, opts: { retries?: nu
     }
     case 'navidrome': {
       const absent = missing(subsonicRequired(cfg.subsonicAuth ?? 'token', cfg));
-      if (absent.length) throw new MediaServerError(`${absent.join(', ')} must be set when MEDIA_SERVER_TYPE=navidrome`, 'bad_config');
+      if (absent.length)
+        throw new MediaServerError(`${absent.join(', ')} must be set when MEDIA_SERVER_TYPE=navidrome`, 'bad_config');
       const { NavidromeProvider } = await import('./navidrome.ts');
       return new NavidromeProvider({
         url: cfg.navidromeUrl!,
@@ -46,8 +61,12 @@ export async function createMediaProvider(cfg: MediaConfig, opts: { retries?: nu
       });
     }
     case 'local': {
-      const absent = missing([['MUSIC_DIR', cfg.musicDir], ['PLAYLIST_DIR', cfg.playlistDir]]);
-      if (absent.length) throw new MediaServerError(`${absent.join(', ')} must be set when MEDIA_SERVER_TYPE=local`, 'bad_config');
+      const absent = missing([
+        ['MUSIC_DIR', cfg.musicDir],
+        ['PLAYLIST_DIR', cfg.playlistDir],
+      ]);
+      if (absent.length)
+        throw new MediaServerError(`${absent.join(', ')} must be set when MEDIA_SERVER_TYPE=local`, 'bad_config');
       const { LocalFolderProvider } = await import('./local.ts');
       return new LocalFolderProvider({ musicDir: cfg.musicDir!, playlistDir: cfg.playlistDir! });
     }
@@ -62,7 +81,11 @@ export async function createMediaProvider(cfg: MediaConfig, opts: { retries?: nu
 /** The variables a Subsonic login needs (auto: a password login, or failing that an API key). */
 function subsonicRequired(auth: NonNullable<MediaConfig['subsonicAuth']>, cfg: MediaConfig): [string, unknown][] {
   const url: [string, unknown] = ['NAVIDROME_URL', cfg.navidromeUrl];
-  const password: [string, unknown][] = [['NAVIDROME_USER', cfg.navidromeUser], ['NAVIDROME_PASSWORD', cfg.navidromePassword]];
-  if (auth === 'apikey' || (auth === 'auto' && cfg.navidromeApiKey)) return [url, ['NAVIDROME_API_KEY', cfg.navidromeApiKey]];
+  const password: [string, unknown][] = [
+    ['NAVIDROME_USER', cfg.navidromeUser],
+    ['NAVIDROME_PASSWORD', cfg.navidromePassword],
+  ];
+  if (auth === 'apikey' || (auth === 'auto' && cfg.navidromeApiKey))
+    return [url, ['NAVIDROME_API_KEY', cfg.navidromeApiKey]];
   return [url, ...password];
 }

@@ -89,12 +89,19 @@ export class JellyfinProvider implements MediaProvider {
   constructor(private readonly options: JellyfinOptions) {
     if (!options.url) throw new MediaServerError('JELLYFIN_URL is not set', 'bad_config');
     if (!options.token) throw new MediaServerError('JELLYFIN_TOKEN is not set', 'bad_config');
-    if (!options.userId?.trim()) throw new MediaServerError('JELLYFIN_USER_ID is not set (the 32-hex id of the Jellyfin user whose library is read)', 'bad_config');
+    if (!options.userId?.trim())
+      throw new MediaServerError(
+        'JELLYFIN_USER_ID is not set (the 32-hex id of the Jellyfin user whose library is read)',
+        'bad_config',
+      );
     let parsed: URL;
     try {
       parsed = new URL(options.url);
     } catch {
-      throw new MediaServerError(`JELLYFIN_URL=${JSON.stringify(options.url)} is not a URL (expected e.g. http://jellyfin:8096)`, 'bad_config');
+      throw new MediaServerError(
+        `JELLYFIN_URL=${JSON.stringify(options.url)} is not a URL (expected e.g. http://jellyfin:8096)`,
+        'bad_config',
+      );
     }
     this.base = parsed.toString().replace(/\/+$/, '');
     const device = os.hostname() || 'audiomuse';
@@ -176,7 +183,12 @@ export class JellyfinProvider implements MediaProvider {
     for (let i = 0; i < wanted.length; i += 100) {
       const batch = wanted.slice(i, i + 100);
       const result = await this.getJson<QueryResult>('GET', '/Items', {
-        userId, Ids: batch, IncludeItemTypes: 'Audio', Recursive: true, EnableUserData: false, EnableImages: false,
+        userId,
+        Ids: batch,
+        IncludeItemTypes: 'Audio',
+        Recursive: true,
+        EnableUserData: false,
+        EnableImages: false,
       });
       for (const item of result.Items ?? []) found.add(item.Id);
     }
@@ -255,11 +267,16 @@ export class JellyfinProvider implements MediaProvider {
     requireItemId(playlistId, 'playlist');
     const userId = await this.userId();
     // DELETE /Items/{id} also deletes tracks, albums and their files from disk: only playlists may pass.
-    const item = await this.getJson<ItemDto>('GET', `/Items/${encodeURIComponent(playlistId)}`, { userId }, {
-      notFound: `Jellyfin has no playlist with id ${playlistId}`,
-      badRequest: `${JSON.stringify(playlistId)} is not a Jellyfin item id`,
-      badRequestCode: 'not_found',
-    });
+    const item = await this.getJson<ItemDto>(
+      'GET',
+      `/Items/${encodeURIComponent(playlistId)}`,
+      { userId },
+      {
+        notFound: `Jellyfin has no playlist with id ${playlistId}`,
+        badRequest: `${JSON.stringify(playlistId)} is not a Jellyfin item id`,
+        badRequestCode: 'not_found',
+      },
+    );
     if (item.Type !== 'Playlist') {
       throw new MediaServerError(
         `Refusing to delete ${playlistId}: it is ${item.Type ?? 'an item'} ${JSON.stringify(item.Name ?? '')}, not a playlist ` +
@@ -267,21 +284,41 @@ export class JellyfinProvider implements MediaProvider {
         'refused',
       );
     }
-    await this.getJson('DELETE', `/Items/${encodeURIComponent(playlistId)}`, {}, {
-      notFound: `Jellyfin has no playlist with id ${playlistId}`,
-      forbidden: `the Jellyfin user may not delete playlist ${playlistId} (only its owner or an administrator can)`,
-    });
+    await this.getJson(
+      'DELETE',
+      `/Items/${encodeURIComponent(playlistId)}`,
+      {},
+      {
+        notFound: `Jellyfin has no playlist with id ${playlistId}`,
+        forbidden: `the Jellyfin user may not delete playlist ${playlistId} (only its owner or an administrator can)`,
+      },
+    );
   }
 
   async health(): Promise<ProviderHealth> {
     let server: string | undefined;
     try {
       // Anonymous: proves the URL points at Jellyfin, not that the token is valid.
-      const info = await this.getJson<{ ProductName?: string; Version?: string }>('GET', '/System/Info/Public', {}, {}, undefined, false);
+      const info = await this.getJson<{ ProductName?: string; Version?: string }>(
+        'GET',
+        '/System/Info/Public',
+        {},
+        {},
+        undefined,
+        false,
+      );
       server = `Jellyfin ${info.Version ?? '(unknown version)'}`;
       await this.getJson('GET', '/System/Info', {});
       const userId = await this.userId();
-      await this.getJson('GET', '/Items', { userId, IncludeItemTypes: 'MusicAlbum', Recursive: true, Limit: 1, EnableTotalRecordCount: false, EnableUserData: false, EnableImages: false });
+      await this.getJson('GET', '/Items', {
+        userId,
+        IncludeItemTypes: 'MusicAlbum',
+        Recursive: true,
+        Limit: 1,
+        EnableTotalRecordCount: false,
+        EnableUserData: false,
+        EnableImages: false,
+      });
       return { ok: true, server };
     } catch (err) {
       return { ok: false, server, error: err instanceof Error ? err.message : String(err) };
@@ -300,14 +337,22 @@ export class JellyfinProvider implements MediaProvider {
   private async resolveUserId(): Promise<string> {
     const configured = this.options.userId.trim();
     if (GUID_N.test(configured) || GUID_D.test(configured)) return configured.replace(/-/g, '').toLowerCase();
-    const users = await this.getJson<{ Name?: string; Id: string }[]>('GET', '/Users', {}, {
-      forbidden:
-        `JELLYFIN_USER_ID=${JSON.stringify(configured)} is a user name, and this token may not list users to look it up: ` +
-        'put the 32-hex user id there instead (Dashboard → Users → the user: the id is the userId=... part of the page URL)',
-    });
+    const users = await this.getJson<{ Name?: string; Id: string }[]>(
+      'GET',
+      '/Users',
+      {},
+      {
+        forbidden:
+          `JELLYFIN_USER_ID=${JSON.stringify(configured)} is a user name, and this token may not list users to look it up: ` +
+          'put the 32-hex user id there instead (Dashboard → Users → the user: the id is the userId=... part of the page URL)',
+      },
+    );
     const match = users.find((u) => (u.Name ?? '').toLowerCase() === configured.toLowerCase());
     if (!match) {
-      const names = users.map((u) => u.Name).filter(Boolean).join(', ');
+      const names = users
+        .map((u) => u.Name)
+        .filter(Boolean)
+        .join(', ');
       throw new MediaServerError(
         `JELLYFIN_USER_ID=${JSON.stringify(configured)} is neither a user id (32 hex characters) nor the name of a Jellyfin user ` +
           `(users: ${names || 'none visible'}). Put the user's id there: Dashboard → Users → the user, the userId=... part of the page URL`,
@@ -380,9 +425,17 @@ export class JellyfinProvider implements MediaProvider {
           400,
         );
       case 503:
-        return new MediaServerError(`Jellyfin is unavailable or still starting up (503 on ${what}); try again shortly`, 'server', 503);
+        return new MediaServerError(
+          `Jellyfin is unavailable or still starting up (503 on ${what}); try again shortly`,
+          'server',
+          503,
+        );
       default:
-        return new MediaServerError(`Jellyfin failed with HTTP ${status} on ${what}${detail ? `: ${detail}` : ''}`, 'server', status);
+        return new MediaServerError(
+          `Jellyfin failed with HTTP ${status} on ${what}${detail ? `: ${detail}` : ''}`,
+          'server',
+          status,
+        );
     }
   }
 }
@@ -420,9 +473,20 @@ function toTrack(t: ItemDto, albumId: string): Track {
 }
 
 const MIME_EXT: Record<string, string> = {
-  'audio/flac': '.flac', 'audio/x-flac': '.flac', 'audio/mpeg': '.mp3', 'audio/mp3': '.mp3', 'audio/ogg': '.ogg',
-  'audio/opus': '.opus', 'audio/wav': '.wav', 'audio/x-wav': '.wav', 'audio/vnd.wave': '.wav', 'audio/mp4': '.m4a',
-  'audio/aac': '.aac', 'audio/x-ms-wma': '.wma', 'audio/x-aiff': '.aiff', 'audio/aiff': '.aiff',
+  'audio/flac': '.flac',
+  'audio/x-flac': '.flac',
+  'audio/mpeg': '.mp3',
+  'audio/mp3': '.mp3',
+  'audio/ogg': '.ogg',
+  'audio/opus': '.opus',
+  'audio/wav': '.wav',
+  'audio/x-wav': '.wav',
+  'audio/vnd.wave': '.wav',
+  'audio/mp4': '.m4a',
+  'audio/aac': '.aac',
+  'audio/x-ms-wma': '.wma',
+  'audio/x-aiff': '.aiff',
+  'audio/aiff': '.aiff',
 };
 
 /** The file extension of a download: from Content-Disposition's file name, else from Content-Type. */
@@ -432,7 +496,7 @@ function extensionOf(headers: Headers): string {
   const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(cd);
   let name = '';
   try {
-    name = star ? decodeURIComponent(star[1].trim()) : plain?.[1].trim() ?? '';
+    name = star ? decodeURIComponent(star[1].trim()) : (plain?.[1].trim() ?? '');
   } catch {
     name = plain?.[1].trim() ?? '';
   }

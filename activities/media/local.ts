@@ -31,8 +31,28 @@ export interface LocalFolderOptions {
 }
 
 export const AUDIO_EXTENSIONS = new Set([
-  '.mp3', '.flac', '.ogg', '.oga', '.opus', '.m4a', '.m4b', '.mp4', '.aac', '.wav', '.wma', '.aif', '.aiff',
-  '.aifc', '.ape', '.wv', '.mpc', '.dsf', '.dff', '.mka', '.webm', '.alac',
+  '.mp3',
+  '.flac',
+  '.ogg',
+  '.oga',
+  '.opus',
+  '.m4a',
+  '.m4b',
+  '.mp4',
+  '.aac',
+  '.wav',
+  '.wma',
+  '.aif',
+  '.aiff',
+  '.aifc',
+  '.ape',
+  '.wv',
+  '.mpc',
+  '.dsf',
+  '.dff',
+  '.mka',
+  '.webm',
+  '.alac',
 ]);
 
 /** First header line after #EXTM3U in every playlist this app writes; only such files may be deleted. */
@@ -179,9 +199,9 @@ export class LocalFolderProvider implements MediaProvider {
     checkPaging(opts);
     const lib = await this.library();
     return {
-      albums: lib.albums.slice(opts.startIndex, opts.startIndex + opts.limit).map(
-        ({ id, name, artist, year, dateCreated }) => ({ id, name, artist, year, dateCreated }),
-      ),
+      albums: lib.albums
+        .slice(opts.startIndex, opts.startIndex + opts.limit)
+        .map(({ id, name, artist, year, dateCreated }) => ({ id, name, artist, year, dateCreated })),
       total: lib.albums.length,
     };
   }
@@ -205,10 +225,18 @@ export class LocalFolderProvider implements MediaProvider {
     let lib = await this.library();
     if (trackIds.some((id) => !lib.trackById.has(id))) lib = await this.library(true);
     // The scan may be up to a minute old: a file deleted since is still in it, so ask the disk.
-    const present = await Promise.all(trackIds.map(async (id) => {
-      const hit = lib.trackById.get(id);
-      return hit !== undefined && (await fs.access(hit.abs, fsc.R_OK).then(() => true, () => false));
-    }));
+    const present = await Promise.all(
+      trackIds.map(async (id) => {
+        const hit = lib.trackById.get(id);
+        return (
+          hit !== undefined &&
+          (await fs.access(hit.abs, fsc.R_OK).then(
+            () => true,
+            () => false,
+          ))
+        );
+      }),
+    );
     return new Set(trackIds.filter((_, i) => present[i]));
   }
 
@@ -238,7 +266,10 @@ export class LocalFolderProvider implements MediaProvider {
     lines.push(`#PLAYLIST:${title}`);
     for (const { track, abs } of entries) {
       const duration = track.duration === undefined ? -1 : Math.round(track.duration);
-      const label = [track.artist, track.title].filter(Boolean).join(' - ').replace(/[\r\n]+/g, ' ');
+      const label = [track.artist, track.title]
+        .filter(Boolean)
+        .join(' - ')
+        .replace(/[\r\n]+/g, ' ');
       let rel = path.relative(this.playlistDir, abs).split(path.sep).join('/');
       if (rel.startsWith('#')) rel = `./${rel}`; // a leading '#' would read as a comment
       lines.push(`#EXTINF:${duration},${label}`, rel);
@@ -279,7 +310,11 @@ export class LocalFolderProvider implements MediaProvider {
       await fs.access(this.musicDir, fsc.R_OK | fsc.X_OK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      return { ok: false, server, error: `MUSIC_DIR ${this.musicDir} ${code === 'ENOENT' ? 'does not exist' : 'is not readable'} (${code})` };
+      return {
+        ok: false,
+        server,
+        error: `MUSIC_DIR ${this.musicDir} ${code === 'ENOENT' ? 'does not exist' : 'is not readable'} (${code})`,
+      };
     }
     // The playlist folder is created on first write, so check the closest existing ancestor.
     let dir = this.playlistDir;
@@ -327,7 +362,10 @@ export class LocalFolderProvider implements MediaProvider {
       } catch {
         continue; // vanished or unreadable: not listable
       }
-      const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim());
+      const lines = text
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/)
+        .map((l) => l.trim());
       const firstEntry = lines.findIndex((l) => l !== '' && !l.startsWith('#'));
       const header = firstEntry < 0 ? lines : lines.slice(0, firstEntry);
       const named = header.find((l) => l.startsWith('#PLAYLIST:'));
@@ -375,7 +413,8 @@ async function walk(
       if (!st) return;
       if (st.isDirectory()) {
         const key = `${st.dev}:${st.ino}`;
-        if (!seen.has(key)) { // symlink loops
+        if (!seen.has(key)) {
+          // symlink loops
           seen.add(key);
           subdirs.push([abs, rel]);
         }
@@ -513,7 +552,10 @@ function buildSnapshot(musicDir: string, files: Map<string, FileEntry>, stats: S
 
 /** A playlist name as a file name: no path separators, reserved or control characters, at most 150 bytes. */
 function safeFileName(name: string): string {
-  let s = name.normalize('NFC').replace(/[/\\:*?"<>|\u0000-\u001f\u007f]/g, '_').replace(/^[.\s]+|[.\s]+$/g, '');
+  let s = name
+    .normalize('NFC')
+    .replace(/[/\\:*?"<>|\u0000-\u001f\u007f]/g, '_')
+    .replace(/^[.\s]+|[.\s]+$/g, '');
   while (Buffer.byteLength(s) > 150) s = [...s].slice(0, -1).join('');
   return s || 'playlist';
 }

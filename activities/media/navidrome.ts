@@ -57,7 +57,9 @@ const NEXT_LOGIN_CODES = new Set([10, 41, 42, 43, 44]);
 
 /** The Subsonic token: lowercase hex md5 of the UTF-8 password followed by the salt. */
 export function subsonicToken(password: string, salt: string): string {
-  return createHash('md5').update(password + salt, 'utf8').digest('hex');
+  return createHash('md5')
+    .update(password + salt, 'utf8')
+    .digest('hex');
 }
 
 /** The legacy password parameter: "enc:" and the UTF-8 bytes in hex (hides it from casual eyes, no more). */
@@ -77,7 +79,11 @@ export function apiVersionAtLeast(a: string, b: string): boolean {
 
 /** A failed Subsonic envelope, with the server's error code (auth detection and the delete guard read it). */
 class SubsonicFailure extends MediaServerError {
-  constructor(message: string, code: MediaServerError['code'], readonly subsonicCode: number) {
+  constructor(
+    message: string,
+    code: MediaServerError['code'],
+    readonly subsonicCode: number,
+  ) {
     super(message, code);
   }
 }
@@ -143,11 +149,27 @@ interface CallOptions {
 }
 
 const EXTENSION_BY_MIME: Record<string, string> = {
-  'audio/mpeg': '.mp3', 'audio/mp3': '.mp3', 'audio/flac': '.flac', 'audio/x-flac': '.flac',
-  'audio/ogg': '.ogg', 'application/ogg': '.ogg', 'audio/opus': '.opus', 'audio/mp4': '.m4a',
-  'audio/x-m4a': '.m4a', 'audio/m4a': '.m4a', 'audio/aac': '.aac', 'audio/wav': '.wav', 'audio/x-wav': '.wav',
-  'audio/wave': '.wav', 'audio/x-ms-wma': '.wma', 'audio/aiff': '.aiff', 'audio/x-aiff': '.aiff',
-  'audio/x-ape': '.ape', 'audio/x-wavpack': '.wv', 'audio/dsf': '.dsf', 'audio/x-dsf': '.dsf',
+  'audio/mpeg': '.mp3',
+  'audio/mp3': '.mp3',
+  'audio/flac': '.flac',
+  'audio/x-flac': '.flac',
+  'audio/ogg': '.ogg',
+  'application/ogg': '.ogg',
+  'audio/opus': '.opus',
+  'audio/mp4': '.m4a',
+  'audio/x-m4a': '.m4a',
+  'audio/m4a': '.m4a',
+  'audio/aac': '.aac',
+  'audio/wav': '.wav',
+  'audio/x-wav': '.wav',
+  'audio/wave': '.wav',
+  'audio/x-ms-wma': '.wma',
+  'audio/aiff': '.aiff',
+  'audio/x-aiff': '.aiff',
+  'audio/x-ape': '.ape',
+  'audio/x-wavpack': '.wv',
+  'audio/dsf': '.dsf',
+  'audio/x-dsf': '.dsf',
 };
 
 export class NavidromeProvider implements MediaProvider {
@@ -177,7 +199,10 @@ export class NavidromeProvider implements MediaProvider {
     };
     const [ok, what] = needs[this.auth];
     if (!url || !ok) {
-      throw new MediaServerError(`A Subsonic server needs NAVIDROME_URL and ${what} (SUBSONIC_AUTH=${this.auth})`, 'bad_config');
+      throw new MediaServerError(
+        `A Subsonic server needs NAVIDROME_URL and ${what} (SUBSONIC_AUTH=${this.auth})`,
+        'bad_config',
+      );
     }
     let parsed: URL;
     try {
@@ -212,7 +237,11 @@ export class NavidromeProvider implements MediaProvider {
     while (!ended && (albums.length < limit || (limit === 0 && headerTotal === undefined))) {
       const size = Math.max(1, Math.min(ALBUM_PAGE_MAX, limit - albums.length));
       const offset = startIndex + albums.length;
-      const { body, headers } = await this.call('getAlbumList2', [['type', 'newest'], ['size', size], ['offset', offset]]);
+      const { body, headers } = await this.call('getAlbumList2', [
+        ['type', 'newest'],
+        ['size', size],
+        ['offset', offset],
+      ]);
       const page = body.albumList2?.album ?? [];
       const header = Number(headers.get('x-total-count'));
       if (headers.has('x-total-count') && Number.isFinite(header)) headerTotal = header;
@@ -252,7 +281,15 @@ export class NavidromeProvider implements MediaProvider {
 
   async openTrackAudio(trackId: string): Promise<AudioStream> {
     const login = await this.resolveLogin();
-    const { url, init } = this.request('stream', [['id', trackId], ['format', 'raw']], login, false);
+    const { url, init } = this.request(
+      'stream',
+      [
+        ['id', trackId],
+        ['format', 'raw'],
+      ],
+      login,
+      false,
+    );
     const res = await fetchStream(url, init, { ...this.http, idempotent: true });
     if (!res.body) throw this.httpError('stream', res.status, res.text ?? '', url);
     const type = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
@@ -287,9 +324,10 @@ export class NavidromeProvider implements MediaProvider {
     if (!name.trim()) throw new MediaServerError('A playlist needs a non-empty name', 'refused');
     const [first, ...rest] = chunk(trackIds, PLAYLIST_BATCH);
     // Before API 1.14 createPlaylist answers with an empty envelope: the new id is the one that was not there.
-    const before = this.apiVersion && apiVersionAtLeast(this.apiVersion, CREATE_RETURNS_PLAYLIST_VERSION)
-      ? undefined
-      : new Set((await this.listPlaylists()).map((p) => p.id));
+    const before =
+      this.apiVersion && apiVersionAtLeast(this.apiVersion, CREATE_RETURNS_PLAYLIST_VERSION)
+        ? undefined
+        : new Set((await this.listPlaylists()).map((p) => p.id));
     const { body } = await this.call(
       'createPlaylist',
       [['name', name], ...(first ?? []).map((id): [string, string] => ['songId', id])],
@@ -326,7 +364,10 @@ export class NavidromeProvider implements MediaProvider {
   async deletePlaylist(playlistId: string): Promise<void> {
     const refused = (err: unknown) => {
       if (err instanceof SubsonicFailure && err.subsonicCode === 50) {
-        throw new MediaServerError(`Refusing to delete playlist ${playlistId}: the server says it is not ours (${err.message})`, 'refused');
+        throw new MediaServerError(
+          `Refusing to delete playlist ${playlistId}: the server says it is not ours (${err.message})`,
+          'refused',
+        );
       }
       throw err;
     };
@@ -347,7 +388,11 @@ export class NavidromeProvider implements MediaProvider {
     try {
       const { body } = await this.call('ping');
       const product = body.type ? body.type[0].toUpperCase() + body.type.slice(1) : 'Subsonic';
-      return { ok: true, server: `${product} ${body.serverVersion ?? `(API ${body.version})`}`, auth: await this.resolveLogin() };
+      return {
+        ok: true,
+        server: `${product} ${body.serverVersion ?? `(API ${body.version})`}`,
+        auth: await this.resolveLogin(),
+      };
     } catch (err) {
       if (!(err instanceof MediaServerError)) throw err;
       return { ok: false, server: 'Navidrome', auth: this.auth, error: err.message };
@@ -358,7 +403,9 @@ export class NavidromeProvider implements MediaProvider {
   resolveLogin(): Promise<SubsonicLogin> {
     if (!this.login) {
       this.login = this.detectLogin();
-      this.login.catch(() => { this.login = undefined; }); // a server that was down is asked again next time
+      this.login.catch(() => {
+        this.login = undefined;
+      }); // a server that was down is asked again next time
     }
     return this.login;
   }
@@ -380,7 +427,8 @@ export class NavidromeProvider implements MediaProvider {
     if (password && (await attempt('token'))) return 'token';
     if (apiKey) {
       const extensions = await this.openSubsonicExtensions();
-      if (!extensions.includes('apiKeyAuthentication')) refusals.push('apikey: not among the server\'s OpenSubsonic extensions');
+      if (!extensions.includes('apiKeyAuthentication'))
+        refusals.push("apikey: not among the server's OpenSubsonic extensions");
       else if (await attempt('apikey')) return 'apikey';
     }
     if (password && (await attempt('password'))) return 'password';
@@ -408,7 +456,10 @@ export class NavidromeProvider implements MediaProvider {
   /** Who we are on the server: NAVIDROME_USER, or for an API key the user it belongs to. */
   private async userName(): Promise<string | undefined> {
     if ((await this.resolveLogin()) !== 'apikey') return this.options.user;
-    this.keyOwner ??= this.call('tokenInfo').then((r) => r.body.tokenInfo?.username ?? this.options.user, () => this.options.user);
+    this.keyOwner ??= this.call('tokenInfo').then(
+      (r) => r.body.tokenInfo?.username ?? this.options.user,
+      () => this.options.user,
+    );
     return this.keyOwner;
   }
 
@@ -418,7 +469,12 @@ export class NavidromeProvider implements MediaProvider {
 
   /** URL and fetch init of one call: login parameters (fresh salt), then the call's own. A write, and every
    *  request that carries the password, is a POST form so that nothing secret or long lands in a URL. */
-  private request(method: string, params: Params, login: SubsonicLogin, write: boolean): { url: URL; init: RequestInit } {
+  private request(
+    method: string,
+    params: Params,
+    login: SubsonicLogin,
+    write: boolean,
+  ): { url: URL; init: RequestInit } {
     const { user = '', password = '', apiKey = '' } = this.options;
     const q = new URLSearchParams();
     if (login === 'token') {
@@ -507,7 +563,10 @@ export class NavidromeProvider implements MediaProvider {
       case 42:
       case 43:
       case 44:
-        throw fail(`${detail}; ${api} does not accept ${login} login: set SUBSONIC_AUTH=auto to find one it accepts`, 'auth');
+        throw fail(
+          `${detail}; ${api} does not accept ${login} login: set SUBSONIC_AUTH=auto to find one it accepts`,
+          'auth',
+        );
       case 10: {
         // A server that does not know a login method asks for the parameters of one it knows (Supysonic: p).
         // ping has no parameters of its own, and a server older than tokens cannot mean anything else.

@@ -75,9 +75,12 @@ const WHAT_TO_CHECK: Record<Config['mediaServerType'], string> = {
 
 function target(config: Config): string {
   switch (config.mediaServerType) {
-    case 'jellyfin': return `Jellyfin at ${config.jellyfinUrl}`;
-    case 'navidrome': return `Navidrome at ${config.navidromeUrl}`;
-    case 'local': return `the music folder ${config.musicDir}`;
+    case 'jellyfin':
+      return `Jellyfin at ${config.jellyfinUrl}`;
+    case 'navidrome':
+      return `Navidrome at ${config.navidromeUrl}`;
+    case 'local':
+      return `the music folder ${config.musicDir}`;
   }
 }
 
@@ -89,15 +92,22 @@ export function mediaSetupAdvice(config: Config, check?: ConnectionCheck): Media
     variables: s.variables.map(([name, example]) => ({ name, example, meaning: SPEC[name].doc })),
     example: `${s.variables.map(([name, example]) => `${name}=${example}`).join(' ')} npm start`,
   }));
-  const advice: MediaSetupAdvice = { configured: config.mediaSourceSet, type: config.mediaServerType, target: target(config), sources };
+  const advice: MediaSetupAdvice = {
+    configured: config.mediaSourceSet,
+    type: config.mediaServerType,
+    target: target(config),
+    sources,
+  };
   if (check) {
     advice.ok = check.ok;
     if (!check.ok) advice.problem = check.message;
   }
   const restart = 'then restart `npm start`';
   if (!config.mediaSourceSet) {
-    if (!check) advice.problem = `No media source is configured, so AudioMuse looks in the default music folder ${config.musicDir}.`;
-    else if (!check.ok) advice.problem = `No media source is configured, and the default music folder does not work: ${check.message}`;
+    if (!check)
+      advice.problem = `No media source is configured, so AudioMuse looks in the default music folder ${config.musicDir}.`;
+    else if (!check.ok)
+      advice.problem = `No media source is configured, and the default music folder does not work: ${check.message}`;
     advice.action = check?.ok
       ? 'That folder works; to use Jellyfin or Navidrome instead, set the variables shown for it, then restart `npm start`.'
       : `Set the variables of Jellyfin, Navidrome or a music folder (examples below), ${restart}.`;

@@ -15,10 +15,23 @@ const EMOJI =
   /[\p{Extended_Pictographic}\p{So}\u{1F3FB}-\u{1F3FF}\u{1F1E6}-\u{1F1FF}\u200D\uFE0E\uFE0F\u20E3\u{E0020}-\u{E007F}]/gu;
 // Control, format (zero-width), surrogate, private-use and unassigned characters.
 const NON_PRINTABLE = /\p{C}/gu;
-const REFUSAL = /^(?:i'?m sorry|i am sorry|sorry\b|i can(?:not|'t)|i'?m (?:not able|unable)|i am (?:not able|unable)|as an ai\b|unfortunately\b)/i;
+const REFUSAL =
+  /^(?:i'?m sorry|i am sorry|sorry\b|i can(?:not|'t)|i'?m (?:not able|unable)|i am (?:not able|unable)|as an ai\b|unfortunately\b)/i;
 const LABEL =
   /^(?:(?:here(?:'s| is)\s+)?(?:(?:a|the|my|your)\s+)?(?:suggested|final|proposed|new|creative)?\s*(?:playlist\s*)?(?:name|title)(?:\s+is)?|playlist|answer|output)\s*[:：]\s*/i;
-const QUOTE_PAIRS: [string, string][] = [['"', '"'], ["'", "'"], ['`', '`'], ['“', '”'], ['„', '“'], ['‘', '’'], ['«', '»'], ['‹', '›'], ['「', '」'], ['*', '*'], ['_', '_']];
+const QUOTE_PAIRS: [string, string][] = [
+  ['"', '"'],
+  ["'", "'"],
+  ['`', '`'],
+  ['“', '”'],
+  ['„', '“'],
+  ['‘', '’'],
+  ['«', '»'],
+  ['‹', '›'],
+  ['「', '」'],
+  ['*', '*'],
+  ['_', '_'],
+];
 // Characters that are never part of a name at its edges (apostrophes are: "Rockin'").
 const EDGE_QUOTES = /^["“”„«»‹›「」`*]+|["“”„«»‹›「」`*]+$/g;
 
@@ -28,7 +41,8 @@ export function cleanPlaylistName(raw: unknown): CleanedName {
   let text = raw.normalize('NFKC').replace(/\r\n?/g, '\n');
   const hadReasoning = /<\/?(think|thinking|reasoning)>/i.test(text);
   text = stripReasoning(text);
-  if (!text.trim()) return { rejected: hadReasoning ? 'the answer holds only a reasoning block, no name' : 'the answer is empty' };
+  if (!text.trim())
+    return { rejected: hadReasoning ? 'the answer holds only a reasoning block, no name' : 'the answer is empty' };
 
   const lines = text
     .split('\n')
@@ -42,8 +56,10 @@ export function cleanPlaylistName(raw: unknown): CleanedName {
   const length = [...line].length;
   if (!/\p{L}/u.test(line)) return { rejected: `no letters in ${snippet(line)}` };
   if (REFUSAL.test(line)) return { rejected: `looks like a refusal: ${snippet(line)}` };
-  if (length < MIN_NAME_LENGTH) return { rejected: `${length} characters, fewer than ${MIN_NAME_LENGTH}: ${snippet(line)}` };
-  if (length > MAX_NAME_LENGTH) return { rejected: `${length} characters, more than ${MAX_NAME_LENGTH}: ${snippet(line)}` };
+  if (length < MIN_NAME_LENGTH)
+    return { rejected: `${length} characters, fewer than ${MIN_NAME_LENGTH}: ${snippet(line)}` };
+  if (length > MAX_NAME_LENGTH)
+    return { rejected: `${length} characters, more than ${MAX_NAME_LENGTH}: ${snippet(line)}` };
   return { name: line };
 }
 
@@ -52,14 +68,23 @@ export function cleanPlaylistName(raw: unknown): CleanedName {
  * and without an `_automatic` suffix), shortened so the result stays within MAX_NAME_LENGTH characters.
  */
 export function uniqueName(name: string, taken: Iterable<string>): string {
-  const key = (s: string) => s.normalize('NFC').replace(/_automatic$/i, '').trim().toLowerCase();
+  const key = (s: string) =>
+    s
+      .normalize('NFC')
+      .replace(/_automatic$/i, '')
+      .trim()
+      .toLowerCase();
   const used = new Set<string>();
   for (const t of taken) used.add(key(t));
   if (!used.has(key(name))) return name;
   const chars = [...name];
   for (let n = 2; ; n++) {
     const suffix = ` (${n})`;
-    const candidate = chars.slice(0, MAX_NAME_LENGTH - suffix.length).join('').trimEnd() + suffix;
+    const candidate =
+      chars
+        .slice(0, MAX_NAME_LENGTH - suffix.length)
+        .join('')
+        .trimEnd() + suffix;
     if (!used.has(key(candidate))) return candidate;
   }
 }
@@ -102,7 +127,7 @@ function cleanLine(line: string): string {
 
 function stripQuotes(text: string): string {
   let s = text.trim();
-  for (let changed = true; changed && s.length >= 2; ) {
+  for (let changed = true; changed && s.length >= 2;) {
     changed = false;
     for (const [open, close] of QUOTE_PAIRS) {
       if (s.startsWith(open) && s.endsWith(close) && s.length >= open.length + close.length) {

@@ -71,7 +71,10 @@ export class GeminiNamer implements PlaylistNamer {
         .join('');
       if (!text.trim()) {
         const reason = candidate.finishReason ?? 'unknown';
-        throw new NamingError(`${SERVER} returned no text (finishReason ${reason})`, REFUSALS.has(reason) ? 'refused' : 'bad_response');
+        throw new NamingError(
+          `${SERVER} returned no text (finishReason ${reason})`,
+          REFUSALS.has(reason) ? 'refused' : 'bad_response',
+        );
       }
       return text;
     } catch (err) {

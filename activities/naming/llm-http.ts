@@ -62,22 +62,46 @@ export function llmHttpOptions(
 }
 
 /** POSTs JSON and returns the parsed 2xx body; anything else becomes a NamingError. */
-export async function postJson(url: string | URL, body: unknown, headers: Record<string, string>, http: HttpOptions): Promise<unknown> {
-  const res = await fetchText(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body) }, http);
+export async function postJson(
+  url: string | URL,
+  body: unknown,
+  headers: Record<string, string>,
+  http: HttpOptions,
+): Promise<unknown> {
+  const res = await fetchText(
+    url,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: JSON.stringify(body),
+    },
+    http,
+  );
   if (res.status < 200 || res.status >= 300) throw statusError(http.server, res.status, res.text, http.secrets);
   try {
     return JSON.parse(res.text) as unknown;
   } catch {
-    throw new NamingError(`${http.server} answered with a body that is not JSON (${excerpt(res.text, http.secrets, 60)}); is the URL right?`, 'bad_response', res.status);
+    throw new NamingError(
+      `${http.server} answered with a body that is not JSON (${excerpt(res.text, http.secrets, 60)}); is the URL right?`,
+      'bad_response',
+      res.status,
+    );
   }
 }
 
 /** The NamingError for a non-2xx answer, with the server's own error message when it sent one. */
-export function statusError(server: string, status: number, text: string, secrets: readonly string[] = []): NamingError {
+export function statusError(
+  server: string,
+  status: number,
+  text: string,
+  secrets: readonly string[] = [],
+): NamingError {
   const detail = errorDetail(text, secrets);
   const tail = detail ? `: ${detail}` : '';
-  if (status === 401 || status === 403) return new NamingError(`${server} rejected the credentials (HTTP ${status})${tail}`, 'auth', status);
-  if (status === 429) return new NamingError(`${server} is rate-limiting (HTTP 429, retries used up)${tail}`, 'rate_limited', status);
+  if (status === 401 || status === 403)
+    return new NamingError(`${server} rejected the credentials (HTTP ${status})${tail}`, 'auth', status);
+  if (status === 429)
+    return new NamingError(`${server} is rate-limiting (HTTP 429, retries used up)${tail}`, 'rate_limited', status);
   if (status >= 500) return new NamingError(`${server} failed with HTTP ${status}${tail}`, 'server', status);
   const hint = status === 404 ? ' (unknown model or wrong URL?)' : '';
   return new NamingError(`${server} refused the request with HTTP ${status}${hint}${tail}`, 'bad_request', status);
@@ -101,7 +125,14 @@ function errorDetail(text: string, secrets: readonly string[]): string {
   try {
     const body = JSON.parse(text) as { error?: string | { message?: string }; message?: string };
     const e = body?.error;
-    detail = typeof e === 'string' ? e : typeof e?.message === 'string' ? e.message : typeof body?.message === 'string' ? body.message : text;
+    detail =
+      typeof e === 'string'
+        ? e
+        : typeof e?.message === 'string'
+          ? e.message
+          : typeof body?.message === 'string'
+            ? body.message
+            : text;
   } catch {
     // not JSON: the text itself
   }

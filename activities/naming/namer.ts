@@ -56,10 +56,24 @@ export function createPlaylistNamer(cfg: AiNamingConfig, opts: NamerOptions = {}
     case 'NONE':
       return undefined;
     case 'OLLAMA':
-      if (!cfg.ollamaUrl || !cfg.ollamaModel) throw new NamingError('OLLAMA_SERVER_URL and OLLAMA_MODEL_NAME must be set when AI_MODEL_PROVIDER=OLLAMA', 'bad_config');
-      return new OllamaNamer({ url: cfg.ollamaUrl, model: cfg.ollamaModel, stream: opts.ollamaStream, temperature: opts.temperature, http: opts });
+      if (!cfg.ollamaUrl || !cfg.ollamaModel)
+        throw new NamingError(
+          'OLLAMA_SERVER_URL and OLLAMA_MODEL_NAME must be set when AI_MODEL_PROVIDER=OLLAMA',
+          'bad_config',
+        );
+      return new OllamaNamer({
+        url: cfg.ollamaUrl,
+        model: cfg.ollamaModel,
+        stream: opts.ollamaStream,
+        temperature: opts.temperature,
+        http: opts,
+      });
     case 'GEMINI':
-      if (!cfg.geminiApiKey || !cfg.geminiModel) throw new NamingError('GEMINI_API_KEY and GEMINI_MODEL_NAME must be set when AI_MODEL_PROVIDER=GEMINI', 'bad_config');
+      if (!cfg.geminiApiKey || !cfg.geminiModel)
+        throw new NamingError(
+          'GEMINI_API_KEY and GEMINI_MODEL_NAME must be set when AI_MODEL_PROVIDER=GEMINI',
+          'bad_config',
+        );
       return new GeminiNamer({
         apiKey: cfg.geminiApiKey,
         model: cfg.geminiModel,
@@ -69,8 +83,18 @@ export function createPlaylistNamer(cfg: AiNamingConfig, opts: NamerOptions = {}
         http: opts,
       });
     case 'OPENAI':
-      if (!cfg.openaiUrl || !cfg.openaiModel) throw new NamingError('OPENAI_SERVER_URL and OPENAI_MODEL_NAME must be set when AI_MODEL_PROVIDER=OPENAI', 'bad_config');
-      return new OpenAiNamer({ url: cfg.openaiUrl, model: cfg.openaiModel, apiKey: cfg.openaiApiKey, temperature: opts.temperature, http: opts });
+      if (!cfg.openaiUrl || !cfg.openaiModel)
+        throw new NamingError(
+          'OPENAI_SERVER_URL and OPENAI_MODEL_NAME must be set when AI_MODEL_PROVIDER=OPENAI',
+          'bad_config',
+        );
+      return new OpenAiNamer({
+        url: cfg.openaiUrl,
+        model: cfg.openaiModel,
+        apiKey: cfg.openaiApiKey,
+        temperature: opts.temperature,
+        http: opts,
+      });
     default: {
       const provider: string = cfg.provider;
       throw new NamingError(`AI_MODEL_PROVIDER=${provider} is not one of NONE, OLLAMA, GEMINI, OPENAI`, 'bad_config');
@@ -85,7 +109,11 @@ export type NamingOutcome = { name: string; source: 'ai' } | { name: string; sou
  * error, timeout, refusal, garbage, a name too short or too long) keeps `req.tagName` and returns the reason
  * (one line, no secrets). Only a caller's abort rejects: cancellation is not a naming failure.
  */
-export async function nameWithAi(namer: PlaylistNamer, req: NamingRequest, opts: { signal?: AbortSignal } = {}): Promise<NamingOutcome> {
+export async function nameWithAi(
+  namer: PlaylistNamer,
+  req: NamingRequest,
+  opts: { signal?: AbortSignal } = {},
+): Promise<NamingOutcome> {
   const label = PROVIDER_LABEL[namer.provider];
   let raw: string;
   try {
@@ -93,14 +121,27 @@ export async function nameWithAi(namer: PlaylistNamer, req: NamingRequest, opts:
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? err;
     const message = err instanceof Error ? err.message : String(err);
-    return { name: req.tagName, source: 'tag', reason: reasonLine(message.startsWith(label) ? message : `${label}: ${message}`) };
+    return {
+      name: req.tagName,
+      source: 'tag',
+      reason: reasonLine(message.startsWith(label) ? message : `${label}: ${message}`),
+    };
   }
   const cleaned = cleanPlaylistName(raw);
-  if ('rejected' in cleaned) return { name: req.tagName, source: 'tag', reason: reasonLine(`${label}'s answer was rejected: ${cleaned.rejected}`) };
+  if ('rejected' in cleaned)
+    return {
+      name: req.tagName,
+      source: 'tag',
+      reason: reasonLine(`${label}'s answer was rejected: ${cleaned.rejected}`),
+    };
   return { name: uniqueName(cleaned.name, req.takenNames), source: 'ai' };
 }
 
-const PROVIDER_LABEL: Record<PlaylistNamer['provider'], string> = { OLLAMA: 'Ollama', GEMINI: 'Gemini', OPENAI: 'OpenAI' };
+const PROVIDER_LABEL: Record<PlaylistNamer['provider'], string> = {
+  OLLAMA: 'Ollama',
+  GEMINI: 'Gemini',
+  OPENAI: 'OpenAI',
+};
 
 function reasonLine(text: string): string {
   return oneLine(redactSecrets(text), 300);

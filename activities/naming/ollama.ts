@@ -44,7 +44,10 @@ export class OllamaNamer implements PlaylistNamer {
       const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
       const res = await fetchText(url, { ...init, signal: undefined }, { ...http, signal });
       if (res.status < 200 || res.status >= 300) throw statusError(SERVER, res.status, res.text, this.secrets);
-      return new Response(res.text, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
+      return new Response(res.text, {
+        status: res.status,
+        headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' },
+      });
     };
     const client = new Ollama({ host: this.host, headers: this.headers, fetch: viaHttpLayer });
     const request = {
@@ -60,7 +63,11 @@ export class OllamaNamer implements PlaylistNamer {
         return text;
       }
       const res = await client.generate({ ...request, stream: false });
-      if (typeof res?.response !== 'string') throw new NamingError(`${SERVER} answered ${redactUrl(`${this.host}/api/generate`)} without a "response" field`, 'bad_response');
+      if (typeof res?.response !== 'string')
+        throw new NamingError(
+          `${SERVER} answered ${redactUrl(`${this.host}/api/generate`)} without a "response" field`,
+          'bad_response',
+        );
       return res.response;
     } catch (err) {
       throw asNamingError(err, SERVER, this.secrets, opts.signal);
@@ -78,7 +85,10 @@ export function ollamaHost(url: string): { host: string; headers: Record<string,
   try {
     u = new URL(url);
   } catch {
-    throw new NamingError(`OLLAMA_SERVER_URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))} is not a URL`, 'bad_config');
+    throw new NamingError(
+      `OLLAMA_SERVER_URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))} is not a URL`,
+      'bad_config',
+    );
   }
   const headers: Record<string, string> = {};
   const secrets: string[] = [];

@@ -62,10 +62,18 @@ export class OpenAiNamer implements PlaylistNamer {
       if (!choice?.message) throw new NamingError(`${SERVER} answered without choices[0].message`, 'bad_response');
       if (choice.message.refusal) throw new NamingError(`${SERVER} refused: ${choice.message.refusal}`, 'refused');
       const content = choice.message.content;
-      const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => p?.text ?? '').join('') : '';
+      const text =
+        typeof content === 'string'
+          ? content
+          : Array.isArray(content)
+            ? content.map((p) => p?.text ?? '').join('')
+            : '';
       if (!text.trim()) {
         const reason = choice.finish_reason ?? 'unknown';
-        throw new NamingError(`${SERVER} returned no text (finish_reason ${reason})`, reason === 'content_filter' ? 'refused' : 'bad_response');
+        throw new NamingError(
+          `${SERVER} returned no text (finish_reason ${reason})`,
+          reason === 'content_filter' ? 'refused' : 'bad_response',
+        );
       }
       return text;
     } catch (err) {

@@ -28,7 +28,8 @@ export function buildNamingPrompt(req: NamingRequest): string {
     `- Strongest moods and styles (score 0 to 1): ${moods.length ? moods.join(', ') : 'no clear mood'}`,
     `- Tempo: ${tempo}`,
   ];
-  if (req.energy !== null && Number.isFinite(req.energy)) lines.push(`- Energy: ${energyWord(req.energy)} (${req.energy.toFixed(2)} on a 0 to 1 scale)`);
+  if (req.energy !== null && Number.isFinite(req.energy))
+    lines.push(`- Energy: ${energyWord(req.energy)} (${req.energy.toFixed(2)} on a 0 to 1 scale)`);
   if (songs.length) lines.push('- Some of its songs (title – artist):', ...songs);
   if (taken.length) lines.push('', `Names already used for other playlists (do not repeat them): ${taken.join('; ')}`);
   lines.push(
@@ -48,7 +49,9 @@ function energyWord(energy: number): string {
 
 /** Library metadata on one line, bounded, so a title cannot add lines (instructions) to the prompt. */
 function oneLine(text: string, max: number): string {
-  const s = String(text ?? '').replace(/[\p{C}\s]+/gu, ' ').trim();
+  const s = String(text ?? '')
+    .replace(/[\p{C}\s]+/gu, ' ')
+    .trim();
   const chars = [...s];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : s;
 }

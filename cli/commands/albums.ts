@@ -10,7 +10,10 @@ export async function run(args: string[]): Promise<number> {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = a === '--limit' ? args[++i] : a.startsWith('--limit=') ? a.slice('--limit='.length) : undefined;
-    if (value === undefined || !/^\d+$/.test(value)) throw new Error(`${a === '--limit' || a.startsWith('--limit=') ? `--limit needs a whole number, got ${JSON.stringify(value ?? '')}` : `unknown argument ${a}`}; ${USAGE}`);
+    if (value === undefined || !/^\d+$/.test(value))
+      throw new Error(
+        `${a === '--limit' || a.startsWith('--limit=') ? `--limit needs a whole number, got ${JSON.stringify(value ?? '')}` : `unknown argument ${a}`}; ${USAGE}`,
+      );
     limit = Number(value);
   }
   const provider = await createMediaProvider(loadConfig());

@@ -6,14 +6,24 @@ import { parseNumberFlags, runCommand } from '../run-command.ts';
 const USAGE = 'usage: audiomuse analysis start [--albums N] [--concurrency N] [--wait] | status | cancel';
 
 export function run(args: string[]): Promise<number> {
-  return runCommand({
-    kind: ANALYSIS,
-    usage: USAGE,
-    parseStart: (a) => parseNumberFlags<Omit<AnalyzeLibraryInput, 'carried'>>(a, { '--albums': 'numRecentAlbums', '--concurrency': 'maxConcurrentAlbums' }, USAGE),
-    describe: (p) => {
-      const eta = p.etaSeconds === null ? '' : `, ETA ${Math.round(p.etaSeconds / 60)} min`;
-      return `${p.status}: albums ${p.albumsDone}/${p.albumsTotal ?? '?'} (${p.albumsFailed} failed), tracks ${p.tracksAnalyzed} analysed, ` +
-        `${p.tracksSkipped} skipped, ${p.tracksFailed} failed, ${p.tracksPerHour ?? '?'} tracks/h${eta}`;
+  return runCommand(
+    {
+      kind: ANALYSIS,
+      usage: USAGE,
+      parseStart: (a) =>
+        parseNumberFlags<Omit<AnalyzeLibraryInput, 'carried'>>(
+          a,
+          { '--albums': 'numRecentAlbums', '--concurrency': 'maxConcurrentAlbums' },
+          USAGE,
+        ),
+      describe: (p) => {
+        const eta = p.etaSeconds === null ? '' : `, ETA ${Math.round(p.etaSeconds / 60)} min`;
+        return (
+          `${p.status}: albums ${p.albumsDone}/${p.albumsTotal ?? '?'} (${p.albumsFailed} failed), tracks ${p.tracksAnalyzed} analysed, ` +
+          `${p.tracksSkipped} skipped, ${p.tracksFailed} failed, ${p.tracksPerHour ?? '?'} tracks/h${eta}`
+        );
+      },
     },
-  }, args);
+    args,
+  );
 }

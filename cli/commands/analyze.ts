@@ -13,13 +13,20 @@ const USAGE = `usage: audiomuse analyze [--full] [--max-seconds S] [--patch-hop 
   --threads N      ONNX intra-op threads (default 1)
 Reads MODELS_DIR, TOP_N_MOODS, PATCH_HOP and FFMPEG_PATH from the environment.`;
 
-interface Args { full: boolean; maxSeconds?: number; patchHop?: number; threads?: number; files: string[] }
+interface Args {
+  full: boolean;
+  maxSeconds?: number;
+  patchHop?: number;
+  threads?: number;
+  files: string[];
+}
 
 function parseArgs(args: string[]): Args {
   const out: Args = { full: false, files: [] };
   const num = (flag: string, v: string | undefined, integer: boolean): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} needs a positive ${integer ? 'integer' : 'number'}\n${USAGE}`);
+    if (v === undefined || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+      throw new Error(`${flag} needs a positive ${integer ? 'integer' : 'number'}\n${USAGE}`);
     return n;
   };
   for (let i = 0; i < args.length; i++) {
@@ -39,7 +46,13 @@ function parseArgs(args: string[]): Args {
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const r2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
 
-function describe(path: string, a: TrackAnalysis, topN: number, full: boolean, seconds: number): Record<string, unknown> {
+function describe(
+  path: string,
+  a: TrackAnalysis,
+  topN: number,
+  full: boolean,
+  seconds: number,
+): Record<string, unknown> {
   const norm = Math.sqrt(a.embedding.reduce((s, v) => s + v * v, 0));
   const line: Record<string, unknown> = {
     path,
@@ -71,18 +84,30 @@ export async function run(argv: string[]): Promise<number> {
   try {
     models = await getMusicnnModels({ modelsDir: config.modelsDir, threads: args.threads });
   } catch (err) {
-    if (err instanceof AnalysisError) { console.error(`audiomuse analyze: ${err.message}`); return 2; }
+    if (err instanceof AnalysisError) {
+      console.error(`audiomuse analyze: ${err.message}`);
+      return 2;
+    }
     throw err;
   }
   for (const path of args.files) {
     const t0 = performance.now();
     try {
-      const a = await analyzeTrack(path, { models, patchHop: args.patchHop ?? config.analysis.patchHop, maxSeconds: args.maxSeconds });
-      console.log(JSON.stringify(describe(path, a, config.analysis.topNMoods, args.full, (performance.now() - t0) / 1000)));
+      const a = await analyzeTrack(path, {
+        models,
+        patchHop: args.patchHop ?? config.analysis.patchHop,
+        maxSeconds: args.maxSeconds,
+      });
+      console.log(
+        JSON.stringify(describe(path, a, config.analysis.topNMoods, args.full, (performance.now() - t0) / 1000)),
+      );
     } catch (err) {
       if (!(err instanceof AnalysisError)) throw err;
       console.log(JSON.stringify({ path, error: err.toJSON() }));
-      if (err.isSetupError) { console.error(`audiomuse analyze: ${err.message}`); return 2; }
+      if (err.isSetupError) {
+        console.error(`audiomuse analyze: ${err.message}`);
+        return 2;
+      }
     }
   }
   return 0;

@@ -3,29 +3,39 @@ import { CLUSTERING } from '../../lib/run-control.ts';
 import type { ClusterLibraryInput } from '../../workflows/clustering-progress.ts';
 import { parseNumberFlags, runCommand } from '../run-command.ts';
 
-const USAGE = 'usage: audiomuse cluster start [--runs N] [--seed S] [--algorithm kmeans|dbscan|gmm] [--no-publish] [--wait] | status | cancel';
+const USAGE =
+  'usage: audiomuse cluster start [--runs N] [--seed S] [--algorithm kmeans|dbscan|gmm] [--no-publish] [--wait] | status | cancel';
 
 export function run(args: string[]): Promise<number> {
-  return runCommand({
-    kind: CLUSTERING,
-    usage: USAGE,
-    parseStart: (a) => {
-      const extra: Partial<ClusterLibraryInput> = {};
-      const input = parseNumberFlags<Omit<ClusterLibraryInput, 'carried'>>(a, { '--runs': 'runs', '--seed': 'seed' }, USAGE, (flag, next) => {
-        if (flag === '--no-publish') extra.publish = false;
-        else if (flag === '--algorithm') {
-          const v = next();
-          if (v !== 'kmeans' && v !== 'dbscan' && v !== 'gmm') throw new Error(`--algorithm must be kmeans, dbscan or gmm; ${USAGE}`);
-          extra.algorithm = v;
-        } else return false;
-        return true;
-      });
-      return { ...input, ...extra };
+  return runCommand(
+    {
+      kind: CLUSTERING,
+      usage: USAGE,
+      parseStart: (a) => {
+        const extra: Partial<ClusterLibraryInput> = {};
+        const input = parseNumberFlags<Omit<ClusterLibraryInput, 'carried'>>(
+          a,
+          { '--runs': 'runs', '--seed': 'seed' },
+          USAGE,
+          (flag, next) => {
+            if (flag === '--no-publish') extra.publish = false;
+            else if (flag === '--algorithm') {
+              const v = next();
+              if (v !== 'kmeans' && v !== 'dbscan' && v !== 'gmm')
+                throw new Error(`--algorithm must be kmeans, dbscan or gmm; ${USAGE}`);
+              extra.algorithm = v;
+            } else return false;
+            return true;
+          },
+        );
+        return { ...input, ...extra };
+      },
+      describe: (p) => {
+        const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds} s`;
+        const best = p.bestScore === null ? 'none yet' : `${p.bestScore.toFixed(3)} (${JSON.stringify(p.bestParams)})`;
+        return `${p.status}: runs ${p.runsDone}/${p.runsTotal ?? '?'}, generation ${p.generation}, best ${best}, ${p.runsPerSecond ?? '?'} runs/s${eta}`;
+      },
     },
-    describe: (p) => {
-      const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds} s`;
-      const best = p.bestScore === null ? 'none yet' : `${p.bestScore.toFixed(3)} (${JSON.stringify(p.bestParams)})`;
-      return `${p.status}: runs ${p.runsDone}/${p.runsTotal ?? '?'}, generation ${p.generation}, best ${best}, ${p.runsPerSecond ?? '?'} runs/s${eta}`;
-    },
-  }, args);
+    args,
+  );
 }

@@ -16,7 +16,14 @@ export async function run(args: string[]): Promise<number> {
   let client: Client | undefined;
   try {
     client = await connectClient(temporalAddress, config.temporal.namespace).catch(() => undefined);
-    const health = await checkHealth({ pool, client, temporalAddress, taskQueue: config.temporal.taskQueue, roundTrip: args.includes('--deep'), media: await createMediaProvider(config) });
+    const health = await checkHealth({
+      pool,
+      client,
+      temporalAddress,
+      taskQueue: config.temporal.taskQueue,
+      roundTrip: args.includes('--deep'),
+      media: await createMediaProvider(config),
+    });
     console.log(JSON.stringify(health));
     return health.ok ? 0 : 1;
   } finally {

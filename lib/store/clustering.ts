@@ -38,7 +38,14 @@ export interface ClusteringRunRow {
 /** Records a run with its snapshot. Idempotent per workflow run; returns the running one on conflict. */
 export async function beginClusteringRun(
   pool: Pool,
-  run: { workflowId: string; firstRunId: string; source: string; params: object; analysisVersion: string; trackIds: string[] },
+  run: {
+    workflowId: string;
+    firstRunId: string;
+    source: string;
+    params: object;
+    analysisVersion: string;
+    trackIds: string[];
+  },
 ): Promise<{ runId: string } | { runningWorkflowId: string }> {
   try {
     const { rows } = await pool.query<{ id: string }>(
@@ -51,7 +58,9 @@ export async function beginClusteringRun(
     return { runId: rows[0].id };
   } catch (err) {
     if ((err as { constraint?: string }).constraint !== 'clustering_runs_one_running') throw err;
-    const { rows } = await pool.query<{ workflow_id: string }>(`SELECT workflow_id FROM clustering_runs WHERE status = 'running'`);
+    const { rows } = await pool.query<{ workflow_id: string }>(
+      `SELECT workflow_id FROM clustering_runs WHERE status = 'running'`,
+    );
     if (!rows[0]) return beginClusteringRun(pool, run);
     return { runningWorkflowId: rows[0].workflow_id };
   }
@@ -66,7 +75,8 @@ export async function runningClustering(pool: Pool): Promise<{ workflowId: strin
 
 export async function lastClusteringRun(pool: Pool): Promise<LastRun | undefined> {
   const { rows } = await pool.query<LastRun>(
-    `SELECT workflow_id AS "workflowId", status, error, progress FROM clustering_runs ORDER BY started_at DESC, id DESC LIMIT 1`);
+    `SELECT workflow_id AS "workflowId", status, error, progress FROM clustering_runs ORDER BY started_at DESC, id DESC LIMIT 1`,
+  );
   return rows[0];
 }
 
@@ -124,7 +134,14 @@ export async function recordClusteringProgress(
     `UPDATE clustering_runs SET generation = $2, best_score = $3, best_params = $4, search_state = $5, progress = $6,
        updated_at = now()
      WHERE id = $1 AND status = 'running'`,
-    [runId, p.generation, p.bestScore, JSON.stringify(p.bestParams ?? null), JSON.stringify(p.searchState), JSON.stringify(p.progress)],
+    [
+      runId,
+      p.generation,
+      p.bestScore,
+      JSON.stringify(p.bestParams ?? null),
+      JSON.stringify(p.searchState),
+      JSON.stringify(p.progress),
+    ],
   );
 }
 
@@ -161,16 +178,37 @@ export interface DraftPlaylist {
  * Stores the run's playlists as drafts in one transaction. A retry replaces the drafts it wrote before;
  * nothing is replaced once any of them was published.
  */
-export async function storeDraftPlaylists(pool: Pool, runId: string, source: string, playlists: DraftPlaylist[]): Promise<void> {
+export async function storeDraftPlaylists(
+  pool: Pool,
+  runId: string,
+  source: string,
+  playlists: DraftPlaylist[],
+): Promise<void> {
   await inTransaction(pool, async (c) => {
-    const { rows } = await c.query(`SELECT 1 FROM playlists WHERE clustering_run_id = $1 AND status <> 'draft' LIMIT 1`, [runId]);
+    const { rows } = await c.query(
+      `SELECT 1 FROM playlists WHERE clustering_run_id = $1 AND status <> 'draft' LIMIT 1`,
+      [runId],
+    );
     if (rows.length) return;
     await c.query(`DELETE FROM playlists WHERE clustering_run_id = $1`, [runId]);
     for (const p of playlists) {
-      const { rows: [row] } = await c.query<{ id: string }>(
+      const {
+        rows: [row],
+      } = await c.query<{ id: string }>(
         `INSERT INTO playlists (clustering_run_id, source, name, tag_name, name_source, name_note, profile, position, part, parts)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id::text`,
-        [runId, source, p.name, p.tagName, p.nameSource, p.nameNote ?? null, JSON.stringify(p.profile), p.position, p.part ?? null, p.parts ?? null],
+        [
+          runId,
+          source,
+          p.name,
+          p.tagName,
+          p.nameSource,
+          p.nameNote ?? null,
+          JSON.stringify(p.profile),
+          p.position,
+          p.part ?? null,
+          p.parts ?? null,
+        ],
       );
       await c.query(
         `INSERT INTO playlist_tracks (playlist_id, position, track_id)
@@ -205,7 +243,9 @@ const PLAYLIST_COLUMNS = `p.id::text AS id, p.position, p.name, p.tag_name AS "t
 
 export async function runPlaylists(pool: Pool, runId: string): Promise<StoredPlaylist[]> {
   const { rows } = await pool.query<StoredPlaylist>(
-    `SELECT ${PLAYLIST_COLUMNS} FROM playlists p WHERE p.clustering_run_id = $1 ORDER BY p.position`, [runId]);
+    `SELECT ${PLAYLIST_COLUMNS} FROM playlists p WHERE p.clustering_run_id = $1 ORDER BY p.position`,
+    [runId],
+  );
   return rows;
 }
 
@@ -225,42 +265,68 @@ export async function publishedPlaylists(pool: Pool, source: string, exceptRunId
  */
 export async function recordedServerIds(pool: Pool, source: string): Promise<Set<string>> {
   const { rows } = await pool.query<{ id: string }>(
-    `SELECT server_playlist_id AS id FROM playlists WHERE source = $1 AND status = 'published' AND server_playlist_id IS NOT NULL`, [source]);
+    `SELECT server_playlist_id AS id FROM playlists WHERE source = $1 AND status = 'published' AND server_playlist_id IS NOT NULL`,
+    [source],
+  );
   return new Set(rows.map((r) => r.id));
 }
 
 /** Title and artist of a playlist's first `limit` tracks (a sample for the namer's prompt). */
-export async function playlistSongs(pool: Pool, playlistId: string, limit: number): Promise<{ title: string; artist: string }[]> {
+export async function playlistSongs(
+  pool: Pool,
+  playlistId: string,
+  limit: number,
+): Promise<{ title: string; artist: string }[]> {
   const { rows } = await pool.query<{ title: string; artist: string }>(
     `SELECT coalesce(t.title, '') AS title, coalesce(t.artist, '') AS artist
        FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id WHERE pt.playlist_id = $1 ORDER BY pt.position LIMIT $2`,
-    [playlistId, limit]);
+    [playlistId, limit],
+  );
   return rows;
 }
 
-export async function renamePlaylist(pool: Pool, playlistId: string, name: string, nameSource: 'tag' | 'ai' | 'kept', note?: string): Promise<void> {
-  await pool.query(`UPDATE playlists SET name = $2, name_source = $3, name_note = $4 WHERE id = $1 AND status = 'draft'`,
-    [playlistId, name, nameSource, note ?? null]);
+export async function renamePlaylist(
+  pool: Pool,
+  playlistId: string,
+  name: string,
+  nameSource: 'tag' | 'ai' | 'kept',
+  note?: string,
+): Promise<void> {
+  await pool.query(
+    `UPDATE playlists SET name = $2, name_source = $3, name_note = $4 WHERE id = $1 AND status = 'draft'`,
+    [playlistId, name, nameSource, note ?? null],
+  );
 }
 
 /** Records the server's playlist ids at the first publish attempt of a run; later attempts get the same set. */
 export async function setPublishBaseline(pool: Pool, runId: string, serverIds: string[]): Promise<Set<string>> {
   const { rows } = await pool.query<{ ids: string[] }>(
     `UPDATE clustering_runs SET publish_baseline = coalesce(publish_baseline, $2::text[]) WHERE id = $1 RETURNING publish_baseline AS ids`,
-    [runId, serverIds]);
+    [runId, serverIds],
+  );
   return new Set(rows[0]?.ids ?? serverIds);
 }
 
 export async function markPublishStarted(pool: Pool, playlistId: string): Promise<void> {
-  await pool.query(`UPDATE playlists SET publish_started_at = coalesce(publish_started_at, now()) WHERE id = $1`, [playlistId]);
+  await pool.query(`UPDATE playlists SET publish_started_at = coalesce(publish_started_at, now()) WHERE id = $1`, [
+    playlistId,
+  ]);
 }
 
-export async function markPublished(pool: Pool, playlistId: string, serverPlaylistId: string, missingTracks: number): Promise<void> {
+export async function markPublished(
+  pool: Pool,
+  playlistId: string,
+  serverPlaylistId: string,
+  missingTracks: number,
+): Promise<void> {
   await pool.query(
     `UPDATE playlists SET status = 'published', server_playlist_id = $2, missing_tracks = $3, published_at = now() WHERE id = $1`,
-    [playlistId, serverPlaylistId, missingTracks]);
+    [playlistId, serverPlaylistId, missingTracks],
+  );
 }
 
 export async function markSuperseded(pool: Pool, playlistIds: string[]): Promise<void> {
-  await pool.query(`UPDATE playlists SET status = 'superseded' WHERE id = ANY($1::bigint[]) AND status = 'published'`, [playlistIds]);
+  await pool.query(`UPDATE playlists SET status = 'superseded' WHERE id = ANY($1::bigint[]) AND status = 'published'`, [
+    playlistIds,
+  ]);
 }

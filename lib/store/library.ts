@@ -48,7 +48,8 @@ export async function searchTracks(
     pool.query<TrackSummary>(
       `SELECT ${TRACK_COLUMNS} FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id ${where}
         ORDER BY t.artist NULLS LAST, t.album NULLS LAST, t.title NULLS LAST, t.id LIMIT $3 OFFSET $4`,
-      [pattern, opts.status ?? null, opts.limit, opts.offset]),
+      [pattern, opts.status ?? null, opts.limit, opts.offset],
+    ),
     pool.query<{ n: string }>(`SELECT count(*) AS n FROM tracks t ${where}`, [pattern, opts.status ?? null]),
   ]);
   return { total: Number(count.rows[0].n), tracks: rows };
@@ -65,7 +66,8 @@ export async function trackDetail(pool: Pool, id: string): Promise<TrackDetail |
                         FROM playlist_tracks pt JOIN playlists p ON p.id = pt.playlist_id
                        WHERE pt.track_id = t.id AND p.status <> 'superseded'), '[]') AS playlists
        FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id WHERE t.id = $1`,
-    [id]);
+    [id],
+  );
   return rows[0];
 }
 
@@ -79,14 +81,23 @@ export interface PlaylistView {
   part: number | null;
   parts: number | null;
   /** The cluster's mean profile: tempo and energy normalised to 0..1, mood tag and mood head scores. */
-  profile: { tempo: number; energy: number; moods: Record<string, number>; otherFeatures: Record<string, number> } | null;
+  profile: {
+    tempo: number;
+    energy: number;
+    moods: Record<string, number>;
+    otherFeatures: Record<string, number>;
+  } | null;
   tracks: { id: string; itemId: string; title: string | null; artist: string | null }[];
 }
 
 /** The playlists of the newest clustering run that finished with playlists (with publishing or without). */
-export async function currentPlaylists(pool: Pool): Promise<{ runId: string; workflowId: string; finishedAt: string; playlists: PlaylistView[] } | undefined> {
+export async function currentPlaylists(
+  pool: Pool,
+): Promise<{ runId: string; workflowId: string; finishedAt: string; playlists: PlaylistView[] } | undefined> {
   // Named (prepared once per connection): the page and its pollers read this often, planning it each time cost more than running it.
-  const { rows: [run] } = await pool.query<{ id: string; workflowId: string; finishedAt: string }>({
+  const {
+    rows: [run],
+  } = await pool.query<{ id: string; workflowId: string; finishedAt: string }>({
     name: 'current-playlists-run',
     text: `SELECT r.id::text AS id, r.workflow_id AS "workflowId", r.finished_at AS "finishedAt" FROM clustering_runs r
             WHERE r.status = 'completed' AND EXISTS (SELECT 1 FROM playlists p WHERE p.clustering_run_id = r.id)
@@ -118,16 +129,22 @@ export async function currentPlaylists(pool: Pool): Promise<{ runId: string; wor
 
 /** What identifies the analysed library's state: a new analysis result or a removed track changes it. */
 export async function librarySnapshot(pool: Pool): Promise<{ key: string; tracks: number }> {
-  const { rows: [r] } = await pool.query<{ n: string; last: string | null; versions: string | null; ids: string | null }>(
+  const {
+    rows: [r],
+  } = await pool.query<{ n: string; last: string | null; versions: string | null; ids: string | null }>(
     `SELECT count(*) AS n, max(analyzed_at)::text AS last, string_agg(DISTINCT analysis_version, ',') AS versions,
-            sum(track_id)::text AS ids FROM track_features`);
+            sum(track_id)::text AS ids FROM track_features`,
+  );
   return { key: `${r.versions ?? ''}|${r.n}|${r.last ?? ''}|${r.ids ?? ''}`, tracks: Number(r.n) };
 }
 
 /** Every analysed track's embedding with its title and artist, in id order. */
-export async function libraryEmbeddings(pool: Pool): Promise<{ ids: string[]; titles: (string | null)[]; artists: (string | null)[]; embeddings: Float32Array[] }> {
+export async function libraryEmbeddings(
+  pool: Pool,
+): Promise<{ ids: string[]; titles: (string | null)[]; artists: (string | null)[]; embeddings: Float32Array[] }> {
   const { rows } = await pool.query<{ id: string; title: string | null; artist: string | null; embedding: Buffer }>(
-    `SELECT t.id::text AS id, t.title, t.artist, f.embedding FROM track_features f JOIN tracks t ON t.id = f.track_id ORDER BY t.id`);
+    `SELECT t.id::text AS id, t.title, t.artist, f.embedding FROM track_features f JOIN tracks t ON t.id = f.track_id ORDER BY t.id`,
+  );
   return {
     ids: rows.map((r) => r.id),
     titles: rows.map((r) => r.title),
@@ -144,9 +161,14 @@ export interface MapPoints {
   artists: (string | null)[];
 }
 
-export async function cachedMap(pool: Pool, snapshot: string): Promise<{ points: MapPoints; computedAt: string } | undefined> {
+export async function cachedMap(
+  pool: Pool,
+  snapshot: string,
+): Promise<{ points: MapPoints; computedAt: string } | undefined> {
   const { rows } = await pool.query<{ points: MapPoints; computedAt: string }>(
-    `SELECT points, computed_at AS "computedAt" FROM library_maps WHERE snapshot = $1`, [snapshot]);
+    `SELECT points, computed_at AS "computedAt" FROM library_maps WHERE snapshot = $1`,
+    [snapshot],
+  );
   return rows[0];
 }
 
@@ -156,6 +178,7 @@ export async function storeMap(pool: Pool, snapshot: string, points: MapPoints):
     `WITH dropped AS (DELETE FROM library_maps WHERE snapshot <> $1)
      INSERT INTO library_maps (snapshot, points) VALUES ($1, $2)
      ON CONFLICT (snapshot) DO UPDATE SET points = EXCLUDED.points RETURNING computed_at AS "computedAt"`,
-    [snapshot, JSON.stringify(points)]);
+    [snapshot, JSON.stringify(points)],
+  );
   return rows[0].computedAt;
 }

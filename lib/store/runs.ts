@@ -23,11 +23,16 @@ const COLUMNS = (kind: RunKindName) =>
 const BOTH = `SELECT ${COLUMNS('analysis')} FROM analysis_runs UNION ALL SELECT ${COLUMNS('clustering')} FROM clustering_runs`;
 const strip = ({ row_id: _id, ...r }: RunRow & { row_id?: string }): RunRow => r;
 
-export async function listRuns(pool: Pool, opts: { limit: number; offset: number; kind?: RunKindName }): Promise<{ total: number; runs: RunRow[] }> {
+export async function listRuns(
+  pool: Pool,
+  opts: { limit: number; offset: number; kind?: RunKindName },
+): Promise<{ total: number; runs: RunRow[] }> {
   const kinds = opts.kind ? [opts.kind] : ['analysis', 'clustering'];
   const [{ rows }, count] = await Promise.all([
-    pool.query<RunRow>(`SELECT * FROM (${BOTH}) r WHERE kind = ANY($1) ORDER BY "startedAt" DESC, row_id DESC LIMIT $2 OFFSET $3`,
-      [kinds, opts.limit, opts.offset]),
+    pool.query<RunRow>(
+      `SELECT * FROM (${BOTH}) r WHERE kind = ANY($1) ORDER BY "startedAt" DESC, row_id DESC LIMIT $2 OFFSET $3`,
+      [kinds, opts.limit, opts.offset],
+    ),
     pool.query<{ n: string }>(`SELECT count(*) AS n FROM (${BOTH}) r WHERE kind = ANY($1)`, [kinds]),
   ]);
   return { total: Number(count.rows[0].n), runs: rows.map(strip) };
@@ -41,8 +46,16 @@ export const isRunKey = (id: string): boolean => RUN_KEY.test(id);
 export async function findRun(pool: Pool, idOrWorkflowId: string): Promise<RunRow | undefined> {
   const m = RUN_KEY.exec(idOrWorkflowId);
   const { rows } = m
-    ? await pool.query<RunRow>({ name: 'find-run-by-key', text: `SELECT * FROM (${BOTH}) r WHERE kind = $1 AND row_id = $2`, values: [m[1], m[2]] })
-    // Named (prepared once per connection): status pollers call this for every answer.
-    : await pool.query<RunRow>({ name: 'find-run', text: `SELECT * FROM (${BOTH}) r WHERE "workflowId" = $1 ORDER BY "startedAt" DESC, row_id DESC LIMIT 1`, values: [idOrWorkflowId] });
+    ? await pool.query<RunRow>({
+        name: 'find-run-by-key',
+        text: `SELECT * FROM (${BOTH}) r WHERE kind = $1 AND row_id = $2`,
+        values: [m[1], m[2]],
+      })
+    : // Named (prepared once per connection): status pollers call this for every answer.
+      await pool.query<RunRow>({
+        name: 'find-run',
+        text: `SELECT * FROM (${BOTH}) r WHERE "workflowId" = $1 ORDER BY "startedAt" DESC, row_id DESC LIMIT 1`,
+        values: [idOrWorkflowId],
+      });
   return rows[0] && strip(rows[0]);
 }

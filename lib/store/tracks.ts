@@ -76,7 +76,17 @@ export async function upsertAlbumTracks(
               OR (up.analysis_status = 'failed' AND up.failure_version = $9)) AS skip
        FROM up LEFT JOIN track_features f ON f.track_id = up.id
       ORDER BY up.id`,
-    [source, albumId, col('itemId'), col('title'), col('artist'), col('album'), col('durationSec'), col('changeMarker'), version],
+    [
+      source,
+      albumId,
+      col('itemId'),
+      col('title'),
+      col('artist'),
+      col('album'),
+      col('durationSec'),
+      col('changeMarker'),
+      version,
+    ],
   );
   const toAnalyze = rows.filter((r) => !r.skip).map((r) => ({ trackId: r.id, title: r.title }));
   return { toAnalyze, skipped: rows.length - toAnalyze.length };
@@ -89,7 +99,11 @@ export interface TrackForAnalysis {
   current: boolean;
 }
 
-export async function trackForAnalysis(pool: Pool, trackId: string, version: string): Promise<TrackForAnalysis | undefined> {
+export async function trackForAnalysis(
+  pool: Pool,
+  trackId: string,
+  version: string,
+): Promise<TrackForAnalysis | undefined> {
   const { rows } = await pool.query<TrackForAnalysis>(
     `SELECT t.source, t.item_id AS "itemId",
             (t.analysis_status = 'analyzed' AND f.analysis_version = $2
@@ -102,7 +116,13 @@ export async function trackForAnalysis(pool: Pool, trackId: string, version: str
 }
 
 /** Features and the analysed status in one transaction; a second write for the same track is counted. */
-export async function storeTrackFeatures(pool: Pool, trackId: string, f: StoredFeatures, version: string, attempts: number): Promise<void> {
+export async function storeTrackFeatures(
+  pool: Pool,
+  trackId: string,
+  f: StoredFeatures,
+  version: string,
+  attempts: number,
+): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO track_features (track_id, embedding, tags, danceable, aggressive, happy, party, relaxed, sad,
@@ -115,8 +135,17 @@ export async function storeTrackFeatures(pool: Pool, trackId: string, f: StoredF
          key_strength = EXCLUDED.key_strength, energy = EXCLUDED.energy, patches = EXCLUDED.patches,
          analysis_version = EXCLUDED.analysis_version, analyzed_at = now(), writes = track_features.writes + 1`,
       [
-        trackId, encodeEmbedding(f.embedding), Array.from(f.tags), ...MOOD_HEAD_COLUMNS.map((h) => f.moods[h]),
-        f.tempo, f.key, f.scale, f.keyStrength, f.energy, f.patches, version,
+        trackId,
+        encodeEmbedding(f.embedding),
+        Array.from(f.tags),
+        ...MOOD_HEAD_COLUMNS.map((h) => f.moods[h]),
+        f.tempo,
+        f.key,
+        f.scale,
+        f.keyStrength,
+        f.energy,
+        f.patches,
+        version,
       ],
     );
     await client.query(

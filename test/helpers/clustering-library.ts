@@ -1,7 +1,12 @@
 // Synthetic analysed libraries for the clustering search tests and bench/cluster.ts: tracks drawn from
 // planted groups, each with its own dominant tags, tempo, energy, mood heads and embedding centre.
 // Tag scores pass through a sigmoid like the MusiCNN tag head (so they sit in ~0.5–0.73 as real ones do).
-import { MOOD_LABELS, OTHER_FEATURE_LABELS, EMBEDDING_DIMS, type TrackFeatures } from '../../activities/clustering/features.ts';
+import {
+  MOOD_LABELS,
+  OTHER_FEATURE_LABELS,
+  EMBEDDING_DIMS,
+  type TrackFeatures,
+} from '../../activities/clustering/features.ts';
 import { Rng } from '../../activities/clustering/rng.ts';
 
 export interface PlantedGroup {
@@ -40,7 +45,11 @@ export interface LibraryOptions {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-export function plantGroups(rng: Rng, groups: number, o: Required<Pick<LibraryOptions, 'tagsPerGroup' | 'tagPool'>>): PlantedGroup[] {
+export function plantGroups(
+  rng: Rng,
+  groups: number,
+  o: Required<Pick<LibraryOptions, 'tagsPerGroup' | 'tagPool'>>,
+): PlantedGroup[] {
   const out: PlantedGroup[] = [];
   // Consecutive slices of one shuffled pool: groups get distinct tags while the pool lasts.
   const pool = rng.shuffle([...o.tagPool]);
@@ -60,7 +69,11 @@ export function plantGroups(rng: Rng, groups: number, o: Required<Pick<LibraryOp
 }
 
 /** Tracks with `group[i]` = planted group of track i. Titles are unique; artists belong to one group. */
-export function syntheticLibrary(opts: LibraryOptions): { tracks: TrackFeatures[]; group: Int32Array; groups: PlantedGroup[] } {
+export function syntheticLibrary(opts: LibraryOptions): {
+  tracks: TrackFeatures[];
+  group: Int32Array;
+  groups: PlantedGroup[];
+} {
   const o = {
     tagsPerGroup: 3,
     tagPool: MOOD_LABELS.map((_, i) => i),

@@ -4,7 +4,14 @@ import type { Rng } from '../../activities/clustering/rng.ts';
 import { matrix, type Matrix } from '../../activities/clustering/types.ts';
 
 /** k separated isotropic Gaussian blobs (row i in blob i % k), centres on a lattice `gap` apart. */
-export function gaussianBlobs(rng: Rng, n: number, d: number, k: number, gap = 10, sd = 1): { X: Matrix; truth: Int32Array } {
+export function gaussianBlobs(
+  rng: Rng,
+  n: number,
+  d: number,
+  k: number,
+  gap = 10,
+  sd = 1,
+): { X: Matrix; truth: Int32Array } {
   const centres = new Float64Array(k * d);
   for (let c = 0; c < k; c++) for (let q = 0; q < d; q++) centres[c * d + q] = gap * rng.int(-5, 5);
   // Lattice draws can collide: push duplicates apart along the first axis.
@@ -34,7 +41,8 @@ export function wavesMatrix(n: number, d: number): Matrix {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) {
       let v = 0;
-      for (let m = 0; m < 4; m++) v += Math.sin(0.37 * (i + 1) * (m + 1) + 0.11 * j * m) * (4 - m) * Math.cos(0.5 * j + m);
+      for (let m = 0; m < 4; m++)
+        v += Math.sin(0.37 * (i + 1) * (m + 1) + 0.11 * j * m) * (4 - m) * Math.cos(0.5 * j + m);
       X.data[i * d + j] = v + 0.05 * Math.sin(1.7 * i + 2.3 * j * j);
     }
   }

@@ -7,15 +7,28 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { repoRoot } from '../shared-paths.ts';
 
-export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export function run(cmd: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
-  const r = spawnSync(cmd[0], cmd.slice(1), { cwd: opts.cwd ?? repoRoot, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd[0], cmd.slice(1), {
+    cwd: opts.cwd ?? repoRoot,
+    env: opts.env ?? process.env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
 
 function onPath(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), path.join(repoRoot, '.tools', 'bin'), path.join(os.homedir(), 'go', 'bin')]) {
+  for (const dir of [
+    ...(process.env.PATH ?? '').split(path.delimiter),
+    path.join(repoRoot, '.tools', 'bin'),
+    path.join(os.homedir(), 'go', 'bin'),
+  ]) {
     const p = path.join(dir, name);
     if (dir && fs.existsSync(p)) return p;
   }

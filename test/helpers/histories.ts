@@ -9,7 +9,11 @@ export type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 export const EventType = proto.temporal.api.enums.v1.EventType;
 
 /** The history of each run of `workflowId`, from `firstRunId` through every continue-as-new, in order. */
-export async function runHistories(client: Client, workflowId: string, firstRunId: string): Promise<{ runId: string; history: History }[]> {
+export async function runHistories(
+  client: Client,
+  workflowId: string,
+  firstRunId: string,
+): Promise<{ runId: string; history: History }[]> {
   const runs: { runId: string; history: History }[] = [];
   let runId: string | undefined = firstRunId;
   while (runId) {
@@ -17,9 +21,10 @@ export async function runHistories(client: Client, workflowId: string, firstRunI
     runs.push({ runId, history });
     const events = history.events ?? [];
     const last: HistoryEvent | undefined = events[events.length - 1];
-    runId = last?.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
-      ? last.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined
-      : undefined;
+    runId =
+      last?.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+        ? (last.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined)
+        : undefined;
   }
   return runs;
 }
@@ -33,12 +38,18 @@ const protojson = protoRequire('protobufjs/ext/protojson') as {
   toJson(type: unknown, message: unknown): unknown;
   fromJson(type: unknown, json: unknown, options: { ignoreUnknownFields: boolean }): History | null;
 };
-const { patchProtobufRoot } = protoRequire('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot<T>(root: T): T & { lookupType(name: string): unknown } };
+const { patchProtobufRoot } = protoRequire('@temporalio/proto/lib/patch-protobuf-root') as {
+  patchProtobufRoot<T>(root: T): T & { lookupType(name: string): unknown };
+};
 const historyType = patchProtobufRoot(proto).lookupType('temporal.api.history.v1.History');
 
 /** A history as Temporal's proto JSON text. */
 export function historyToJson(history: History): string {
-  return JSON.stringify(protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history)), null, 2);
+  return JSON.stringify(
+    protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history)),
+    null,
+    2,
+  );
 }
 
 /** A history from Temporal's proto JSON (as written by historyToJson or `temporal workflow show --output json`). */

@@ -42,9 +42,21 @@ export interface MockCalls {
   finished: Parameters<LibraryActivities['finishAnalysisRun']>[0][];
 }
 
-export function mockActivities(opts: MockOptions): { library: LibraryActivities; analysis: AnalysisActivities; calls: MockCalls } {
+export function mockActivities(opts: MockOptions): {
+  library: LibraryActivities;
+  analysis: AnalysisActivities;
+  calls: MockCalls;
+} {
   const byId = new Map(opts.albums.map((a) => [a.id, a]));
-  const calls: MockCalls = { begin: [], pages: [], prepared: new Map(), tracks: new Map(), trackFailures: [], progress: 0, finished: [] };
+  const calls: MockCalls = {
+    begin: [],
+    pages: [],
+    prepared: new Map(),
+    tracks: new Map(),
+    trackFailures: [],
+    progress: 0,
+    finished: [],
+  };
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
   const library: LibraryActivities = {
@@ -53,7 +65,12 @@ export function mockActivities(opts: MockOptions): { library: LibraryActivities;
       if (opts.alreadyRunning) return { runningWorkflowId: opts.alreadyRunning };
       const r = input.request;
       // The same defaults as the real activity (albumsPerRun 500); the rest as a small configuration would set them.
-      const params = { numRecentAlbums: r.numRecentAlbums ?? 0, topNMoods: r.topNMoods ?? 10, maxConcurrentAlbums: r.maxConcurrentAlbums ?? 4, albumsPerRun: r.albumsPerRun ?? 500 };
+      const params = {
+        numRecentAlbums: r.numRecentAlbums ?? 0,
+        topNMoods: r.topNMoods ?? 10,
+        maxConcurrentAlbums: r.maxConcurrentAlbums ?? 4,
+        albumsPerRun: r.albumsPerRun ?? 500,
+      };
       return { runId: `run-${calls.begin.length}`, source: opts.source ?? 'mock', params };
     },
     // Pages of at most ALBUM_PAGE, `limit` caps the whole listing (0 = all): the real activity's contract.
@@ -62,7 +79,9 @@ export function mockActivities(opts: MockOptions): { library: LibraryActivities;
       const cap = input.limit > 0 ? Math.min(input.limit, opts.albums.length) : opts.albums.length;
       const size = Math.min(ALBUM_PAGE, cap - input.startIndex);
       if (size <= 0) return { albums: [], total: Math.min(cap, input.startIndex), done: true };
-      const albums = opts.albums.slice(input.startIndex, input.startIndex + size).map((a) => ({ id: a.id, name: a.name }));
+      const albums = opts.albums
+        .slice(input.startIndex, input.startIndex + size)
+        .map((a) => ({ id: a.id, name: a.name }));
       return { albums, total: cap, done: input.startIndex + albums.length >= cap };
     },
     async prepareAlbum(input) {
@@ -120,7 +139,13 @@ export async function startMockWorkers(opts: {
   const client = new Client({ connection: clientConnection });
   const identity = `audiomuse-mock@${os.hostname()}:${process.pid}`;
   const workers = [
-    await Worker.create({ connection, taskQueue: opts.taskQueue, identity, workflowBundle: await workflowBundle(), activities: opts.mocks.library }),
+    await Worker.create({
+      connection,
+      taskQueue: opts.taskQueue,
+      identity,
+      workflowBundle: await workflowBundle(),
+      activities: opts.mocks.library,
+    }),
     await Worker.create({
       connection,
       taskQueue: analysisTaskQueue(opts.taskQueue),

@@ -9,7 +9,11 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { resolvePlan, type ClusteringActivities, type StoredPlan } from '../../activities/clustering-run.ts';
 import type { TrackFeatures } from '../../activities/clustering/features.ts';
 import {
-  evolveGeneration, prepareSearchData, resolveSearchOptions, type SearchData, type SearchOptions,
+  evolveGeneration,
+  prepareSearchData,
+  resolveSearchOptions,
+  type SearchData,
+  type SearchOptions,
 } from '../../activities/clustering/search.ts';
 import type { NamingActivities } from '../../activities/naming.ts';
 import type { NamingOutcome } from '../../activities/naming/namer.ts';
@@ -63,14 +67,30 @@ export const DEFAULT_MOCK_PLAYLISTS: PublishedPlaylistSummary[] = [
  * The search data and resolved options of a plan, exactly as the real activity prepares them from the stored
  * plan and snapshot (activities/clustering-run.ts `prepare`), minus the database and the worker pool.
  */
-export function prepareMockRun(tracks: readonly TrackFeatures[], plan: StoredPlan): { data: SearchData; options: SearchOptions } {
+export function prepareMockRun(
+  tracks: readonly TrackFeatures[],
+  plan: StoredPlan,
+): { data: SearchData; options: SearchOptions } {
   const data = prepareSearchData(tracks, plan.features, plan.pcaMax);
   return { data, options: resolveSearchOptions(data, plan.search) };
 }
 
-export function mockClusteringActivities(opts: MockClusteringOptions): { activities: MockClusteringActivities; calls: MockClusteringCalls; plans: Map<string, StoredPlan> } {
+export function mockClusteringActivities(opts: MockClusteringOptions): {
+  activities: MockClusteringActivities;
+  calls: MockClusteringCalls;
+  plans: Map<string, StoredPlan>;
+} {
   const config = opts.config ?? loadConfig({});
-  const calls: MockClusteringCalls = { begin: [], generations: [], progress: [], stored: [], named: [], published: [], released: [], finished: [] };
+  const calls: MockClusteringCalls = {
+    begin: [],
+    generations: [],
+    progress: [],
+    stored: [],
+    named: [],
+    published: [],
+    released: [],
+    finished: [],
+  };
   /** The plan of each run, as the real activity stores it in clustering_runs.params. */
   const plans = new Map<string, StoredPlan>();
   const prepared = new Map<string, { data: SearchData; options: SearchOptions }>();
@@ -78,7 +98,12 @@ export function mockClusteringActivities(opts: MockClusteringOptions): { activit
     let p = prepared.get(runId);
     if (!p) {
       const plan = plans.get(runId);
-      if (!plan) throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `no clustering run ${runId}`, nonRetryable: true });
+      if (!plan)
+        throw ApplicationFailure.create({
+          type: FailureType.invalidInput,
+          message: `no clustering run ${runId}`,
+          nonRetryable: true,
+        });
       prepared.set(runId, (p = prepareMockRun(opts.tracks, plan)));
     }
     return p;
@@ -93,14 +118,23 @@ export function mockClusteringActivities(opts: MockClusteringOptions): { activit
         plan = resolvePlan(input.request, config);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
-        throw ApplicationFailure.create({ type: FailureType.invalidInput, message: `clusterLibrary input ${err.message}`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: FailureType.invalidInput,
+          message: `clusterLibrary input ${err.message}`,
+          nonRetryable: true,
+        });
       }
       if (opts.alreadyRunning) return { runningWorkflowId: opts.alreadyRunning };
       const runId = `cluster-run-${calls.begin.length}`;
       plans.set(runId, plan);
       return {
-        runId, seed: plan.seed, runs: plan.search.runs!, publish: plan.publish, aiProvider: plan.aiProvider,
-        generationsPerRun: plan.generationsPerRun, trackCount: opts.tracks.length,
+        runId,
+        seed: plan.seed,
+        runs: plan.search.runs!,
+        publish: plan.publish,
+        aiProvider: plan.aiProvider,
+        generationsPerRun: plan.generationsPerRun,
+        trackCount: opts.tracks.length,
         namingDelaySeconds: plan.aiProvider === 'GEMINI' ? config.ai.geminiDelaySeconds : 0,
       };
     },
@@ -112,7 +146,14 @@ export function mockClusteringActivities(opts: MockClusteringOptions): { activit
       const { data, options } = prepare(input.runId);
       const t0 = performance.now();
       const g = await evolveGeneration(data, input.state, { ...options, onCandidate: (_r, p) => heartbeat(p) });
-      return { state: g.state, summary: { candidates: g.results.length, failed: g.results.filter((r) => !r.ok).length, ms: Math.round(performance.now() - t0) } };
+      return {
+        state: g.state,
+        summary: {
+          candidates: g.results.length,
+          failed: g.results.filter((r) => !r.ok).length,
+          ms: Math.round(performance.now() - t0),
+        },
+      };
     },
 
     async recordClusteringProgress(input) {
@@ -135,7 +176,14 @@ export function mockClusteringActivities(opts: MockClusteringOptions): { activit
 
     async publishClusteringPlaylists(input) {
       calls.published.push(input);
-      return opts.published ?? { created: (opts.playlists ?? DEFAULT_MOCK_PLAYLISTS).length, adopted: 0, deleted: 0, missingTracks: 0 };
+      return (
+        opts.published ?? {
+          created: (opts.playlists ?? DEFAULT_MOCK_PLAYLISTS).length,
+          adopted: 0,
+          deleted: 0,
+          missingTracks: 0,
+        }
+      );
     },
 
     async releaseClusteringRun(input) {
@@ -165,7 +213,13 @@ export async function startMockClusteringWorkers(opts: {
   const identity = `audiomuse-mock@${os.hostname()}:${process.pid}`;
   const { evolveClusteringGeneration, ...light } = opts.activities;
   const workers = [
-    await Worker.create({ connection, taskQueue: opts.taskQueue, identity, workflowBundle: await workflowBundle(), activities: light }),
+    await Worker.create({
+      connection,
+      taskQueue: opts.taskQueue,
+      identity,
+      workflowBundle: await workflowBundle(),
+      activities: light,
+    }),
     await Worker.create({
       connection,
       taskQueue: clusteringTaskQueue(opts.taskQueue),

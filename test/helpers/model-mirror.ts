@@ -45,6 +45,10 @@ export async function startModelMirror(dir: string, broken: Record<string, Break
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/release/v3.0.0-model`,
     requests,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -31,7 +31,12 @@ export function plantLibrary(dir: string, opts: { tracks: number; groups: number
     const artist = t.artist!;
     const a = albums.get(artist) ?? { artist, titles: [], files: [] };
     albums.set(artist, a);
-    const file = path.join(musicDir, artist, `${artist} Album`, `${String(a.titles.length + 1).padStart(2, '0')} - ${t.title}.wav`);
+    const file = path.join(
+      musicDir,
+      artist,
+      `${artist} Album`,
+      `${String(a.titles.length + 1).padStart(2, '0')} - ${t.title}.wav`,
+    );
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeSineWav(file, 0.05, 8000, 220 + 10 * a.titles.length);
     a.titles.push(t.title!);
@@ -45,7 +50,12 @@ export function plantLibrary(dir: string, opts: { tracks: number; groups: number
     jellyfin: {
       artists: list.map((a) => ({
         name: a.artist,
-        albums: [{ name: `${a.artist} Album`, tracks: a.titles.map((title, i) => ({ title, file: a.files[i], trackNumber: i + 1, durationSeconds: 200 })) }],
+        albums: [
+          {
+            name: `${a.artist} Album`,
+            tracks: a.titles.map((title, i) => ({ title, file: a.files[i], trackNumber: i + 1, durationSeconds: 200 })),
+          },
+        ],
       })),
     },
     navidrome: list.map((a, i) => ({
@@ -58,29 +68,51 @@ export function plantLibrary(dir: string, opts: { tracks: number; groups: number
 }
 
 /** Lists the source's tracks and stores the planted features for them, as an analysis would have. */
-export async function storePlantedFeatures(pool: Pool, media: MediaProvider, lib: PlantedLibrary, patchHop = 187): Promise<number> {
+export async function storePlantedFeatures(
+  pool: Pool,
+  media: MediaProvider,
+  lib: PlantedLibrary,
+  patchHop = 187,
+): Promise<number> {
   const version = analysisVersion({ patchHop });
   let stored = 0;
   const { albums } = await media.listRecentAlbums({ startIndex: 0, limit: 10_000 });
   for (const album of albums) {
     const tracks = await media.listAlbumTracks(album.id);
-    const { toAnalyze } = await upsertAlbumTracks(pool, media.type, album.id, tracks.map((t) => ({
-      itemId: t.id, title: t.title, artist: t.artist, album: t.album, durationSec: t.duration, changeMarker: t.changeMarker,
-    })), version);
+    const { toAnalyze } = await upsertAlbumTracks(
+      pool,
+      media.type,
+      album.id,
+      tracks.map((t) => ({
+        itemId: t.id,
+        title: t.title,
+        artist: t.artist,
+        album: t.album,
+        durationSec: t.duration,
+        changeMarker: t.changeMarker,
+      })),
+      version,
+    );
     for (const row of toAnalyze) {
       const f = lib.byTitle.get(row.title);
       if (!f) throw new Error(`no planted features for "${row.title}"`);
-      await storeTrackFeatures(pool, row.trackId, {
-        embedding: Float32Array.from(f.embedding!),
-        tags: Float32Array.from(f.tags),
-        moods: f.moods,
-        tempo: f.tempo,
-        key: 'C',
-        scale: 'major',
-        keyStrength: 0.5,
-        energy: f.energy,
-        patches: 10,
-      }, version, 1);
+      await storeTrackFeatures(
+        pool,
+        row.trackId,
+        {
+          embedding: Float32Array.from(f.embedding!),
+          tags: Float32Array.from(f.tags),
+          moods: f.moods,
+          tempo: f.tempo,
+          key: 'C',
+          scale: 'major',
+          keyStrength: 0.5,
+          energy: f.energy,
+          patches: 10,
+        },
+        version,
+        1,
+      );
       stored++;
     }
   }

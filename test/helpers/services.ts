@@ -40,7 +40,13 @@ export async function startServices(): Promise<Services> {
   const dir = scratchDir('services');
   const pgPort = await freePort();
   const [pgHandle, temporal] = await Promise.all([
-    startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, user: 'audiomuse', password: 'test', database: 'audiomuse_test' }),
+    startEmbeddedPostgres({
+      dataDir: path.join(dir, 'pg'),
+      port: pgPort,
+      user: 'audiomuse',
+      password: 'test',
+      database: 'audiomuse_test',
+    }),
     startEmbeddedTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, port: await freePort(), headless: true }),
   ]);
   return {
@@ -60,7 +66,11 @@ let shared: Promise<Services> | undefined;
 export function services(): Promise<Services> {
   const { TEST_DATABASE_URL, TEST_TEMPORAL_ADDRESS } = process.env;
   if (TEST_DATABASE_URL && TEST_TEMPORAL_ADDRESS) {
-    return Promise.resolve({ postgresAdminUrl: TEST_DATABASE_URL, temporalAddress: TEST_TEMPORAL_ADDRESS, stop: async () => undefined });
+    return Promise.resolve({
+      postgresAdminUrl: TEST_DATABASE_URL,
+      temporalAddress: TEST_TEMPORAL_ADDRESS,
+      stop: async () => undefined,
+    });
   }
   shared ??= startServices();
   return shared;

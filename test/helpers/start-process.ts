@@ -15,7 +15,11 @@ export interface StartedProcess {
 
 export function startProcess(cwd: string, env: NodeJS.ProcessEnv): StartedProcess {
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/start.ts'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/start.ts'], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

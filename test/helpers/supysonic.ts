@@ -20,7 +20,8 @@ export function supysonicMissing(): string | undefined {
   for (const exe of [SUPYSONIC_CLI, SUPYSONIC_SERVER]) {
     if (!fs.existsSync(exe)) return `${exe} is missing (apt-get install supysonic python3-waitress)`;
   }
-  if (!fs.existsSync('/usr/lib/python3/dist-packages/waitress')) return 'python3-waitress is missing (apt-get install python3-waitress)';
+  if (!fs.existsSync('/usr/lib/python3/dist-packages/waitress'))
+    return 'python3-waitress is missing (apt-get install python3-waitress)';
   return undefined;
 }
 
@@ -61,11 +62,21 @@ export async function startSupysonic(opts: { musicDir: string; users: SupysonicU
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supysonic-'));
   const db = path.join(dir, 'supysonic.db');
   // Supysonic reads ./supysonic.conf (and ~/.supysonic): cwd and HOME point at the temporary folder.
-  fs.writeFileSync(path.join(dir, 'supysonic.conf'), [
-    '[base]', `database_uri = sqlite:///${db}`,
-    '[webapp]', `cache_dir = ${path.join(dir, 'cache')}`, 'mount_webui = no', 'log_level = WARNING',
-    '[daemon]', `socket = ${path.join(dir, 'daemon.sock')}`, 'run_watcher = no', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'supysonic.conf'),
+    [
+      '[base]',
+      `database_uri = sqlite:///${db}`,
+      '[webapp]',
+      `cache_dir = ${path.join(dir, 'cache')}`,
+      'mount_webui = no',
+      'log_level = WARNING',
+      '[daemon]',
+      `socket = ${path.join(dir, 'daemon.sock')}`,
+      'run_watcher = no',
+      '',
+    ].join('\n'),
+  );
   const env = { ...process.env, HOME: dir };
   const cli = (...args: string[]) => run(SUPYSONIC_CLI, args, { cwd: dir, env });
   for (const u of opts.users) {
@@ -77,10 +88,14 @@ export async function startSupysonic(opts: { musicDir: string; users: SupysonicU
 
   const port = await freePort();
   const server: ChildProcess = spawn(SUPYSONIC_SERVER, ['-S', 'waitress', '-h', '127.0.0.1', '-p', String(port)], {
-    cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  server.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  server.stderr!.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   const killOnExit = () => server.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -99,7 +114,12 @@ export async function startSupysonic(opts: { musicDir: string; users: SupysonicU
       throw new Error(`supysonic-server exited with ${server.exitCode}: ${stderr}`);
     }
     // Any Subsonic envelope (here "parameter missing") means the server answers.
-    const up = await fetch(`${url}/rest/ping.view?f=json`).then((r) => r.text()).then((t) => t.includes('subsonic-response'), () => false);
+    const up = await fetch(`${url}/rest/ping.view?f=json`)
+      .then((r) => r.text())
+      .then(
+        (t) => t.includes('subsonic-response'),
+        () => false,
+      );
     if (up) break;
     if (Date.now() > deadline) {
       await stop();

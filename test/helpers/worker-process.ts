@@ -22,7 +22,10 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Registers a clean-up step for runCleanups() and returns it, idempotent, for early use. */
 export function onCleanup(step: () => Promise<unknown> | unknown): () => Promise<void> {
   let done: Promise<void> | undefined;
-  const once = () => (done ??= (async () => { await step(); })());
+  const once = () =>
+    (done ??= (async () => {
+      await step();
+    })());
   cleanups.push(once);
   return once;
 }
@@ -70,15 +73,24 @@ export interface WorkerProcess {
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.NODE_TEST_CONTEXT; // the test runner's marker must not make the worker report to it
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: repoRoot, detached: true, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: repoRoot,
+    detached: true,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const pgid = proc.pid!;
   groups.add(pgid);
   let out = '';
-  const keep = (b: Buffer) => { out += b.toString(); };
+  const keep = (b: Buffer) => {
+    out += b.toString();
+  };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   let how: string | undefined;
-  proc.on('exit', (code, signal) => { how = `worker process ${pgid} exited (${signal ?? code}); output:\n${out.slice(-8000)}`; });
+  proc.on('exit', (code, signal) => {
+    how = `worker process ${pgid} exited (${signal ?? code}); output:\n${out.slice(-8000)}`;
+  });
   const w: WorkerProcess = {
     proc,
     output: () => out,
@@ -92,7 +104,8 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
       }
       const deadline = Date.now() + 10_000;
       while (groupMembers(pgid).length > 0) {
-        if (Date.now() > deadline) throw new Error(`process group ${pgid} still has ${groupMembers(pgid).join(', ')} after SIGKILL`);
+        if (Date.now() > deadline)
+          throw new Error(`process group ${pgid} still has ${groupMembers(pgid).join(', ')} after SIGKILL`);
         await sleep(20);
       }
       groups.delete(pgid);

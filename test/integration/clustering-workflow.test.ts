@@ -37,8 +37,17 @@ after(async () => {
 
 /** Small ranges for a small library; 3 generations, continuing as new after every 2. */
 const SEARCH: ClusterLibraryInput = {
-  runs: 60, seed: 3, numClustersMin: 4, numClustersMax: 9, minPlaylistSize: 10, maxSongsPerCluster: 60,
-  maxSongsPerArtist: 100, pcaComponentsMin: 0, pcaComponentsMax: 0, featureSpace: 'moods', generationsPerRun: 2,
+  runs: 60,
+  seed: 3,
+  numClustersMin: 4,
+  numClustersMax: 9,
+  minPlaylistSize: 10,
+  maxSongsPerCluster: 60,
+  maxSongsPerArtist: 100,
+  pcaComponentsMin: 0,
+  pcaComponentsMax: 0,
+  featureSpace: 'moods',
+  generationsPerRun: 2,
   earlyStopGenerations: 0,
 };
 
@@ -52,23 +61,47 @@ async function setup(env: Record<string, string>) {
   assert.equal(await storePlantedFeatures(pool, media, lib), 240);
   const w = await startTestWorker({ address: temporalAddress, pool, config });
   const cluster = (workflowId: string, input: ClusterLibraryInput = SEARCH) =>
-    w.client.workflow.execute('clusterLibrary', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] }) as Promise<ClusteringProgress>;
-  return { pool, databaseUrl, config, media, client: w.client, cluster, async stop() { await w.stop(); await pool.end(); } };
+    w.client.workflow.execute('clusterLibrary', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId,
+      args: [input],
+    }) as Promise<ClusteringProgress>;
+  return {
+    pool,
+    databaseUrl,
+    config,
+    media,
+    client: w.client,
+    cluster,
+    async stop() {
+      await w.stop();
+      await pool.end();
+    },
+  };
 }
 
 async function stored(pool: ReturnType<typeof createPool>, workflowId: string) {
-  const { rows } = await pool.query<{ name: string; status: string; server_playlist_id: string | null; name_source: string; titles: string[] }>(
+  const { rows } = await pool.query<{
+    name: string;
+    status: string;
+    server_playlist_id: string | null;
+    name_source: string;
+    titles: string[];
+  }>(
     `SELECT p.name, p.status, p.server_playlist_id, p.name_source,
             array_agg(t.title ORDER BY pt.position) AS titles
        FROM playlists p JOIN clustering_runs r ON r.id = p.clustering_run_id
        JOIN playlist_tracks pt ON pt.playlist_id = p.id JOIN tracks t ON t.id = pt.track_id
-      WHERE r.workflow_id = $1 GROUP BY p.id ORDER BY p.position`, [workflowId]);
+      WHERE r.workflow_id = $1 GROUP BY p.id ORDER BY p.position`,
+    [workflowId],
+  );
   return rows;
 }
 
 /** Share of each playlist's tracks from its most common planted group, over all playlists. */
 function purity(playlists: { titles: string[] }[]): number {
-  let agree = 0, total = 0;
+  let agree = 0,
+    total = 0;
   for (const p of playlists) {
     const counts = new Map<number, number>();
     for (const t of p.titles) counts.set(lib.groupOf.get(t)!, (counts.get(lib.groupOf.get(t)!) ?? 0) + 1);
@@ -93,12 +126,15 @@ test('local folder: playlists as .m3u8, a second run keeps names and replaces on
     assert.ok(first.outcome!.published);
     const rows = await stored(s.pool, 'cluster-local-1');
     assert.ok(rows.length >= 4, `${rows.length} playlists`);
-    assert.ok(rows.every((r) => r.status === 'published' && r.server_playlist_id && /_automatic( \(\d+\))?$/.test(r.name)));
+    assert.ok(
+      rows.every((r) => r.status === 'published' && r.server_playlist_id && /_automatic( \(\d+\))?$/.test(r.name)),
+    );
     assert.ok(purity(rows) > 0.9, `playlists follow the planted groups (purity ${purity(rows).toFixed(3)})`);
     const files = fs.readdirSync(playlistDir).filter((f) => f.endsWith('.m3u8'));
     assert.equal(files.length, rows.length, 'one .m3u8 per playlist');
     const onServer = await serverPlaylists(s.media);
-    for (const r of rows) assert.equal(onServer.find((p) => p.id === r.server_playlist_id)?.trackCount, r.titles.length);
+    for (const r of rows)
+      assert.equal(onServer.find((p) => p.id === r.server_playlist_id)?.trackCount, r.titles.length);
 
     // A user's own playlists, one of them named like ours: never deleted.
     fs.writeFileSync(path.join(playlistDir, 'Mine_automatic.m3u8'), '#EXTM3U\n');
@@ -110,12 +146,20 @@ test('local folder: playlists as .m3u8, a second run keeps names and replaces on
     assert.equal(second.outcome!.new, 0);
     assert.equal(second.outcome!.removed, 0);
     const rows2 = await stored(s.pool, 'cluster-local-2');
-    assert.deepEqual(rows2.map((r) => [r.name, r.titles]), rows.map((r) => [r.name, r.titles]), 'identical playlists');
+    assert.deepEqual(
+      rows2.map((r) => [r.name, r.titles]),
+      rows.map((r) => [r.name, r.titles]),
+      'identical playlists',
+    );
     assert.ok(rows2.every((r) => r.name_source === 'kept'));
-    const { rows: old } = await s.pool.query(`SELECT count(*)::int AS n FROM playlists p JOIN clustering_runs r ON r.id = p.clustering_run_id
+    const { rows: old } = await s.pool
+      .query(`SELECT count(*)::int AS n FROM playlists p JOIN clustering_runs r ON r.id = p.clustering_run_id
       WHERE r.workflow_id = 'cluster-local-1' AND p.status = 'superseded'`);
-    assert.equal(old[0].n, rows.length, 'the first run\'s playlists are superseded');
-    const after2 = fs.readdirSync(playlistDir).filter((f) => f.endsWith('.m3u8')).sort();
+    assert.equal(old[0].n, rows.length, "the first run's playlists are superseded");
+    const after2 = fs
+      .readdirSync(playlistDir)
+      .filter((f) => f.endsWith('.m3u8'))
+      .sort();
     assert.ok(after2.includes('Mine_automatic.m3u8') && after2.includes('Road trip.m3u8'), 'user playlists survive');
     assert.equal(after2.length, rows.length + 2, 'no duplicates: the old files were replaced');
 
@@ -123,11 +167,20 @@ test('local folder: playlists as .m3u8, a second run keeps names and replaces on
     assert.equal(dry.outcome!.published, false);
     const drafts = await stored(s.pool, 'cluster-local-dry');
     assert.ok(drafts.length > 0 && drafts.every((r) => r.status === 'draft' && r.server_playlist_id === null));
-    assert.deepEqual(fs.readdirSync(playlistDir).filter((f) => f.endsWith('.m3u8')).sort(), after2, 'a dry run touches no file');
+    assert.deepEqual(
+      fs
+        .readdirSync(playlistDir)
+        .filter((f) => f.endsWith('.m3u8'))
+        .sort(),
+      after2,
+      'a dry run touches no file',
+    );
 
     // A track deleted from the folder since its analysis: left out of its playlist and counted, not a failure.
     const gone = rows[0].titles[0];
-    const file = fs.readdirSync(lib.musicDir, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith(` - ${gone}.wav`))!;
+    const file = fs
+      .readdirSync(lib.musicDir, { recursive: true, encoding: 'utf8' })
+      .find((f) => f.endsWith(` - ${gone}.wav`))!;
     const moved = path.join(dir, 'moved.wav');
     fs.renameSync(path.join(lib.musicDir, file), moved);
     try {
@@ -135,10 +188,18 @@ test('local folder: playlists as .m3u8, a second run keeps names and replaces on
       assert.equal(third.status, 'completed');
       assert.equal(third.outcome!.missingTracks, 1, 'one track left out');
       const rows3 = await stored(s.pool, 'cluster-local-3');
-      const { rows: [p] } = await s.pool.query<{ missing_tracks: number }>(
-        `SELECT p.missing_tracks FROM playlists p JOIN clustering_runs r ON r.id = p.clustering_run_id WHERE r.workflow_id = 'cluster-local-3' AND p.name = $1`, [rows3[0].name]);
+      const {
+        rows: [p],
+      } = await s.pool.query<{ missing_tracks: number }>(
+        `SELECT p.missing_tracks FROM playlists p JOIN clustering_runs r ON r.id = p.clustering_run_id WHERE r.workflow_id = 'cluster-local-3' AND p.name = $1`,
+        [rows3[0].name],
+      );
       assert.equal(p.missing_tracks, 1);
-      const m3u8 = fs.readdirSync(playlistDir).filter((f) => f.endsWith('.m3u8')).map((f) => fs.readFileSync(path.join(playlistDir, f), 'utf8')).join('\n');
+      const m3u8 = fs
+        .readdirSync(playlistDir)
+        .filter((f) => f.endsWith('.m3u8'))
+        .map((f) => fs.readFileSync(path.join(playlistDir, f), 'utf8'))
+        .join('\n');
       assert.ok(!m3u8.includes(` - ${gone}.wav`), 'the deleted file is in no playlist');
     } finally {
       fs.renameSync(moved, path.join(lib.musicDir, file));
@@ -152,10 +213,17 @@ test('Jellyfin: published, a user playlist ending in _automatic survives, a repl
   const standin = new JellyfinStandin(lib.jellyfin, '10.11.11');
   const url = await standin.listen();
   const user = standin.user('alice');
-  const s = await setup({ MEDIA_SERVER_TYPE: 'jellyfin', JELLYFIN_URL: url, JELLYFIN_USER_ID: user.id, JELLYFIN_TOKEN: user.token });
+  const s = await setup({
+    MEDIA_SERVER_TYPE: 'jellyfin',
+    JELLYFIN_URL: url,
+    JELLYFIN_USER_ID: user.id,
+    JELLYFIN_TOKEN: user.token,
+  });
   try {
     // The user's own playlist, named like ours, made before AudioMuse ever ran.
-    const someTrack = (await s.media.listAlbumTracks((await s.media.listRecentAlbums({ startIndex: 0, limit: 1 })).albums[0].id))[0];
+    const someTrack = (
+      await s.media.listAlbumTracks((await s.media.listRecentAlbums({ startIndex: 0, limit: 1 })).albums[0].id)
+    )[0];
     const mine = await s.media.createPlaylist('Chill_Slow_automatic', [someTrack.id]);
 
     // The second playlist's create is done by the server but its reply is lost: the retry must adopt it.
@@ -165,16 +233,28 @@ test('Jellyfin: published, a user playlist ending in _automatic survives, a repl
     const rows = await stored(s.pool, 'cluster-jf-1');
     let onServer = await serverPlaylists(s.media);
     const ours = onServer.filter((p) => p.id !== mine.id);
-    assert.equal(ours.length, rows.length, `no duplicate after the lost reply: ${JSON.stringify(ours.map((p) => p.name))}`);
+    assert.equal(
+      ours.length,
+      rows.length,
+      `no duplicate after the lost reply: ${JSON.stringify(ours.map((p) => p.name))}`,
+    );
     assert.deepEqual(ours.map((p) => p.name).sort(), rows.map((r) => r.name).sort());
-    for (const r of rows) assert.equal(onServer.find((p) => p.id === r.server_playlist_id)?.trackCount, r.titles.length, `${r.name} is complete`);
+    for (const r of rows)
+      assert.equal(
+        onServer.find((p) => p.id === r.server_playlist_id)?.trackCount,
+        r.titles.length,
+        `${r.name} is complete`,
+      );
 
     const second = await s.cluster('cluster-jf-2', { ...SEARCH, seed: 4 });
     assert.equal(second.status, 'completed');
     onServer = await serverPlaylists(s.media);
-    assert.ok(onServer.some((p) => p.id === mine.id), "the user's Chill_Slow_automatic survives");
+    assert.ok(
+      onServer.some((p) => p.id === mine.id),
+      "the user's Chill_Slow_automatic survives",
+    );
     const rows2 = await stored(s.pool, 'cluster-jf-2');
-    assert.equal(onServer.length, rows2.length + 1, 'only the second run\'s playlists and the user\'s');
+    assert.equal(onServer.length, rows2.length + 1, "only the second run's playlists and the user's");
     assert.ok(second.outcome!.kept + second.outcome!.new === rows2.length);
   } finally {
     await s.stop();
@@ -184,14 +264,20 @@ test('Jellyfin: published, a user playlist ending in _automatic survives, a repl
 
 test('Navidrome: published as Subsonic playlists', async () => {
   const standin = await startNavidromeStandin({ albums: lib.navidrome });
-  const s = await setup({ MEDIA_SERVER_TYPE: 'navidrome', NAVIDROME_URL: standin.url, NAVIDROME_USER: 'admin', NAVIDROME_PASSWORD: 'sesame' });
+  const s = await setup({
+    MEDIA_SERVER_TYPE: 'navidrome',
+    NAVIDROME_URL: standin.url,
+    NAVIDROME_USER: 'admin',
+    NAVIDROME_PASSWORD: 'sesame',
+  });
   try {
     const r = await s.cluster('cluster-nd-1');
     assert.equal(r.status, 'completed');
     const rows = await stored(s.pool, 'cluster-nd-1');
     const onServer = await serverPlaylists(s.media);
     assert.deepEqual(onServer.map((p) => p.name).sort(), rows.map((x) => x.name).sort());
-    for (const x of rows) assert.equal(onServer.find((p) => p.id === x.server_playlist_id)?.trackCount, x.titles.length);
+    for (const x of rows)
+      assert.equal(onServer.find((p) => p.id === x.server_playlist_id)?.trackCount, x.titles.length);
   } finally {
     await s.stop();
     await standin.close();
@@ -203,7 +289,9 @@ test('cancel mid-search: closed within 5 s, run cancelled, nothing published; ba
   const s = await setup({ MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: playlistDir });
   try {
     const handle = await s.client.workflow.start('clusterLibrary', {
-      taskQueue: s.config.temporal.taskQueue, workflowId: 'cluster-cancel', args: [{ ...SEARCH, runs: 200_000, generationsPerRun: 50 }],
+      taskQueue: s.config.temporal.taskQueue,
+      workflowId: 'cluster-cancel',
+      args: [{ ...SEARCH, runs: 200_000, generationsPerRun: 50 }],
     });
     for (;;) {
       const p = await handle.query(clusteringProgressQuery).catch(() => undefined);
@@ -216,35 +304,67 @@ test('cancel mid-search: closed within 5 s, run cancelled, nothing published; ba
     const took = Date.now() - t0;
     assert.ok(took < 5000, `cancelled in ${took} ms`);
     assert.equal((await handle.describe()).status.name, 'CANCELLED');
-    const { rows: [run] } = await s.pool.query(`SELECT status, finished_at FROM clustering_runs WHERE workflow_id = 'cluster-cancel'`);
+    const {
+      rows: [run],
+    } = await s.pool.query(`SELECT status, finished_at FROM clustering_runs WHERE workflow_id = 'cluster-cancel'`);
     assert.equal(run.status, 'cancelled');
     assert.ok(run.finished_at);
     assert.ok(!fs.existsSync(playlistDir) || fs.readdirSync(playlistDir).length === 0, 'nothing published');
 
-    await assert.rejects(s.cluster('cluster-bad', { numClustersMin: 30, numClustersMax: 10 }),
-      (err: unknown) => err instanceof WorkflowFailedError && /numClustersMin=30 is greater than numClustersMax=10/.test(String((err.cause as Error).message)));
-    await assert.rejects(s.cluster('cluster-bad-2', { algorithm: 'spectral' } as unknown as ClusterLibraryInput),
-      (err: unknown) => err instanceof WorkflowFailedError && /algorithm: expected one of kmeans, dbscan, gmm/.test(String((err.cause as Error).message)));
+    await assert.rejects(
+      s.cluster('cluster-bad', { numClustersMin: 30, numClustersMax: 10 }),
+      (err: unknown) =>
+        err instanceof WorkflowFailedError &&
+        /numClustersMin=30 is greater than numClustersMax=10/.test(String((err.cause as Error).message)),
+    );
+    await assert.rejects(
+      s.cluster('cluster-bad-2', { algorithm: 'spectral' } as unknown as ClusterLibraryInput),
+      (err: unknown) =>
+        err instanceof WorkflowFailedError &&
+        /algorithm: expected one of kmeans, dbscan, gmm/.test(String((err.cause as Error).message)),
+    );
   } finally {
     await s.stop();
   }
 });
 
 test('AI naming through the workflow (OpenAI-compatible stand-in): cleaned names published, a failing answer keeps the tag name', async () => {
-  const llm = await startLlmStandin({ protocol: 'openai', model: 'namer-1', apiKey: 'sk-test-123', defaultAnswer: 'Late Night Study Session' });
+  const llm = await startLlmStandin({
+    protocol: 'openai',
+    model: 'namer-1',
+    apiKey: 'sk-test-123',
+    defaultAnswer: 'Late Night Study Session',
+  });
   // First playlist: a reasoning block before the answer; second: the server fails every retry.
-  llm.script(answer('<think>moods are calm…</think>"Midnight Velvet Grooves"'), failure(500), failure(500), failure(500));
+  llm.script(
+    answer('<think>moods are calm…</think>"Midnight Velvet Grooves"'),
+    failure(500),
+    failure(500),
+    failure(500),
+  );
   const playlistDir = path.join(dir, 'ai-playlists');
   const s = await setup({
-    MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: playlistDir,
-    AI_MODEL_PROVIDER: 'OPENAI', OPENAI_SERVER_URL: llm.endpoint, OPENAI_MODEL_NAME: 'namer-1', OPENAI_API_KEY: 'sk-test-123',
+    MEDIA_SERVER_TYPE: 'local',
+    MUSIC_DIR: lib.musicDir,
+    PLAYLIST_DIR: playlistDir,
+    AI_MODEL_PROVIDER: 'OPENAI',
+    OPENAI_SERVER_URL: llm.endpoint,
+    OPENAI_MODEL_NAME: 'namer-1',
+    OPENAI_API_KEY: 'sk-test-123',
   });
   try {
     const r = await s.cluster('cluster-ai', { ...SEARCH, seed: 21 });
     assert.equal(r.status, 'completed');
-    const { rows } = await s.pool.query<{ name: string; name_source: string; name_note: string | null; tag_name: string; position: number }>(
+    const { rows } = await s.pool.query<{
+      name: string;
+      name_source: string;
+      name_note: string | null;
+      tag_name: string;
+      position: number;
+    }>(
       `SELECT p.name, p.name_source, p.name_note, p.tag_name, p.position FROM playlists p JOIN clustering_runs c ON c.id = p.clustering_run_id
-        WHERE c.workflow_id = 'cluster-ai' ORDER BY p.position`);
+        WHERE c.workflow_id = 'cluster-ai' ORDER BY p.position`,
+    );
     assert.ok(rows.length >= 3);
     assert.equal(rows[0].name, 'Midnight Velvet Grooves_automatic', 'reasoning block and quotes removed');
     assert.equal(rows[0].name_source, 'ai');
@@ -254,7 +374,10 @@ test('AI naming through the workflow (OpenAI-compatible stand-in): cleaned names
     assert.ok(!(rows[1].name_note ?? '').includes('sk-test-123'), 'no secret in the recorded reason');
     const rest = rows.slice(2).map((x) => x.name);
     assert.equal(rest[0], 'Late Night Study Session_automatic');
-    assert.ok(rest.slice(1).every((n) => /^Late Night Study Session \(\d+\)_automatic/.test(n)), `made unique: ${rest.join(', ')}`);
+    assert.ok(
+      rest.slice(1).every((n) => /^Late Night Study Session \(\d+\)_automatic/.test(n)),
+      `made unique: ${rest.join(', ')}`,
+    );
     assert.equal(new Set(rows.map((x) => x.name)).size, rows.length);
     assert.equal(r.outcome!.namingFailures, 1);
     const prompt = llm.requests[0].prompt;
@@ -262,7 +385,10 @@ test('AI naming through the workflow (OpenAI-compatible stand-in): cleaned names
     assert.match(prompt, /Song \d+/, 'the prompt carries a sample of the songs');
     assert.equal(llm.requests[0].headers.authorization, 'Bearer sk-test-123');
     const files = fs.readdirSync(playlistDir);
-    assert.ok(files.includes('Midnight Velvet Grooves_automatic.m3u8'), `published under the AI name: ${files.join(', ')}`);
+    assert.ok(
+      files.includes('Midnight Velvet Grooves_automatic.m3u8'),
+      `published under the AI name: ${files.join(', ')}`,
+    );
   } finally {
     await s.stop();
     await llm.close();
@@ -271,12 +397,32 @@ test('AI naming through the workflow (OpenAI-compatible stand-in): cleaned names
 
 test('audiomuse cluster start --wait / status, and temporal workflow start --type clusterLibrary', async () => {
   const playlistDir = path.join(dir, 'cli-playlists');
-  const env = { MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: playlistDir, NUM_CLUSTERS_MIN: '4', NUM_CLUSTERS_MAX: '9', PCA_COMPONENTS_MAX: '0', CLUSTERING_RUNS: '40' };
+  const env = {
+    MEDIA_SERVER_TYPE: 'local',
+    MUSIC_DIR: lib.musicDir,
+    PLAYLIST_DIR: playlistDir,
+    NUM_CLUSTERS_MIN: '4',
+    NUM_CLUSTERS_MAX: '9',
+    PCA_COMPONENTS_MAX: '0',
+    CLUSTERING_RUNS: '40',
+  };
   const s = await setup(env);
   const { temporalAddress } = await services();
-  const cliEnv = { ...process.env, ...env, DATABASE_URL: s.databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: s.config.temporal.taskQueue };
-  const audiomuse = (...args: string[]) => exec(process.execPath, [path.join(repoRoot, 'bin/audiomuse.mjs'), 'cluster', ...args], { env: cliEnv, cwd: repoRoot })
-    .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+  const cliEnv = {
+    ...process.env,
+    ...env,
+    DATABASE_URL: s.databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: s.config.temporal.taskQueue,
+  };
+  const audiomuse = (...args: string[]) =>
+    exec(process.execPath, [path.join(repoRoot, 'bin/audiomuse.mjs'), 'cluster', ...args], {
+      env: cliEnv,
+      cwd: repoRoot,
+    }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
   const last = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
   try {
     const started = await audiomuse('start', '--seed', '9', '--no-publish', '--wait');
@@ -291,9 +437,23 @@ test('audiomuse cluster start --wait / status, and temporal workflow start --typ
     assert.ok(!fs.existsSync(playlistDir), '--no-publish wrote nothing');
 
     const temporal = findTemporalCli(process.env.TEMPORAL_CLI_PATH)!;
-    await exec(temporal, ['workflow', 'execute', '--address', temporalAddress, '--task-queue', s.config.temporal.taskQueue,
-      '--type', 'clusterLibrary', '--workflow-id', 'cluster-from-cli', '--input', JSON.stringify({ runs: 20, seed: 2, publish: false })]);
-    const { rows: [run] } = await s.pool.query(`SELECT status FROM clustering_runs WHERE workflow_id = 'cluster-from-cli'`);
+    await exec(temporal, [
+      'workflow',
+      'execute',
+      '--address',
+      temporalAddress,
+      '--task-queue',
+      s.config.temporal.taskQueue,
+      '--type',
+      'clusterLibrary',
+      '--workflow-id',
+      'cluster-from-cli',
+      '--input',
+      JSON.stringify({ runs: 20, seed: 2, publish: false }),
+    ]);
+    const {
+      rows: [run],
+    } = await s.pool.query(`SELECT status FROM clustering_runs WHERE workflow_id = 'cluster-from-cli'`);
     assert.equal(run.status, 'completed');
     const bad = await audiomuse('start', '--algorithm', 'spectral');
     assert.equal(bad.code, 2);

@@ -51,7 +51,10 @@ async function healthWhenWorkerPolls(url: string): Promise<{ status: number; bod
 }
 
 /** Serves an app built from `deps` on a throwaway port and returns its health answer. */
-async function healthOf(deps: Parameters<typeof createApp>[0], waitForWorker = false): Promise<{ status: number; body: any }> {
+async function healthOf(
+  deps: Parameters<typeof createApp>[0],
+  waitForWorker = false,
+): Promise<{ status: number; body: any }> {
   const handle = createApp(deps).callback();
   const srv = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
@@ -67,7 +70,11 @@ async function healthOf(deps: Parameters<typeof createApp>[0], waitForWorker = f
 
 test('the round-trip workflow goes client -> server -> worker -> activity -> Postgres', async () => {
   const token = `t-${Date.now()}`;
-  const result = await worker.client.workflow.execute('roundTripWorkflow', { taskQueue: config.temporal.taskQueue, workflowId: `rt-${token}`, args: [token] }) as { token: string; worker: string };
+  const result = (await worker.client.workflow.execute('roundTripWorkflow', {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: `rt-${token}`,
+    args: [token],
+  })) as { token: string; worker: string };
   assert.equal(result.token, token);
   const { rows } = await pool.query('SELECT worker FROM round_trips WHERE token = $1', [token]);
   assert.equal(rows.length, 1, 'the activity wrote its row');
@@ -99,7 +106,12 @@ test('deep health runs the round trip through the worker', async () => {
 });
 
 test('health is 503 and names the missing worker when nobody polls the task queue', async () => {
-  const { status, body } = await healthOf({ pool, client: worker.client, temporalAddress: address, config: { ...config, temporal: { ...config.temporal, taskQueue: 'nobody-polls-this-queue' } } });
+  const { status, body } = await healthOf({
+    pool,
+    client: worker.client,
+    temporalAddress: address,
+    config: { ...config, temporal: { ...config.temporal, taskQueue: 'nobody-polls-this-queue' } },
+  });
   assert.equal(status, 503);
   assert.equal(body.ok, false);
   assert.equal(body.postgres.ok, true);
@@ -128,7 +140,10 @@ test('health reports Temporal down without failing the request', async () => {
   try {
     const up = await healthOf({ pool, client, temporalAddress: via, config });
     assert.equal(up.body.temporal.ok, true, 'reachable through the proxy first');
-    await new Promise<void>((r) => { proxy.close(() => r()); for (const s of sockets) s.destroy(); });
+    await new Promise<void>((r) => {
+      proxy.close(() => r());
+      for (const s of sockets) s.destroy();
+    });
     const { status, body } = await healthOf({ pool, client, temporalAddress: via, config });
     assert.equal(status, 503);
     assert.equal(body.temporal.ok, false);
@@ -168,27 +183,41 @@ test('the page at / loads its bundle (built from web/ui when missing or stale), 
   const css = await fetch(`${base}/ui/main.css`);
   assert.match(css.headers.get('content-type') ?? '', /text\/css/);
   assert.equal(await uiBundleIsFresh(), true, 'the bundle is at least as new as every source file');
-  assert.equal((await fetch(`${base}/ui/other.js`)).status, 404, 'only the bundle\'s files are served');
+  assert.equal((await fetch(`${base}/ui/other.js`)).status, 404, "only the bundle's files are served");
 });
 
 test('`audiomuse health` prints the same JSON as the API and its exit code follows it', async () => {
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue };
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+  };
   await healthWhenWorkerPolls(`${base}/api/health`);
   const up = spawnSync(process.execPath, ['bin/audiomuse.mjs', 'health'], { env, encoding: 'utf8' });
   assert.equal(up.status, 0, up.stderr);
   const cli = JSON.parse(up.stdout);
   const api: any = await (await fetch(`${base}/api/health`)).json();
-  const shared = (o: object) => Object.keys(o).filter((k) => k !== 'temporalUi' && k !== 'mediaServer').sort();
+  const shared = (o: object) =>
+    Object.keys(o)
+      .filter((k) => k !== 'temporalUi' && k !== 'mediaServer')
+      .sort();
   assert.deepEqual(shared(cli), shared(api));
   assert.equal(cli.mediaServer.type, 'local', 'the CLI also reports the configured media source');
   assert.equal(cli.ok, true);
   assert.deepEqual(cli.worker.workflowPollers, api.worker.workflowPollers);
 
-  const down = spawnSync(process.execPath, ['bin/audiomuse.mjs', 'health'], { env: { ...env, TEMPORAL_TASK_QUEUE: 'nobody-polls-this-queue' }, encoding: 'utf8' });
+  const down = spawnSync(process.execPath, ['bin/audiomuse.mjs', 'health'], {
+    env: { ...env, TEMPORAL_TASK_QUEUE: 'nobody-polls-this-queue' },
+    encoding: 'utf8',
+  });
   assert.equal(down.status, 1);
   assert.equal(JSON.parse(down.stdout).worker.ok, false);
 
-  const badConfig = spawnSync(process.execPath, ['bin/audiomuse.mjs', 'health'], { env: { ...env, WEB_PORT: 'eighty' }, encoding: 'utf8' });
+  const badConfig = spawnSync(process.execPath, ['bin/audiomuse.mjs', 'health'], {
+    env: { ...env, WEB_PORT: 'eighty' },
+    encoding: 'utf8',
+  });
   assert.equal(badConfig.status, 2);
   assert.match(badConfig.stderr, /WEB_PORT="eighty"/);
 });

@@ -39,7 +39,14 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
   const dates = new Map<string, Date>();
   const bigFiles: string[] = [];
   const provider = (extra: Partial<NavidromeOptions> = {}) =>
-    new NavidromeProvider({ url: server.url, user: alice.name, password: alice.password, auth: 'password', retries: 0, ...extra });
+    new NavidromeProvider({
+      url: server.url,
+      user: alice.name,
+      password: alice.password,
+      auth: 'password',
+      retries: 0,
+      ...extra,
+    });
 
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'media-supysonic-'));
@@ -68,10 +75,22 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
   });
 
   test('auto finds the password login (tokens get error 10 on API 1.10.2) and health says so', async () => {
-    const media = await createMediaProvider({
-      mediaServerType: 'navidrome', navidromeUrl: server.url, navidromeUser: alice.name, navidromePassword: alice.password, subsonicAuth: 'auto',
-    }, { retries: 0 });
-    assert.deepEqual(await mediaServerHealth(media), { ok: true, server: 'Subsonic (API 1.10.2)', auth: 'password', type: 'navidrome' });
+    const media = await createMediaProvider(
+      {
+        mediaServerType: 'navidrome',
+        navidromeUrl: server.url,
+        navidromeUser: alice.name,
+        navidromePassword: alice.password,
+        subsonicAuth: 'auto',
+      },
+      { retries: 0 },
+    );
+    assert.deepEqual(await mediaServerHealth(media), {
+      ok: true,
+      server: 'Subsonic (API 1.10.2)',
+      auth: 'password',
+      type: 'navidrome',
+    });
   });
 
   test('the token login is refused with a message that says what to set', async () => {
@@ -92,11 +111,20 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
       totals.push(page.total);
       if (page.albums.length < 2) break;
     }
-    assert.deepEqual(seen.map((a) => a.name), expected);
-    assert.deepEqual(seen.map((a) => Date.parse(a.dateCreated!)), expected.map((n) => dates.get(n)!.getTime()));
+    assert.deepEqual(
+      seen.map((a) => a.name),
+      expected,
+    );
+    assert.deepEqual(
+      seen.map((a) => Date.parse(a.dateCreated!)),
+      expected.map((n) => dates.get(n)!.getTime()),
+    );
     // Full pages say "at least one more"; the short (here empty) last page gives the exact count.
     assert.deepEqual(totals, [3, 5, 4]);
-    assert.deepEqual(seen.map((a) => a.artist), expected.map((n) => (n === 'Big' ? 'Big Artist' : lib.files.find((f) => f.album === n)!.artist)));
+    assert.deepEqual(
+      seen.map((a) => a.artist),
+      expected.map((n) => (n === 'Big' ? 'Big Artist' : lib.files.find((f) => f.album === n)!.artist)),
+    );
   });
 
   test('album tracks match the files, and a track opens with its original bytes, which analyse as the file does', async (t) => {
@@ -105,8 +133,14 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
     const album = albums.find((a) => a.name === 'Album 1')!;
     const tracks = await p.listAlbumTracks(album.id);
     const files = lib.files.filter((f) => f.album === 'Album 1');
-    assert.deepEqual(tracks.map((x) => [x.title, x.trackNumber, x.artist, x.album]), files.map((f, i) => [f.title, i + 1, f.artist, 'Album 1']));
-    assert.deepEqual(tracks.map((x) => x.duration), [8, 8]);
+    assert.deepEqual(
+      tracks.map((x) => [x.title, x.trackNumber, x.artist, x.album]),
+      files.map((f, i) => [f.title, i + 1, f.artist, 'Album 1']),
+    );
+    assert.deepEqual(
+      tracks.map((x) => x.duration),
+      [8, 8],
+    );
 
     const audio = await p.openTrackAudio(tracks[1].id);
     const chunks: Buffer[] = [];
@@ -134,7 +168,10 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
     const created = await p.createPlaylist('Big mix – 東京', wanted);
     assert.equal(created.trackCount, BIG);
     assert.deepEqual(await server.members(created.id), wanted);
-    assert.deepEqual((await p.listPlaylists()).filter((x) => x.id === created.id), [{ id: created.id, name: 'Big mix – 東京', trackCount: BIG }]);
+    assert.deepEqual(
+      (await p.listPlaylists()).filter((x) => x.id === created.id),
+      [{ id: created.id, name: 'Big mix – 東京', trackCount: BIG }],
+    );
     await p.deletePlaylist(created.id);
     await assert.rejects(server.members(created.id), /no playlist/);
   });
@@ -153,7 +190,10 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
   test('a wrong password is a clear auth error that never shows the password', async () => {
     const wrong = 'wrong-Pässwörd-42';
     const p = provider({ password: wrong, auth: 'auto' });
-    const err = await p.listPlaylists().then(() => undefined, (e: unknown) => e);
+    const err = await p.listPlaylists().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(isError('auth', /Wrong username or password.*NAVIDROME_PASSWORD/)(err));
     const text = `${(err as Error).message} ${(err as Error).stack}`;
     assert.ok(!text.includes(wrong) && !text.includes(subsonicEncodedPassword(wrong).slice(4)), text);
@@ -166,27 +206,50 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
     let standin: NavidromeStandin;
     before(async () => {
       standin = await startNavidromeStandin({
-        user: alice.name, password: alice.password, apiVersion: '1.10.2', totalCountHeader: false,
+        user: alice.name,
+        password: alice.password,
+        apiVersion: '1.10.2',
+        totalCountHeader: false,
         albums: [...new Set(lib.files.map((f) => f.album))].map((album) => ({
-          name: album, artist: lib.files.find((f) => f.album === album)!.artist, created: dates.get(album)!.toISOString(),
-          songs: lib.files.filter((f) => f.album === album).map((f, i) => ({ title: f.title, track: i + 1, discNumber: 1, duration: 8, file: f.file })),
+          name: album,
+          artist: lib.files.find((f) => f.album === album)!.artist,
+          created: dates.get(album)!.toISOString(),
+          songs: lib.files
+            .filter((f) => f.album === album)
+            .map((f, i) => ({ title: f.title, track: i + 1, discNumber: 1, duration: 8, file: f.file })),
         })),
       });
     });
     after(() => standin?.close());
 
     /** One raw call with the password login, as a POST form; the parsed JSON. */
-    const raw = async (base: string, method: string, params: Record<string, string> = {}, password = alice.password) => {
-      const body = new URLSearchParams({ u: alice.name, p: subsonicEncodedPassword(password), v: '1.16.1', c: 'shape-test', f: 'json', ...params });
+    const raw = async (
+      base: string,
+      method: string,
+      params: Record<string, string> = {},
+      password = alice.password,
+    ) => {
+      const body = new URLSearchParams({
+        u: alice.name,
+        p: subsonicEncodedPassword(password),
+        v: '1.16.1',
+        c: 'shape-test',
+        f: 'json',
+        ...params,
+      });
       const res = await fetch(`${base}/rest/${method}.view`, { method: 'POST', body });
       return { status: res.status, json: (await res.json()) as unknown };
     };
 
     test('every call AudioMuse makes: same keys with the same JSON types', async () => {
       const first = async (base: string) => {
-        const list = (await raw(base, 'getAlbumList2', { type: 'newest', size: '1' })).json as { 'subsonic-response': { albumList2: { album: { id: string }[] } } };
+        const list = (await raw(base, 'getAlbumList2', { type: 'newest', size: '1' })).json as {
+          'subsonic-response': { albumList2: { album: { id: string }[] } };
+        };
         const albumId = list['subsonic-response'].albumList2.album[0].id;
-        const album = (await raw(base, 'getAlbum', { id: albumId })).json as { 'subsonic-response': { album: { song: { id: string }[] } } };
+        const album = (await raw(base, 'getAlbum', { id: albumId })).json as {
+          'subsonic-response': { album: { song: { id: string }[] } };
+        };
         return { albumId, songId: album['subsonic-response'].album.song[0].id };
       };
       const real = await first(server.url);
@@ -210,12 +273,20 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
         differences[`${i} ${method}`] = diffShapes(shape(a.json), shape(b.json));
       }
       // Playlists, now that each server has one.
-      const realId = ((await raw(server.url, 'getPlaylists')).json as { 'subsonic-response': { playlists: { playlist: { id: string }[] } } })['subsonic-response'].playlists.playlist[0].id;
+      const realId = (
+        (await raw(server.url, 'getPlaylists')).json as {
+          'subsonic-response': { playlists: { playlist: { id: string }[] } };
+        }
+      )['subsonic-response'].playlists.playlist[0].id;
       const fakeId = [...standin.playlists.keys()][0];
       for (const [method, a, b] of [
         ['getPlaylists', {}, {}],
         ['getPlaylist', { id: realId }, { id: fakeId }],
-        ['updatePlaylist', { playlistId: realId, songIndexToRemove: '0' }, { playlistId: fakeId, songIndexToRemove: '0' }],
+        [
+          'updatePlaylist',
+          { playlistId: realId, songIndexToRemove: '0' },
+          { playlistId: fakeId, songIndexToRemove: '0' },
+        ],
         ['deletePlaylist', { id: realId }, { id: fakeId }],
       ] as const) {
         const ra = await raw(server.url, method, a);
@@ -230,13 +301,20 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
         const r = await fetch(`${base}/rest/getOpenSubsonicExtensions.view?f=json&v=1.16.1&c=shape-test`);
         return { status: r.status, json: (await r.json()) as unknown };
       };
-      const code = (r: { json: unknown }) => (r.json as { 'subsonic-response': { error?: { code: number } } })['subsonic-response'].error?.code;
-      for (const [label, ask] of [['anonymous', anonymous], ['logged in', (base: string) => raw(base, 'getOpenSubsonicExtensions')]] as const) {
+      const code = (r: { json: unknown }) =>
+        (r.json as { 'subsonic-response': { error?: { code: number } } })['subsonic-response'].error?.code;
+      for (const [label, ask] of [
+        ['anonymous', anonymous],
+        ['logged in', (base: string) => raw(base, 'getOpenSubsonicExtensions')],
+      ] as const) {
         const [a, b] = [await ask(server.url), await ask(standin.url)];
         assert.deepEqual([b.status, code(b)], [a.status, code(a)], label);
         assert.deepEqual(diffShapes(shape(a.json), shape(b.json)), { missing: [], wrongType: [] }, label);
       }
-      assert.deepEqual([(await raw(server.url, 'getOpenSubsonicExtensions')).status, code(await anonymous(server.url))], [404, 10]);
+      assert.deepEqual(
+        [(await raw(server.url, 'getOpenSubsonicExtensions')).status, code(await anonymous(server.url))],
+        [404, 10],
+      );
     });
   });
 
@@ -270,6 +348,8 @@ function shape(json: unknown, at = '', out = new Map<string, string>()): Map<str
  *  (Navidrome's and OpenSubsonic's extra fields), but must have everything a plain server sends. */
 function diffShapes(real: Map<string, string>, standin: Map<string, string>) {
   const missing = [...real.keys()].filter((p) => !standin.has(p));
-  const wrongType = [...real.entries()].filter(([p, t]) => standin.has(p) && standin.get(p) !== t).map(([p, t]) => `${p}: ${t} vs ${standin.get(p)}`);
+  const wrongType = [...real.entries()]
+    .filter(([p, t]) => standin.has(p) && standin.get(p) !== t)
+    .map(([p, t]) => `${p}: ${t} vs ${standin.get(p)}`);
   return { missing, wrongType };
 }

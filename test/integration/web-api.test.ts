@@ -39,7 +39,14 @@ async function serve(deps: WebDeps): Promise<string> {
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any, headers: res.headers });
 const get = async (url: string, init?: RequestInit) => json(await fetch(`${base}${url}`, init));
 const post = async (url: string, body?: unknown, init: RequestInit = {}) =>
-  json(await fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), ...init }));
+  json(
+    await fetch(`${base}${url}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      ...init,
+    }),
+  );
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 120_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -57,12 +64,18 @@ before(async () => {
   temporalAddress = (await services()).temporalAddress;
   pool = createPool(await freshDatabase());
   await migrate(pool);
-  config = testConfig({ MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: path.join(dir, 'playlists'), ANALYSIS_WORKERS: '0' });
+  config = testConfig({
+    MEDIA_SERVER_TYPE: 'local',
+    MUSIC_DIR: lib.musicDir,
+    PLAYLIST_DIR: path.join(dir, 'playlists'),
+    ANALYSIS_WORKERS: '0',
+  });
   const media = await createMediaProvider(config);
   assert.equal(await storePlantedFeatures(pool, media, lib), TRACKS);
   // Two tracks nobody has analysed: with no analysis worker polling, a library analysis stays running on them.
   fs.mkdirSync(path.join(lib.musicDir, 'Unanalysed', 'Album'), { recursive: true });
-  for (const t of ['Pending One', 'Pending Two']) writeSineWav(path.join(lib.musicDir, 'Unanalysed', 'Album', `${t}.wav`), 0.05, 8000, 440);
+  for (const t of ['Pending One', 'Pending Two'])
+    writeSineWav(path.join(lib.musicDir, 'Unanalysed', 'Album', `${t}.wav`), 0.05, 8000, 440);
   worker = await startTestWorker({ address: temporalAddress, pool, config });
   base = await serve({ pool, config, client: worker.client, temporalAddress, media });
 });
@@ -80,12 +93,30 @@ test('the OpenAPI document lists every endpoint, and its schemas are the workflo
   assert.equal(status, 200);
   assert.equal(doc.openapi, '3.1.0');
   const expected = [
-    'post /api/analysis/start', 'post /api/clustering/start', 'get /api/status/{taskId}', 'post /api/cancel/{taskId}',
-    'post /api/cancel_all/{taskType}', 'get /api/active_tasks', 'get /api/last_task', 'get /api/config', 'get /api/playlists',
-    'get /api/runs', 'get /api/runs/{id}/events', 'get /api/tracks', 'get /api/tracks/{id}', 'get /api/map', 'get /api/health',
-    'get /api/media', 'post /api/media/check', 'get /api/session', 'post /api/login', 'post /api/logout',
+    'post /api/analysis/start',
+    'post /api/clustering/start',
+    'get /api/status/{taskId}',
+    'post /api/cancel/{taskId}',
+    'post /api/cancel_all/{taskType}',
+    'get /api/active_tasks',
+    'get /api/last_task',
+    'get /api/config',
+    'get /api/playlists',
+    'get /api/runs',
+    'get /api/runs/{id}/events',
+    'get /api/tracks',
+    'get /api/tracks/{id}',
+    'get /api/map',
+    'get /api/health',
+    'get /api/media',
+    'post /api/media/check',
+    'get /api/session',
+    'post /api/login',
+    'post /api/logout',
   ];
-  const listed = Object.entries(doc.paths as Record<string, object>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+  const listed = Object.entries(doc.paths as Record<string, object>).flatMap(([p, ops]) =>
+    Object.keys(ops).map((m) => `${m} ${p}`),
+  );
   for (const e of expected) assert.ok(listed.includes(e), `${e} is documented`);
   const ids = listed.map((e) => e);
   assert.equal(new Set(ids).size, ids.length);
@@ -98,7 +129,8 @@ test('the OpenAPI document lists every endpoint, and its schemas are the workflo
   assert.equal(schema.properties.numClustersMax.default, config.clustering.numClusters[1]);
   assert.equal(schema.properties.algorithm.default, defaults.algorithm);
   assert.deepEqual(schema.properties.algorithm.enum, ['kmeans', 'dbscan', 'gmm']);
-  for (const [name, p] of Object.entries(schema.properties as Record<string, { description?: string }>)) assert.ok(p.description, `${name} has help text`);
+  for (const [name, p] of Object.entries(schema.properties as Record<string, { description?: string }>))
+    assert.ok(p.description, `${name} has help text`);
 
   const swagger = await fetch(`${base}/apidocs/`);
   assert.equal(swagger.status, 200);
@@ -111,7 +143,17 @@ test('the OpenAPI document lists every endpoint, and its schemas are the workflo
 
 test('bad input: 400 naming the field, 413/415 for bodies, 404 for unknown ids and endpoints, never a stack or SQL', async () => {
   const cases: [string, () => Promise<{ status: number; body: any }>, number, string][] = [
-    ['malformed JSON', () => fetch(`${base}/api/clustering/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"runs": 5,' }).then(json), 400, 'body'],
+    [
+      'malformed JSON',
+      () =>
+        fetch(`${base}/api/clustering/start`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"runs": 5,',
+        }).then(json),
+      400,
+      'body',
+    ],
     ['a JSON array', () => post('/api/clustering/start', [1, 2]), 400, 'body'],
     ['unknown field', () => post('/api/clustering/start', { runz: 5 }), 400, 'runz'],
     ['wrong type', () => post('/api/clustering/start', { runs: 'many' }), 400, 'runs'],
@@ -119,14 +161,39 @@ test('bad input: 400 naming the field, 413/415 for bodies, 404 for unknown ids a
     ['not an integer', () => post('/api/analysis/start', { numRecentAlbums: 1.5 }), 400, 'numRecentAlbums'],
     ['bad enum', () => post('/api/clustering/start', { algorithm: 'spectral' }), 400, 'algorithm'],
     ['nested unknown', () => post('/api/clustering/start', { weights: { bogus: 1 } }), 400, 'weights.bogus'],
-    ['min > max', () => post('/api/clustering/start', { numClustersMin: 30, numClustersMax: 10 }), 400, 'numClustersMin'],
-    ['min > configured max', () => post('/api/clustering/start', { numClustersMin: config.clustering.numClusters[1] + 1 }), 400, 'numClustersMin'],
-    ['snake_case given twice', () => post('/api/analysis/start', { num_recent_albums: 1, numRecentAlbums: 2 }), 400, 'numRecentAlbums'],
+    [
+      'min > max',
+      () => post('/api/clustering/start', { numClustersMin: 30, numClustersMax: 10 }),
+      400,
+      'numClustersMin',
+    ],
+    [
+      'min > configured max',
+      () => post('/api/clustering/start', { numClustersMin: config.clustering.numClusters[1] + 1 }),
+      400,
+      'numClustersMin',
+    ],
+    [
+      'snake_case given twice',
+      () => post('/api/analysis/start', { num_recent_albums: 1, numRecentAlbums: 2 }),
+      400,
+      'numRecentAlbums',
+    ],
     ['bad query', () => get('/api/runs?limit=0'), 400, 'limit'],
     ['unknown query parameter', () => get('/api/tracks?colour=red'), 400, 'colour'],
     ['bad path parameter', () => get('/api/tracks/abc'), 400, 'id'],
     ['bad task type', () => post('/api/cancel_all/everything'), 400, 'taskType'],
-    ['form body', () => fetch(`${base}/api/analysis/start`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }).then(json), 415, 'body'],
+    [
+      'form body',
+      () =>
+        fetch(`${base}/api/analysis/start`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'a=1',
+        }).then(json),
+      415,
+      'body',
+    ],
     ['huge body', () => post('/api/clustering/start', { pad: 'x'.repeat(70_000) }), 413, 'body'],
     ['unknown task', () => get('/api/status/no-such-workflow'), 404, 'taskId'],
     ['unknown track', () => get('/api/tracks/987654321'), 404, 'id'],
@@ -138,7 +205,11 @@ test('bad input: 400 naming the field, 413/415 for bodies, 404 for unknown ids a
     assert.equal(r.body.field, field, what);
     assert.equal(typeof r.body.error, 'string', what);
     assert.doesNotMatch(r.body.error, /\n\s+at |SELECT|INSERT/, `${what}: no stack trace or SQL`);
-    assert.deepEqual(Object.keys(r.body).filter((k) => k !== 'error' && k !== 'field'), [], what);
+    assert.deepEqual(
+      Object.keys(r.body).filter((k) => k !== 'error' && k !== 'field'),
+      [],
+      what,
+    );
   }
   const endpoint = await get('/api/no-such-endpoint');
   assert.equal(endpoint.status, 404);
@@ -147,145 +218,189 @@ test('bad input: 400 naming the field, 413/415 for bodies, 404 for unknown ids a
   assert.equal(rows[0].n, 0, 'no bad request started anything');
 });
 
-test('analysis: start, 409 with the running id, status, active tasks, SSE progress, cancel within seconds, 409 on a second cancel', { timeout: 180_000 }, async () => {
-  const started = await post('/api/analysis/start', { num_recent_albums: 0, maxConcurrentAlbums: 2 });
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  assert.equal(started.body.task_id, 'analyze-library');
-  assert.equal(started.body.task_type, 'main_analysis');
-  const again = await post('/api/analysis/start', {});
-  assert.equal(again.status, 409);
-  assert.equal(again.body.task_id, 'analyze-library');
+test(
+  'analysis: start, 409 with the running id, status, active tasks, SSE progress, cancel within seconds, 409 on a second cancel',
+  { timeout: 180_000 },
+  async () => {
+    const started = await post('/api/analysis/start', { num_recent_albums: 0, maxConcurrentAlbums: 2 });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(started.body.task_id, 'analyze-library');
+    assert.equal(started.body.task_type, 'main_analysis');
+    const again = await post('/api/analysis/start', {});
+    assert.equal(again.status, 409);
+    assert.equal(again.body.task_id, 'analyze-library');
 
-  // The planted albums are skipped (already analysed); the unanalysed album's two tracks wait for an analysis worker.
-  const running = await until('the analysis to list its albums', async () => {
-    const s = await get('/api/status/analyze-library');
-    return s.body.details?.albumsTotal && s.body.details.albumsDone >= s.body.details.albumsTotal - 1 ? s : undefined;
-  });
-  assert.equal(running.status, 200);
-  assert.equal(running.body.state, 'PROGRESS');
-  assert.equal(running.body.running, true);
-  assert.ok(running.body.progress > 0 && running.body.progress < 100, `progress ${running.body.progress}`);
-  assert.equal(running.body.details.tracksSkipped, TRACKS, 'the planted tracks were already analysed');
-  assert.equal(running.body.details.params.numRecentAlbums, 0, 'the snake_case field reached the workflow');
-  assert.equal(running.body.details.params.maxConcurrentAlbums, 2);
+    // The planted albums are skipped (already analysed); the unanalysed album's two tracks wait for an analysis worker.
+    const running = await until('the analysis to list its albums', async () => {
+      const s = await get('/api/status/analyze-library');
+      return s.body.details?.albumsTotal && s.body.details.albumsDone >= s.body.details.albumsTotal - 1 ? s : undefined;
+    });
+    assert.equal(running.status, 200);
+    assert.equal(running.body.state, 'PROGRESS');
+    assert.equal(running.body.running, true);
+    assert.ok(running.body.progress > 0 && running.body.progress < 100, `progress ${running.body.progress}`);
+    assert.equal(running.body.details.tracksSkipped, TRACKS, 'the planted tracks were already analysed');
+    assert.equal(running.body.details.params.numRecentAlbums, 0, 'the snake_case field reached the workflow');
+    assert.equal(running.body.details.params.maxConcurrentAlbums, 2);
 
-  const active = await get('/api/active_tasks');
-  assert.deepEqual(active.body.map((t: any) => t.task_id), ['analyze-library']);
-  assert.equal((await get('/api/last_task')).body.task_id, 'analyze-library');
+    const active = await get('/api/active_tasks');
+    assert.deepEqual(
+      active.body.map((t: any) => t.task_id),
+      ['analyze-library'],
+    );
+    assert.equal((await get('/api/last_task')).body.task_id, 'analyze-library');
 
-  // Server-sent events: the current status at once, then `end` once the cancellation lands.
-  const events = await fetch(`${base}/api/runs/analyze-library/events`);
-  assert.equal(events.status, 200);
-  assert.match(events.headers.get('content-type') ?? '', /text\/event-stream/);
-  const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let text = '';
-  const readUntil = async (pattern: RegExp) => {
-    while (!pattern.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
+    // Server-sent events: the current status at once, then `end` once the cancellation lands.
+    const events = await fetch(`${base}/api/runs/analyze-library/events`);
+    assert.equal(events.status, 200);
+    assert.match(events.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      return pattern.exec(text);
+    };
+    const first = await readUntil(/event: progress\ndata: (.*)\n\n/);
+    assert.ok(first);
+    assert.equal(JSON.parse(first[1]).state, 'PROGRESS');
+
+    const t0 = Date.now();
+    const cancel = await post('/api/cancel/analyze-library');
+    assert.equal(cancel.status, 202);
+    assert.deepEqual(cancel.body, { task_id: 'analyze-library', status: 'cancelling' });
+    const end = await readUntil(/event: end\ndata: (.*)\n\n/);
+    assert.ok(end, text);
+    assert.deepEqual(JSON.parse(end[1]), { state: 'REVOKED' });
+    assert.ok(Date.now() - t0 < 10_000, `cancelled in ${Date.now() - t0} ms`);
+    assert.match(text, /"state":"REVOKED"/, 'the last progress event carries the final state');
+
+    const after = await get('/api/status/analyze-library');
+    assert.equal(after.body.state, 'REVOKED');
+    assert.equal(after.body.running, false);
+    const twice = await post('/api/cancel/analyze-library');
+    assert.equal(twice.status, 409);
+    assert.deepEqual((await get('/api/active_tasks')).body, []);
+
+    const runs = await get('/api/runs?kind=analysis');
+    assert.equal(runs.body.total, 1);
+    assert.equal(runs.body.runs[0].status, 'cancelled');
+    assert.equal(runs.body.runs[0].workflowId, 'analyze-library');
+    const byKey = await get(`/api/status/${runs.body.runs[0].id}`);
+    assert.equal(byKey.body.state, 'REVOKED');
+    assert.equal(byKey.body.run_id, runs.body.runs[0].id);
+  },
+);
+
+test(
+  "clustering: start with the original's snake_case names, finish, then playlists with profiles, the cached map, tracks",
+  { timeout: 300_000 },
+  async () => {
+    const started = await post('/api/clustering/start', {
+      clustering_method: 'kmeans',
+      clustering_runs: 30,
+      num_clusters_min: 4,
+      num_clusters_max: 6,
+      minPlaylistSize: 5,
+      maxSongsPerArtist: 100,
+      pcaComponentsMax: 0,
+      seed: 2,
+      earlyStopGenerations: 0,
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const taskId = started.body.task_id;
+    const done = await until(
+      'the clustering to finish',
+      async () => {
+        const s = await get(`/api/status/${taskId}`);
+        return s.body.running === false ? s : undefined;
+      },
+      240_000,
+    );
+    assert.equal(done.body.state, 'SUCCESS', JSON.stringify(done.body));
+    assert.equal(done.body.progress, 100);
+    assert.equal(done.body.details.runsTotal, 30, 'clustering_runs reached the workflow');
+    assert.ok(
+      done.body.details.bestParams.k >= 4 && done.body.details.bestParams.k <= 6,
+      JSON.stringify(done.body.details.bestParams),
+    );
+
+    const { body: pl } = await get('/api/playlists');
+    assert.ok(pl.playlists.length >= 2, `${pl.playlists.length} playlists`);
+    const files = fs.readdirSync(path.join(dir, 'playlists'));
+    for (const p of pl.playlists) {
+      assert.equal(p.status, 'published');
+      assert.ok(p.tracks.length >= 5);
+      assert.ok(p.tracks.every((t: any) => typeof t.title === 'string' && t.id));
+      assert.ok(
+        p.profile.tempo >= 0 && p.profile.tempo <= 1 && Object.keys(p.profile.moods).length > 0,
+        JSON.stringify(p.profile),
+      );
+      assert.ok(
+        files.some((f) => f.startsWith(p.name)),
+        `${p.name} was written to the playlist folder`,
+      );
     }
-    return pattern.exec(text);
-  };
-  const first = await readUntil(/event: progress\ndata: (.*)\n\n/);
-  assert.ok(first);
-  assert.equal(JSON.parse(first[1]).state, 'PROGRESS');
 
-  const t0 = Date.now();
-  const cancel = await post('/api/cancel/analyze-library');
-  assert.equal(cancel.status, 202);
-  assert.deepEqual(cancel.body, { task_id: 'analyze-library', status: 'cancelling' });
-  const end = await readUntil(/event: end\ndata: (.*)\n\n/);
-  assert.ok(end, text);
-  assert.deepEqual(JSON.parse(end[1]), { state: 'REVOKED' });
-  assert.ok(Date.now() - t0 < 10_000, `cancelled in ${Date.now() - t0} ms`);
-  assert.match(text, /"state":"REVOKED"/, 'the last progress event carries the final state');
+    const first = await get('/api/map');
+    assert.equal(first.status, 200);
+    assert.equal(first.body.cached, false);
+    assert.equal(first.body.total, TRACKS);
+    const pts = first.body.points;
+    assert.equal(pts.x.length, TRACKS);
+    assert.ok(pts.x.every((v: number) => v >= -1 && v <= 1) && pts.y.every((v: number) => v >= -1 && v <= 1));
+    assert.ok(Math.max(...pts.x.map(Math.abs)) === 1, 'scaled to the unit square');
+    const inPlaylists = pl.playlists.reduce((n: number, p: any) => n + p.tracks.length, 0);
+    assert.equal(
+      pts.playlist.filter((i: number | null) => i !== null).length,
+      inPlaylists,
+      'every playlist track is coloured',
+    );
+    const second = await get('/api/map');
+    assert.equal(second.body.cached, true, 'the projection is computed once per library snapshot');
+    assert.deepEqual(second.body.points.x, pts.x);
+    assert.equal((await get('/api/map?percent=50')).body.points.ids.length, TRACKS / 2);
 
-  const after = await get('/api/status/analyze-library');
-  assert.equal(after.body.state, 'REVOKED');
-  assert.equal(after.body.running, false);
-  const twice = await post('/api/cancel/analyze-library');
-  assert.equal(twice.status, 409);
-  assert.deepEqual((await get('/api/active_tasks')).body, []);
+    const search = await get(`/api/tracks?q=${encodeURIComponent(pl.playlists[0].tracks[0].title)}`);
+    assert.equal(search.status, 200);
+    assert.ok(search.body.total >= 1);
+    const hit = search.body.tracks[0];
+    assert.equal(hit.status, 'analyzed');
+    assert.equal(hit.features.topTags.length, 5);
+    const all = await get('/api/tracks?limit=500');
+    assert.equal(all.body.total, TRACKS + 2);
+    assert.equal((await get('/api/tracks?status=pending')).body.total, 2);
+    const detail = await get(`/api/tracks/${hit.id}`);
+    assert.equal(detail.status, 200);
+    assert.deepEqual(Object.keys(detail.body.features.tags), [...MOOD_LABELS]);
+    assert.ok(detail.body.playlists.length <= 1);
 
-  const runs = await get('/api/runs?kind=analysis');
-  assert.equal(runs.body.total, 1);
-  assert.equal(runs.body.runs[0].status, 'cancelled');
-  assert.equal(runs.body.runs[0].workflowId, 'analyze-library');
-  const byKey = await get(`/api/status/${runs.body.runs[0].id}`);
-  assert.equal(byKey.body.state, 'REVOKED');
-  assert.equal(byKey.body.run_id, runs.body.runs[0].id);
-});
-
-test('clustering: start with the original\'s snake_case names, finish, then playlists with profiles, the cached map, tracks', { timeout: 300_000 }, async () => {
-  const started = await post('/api/clustering/start', {
-    clustering_method: 'kmeans', clustering_runs: 30, num_clusters_min: 4, num_clusters_max: 6, minPlaylistSize: 5,
-    maxSongsPerArtist: 100, pcaComponentsMax: 0, seed: 2, earlyStopGenerations: 0,
-  });
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  const taskId = started.body.task_id;
-  const done = await until('the clustering to finish', async () => {
-    const s = await get(`/api/status/${taskId}`);
-    return s.body.running === false ? s : undefined;
-  }, 240_000);
-  assert.equal(done.body.state, 'SUCCESS', JSON.stringify(done.body));
-  assert.equal(done.body.progress, 100);
-  assert.equal(done.body.details.runsTotal, 30, 'clustering_runs reached the workflow');
-  assert.ok(done.body.details.bestParams.k >= 4 && done.body.details.bestParams.k <= 6, JSON.stringify(done.body.details.bestParams));
-
-  const { body: pl } = await get('/api/playlists');
-  assert.ok(pl.playlists.length >= 2, `${pl.playlists.length} playlists`);
-  const files = fs.readdirSync(path.join(dir, 'playlists'));
-  for (const p of pl.playlists) {
-    assert.equal(p.status, 'published');
-    assert.ok(p.tracks.length >= 5);
-    assert.ok(p.tracks.every((t: any) => typeof t.title === 'string' && t.id));
-    assert.ok(p.profile.tempo >= 0 && p.profile.tempo <= 1 && Object.keys(p.profile.moods).length > 0, JSON.stringify(p.profile));
-    assert.ok(files.some((f) => f.startsWith(p.name)), `${p.name} was written to the playlist folder`);
-  }
-
-  const first = await get('/api/map');
-  assert.equal(first.status, 200);
-  assert.equal(first.body.cached, false);
-  assert.equal(first.body.total, TRACKS);
-  const pts = first.body.points;
-  assert.equal(pts.x.length, TRACKS);
-  assert.ok(pts.x.every((v: number) => v >= -1 && v <= 1) && pts.y.every((v: number) => v >= -1 && v <= 1));
-  assert.ok(Math.max(...pts.x.map(Math.abs)) === 1, 'scaled to the unit square');
-  const inPlaylists = pl.playlists.reduce((n: number, p: any) => n + p.tracks.length, 0);
-  assert.equal(pts.playlist.filter((i: number | null) => i !== null).length, inPlaylists, 'every playlist track is coloured');
-  const second = await get('/api/map');
-  assert.equal(second.body.cached, true, 'the projection is computed once per library snapshot');
-  assert.deepEqual(second.body.points.x, pts.x);
-  assert.equal((await get('/api/map?percent=50')).body.points.ids.length, TRACKS / 2);
-
-  const search = await get(`/api/tracks?q=${encodeURIComponent(pl.playlists[0].tracks[0].title)}`);
-  assert.equal(search.status, 200);
-  assert.ok(search.body.total >= 1);
-  const hit = search.body.tracks[0];
-  assert.equal(hit.status, 'analyzed');
-  assert.equal(hit.features.topTags.length, 5);
-  const all = await get('/api/tracks?limit=500');
-  assert.equal(all.body.total, TRACKS + 2);
-  assert.equal((await get('/api/tracks?status=pending')).body.total, 2);
-  const detail = await get(`/api/tracks/${hit.id}`);
-  assert.equal(detail.status, 200);
-  assert.deepEqual(Object.keys(detail.body.features.tags), [...MOOD_LABELS]);
-  assert.ok(detail.body.playlists.length <= 1);
-
-  assert.equal((await get('/api/last_task')).body.task_id, taskId);
-  assert.deepEqual((await post('/api/cancel_all/clustering')).body, { cancelled: [] });
-  const runs = await get('/api/runs');
-  assert.equal(runs.body.total, 2);
-  assert.deepEqual(runs.body.runs.map((r: any) => r.kind), ['clustering', 'analysis'], 'newest first');
-  const cfg = await get('/api/config');
-  const vars = new Map(cfg.body.variables.map((v: any) => [v.name, v]));
-  assert.equal((vars.get('MUSIC_DIR') as any).value, config.musicDir);
-  assert.equal((vars.get('POSTGRES_PASSWORD') as any).value, '***');
-});
+    assert.equal((await get('/api/last_task')).body.task_id, taskId);
+    assert.deepEqual((await post('/api/cancel_all/clustering')).body, { cancelled: [] });
+    const runs = await get('/api/runs');
+    assert.equal(runs.body.total, 2);
+    assert.deepEqual(
+      runs.body.runs.map((r: any) => r.kind),
+      ['clustering', 'analysis'],
+      'newest first',
+    );
+    const cfg = await get('/api/config');
+    const vars = new Map(cfg.body.variables.map((v: any) => [v.name, v]));
+    assert.equal((vars.get('MUSIC_DIR') as any).value, config.musicDir);
+    assert.equal((vars.get('POSTGRES_PASSWORD') as any).value, '***');
+  },
+);
 
 test('API_TOKEN: health stays open, everything else needs the bearer token or the login cookie; security headers everywhere', async () => {
-  const url = await serve({ pool, config: { ...config, apiToken: 'correct horse' }, client: worker.client, temporalAddress });
+  const url = await serve({
+    pool,
+    config: { ...config, apiToken: 'correct horse' },
+    client: worker.client,
+    temporalAddress,
+  });
   const at = (p: string, init?: RequestInit) => fetch(`${url}${p}`, init);
   assert.equal((await at('/api/health')).status !== 401, true);
   for (const p of ['/api/runs', '/api/playlists', '/api/config', '/api/openapi.json', '/api/status/analyze-library']) {
@@ -298,7 +413,12 @@ test('API_TOKEN: health stays open, everything else needs the bearer token or th
   assert.equal((await at('/api/runs', { headers: { authorization: 'Bearer correct horse' } })).status, 200);
   assert.deepEqual(await (await at('/api/session')).json(), { authRequired: true, authenticated: false });
 
-  const login = (token: string) => at('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  const login = (token: string) =>
+    at('/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
   const bad = await login('guess');
   assert.equal(bad.status, 401);
   assert.equal(bad.headers.get('set-cookie'), null);

@@ -21,7 +21,8 @@ import { modelsDir, repoRoot, requireOrSkip } from '../shared-paths.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(repoRoot, 'test-artifacts');
 const TEMPORAL_UI = 'http://temporal.example:8233';
-const ALBUMS = 6, TRACKS_PER_ALBUM = 3;
+const ALBUMS = 6,
+  TRACKS_PER_ALBUM = 3;
 /** The map's inner margin in CSS pixels (web/ui/map.ts), to find a dot on the canvas from its coordinates. */
 const MAP_PAD = 12;
 
@@ -48,22 +49,49 @@ async function serve(deps: WebDeps): Promise<string> {
 
 /** Skips (or fails under CI) without the audio, the models or the browser; else starts the stack once. */
 function needStack(t: TestContext): Promise<Stack> | undefined {
-  if (!requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') || !requireOrSkip(t, modelsDir, 'MusiCNN models')
-    || !requireOrSkip(t, CHROMIUM, 'Debian package chromium')) return undefined;
+  if (
+    !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
+    !requireOrSkip(t, modelsDir, 'MusiCNN models') ||
+    !requireOrSkip(t, CHROMIUM, 'Debian package chromium')
+  )
+    return undefined;
   stack ??= (async () => {
     const dir = scratchDir('web-browser');
-    const library = await makeClipLibrary(path.join(dir, 'music'), { albums: ALBUMS, tracksPerAlbum: TRACKS_PER_ALBUM, seconds: 10 });
+    const library = await makeClipLibrary(path.join(dir, 'music'), {
+      albums: ALBUMS,
+      tracksPerAlbum: TRACKS_PER_ALBUM,
+      seconds: 10,
+    });
     const temporalAddress = (await services()).temporalAddress;
     const pool = createPool(await freshDatabase());
     await migrate(pool);
     const config = testConfig({
-      MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: library.musicDir, PLAYLIST_DIR: path.join(dir, 'playlists'),
-      MODELS_DIR: modelsDir, TEMP_DIR: path.join(dir, 'tmp'), ANALYSIS_WORKERS: '0',
+      MEDIA_SERVER_TYPE: 'local',
+      MUSIC_DIR: library.musicDir,
+      PLAYLIST_DIR: path.join(dir, 'playlists'),
+      MODELS_DIR: modelsDir,
+      TEMP_DIR: path.join(dir, 'tmp'),
+      ANALYSIS_WORKERS: '0',
     });
-    const worker = await startTestWorker({ address: temporalAddress, pool, config, analysisTempDir: path.join(dir, 'tmp') });
+    const worker = await startTestWorker({
+      address: temporalAddress,
+      pool,
+      config,
+      analysisTempDir: path.join(dir, 'tmp'),
+    });
     const media = await createMediaProvider(config);
-    const base = await serve({ pool, config, client: worker.client, temporalAddress, media, temporalUiUrl: TEMPORAL_UI });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const base = await serve({
+      pool,
+      config,
+      client: worker.client,
+      temporalAddress,
+      media,
+      temporalUiUrl: TEMPORAL_UI,
+    });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     return { dir, pool, config, temporalAddress, worker, browser, base };
   })();
   return stack;
@@ -80,10 +108,16 @@ after(async () => {
 });
 
 /** A page that records every console error and uncaught exception. */
-async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
+async function openPage(
+  browser: Browser,
+  url: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport });
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   await page.goto(url);
   return { page, errors };
@@ -91,217 +125,333 @@ async function openPage(browser: Browser, url: string, viewport = { width: 1280,
 
 const text = (page: Page, selector: string) => page.locator(selector).innerText();
 
-test('analysis to 100 %, a clustering from the form, playlists with profiles, the map, a cancelled run; no console errors', { timeout: 240_000 }, async (t) => {
-  const s = await needStack(t);
-  if (!s) return;
-  const { page, errors } = await openPage(s.browser, s.base);
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
+test(
+  'analysis to 100 %, a clustering from the form, playlists with profiles, the map, a cancelled run; no console errors',
+  { timeout: 240_000 },
+  async (t) => {
+    const s = await needStack(t);
+    if (!s) return;
+    const { page, errors } = await openPage(s.browser, s.base);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
 
-  // Health strip: every part the system needs is up.
-  for (const part of ['postgres', 'temporal', 'worker', 'mediaServer']) await page.locator(`#health [data-part=${part}].ok`).waitFor({ timeout: 15_000 });
-  assert.equal(await page.locator('#banner').isHidden(), true, 'no banner while everything is up');
-  assert.equal(await page.locator('#temporal-web').getAttribute('href'), TEMPORAL_UI);
-  assert.equal(await page.locator('#media').isHidden(), true, 'a working music folder needs no advice');
+    // Health strip: every part the system needs is up.
+    for (const part of ['postgres', 'temporal', 'worker', 'mediaServer'])
+      await page.locator(`#health [data-part=${part}].ok`).waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('#banner').isHidden(), true, 'no banner while everything is up');
+    assert.equal(await page.locator('#temporal-web').getAttribute('href'), TEMPORAL_UI);
+    assert.equal(await page.locator('#media').isHidden(), true, 'a working music folder needs no advice');
 
-  // The form comes from the OpenAPI document: every parameter, with the configured defaults and ranges.
-  const doc = await (await fetch(`${s.base}/api/openapi.json`)).json() as { components: { schemas: { startClusteringBody: { properties: Record<string, { default?: unknown; minimum?: number; maximum?: number; properties?: Record<string, unknown> }> } } } };
-  const props = doc.components.schemas.startClusteringBody.properties;
-  const expectedFields = Object.entries(props).flatMap(([k, v]) => (v.properties ? Object.keys(v.properties).map((sub) => `${k}.${sub}`) : [k]));
-  const formFields = await page.locator('#cluster-form [name]').evaluateAll((els) => els.map((e) => e.getAttribute('name')));
-  assert.deepEqual(formFields.sort(), expectedFields.sort());
-  assert.equal(await page.locator('#cf-runs').inputValue(), String(s.config.clustering.runs));
-  assert.equal(await page.locator('#cf-runs').getAttribute('max'), String(props.runs.maximum));
-  assert.match(await text(page, '#cf-numClustersMin-help'), /K-Means: fewest clusters tried/);
+    // The form comes from the OpenAPI document: every parameter, with the configured defaults and ranges.
+    const doc = (await (await fetch(`${s.base}/api/openapi.json`)).json()) as {
+      components: {
+        schemas: {
+          startClusteringBody: {
+            properties: Record<
+              string,
+              { default?: unknown; minimum?: number; maximum?: number; properties?: Record<string, unknown> }
+            >;
+          };
+        };
+      };
+    };
+    const props = doc.components.schemas.startClusteringBody.properties;
+    const expectedFields = Object.entries(props).flatMap(([k, v]) =>
+      v.properties ? Object.keys(v.properties).map((sub) => `${k}.${sub}`) : [k],
+    );
+    const formFields = await page
+      .locator('#cluster-form [name]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('name')));
+    assert.deepEqual(formFields.sort(), expectedFields.sort());
+    assert.equal(await page.locator('#cf-runs').inputValue(), String(s.config.clustering.runs));
+    assert.equal(await page.locator('#cf-runs').getAttribute('max'), String(props.runs.maximum));
+    assert.match(await text(page, '#cf-numClustersMin-help'), /K-Means: fewest clusters tried/);
 
-  // Keyboard: the buttons and fields are reached with Tab.
-  const reached = new Set<string>();
-  await page.locator('body').focus();
-  for (let i = 0; i < 30; i++) {
-    await page.keyboard.press('Tab');
-    reached.add(await page.evaluate<string>('document.activeElement?.id ?? ""'));
-  }
-  for (const id of ['analysis-start', 'cf-algorithm', 'cf-runs']) assert.ok(reached.has(id), `${id} is reachable with Tab (${[...reached].join(' ')})`);
+    // Keyboard: the buttons and fields are reached with Tab.
+    const reached = new Set<string>();
+    await page.locator('body').focus();
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate<string>('document.activeElement?.id ?? ""'));
+    }
+    for (const id of ['analysis-start', 'cf-algorithm', 'cf-runs'])
+      assert.ok(reached.has(id), `${id} is reachable with Tab (${[...reached].join(' ')})`);
 
-  // Analysis: the bar moves through intermediate values and reaches 100 %.
-  // Browser-side code as strings: this file is type-checked without the DOM library.
-  await page.evaluate(`{
+    // Analysis: the bar moves through intermediate values and reaches 100 %.
+    // Browser-side code as strings: this file is type-checked without the DOM library.
+    await page.evaluate(`{
     const el = document.getElementById('analysis-percent');
     window.seenPercent = [];
     new MutationObserver(() => window.seenPercent.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
   }`);
-  await page.click('#analysis-start');
-  await page.locator('#analysis-percent', { hasText: /^100 %$/ }).waitFor({ timeout: 180_000 });
-  await page.locator('#analysis-state', { hasText: /^finished$/ }).waitFor({ timeout: 30_000 });
-  assert.equal(await text(page, '#analysis-percent'), '100 %');
-  const seen = await page.evaluate<string[]>('window.seenPercent');
-  assert.ok(seen.some((p) => parseFloat(p) > 0 && parseFloat(p) < 100), `the bar showed progress on the way: ${seen.join(', ')}`);
-  assert.equal(await page.locator('#analysis-bar').getAttribute('value'), '100');
-  const analysisStats = await text(page, '#analysis-stats');
-  assert.match(analysisStats, new RegExp(`albums ${ALBUMS} / ${ALBUMS}`));
-  assert.match(analysisStats, new RegExp(`tracks ${ALBUMS * TRACKS_PER_ALBUM} analysed, 0 skipped, 0 failed`));
-  assert.match(analysisStats, /tracks\/h/);
-  assert.match(analysisStats, /ETA/);
-  await page.locator('#map-summary', { hasText: `${ALBUMS * TRACKS_PER_ALBUM} tracks` }).waitFor();
-  const runRow = page.locator('#runs-body tr[data-run="analysis-1"]');
-  await runRow.locator('td.status.completed').waitFor();
-  assert.equal(await runRow.locator('a').getAttribute('href'), `${TEMPORAL_UI}/namespaces/default/workflows/analyze-library`);
+    await page.click('#analysis-start');
+    await page.locator('#analysis-percent', { hasText: /^100 %$/ }).waitFor({ timeout: 180_000 });
+    await page.locator('#analysis-state', { hasText: /^finished$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await text(page, '#analysis-percent'), '100 %');
+    const seen = await page.evaluate<string[]>('window.seenPercent');
+    assert.ok(
+      seen.some((p) => parseFloat(p) > 0 && parseFloat(p) < 100),
+      `the bar showed progress on the way: ${seen.join(', ')}`,
+    );
+    assert.equal(await page.locator('#analysis-bar').getAttribute('value'), '100');
+    const analysisStats = await text(page, '#analysis-stats');
+    assert.match(analysisStats, new RegExp(`albums ${ALBUMS} / ${ALBUMS}`));
+    assert.match(analysisStats, new RegExp(`tracks ${ALBUMS * TRACKS_PER_ALBUM} analysed, 0 skipped, 0 failed`));
+    assert.match(analysisStats, /tracks\/h/);
+    assert.match(analysisStats, /ETA/);
+    await page.locator('#map-summary', { hasText: `${ALBUMS * TRACKS_PER_ALBUM} tracks` }).waitFor();
+    const runRow = page.locator('#runs-body tr[data-run="analysis-1"]');
+    await runRow.locator('td.status.completed').waitFor();
+    assert.equal(
+      await runRow.locator('a').getAttribute('href'),
+      `${TEMPORAL_UI}/namespaces/default/workflows/analyze-library`,
+    );
 
-  // The browser checks the form before anything is sent: ranges and min ≤ max.
-  await page.fill('#cf-runs', '0');
-  await page.fill('#cf-numClustersMin', '5');
-  await page.fill('#cf-numClustersMax', '4');
-  await page.click('#clustering-start');
-  assert.match(await text(page, '#cf-runs-error'), /at least 1/);
-  assert.match(await text(page, '#cf-numClustersMin-error'), /must not exceed .*\(4\)/);
-  assert.equal(await page.locator('#cf-runs').getAttribute('aria-invalid'), 'true');
-  const { rows: [none] } = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM clustering_runs');
-  assert.equal(none.n, 0, 'an invalid form starts nothing');
+    // The browser checks the form before anything is sent: ranges and min ≤ max.
+    await page.fill('#cf-runs', '0');
+    await page.fill('#cf-numClustersMin', '5');
+    await page.fill('#cf-numClustersMax', '4');
+    await page.click('#clustering-start');
+    assert.match(await text(page, '#cf-runs-error'), /at least 1/);
+    assert.match(await text(page, '#cf-numClustersMin-error'), /must not exceed .*\(4\)/);
+    assert.equal(await page.locator('#cf-runs').getAttribute('aria-invalid'), 'true');
+    const {
+      rows: [none],
+    } = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM clustering_runs');
+    assert.equal(none.n, 0, 'an invalid form starts nothing');
 
-  // A small clustering: 30 runs, 2–4 clusters, small playlists.
-  await page.fill('#cf-runs', '30');
-  await page.fill('#cf-numClustersMin', '2');
-  await page.fill('#cf-minPlaylistSize', '2');
-  await page.click('details.more summary');
-  await page.fill('#cf-maxSongsPerArtist', '100');
-  await page.fill('#cf-pcaComponentsMax', '0');
-  await page.fill('#cf-earlyStopGenerations', '0');
-  await page.click('#clustering-start');
-  await page.locator('#clustering-state', { hasText: /^finished$/ }).waitFor({ timeout: 120_000 });
-  assert.equal(await text(page, '#clustering-percent'), '100 %');
-  assert.equal(await text(page, '#cf-runs-error'), '', 'the errors are gone once the values are right');
-  assert.match(await text(page, '#clustering-stats'), /runs 30 \/ 30/);
-  const { rows: [run] } = await s.pool.query<{ plan: { search: { runs: number; minPlaylistSize: number } }; best: number }>(
-    'SELECT params AS plan, best_score AS best FROM clustering_runs');
-  assert.match(await text(page, '#clustering-stats'), new RegExp(`best score ${run.best.toFixed(3)}`), 'the score the run recorded');
-  assert.equal(run.plan.search.runs, 30, 'the form\'s values reached the workflow');
-  assert.equal(run.plan.search.minPlaylistSize, 2);
+    // A small clustering: 30 runs, 2–4 clusters, small playlists.
+    await page.fill('#cf-runs', '30');
+    await page.fill('#cf-numClustersMin', '2');
+    await page.fill('#cf-minPlaylistSize', '2');
+    await page.click('details.more summary');
+    await page.fill('#cf-maxSongsPerArtist', '100');
+    await page.fill('#cf-pcaComponentsMax', '0');
+    await page.fill('#cf-earlyStopGenerations', '0');
+    await page.click('#clustering-start');
+    await page.locator('#clustering-state', { hasText: /^finished$/ }).waitFor({ timeout: 120_000 });
+    assert.equal(await text(page, '#clustering-percent'), '100 %');
+    assert.equal(await text(page, '#cf-runs-error'), '', 'the errors are gone once the values are right');
+    assert.match(await text(page, '#clustering-stats'), /runs 30 \/ 30/);
+    const {
+      rows: [run],
+    } = await s.pool.query<{ plan: { search: { runs: number; minPlaylistSize: number } }; best: number }>(
+      'SELECT params AS plan, best_score AS best FROM clustering_runs',
+    );
+    assert.match(
+      await text(page, '#clustering-stats'),
+      new RegExp(`best score ${run.best.toFixed(3)}`),
+      'the score the run recorded',
+    );
+    assert.equal(run.plan.search.runs, 30, "the form's values reached the workflow");
+    assert.equal(run.plan.search.minPlaylistSize, 2);
 
-  // Playlists: one card per playlist with its profile chart, as the API reports them.
-  const api = await (await fetch(`${s.base}/api/playlists`)).json() as { playlists: { id: string; name: string; profile: { tempo: number; energy: number; moods: Record<string, number> }; tracks: { title: string }[] }[] };
-  assert.ok(api.playlists.length >= 2, `${api.playlists.length} playlists`);
-  await page.locator('.playlist').nth(api.playlists.length - 1).waitFor();
-  assert.equal(await page.locator('.playlist').count(), api.playlists.length);
-  for (const p of api.playlists) {
-    const cardEl = page.locator(`.playlist[data-playlist="${p.id}"]`);
-    assert.equal(await cardEl.locator('h3').innerText(), p.name);
-    const chart = cardEl.locator('svg.profile');
-    assert.equal(await chart.locator('g').count(), Math.min(3, Object.keys(p.profile.moods).length) + 2, 'top moods, tempo and energy');
-    const label = (await chart.getAttribute('aria-label'))!;
-    assert.match(label, new RegExp(`tempo ${p.profile.tempo.toFixed(2)}`));
-    assert.match(label, new RegExp(`energy ${p.profile.energy.toFixed(2)}`));
-    const top = Object.entries(p.profile.moods).sort((a, b) => b[1] - a[1])[0];
-    assert.match(label, new RegExp(`^Profile: ${top[0]} ${top[1].toFixed(2)}`), 'the strongest mood first');
-  }
+    // Playlists: one card per playlist with its profile chart, as the API reports them.
+    const api = (await (await fetch(`${s.base}/api/playlists`)).json()) as {
+      playlists: {
+        id: string;
+        name: string;
+        profile: { tempo: number; energy: number; moods: Record<string, number> };
+        tracks: { title: string }[];
+      }[];
+    };
+    assert.ok(api.playlists.length >= 2, `${api.playlists.length} playlists`);
+    await page
+      .locator('.playlist')
+      .nth(api.playlists.length - 1)
+      .waitFor();
+    assert.equal(await page.locator('.playlist').count(), api.playlists.length);
+    for (const p of api.playlists) {
+      const cardEl = page.locator(`.playlist[data-playlist="${p.id}"]`);
+      assert.equal(await cardEl.locator('h3').innerText(), p.name);
+      const chart = cardEl.locator('svg.profile');
+      assert.equal(
+        await chart.locator('g').count(),
+        Math.min(3, Object.keys(p.profile.moods).length) + 2,
+        'top moods, tempo and energy',
+      );
+      const label = (await chart.getAttribute('aria-label'))!;
+      assert.match(label, new RegExp(`tempo ${p.profile.tempo.toFixed(2)}`));
+      assert.match(label, new RegExp(`energy ${p.profile.energy.toFixed(2)}`));
+      const top = Object.entries(p.profile.moods).sort((a, b) => b[1] - a[1])[0];
+      assert.match(label, new RegExp(`^Profile: ${top[0]} ${top[1].toFixed(2)}`), 'the strongest mood first');
+    }
 
-  // Open a playlist: its tracks, in order.
-  const first = api.playlists[0];
-  const card = page.locator(`.playlist[data-playlist="${first.id}"]`);
-  assert.equal(await card.locator('ol.tracks').isHidden(), true);
-  await card.locator('button').click();
-  assert.equal(await card.locator('button').getAttribute('aria-expanded'), 'true');
-  assert.deepEqual(await card.locator('ol.tracks .title').allInnerTexts(), first.tracks.map((tr) => tr.title));
+    // Open a playlist: its tracks, in order.
+    const first = api.playlists[0];
+    const card = page.locator(`.playlist[data-playlist="${first.id}"]`);
+    assert.equal(await card.locator('ol.tracks').isHidden(), true);
+    await card.locator('button').click();
+    assert.equal(await card.locator('button').getAttribute('aria-expanded'), 'true');
+    assert.deepEqual(
+      await card.locator('ol.tracks .title').allInnerTexts(),
+      first.tracks.map((tr) => tr.title),
+    );
 
-  // The map: coloured by playlist; hovering a dot names its track.
-  const map = await (await fetch(`${s.base}/api/map`)).json() as { playlists: { name: string }[]; points: { x: number[]; y: number[]; titles: string[]; artists: string[]; playlist: (number | null)[] } };
-  await page.locator('#map-legend li').nth(map.playlists.length - 1).waitFor();
-  assert.deepEqual(await page.locator('#map-legend li').allInnerTexts(), map.playlists.map((p) => p.name));
-  await page.locator('#map').scrollIntoViewIfNeeded();
-  const box = (await page.locator('#map').boundingBox())!;
-  const at = (i: number) => ({ x: box.x + MAP_PAD + ((map.points.x[i] + 1) / 2) * (box.width - 2 * MAP_PAD), y: box.y + MAP_PAD + ((1 - map.points.y[i]) / 2) * (box.height - 2 * MAP_PAD) });
-  const dist = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.hypot(a.x - b.x, a.y - b.y);
-  const loneDot = map.points.x.map((_, i) => i).find((i) => map.points.playlist[i] !== null && map.points.x.every((_, j) => j === i || dist(at(i), at(j)) > 12));
-  assert.ok(loneDot !== undefined, 'a dot in a playlist with no neighbour within 12 px');
-  await page.mouse.move(at(loneDot).x, at(loneDot).y);
-  await page.locator('.map-tip:not([hidden])').waitFor();
-  const tip = await text(page, '.map-tip');
-  assert.ok(tip.includes(map.points.titles[loneDot]) && tip.includes(map.points.artists[loneDot]), tip);
-  assert.ok(tip.includes(map.playlists[map.points.playlist[loneDot]!].name), tip);
-  const dot = at(loneDot);
-  const pixel = await page.evaluate<number[]>(`{
+    // The map: coloured by playlist; hovering a dot names its track.
+    const map = (await (await fetch(`${s.base}/api/map`)).json()) as {
+      playlists: { name: string }[];
+      points: { x: number[]; y: number[]; titles: string[]; artists: string[]; playlist: (number | null)[] };
+    };
+    await page
+      .locator('#map-legend li')
+      .nth(map.playlists.length - 1)
+      .waitFor();
+    assert.deepEqual(
+      await page.locator('#map-legend li').allInnerTexts(),
+      map.playlists.map((p) => p.name),
+    );
+    await page.locator('#map').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#map').boundingBox())!;
+    const at = (i: number) => ({
+      x: box.x + MAP_PAD + ((map.points.x[i] + 1) / 2) * (box.width - 2 * MAP_PAD),
+      y: box.y + MAP_PAD + ((1 - map.points.y[i]) / 2) * (box.height - 2 * MAP_PAD),
+    });
+    const dist = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.hypot(a.x - b.x, a.y - b.y);
+    const loneDot = map.points.x
+      .map((_, i) => i)
+      .find((i) => map.points.playlist[i] !== null && map.points.x.every((_, j) => j === i || dist(at(i), at(j)) > 12));
+    assert.ok(loneDot !== undefined, 'a dot in a playlist with no neighbour within 12 px');
+    await page.mouse.move(at(loneDot).x, at(loneDot).y);
+    await page.locator('.map-tip:not([hidden])').waitFor();
+    const tip = await text(page, '.map-tip');
+    assert.ok(tip.includes(map.points.titles[loneDot]) && tip.includes(map.points.artists[loneDot]), tip);
+    assert.ok(tip.includes(map.playlists[map.points.playlist[loneDot]!].name), tip);
+    const dot = at(loneDot);
+    const pixel = await page.evaluate<number[]>(`{
     const canvas = document.getElementById('map');
     const r = canvas.getBoundingClientRect();
     const k = canvas.width / r.width;
     [...canvas.getContext('2d').getImageData(Math.round((${dot.x} - r.left) * k), Math.round((${dot.y} - r.top) * k), 1, 1).data];
   }`);
-  assert.ok(pixel[3] > 0 && !(pixel[0] === pixel[1] && pixel[1] === pixel[2]), `the dot is drawn in its playlist's colour: rgba(${pixel.join(',')})`);
+    assert.ok(
+      pixel[3] > 0 && !(pixel[0] === pixel[1] && pixel[1] === pixel[2]),
+      `the dot is drawn in its playlist's colour: rgba(${pixel.join(',')})`,
+    );
 
-  await page.mouse.move(0, 0);
-  await page.click('details.more summary'); // folded again: the screenshot shows the page as it opens
-  await page.screenshot({ path: path.join(ARTIFACTS, 'web-desktop.png'), fullPage: true });
+    await page.mouse.move(0, 0);
+    await page.click('details.more summary'); // folded again: the screenshot shows the page as it opens
+    await page.screenshot({ path: path.join(ARTIFACTS, 'web-desktop.png'), fullPage: true });
 
-  // A second, long clustering, cancelled from the page.
-  await page.fill('#cf-runs', '1000000');
-  await page.click('#clustering-start');
-  await page.locator('#clustering-state', { hasText: /^running$/ }).waitFor({ timeout: 30_000 });
-  assert.equal(await page.locator('#clustering-cancel').isEnabled(), true);
-  await page.click('#clustering-cancel');
-  await page.locator('#clustering-state', { hasText: /^cancelled$/ }).waitFor({ timeout: 20_000 });
-  assert.equal(await page.locator('#clustering-start').isEnabled(), true, 'a new run can be started again');
-  await page.locator('#runs-body tr[data-run="clustering-2"] td.status.cancelled').waitFor({ timeout: 10_000 });
-  assert.equal(await page.locator('.playlist').count(), api.playlists.length, 'the cancelled run left the playlists alone');
+    // A second, long clustering, cancelled from the page.
+    await page.fill('#cf-runs', '1000000');
+    await page.click('#clustering-start');
+    await page.locator('#clustering-state', { hasText: /^running$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#clustering-cancel').isEnabled(), true);
+    await page.click('#clustering-cancel');
+    await page.locator('#clustering-state', { hasText: /^cancelled$/ }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('#clustering-start').isEnabled(), true, 'a new run can be started again');
+    await page.locator('#runs-body tr[data-run="clustering-2"] td.status.cancelled').waitFor({ timeout: 10_000 });
+    assert.equal(
+      await page.locator('.playlist').count(),
+      api.playlists.length,
+      'the cancelled run left the playlists alone',
+    );
 
-  // A phone: one column, nothing wider than the screen.
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(300);
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-  const wide = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+    // A phone: one column, nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
+    const wide = await page.evaluate<
+      string[]
+    >(`[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
     .slice(0, 5).map((e) => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className)`);
-  assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone's screen: ${wide.join(', ')}`);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'web-phone.png'), fullPage: true });
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone's screen: ${wide.join(', ')}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'web-phone.png'), fullPage: true });
 
-  assert.deepEqual(errors, [], 'no console errors or page errors');
-  await page.close();
-});
+    assert.deepEqual(errors, [], 'no console errors or page errors');
+    await page.close();
+  },
+);
 
-test('with API_TOKEN set, the page asks for the token and then works with the session cookie', { timeout: 120_000 }, async (t) => {
-  const s = await needStack(t);
-  if (!s) return;
-  const base = await serve({ pool: s.pool, config: { ...s.config, apiToken: 'browser secret' }, client: s.worker.client, temporalAddress: s.temporalAddress });
-  const { page, errors } = await openPage(s.browser, base);
-  await page.locator('#login-token').waitFor();
-  assert.equal(await page.locator('#app').isHidden(), true, 'nothing but the login form before the login');
-  await page.fill('#login-token', 'a guess');
-  await page.click('#login button[type=submit]');
-  await page.locator('#login-error', { hasText: 'Wrong token.' }).waitFor();
-  assert.equal(errors.length, 1, errors.join('\n'));
-  assert.match(errors[0], /status of 401/, 'the only console message is the refused login');
+test(
+  'with API_TOKEN set, the page asks for the token and then works with the session cookie',
+  { timeout: 120_000 },
+  async (t) => {
+    const s = await needStack(t);
+    if (!s) return;
+    const base = await serve({
+      pool: s.pool,
+      config: { ...s.config, apiToken: 'browser secret' },
+      client: s.worker.client,
+      temporalAddress: s.temporalAddress,
+    });
+    const { page, errors } = await openPage(s.browser, base);
+    await page.locator('#login-token').waitFor();
+    assert.equal(await page.locator('#app').isHidden(), true, 'nothing but the login form before the login');
+    await page.fill('#login-token', 'a guess');
+    await page.click('#login button[type=submit]');
+    await page.locator('#login-error', { hasText: 'Wrong token.' }).waitFor();
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /status of 401/, 'the only console message is the refused login');
 
-  await page.fill('#login-token', 'browser secret');
-  await page.keyboard.press('Enter');
-  await page.locator('#cf-runs').waitFor({ timeout: 15_000 }); // the form needs the protected OpenAPI document
-  assert.equal(await page.locator('#login').isHidden(), true);
-  await page.locator('#health [data-part=temporal].ok').waitFor();
-  await page.locator('#runs-body tr[data-run]').first().waitFor();
-  assert.equal(await page.evaluate<boolean>('document.cookie.includes("audiomuse_session")'), false, 'the session cookie is HttpOnly');
-  assert.equal(errors.length, 1, errors.join('\n'));
-  await page.close();
-});
+    await page.fill('#login-token', 'browser secret');
+    await page.keyboard.press('Enter');
+    await page.locator('#cf-runs').waitFor({ timeout: 15_000 }); // the form needs the protected OpenAPI document
+    assert.equal(await page.locator('#login').isHidden(), true);
+    await page.locator('#health [data-part=temporal].ok').waitFor();
+    await page.locator('#runs-body tr[data-run]').first().waitFor();
+    assert.equal(
+      await page.evaluate<boolean>('document.cookie.includes("audiomuse_session")'),
+      false,
+      'the session cookie is HttpOnly',
+    );
+    assert.equal(errors.length, 1, errors.join('\n'));
+    await page.close();
+  },
+);
 
-test('a missing MUSIC_DIR: the page says what to set, and "Check connection" answers in one line', { timeout: 60_000 }, async (t) => {
-  const s = await needStack(t);
-  if (!s) return;
-  const musicDir = path.join(s.dir, 'not-yet');
-  const config = loadConfig({ TEMPORAL_TASK_QUEUE: s.config.temporal.taskQueue, MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: musicDir });
-  const base = await serve({ pool: s.pool, config, client: s.worker.client, temporalAddress: s.temporalAddress, media: await createMediaProvider(config) });
-  const { page, errors } = await openPage(s.browser, base, { width: 390, height: 844 });
-  const panel = page.locator('#media');
-  await panel.waitFor();
-  await page.locator('#health [data-part=mediaServer].down').waitFor();
-  assert.match(await panel.locator('.problem').innerText(), new RegExp(`MUSIC_DIR ${musicDir} does not exist`));
-  assert.match(await panel.innerText(), /Set MUSIC_DIR to a readable folder/);
-  for (const [type, variable] of [['jellyfin', 'JELLYFIN_URL'], ['navidrome', 'NAVIDROME_URL'], ['local', 'MUSIC_DIR']]) {
-    assert.match(await panel.locator(`[data-source=${type}]`).innerText(), new RegExp(variable), `${type} advice names ${variable}`);
-  }
-  assert.match(await panel.locator('[data-source=jellyfin] pre').innerText(), /^MEDIA_SERVER_TYPE=jellyfin JELLYFIN_URL=http/);
+test(
+  'a missing MUSIC_DIR: the page says what to set, and "Check connection" answers in one line',
+  { timeout: 60_000 },
+  async (t) => {
+    const s = await needStack(t);
+    if (!s) return;
+    const musicDir = path.join(s.dir, 'not-yet');
+    const config = loadConfig({
+      TEMPORAL_TASK_QUEUE: s.config.temporal.taskQueue,
+      MEDIA_SERVER_TYPE: 'local',
+      MUSIC_DIR: musicDir,
+    });
+    const base = await serve({
+      pool: s.pool,
+      config,
+      client: s.worker.client,
+      temporalAddress: s.temporalAddress,
+      media: await createMediaProvider(config),
+    });
+    const { page, errors } = await openPage(s.browser, base, { width: 390, height: 844 });
+    const panel = page.locator('#media');
+    await panel.waitFor();
+    await page.locator('#health [data-part=mediaServer].down').waitFor();
+    assert.match(await panel.locator('.problem').innerText(), new RegExp(`MUSIC_DIR ${musicDir} does not exist`));
+    assert.match(await panel.innerText(), /Set MUSIC_DIR to a readable folder/);
+    for (const [type, variable] of [
+      ['jellyfin', 'JELLYFIN_URL'],
+      ['navidrome', 'NAVIDROME_URL'],
+      ['local', 'MUSIC_DIR'],
+    ]) {
+      assert.match(
+        await panel.locator(`[data-source=${type}]`).innerText(),
+        new RegExp(variable),
+        `${type} advice names ${variable}`,
+      );
+    }
+    assert.match(
+      await panel.locator('[data-source=jellyfin] pre').innerText(),
+      /^MEDIA_SERVER_TYPE=jellyfin JELLYFIN_URL=http/,
+    );
 
-  await page.getByRole('button', { name: 'Check connection' }).click();
-  await page.locator('.check-result.down').waitFor();
-  assert.match(await text(page, '.check-result'), /does not exist/);
-  fs.mkdirSync(musicDir);
-  await page.getByRole('button', { name: 'Check connection' }).click();
-  await page.locator('.check-result.ok').waitFor();
-  assert.match(await text(page, '.check-result'), /^Connected to /);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'web-media-advice-phone.png'), fullPage: true });
-  assert.deepEqual(errors, []);
-  await page.close();
-});
+    await page.getByRole('button', { name: 'Check connection' }).click();
+    await page.locator('.check-result.down').waitFor();
+    assert.match(await text(page, '.check-result'), /does not exist/);
+    fs.mkdirSync(musicDir);
+    await page.getByRole('button', { name: 'Check connection' }).click();
+    await page.locator('.check-result.ok').waitFor();
+    assert.match(await text(page, '.check-result'), /^Connected to /);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'web-media-advice-phone.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  },
+);

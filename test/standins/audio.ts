@@ -31,8 +31,20 @@ export async function makeTone(file: string, { seconds = 1, frequency = 440, tag
     ? Object.entries(tags).flatMap(([k, v]) => ['-metadata', `${k}=${v}`])
     : ['-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact'];
   await run('ffmpeg', [
-    '-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${frequency}:duration=${seconds}`,
-    '-ac', '1', '-ar', '22050', ...meta, ...codec, file,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${frequency}:duration=${seconds}`,
+    '-ac',
+    '1',
+    '-ar',
+    '22050',
+    ...meta,
+    ...codec,
+    file,
   ]);
 }
 

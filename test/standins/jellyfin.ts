@@ -137,16 +137,65 @@ class HttpFailure extends Error {
 
 const SERVER_ID = guid('server');
 const BASE_ITEM_KINDS = [
-  'AggregateFolder', 'Audio', 'AudioBook', 'BasePluginFolder', 'Book', 'BoxSet', 'Channel', 'ChannelFolderItem',
-  'CollectionFolder', 'Episode', 'Folder', 'Genre', 'ManualPlaylistsFolder', 'Movie', 'LiveTvChannel', 'LiveTvProgram',
-  'MusicAlbum', 'MusicArtist', 'MusicGenre', 'MusicVideo', 'Person', 'Photo', 'PhotoAlbum', 'Playlist',
-  'PlaylistsFolder', 'Program', 'Recording', 'Season', 'Series', 'Studio', 'Trailer', 'TvChannel', 'TvProgram',
-  'UserRootFolder', 'UserView', 'Video', 'Year',
+  'AggregateFolder',
+  'Audio',
+  'AudioBook',
+  'BasePluginFolder',
+  'Book',
+  'BoxSet',
+  'Channel',
+  'ChannelFolderItem',
+  'CollectionFolder',
+  'Episode',
+  'Folder',
+  'Genre',
+  'ManualPlaylistsFolder',
+  'Movie',
+  'LiveTvChannel',
+  'LiveTvProgram',
+  'MusicAlbum',
+  'MusicArtist',
+  'MusicGenre',
+  'MusicVideo',
+  'Person',
+  'Photo',
+  'PhotoAlbum',
+  'Playlist',
+  'PlaylistsFolder',
+  'Program',
+  'Recording',
+  'Season',
+  'Series',
+  'Studio',
+  'Trailer',
+  'TvChannel',
+  'TvProgram',
+  'UserRootFolder',
+  'UserView',
+  'Video',
+  'Year',
 ];
-const ITEM_FIELDS_USED = ['DateCreated', 'Path', 'SortName', 'ParentId', 'ChildCount', 'RecursiveItemCount', 'CanDelete', 'CanDownload', 'Etag'];
+const ITEM_FIELDS_USED = [
+  'DateCreated',
+  'Path',
+  'SortName',
+  'ParentId',
+  'ChildCount',
+  'RecursiveItemCount',
+  'CanDelete',
+  'CanDownload',
+  'Etag',
+];
 const MIME: Record<string, string> = {
-  '.wav': 'audio/wav', '.flac': 'audio/flac', '.mp3': 'audio/mpeg', '.ogg': 'audio/ogg', '.oga': 'audio/ogg',
-  '.opus': 'audio/ogg', '.m4a': 'audio/mp4', '.aac': 'audio/aac', '.wma': 'audio/x-ms-wma',
+  '.wav': 'audio/wav',
+  '.flac': 'audio/flac',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.oga': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+  '.aac': 'audio/aac',
+  '.wma': 'audio/x-ms-wma',
 };
 
 /** Writes a mono 16-bit PCM WAV of a sine tone (small, valid audio for download tests). */
@@ -174,9 +223,18 @@ export function writeSineWav(file: string, seconds = 0.25, rate = 8000, hz = 440
  * A generated library: `albums` albums spread over `artists` artists, `tracksPerAlbum` tracks each, all served
  * from `file`. Groups of `sameDate` consecutive albums share a DateCreated, like a bulk import.
  */
-export function syntheticLibrary(opts: { albums: number; tracksPerAlbum: number; file: string; artists?: number; sameDate?: number }): StandinLibrary {
+export function syntheticLibrary(opts: {
+  albums: number;
+  tracksPerAlbum: number;
+  file: string;
+  artists?: number;
+  sameDate?: number;
+}): StandinLibrary {
   const artistCount = Math.max(1, Math.min(opts.artists ?? 50, opts.albums));
-  const artists: StandinArtist[] = Array.from({ length: artistCount }, (_, i) => ({ name: `Artist ${i + 1}`, albums: [] }));
+  const artists: StandinArtist[] = Array.from({ length: artistCount }, (_, i) => ({
+    name: `Artist ${i + 1}`,
+    albums: [],
+  }));
   const group = Math.max(1, opts.sameDate ?? 1);
   for (let a = 0; a < opts.albums; a++) {
     artists[a % artistCount].albums.push({
@@ -200,7 +258,10 @@ export function guid(key: string): string {
 }
 
 function parseGuid(value: string): string | undefined {
-  const v = value.trim().toLowerCase().replace(/^\{|\}$/g, '');
+  const v = value
+    .trim()
+    .toLowerCase()
+    .replace(/^\{|\}$/g, '');
   if (/^[0-9a-f]{32}$/.test(v)) return v;
   if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/.test(v)) return v.replace(/-/g, '');
   return undefined;
@@ -286,12 +347,18 @@ export class JellyfinStandin {
   /** Album ids, newest first (the order GET /Items?SortBy=DateCreated&SortOrder=Descending gives). */
   albumIdsNewestFirst(): string[] {
     return this.ofKind('MusicAlbum')
-      .sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime() || (a.sortName < b.sortName ? -1 : a.sortName > b.sortName ? 1 : 0))
+      .sort(
+        (a, b) =>
+          b.dateCreated.getTime() - a.dateCreated.getTime() ||
+          (a.sortName < b.sortName ? -1 : a.sortName > b.sortName ? 1 : 0),
+      )
       .map((a) => a.id);
   }
 
   trackIds(albumId?: string): string[] {
-    return this.ofKind('Audio').filter((t) => !albumId || t.parentId === albumId).map((t) => t.id);
+    return this.ofKind('Audio')
+      .filter((t) => !albumId || t.parentId === albumId)
+      .map((t) => t.id);
   }
 
   itemKind(id: string): string | undefined {
@@ -300,7 +367,13 @@ export class JellyfinStandin {
 
   /** Playlists as stored: name, owner and entries (item ids in order). */
   playlists(): { id: string; name: string; ownerId: string; openAccess: boolean; entries: string[] }[] {
-    return this.ofKind('Playlist').map((p) => ({ id: p.id, name: p.name, ownerId: p.ownerId!, openAccess: p.openAccess!, entries: [...p.entries!] }));
+    return this.ofKind('Playlist').map((p) => ({
+      id: p.id,
+      name: p.name,
+      ownerId: p.ownerId!,
+      openAccess: p.openAccess!,
+      entries: [...p.entries!],
+    }));
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -308,8 +381,13 @@ export class JellyfinStandin {
 
   private buildLibrary(library: StandinLibrary): void {
     const root: Item = {
-      id: this.libraryId, kind: 'CollectionFolder', name: library.name ?? 'Music', sortName: (library.name ?? 'Music').toLowerCase(),
-      children: [], dateCreated: new Date('2024-01-01T00:00:00Z'), path: '/media/music',
+      id: this.libraryId,
+      kind: 'CollectionFolder',
+      name: library.name ?? 'Music',
+      sortName: (library.name ?? 'Music').toLowerCase(),
+      children: [],
+      dateCreated: new Date('2024-01-01T00:00:00Z'),
+      path: '/media/music',
     };
     this.items.set(root.id, root);
     let albumIndex = 0;
@@ -317,21 +395,37 @@ export class JellyfinStandin {
       const artistId = guid(`artist:${artist.name}`);
       if (!this.items.has(artistId)) {
         const a: Item = {
-          id: artistId, kind: 'MusicArtist', name: artist.name, sortName: artist.name.toLowerCase(), parentId: root.id,
-          children: [], dateCreated: root.dateCreated, path: `/media/music/${artist.name}`,
+          id: artistId,
+          kind: 'MusicArtist',
+          name: artist.name,
+          sortName: artist.name.toLowerCase(),
+          parentId: root.id,
+          children: [],
+          dateCreated: root.dateCreated,
+          path: `/media/music/${artist.name}`,
         };
         this.items.set(a.id, a);
         root.children.push(a.id);
       }
       for (const album of artist.albums) {
         const albumId = guid(`album:${artist.name}/${album.name}/${albumIndex}`);
-        const created = album.dateCreated ? new Date(album.dateCreated) : new Date(Date.UTC(2024, 0, 1) + albumIndex * 60_000);
+        const created = album.dateCreated
+          ? new Date(album.dateCreated)
+          : new Date(Date.UTC(2024, 0, 1) + albumIndex * 60_000);
         albumIndex++;
         const albumPath = `/media/music/${artist.name}/${album.name}`;
         const al: Item = {
-          id: albumId, kind: 'MusicAlbum', name: album.name, sortName: album.name.toLowerCase(), parentId: artistId,
-          children: [], dateCreated: created, path: albumPath, year: album.year,
-          artist: { name: artist.name, id: artistId }, runTimeTicks: 0,
+          id: albumId,
+          kind: 'MusicAlbum',
+          name: album.name,
+          sortName: album.name.toLowerCase(),
+          parentId: artistId,
+          children: [],
+          dateCreated: created,
+          path: albumPath,
+          year: album.year,
+          artist: { name: artist.name, id: artistId },
+          runTimeTicks: 0,
         };
         this.items.set(al.id, al);
         this.items.get(artistId)!.children.push(al.id);
@@ -341,10 +435,22 @@ export class JellyfinStandin {
           const trackPath = t.path ?? `${albumPath}/${String(n).padStart(2, '0')} - ${t.title}${ext}`;
           const ticks = Math.round((t.durationSeconds ?? 0) * 1e7);
           const tr: Item = {
-            id: guid(`audio:${albumId}/${i}/${trackPath}`), kind: 'Audio', name: t.title, sortName: t.title.toLowerCase(),
-            parentId: albumId, children: [], dateCreated: created, path: trackPath, file: t.file,
-            artist: { name: artist.name, id: artistId }, album: { name: album.name, id: albumId }, year: album.year,
-            indexNumber: n, parentIndexNumber: t.discNumber ?? 1, runTimeTicks: ticks || undefined, container: ext.slice(1) || undefined,
+            id: guid(`audio:${albumId}/${i}/${trackPath}`),
+            kind: 'Audio',
+            name: t.title,
+            sortName: t.title.toLowerCase(),
+            parentId: albumId,
+            children: [],
+            dateCreated: created,
+            path: trackPath,
+            file: t.file,
+            artist: { name: artist.name, id: artistId },
+            album: { name: album.name, id: albumId },
+            year: album.year,
+            indexNumber: n,
+            parentIndexNumber: t.discNumber ?? 1,
+            runTimeTicks: ticks || undefined,
+            container: ext.slice(1) || undefined,
           };
           this.items.set(tr.id, tr);
           al.children.push(tr.id);
@@ -386,7 +492,12 @@ export class JellyfinStandin {
     const raw = await readBody(req);
     let pathname = url.pathname;
     const exchange: RecordedExchange = {
-      method, path: pathname, query: url.searchParams, headers: req.headers, status: 0, responseHasBody: false,
+      method,
+      path: pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      status: 0,
+      responseHasBody: false,
     };
     if (raw.length > 0 && /json/i.test(req.headers['content-type'] ?? '')) {
       try {
@@ -397,13 +508,16 @@ export class JellyfinStandin {
     }
     this.requests.push(exchange);
 
-    const matching = this.faults.find((f) => f.remaining > 0 && f.path.test(pathname) && (!f.method || f.method === method));
+    const matching = this.faults.find(
+      (f) => f.remaining > 0 && f.path.test(pathname) && (!f.method || f.method === method),
+    );
     const fault = matching && (matching.after ?? 0) > 0 ? (matching.after!--, undefined) : matching;
     const lostReply = fault?.afterHandling ? fault : undefined;
     if (fault && !lostReply) {
       fault.remaining--;
       if (fault.cutAfterBytes !== undefined || fault.stallAfterBytes !== undefined) this.bodyFaults.set(res, fault);
-      else if (fault.hang) return; // the socket stays open until the client gives up or close() runs
+      else if (fault.hang)
+        return; // the socket stays open until the client gives up or close() runs
       else return this.send(res, exchange, started, fault.status ?? 500, 'Error processing request.', 'text/plain');
     }
 
@@ -417,7 +531,17 @@ export class JellyfinStandin {
       if (this.startingUp && lower !== '/system/ping') {
         throw new HttpFailure(503, 'Jellyfin Server is loading. Please try again shortly.', 'text/html');
       }
-      const result = await this.route(method, lower, url.searchParams, exchange.body, raw.length > 0, req, res, exchange, started);
+      const result = await this.route(
+        method,
+        lower,
+        url.searchParams,
+        exchange.body,
+        raw.length > 0,
+        req,
+        res,
+        exchange,
+        started,
+      );
       if (lostReply) {
         lostReply.remaining--;
         return this.send(res, exchange, started, lostReply.status ?? 500, 'Error processing request.', 'text/plain');
@@ -431,7 +555,14 @@ export class JellyfinStandin {
     }
   }
 
-  private send(res: http.ServerResponse, ex: RecordedExchange, started: number, status: number, body?: unknown, contentType?: string): void {
+  private send(
+    res: http.ServerResponse,
+    ex: RecordedExchange,
+    started: number,
+    status: number,
+    body?: unknown,
+    contentType?: string,
+  ): void {
     ex.status = status;
     res.statusCode = status;
     res.setHeader('Server', 'Kestrel');
@@ -468,7 +599,13 @@ export class JellyfinStandin {
         const eq = part.indexOf('=');
         if (eq < 0) continue;
         const key = part.slice(0, eq).trim();
-        const val = decodeURIComponent(part.slice(eq + 1).trim().replace(/^"|"$/g, '').replace(/\+/g, ' '));
+        const val = decodeURIComponent(
+          part
+            .slice(eq + 1)
+            .trim()
+            .replace(/^"|"$/g, '')
+            .replace(/\+/g, ' '),
+        );
         if (key === 'Token' && val) return val; // keys are case-sensitive in GetParts
       }
       return undefined;
@@ -492,8 +629,15 @@ export class JellyfinStandin {
   // Routes
 
   private async route(
-    method: string, p: string, q: URLSearchParams, body: unknown, hasBody: boolean,
-    req: http.IncomingMessage, res: http.ServerResponse, ex: RecordedExchange, started: number,
+    method: string,
+    p: string,
+    q: URLSearchParams,
+    body: unknown,
+    hasBody: boolean,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    ex: RecordedExchange,
+    started: number,
   ): Promise<unknown | 'streamed'> {
     // Anonymous routes.
     if (p === '/system/ping' && (method === 'GET' || method === 'POST')) return 'Jellyfin Server';
@@ -514,7 +658,8 @@ export class JellyfinStandin {
     if (p === '/system/info' && method === 'GET') return this.systemInfo(req);
     if (p === '/users' && method === 'GET') return this.users.map((u) => this.userDto(u));
     if (p === '/users/me' && method === 'GET') {
-      if (auth.kind !== 'user') throw new HttpFailure(400, problem(400, 'Token is not owned by a user.'), 'application/problem+json');
+      if (auth.kind !== 'user')
+        throw new HttpFailure(400, problem(400, 'Token is not owned by a user.'), 'application/problem+json');
       return this.userDto(auth.user);
     }
     if (p === '/items' && method === 'GET') return this.getItems(auth, q, param, one);
@@ -522,13 +667,19 @@ export class JellyfinStandin {
     if (m && method === 'GET') {
       const params = new URLSearchParams(q);
       params.set('userId', m[1]);
-      return this.getItems(auth, params, (n) => [...params].filter(([k]) => k.toLowerCase() === n.toLowerCase()).map(([, v]) => v), (n) => [...params].find(([k]) => k.toLowerCase() === n.toLowerCase())?.[1]);
+      return this.getItems(
+        auth,
+        params,
+        (n) => [...params].filter(([k]) => k.toLowerCase() === n.toLowerCase()).map(([, v]) => v),
+        (n) => [...params].find(([k]) => k.toLowerCase() === n.toLowerCase())?.[1],
+      );
     }
     m = /^\/items\/([^/]+)$/.exec(p);
     if (m && method === 'GET') {
       const user = this.userContext(auth, one('userId'));
       const item = this.requireItem(m[1]);
-      if (item.kind === 'Playlist' && user && !this.visiblePlaylists(user).includes(item)) throw new HttpFailure(404, problem(404), 'application/problem+json');
+      if (item.kind === 'Playlist' && user && !this.visiblePlaylists(user).includes(item))
+        throw new HttpFailure(404, problem(404), 'application/problem+json');
       return this.dto(item, user, new Set(ITEM_FIELDS_USED));
     }
     if (m && method === 'DELETE') return this.deleteItem(auth, m[1]);
@@ -543,7 +694,8 @@ export class JellyfinStandin {
     m = /^\/playlists\/([^/]+)$/.exec(p);
     if (m && method === 'GET') {
       const pl = this.requirePlaylist(m[1]);
-      if (auth.kind === 'user' && !auth.user.admin && !pl.openAccess && pl.ownerId !== auth.user.id) throw new HttpFailure(403);
+      if (auth.kind === 'user' && !auth.user.admin && !pl.openAccess && pl.ownerId !== auth.user.id)
+        throw new HttpFailure(403);
       return { OpenAccess: pl.openAccess, Shares: [], ItemIds: [...pl.entries!] };
     }
     m = /^\/playlists\/([^/]+)\/items$/.exec(p);
@@ -636,7 +788,8 @@ export class JellyfinStandin {
     if (rawUserId === undefined || rawUserId === '') return auth.kind === 'user' ? auth.user : undefined;
     const id = parseGuid(rawUserId);
     if (!id) throw new HttpFailure(400, validationProblem('userId', rawUserId), 'application/problem+json');
-    if (auth.kind === 'user' && auth.user.id !== id && !auth.user.admin) throw new HttpFailure(403, 'Error processing request.');
+    if (auth.kind === 'user' && auth.user.id !== id && !auth.user.admin)
+      throw new HttpFailure(403, 'Error processing request.');
     const user = this.users.find((u) => u.id === id);
     if (!user) throw new HttpFailure(404, 'Error processing request.'); // ResourceNotFoundException
     return user;
@@ -660,16 +813,28 @@ export class JellyfinStandin {
     return out;
   }
 
-  private getItems(auth: Auth, q: URLSearchParams, param: (n: string) => string[], one: (n: string) => string | undefined) {
+  private getItems(
+    auth: Auth,
+    q: URLSearchParams,
+    param: (n: string) => string[],
+    one: (n: string) => string | undefined,
+  ) {
     const user = this.userContext(auth, one('userId'));
-    const list = (name: string) => param(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+    const list = (name: string) =>
+      param(name)
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean);
     // Unknown enum values are silently dropped by the model binder (a typo removes the filter).
     const enumList = (name: string, allowed: string[]) =>
-      list(name).map((v) => allowed.find((a) => a.toLowerCase() === v.toLowerCase())).filter((v): v is string => !!v);
+      list(name)
+        .map((v) => allowed.find((a) => a.toLowerCase() === v.toLowerCase()))
+        .filter((v): v is string => !!v);
     const bool = (name: string) => {
       const v = one(name);
       if (v === undefined) return undefined;
-      if (!/^(true|false)$/i.test(v)) throw new HttpFailure(400, validationProblem(name, v), 'application/problem+json');
+      if (!/^(true|false)$/i.test(v))
+        throw new HttpFailure(400, validationProblem(name, v), 'application/problem+json');
       return v.toLowerCase() === 'true';
     };
     const int = (name: string) => {
@@ -691,11 +856,21 @@ export class JellyfinStandin {
       if (!parent) throw new HttpFailure(400, 'Error processing request.'); // ArgumentException in GetParentItem
     }
     // 12.0: includeItemTypes on a library (or the root) implies recursive=true.
-    if (recursive === undefined && this.version.startsWith('12.') && types.length > 0 && (!parent || parent.kind === 'CollectionFolder')) recursive = true;
+    if (
+      recursive === undefined &&
+      this.version.startsWith('12.') &&
+      types.length > 0 &&
+      (!parent || parent.kind === 'CollectionFolder')
+    )
+      recursive = true;
 
     let candidates: Item[];
-    if (parent?.kind === 'Playlist') candidates = parent.entries!.map((e) => this.items.get(e)).filter((i): i is Item => !!i);
-    else if (parent) candidates = recursive ? this.descendants(parent.id) : parent.children.map((c) => this.items.get(c)!).filter(Boolean);
+    if (parent?.kind === 'Playlist')
+      candidates = parent.entries!.map((e) => this.items.get(e)).filter((i): i is Item => !!i);
+    else if (parent)
+      candidates = recursive
+        ? this.descendants(parent.id)
+        : parent.children.map((c) => this.items.get(c)!).filter(Boolean);
     else if (recursive) candidates = [...this.descendants(this.libraryId), ...this.visiblePlaylists(user)];
     else candidates = [this.items.get(this.libraryId)!];
 
@@ -707,29 +882,52 @@ export class JellyfinStandin {
     const search = one('searchTerm')?.toLowerCase();
     if (search) candidates = candidates.filter((i) => i.name.toLowerCase().includes(search));
 
-    const sortBy = enumList('sortBy', ['DateCreated', 'SortName', 'Name', 'Album', 'AlbumArtist', 'Artist', 'ProductionYear', 'ParentIndexNumber', 'IndexNumber', 'Runtime', 'Random']);
+    const sortBy = enumList('sortBy', [
+      'DateCreated',
+      'SortName',
+      'Name',
+      'Album',
+      'AlbumArtist',
+      'Artist',
+      'ProductionYear',
+      'ParentIndexNumber',
+      'IndexNumber',
+      'Runtime',
+      'Random',
+    ]);
     const orders = enumList('sortOrder', ['Ascending', 'Descending']);
     if (sortBy.length > 0 && !this.stableTies) candidates = shuffle(candidates, this.tieSeed++);
     if (sortBy.length > 0) {
       const key = (i: Item, by: string): string | number => {
         switch (by) {
-          case 'DateCreated': return i.dateCreated.getTime();
-          case 'Name': return i.name.toLowerCase();
-          case 'Album': return i.album?.name.toLowerCase() ?? '';
+          case 'DateCreated':
+            return i.dateCreated.getTime();
+          case 'Name':
+            return i.name.toLowerCase();
+          case 'Album':
+            return i.album?.name.toLowerCase() ?? '';
           case 'AlbumArtist':
-          case 'Artist': return i.artist?.name.toLowerCase() ?? '';
-          case 'ProductionYear': return i.year ?? 0;
-          case 'ParentIndexNumber': return i.parentIndexNumber ?? 0;
-          case 'IndexNumber': return i.indexNumber ?? 0;
-          case 'Runtime': return i.runTimeTicks ?? 0;
-          case 'Random': return Number.parseInt(i.id.slice(0, 8), 16);
-          default: return i.sortName;
+          case 'Artist':
+            return i.artist?.name.toLowerCase() ?? '';
+          case 'ProductionYear':
+            return i.year ?? 0;
+          case 'ParentIndexNumber':
+            return i.parentIndexNumber ?? 0;
+          case 'IndexNumber':
+            return i.indexNumber ?? 0;
+          case 'Runtime':
+            return i.runTimeTicks ?? 0;
+          case 'Random':
+            return Number.parseInt(i.id.slice(0, 8), 16);
+          default:
+            return i.sortName;
         }
       };
       candidates = [...candidates].sort((a, b) => {
         for (let k = 0; k < sortBy.length; k++) {
           const desc = (orders[k] ?? orders[0]) === 'Descending'; // missing orders reuse the first one
-          const x = key(a, sortBy[k]), y = key(b, sortBy[k]);
+          const x = key(a, sortBy[k]),
+            y = key(b, sortBy[k]);
           if (x < y) return desc ? 1 : -1;
           if (x > y) return desc ? -1 : 1;
         }
@@ -765,14 +963,35 @@ export class JellyfinStandin {
     };
   }
 
-  private createPlaylist(auth: Auth, q: URLSearchParams, one: (n: string) => string | undefined, body: unknown, hasBody: boolean) {
-    let name: string | undefined, rawIds: string[] = [], rawUser: string | undefined, mediaType: string | undefined, isPublic = false;
+  private createPlaylist(
+    auth: Auth,
+    q: URLSearchParams,
+    one: (n: string) => string | undefined,
+    body: unknown,
+    hasBody: boolean,
+  ) {
+    let name: string | undefined,
+      rawIds: string[] = [],
+      rawUser: string | undefined,
+      mediaType: string | undefined,
+      isPublic = false;
     if (hasBody) {
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpFailure(400, validationProblem('createPlaylistRequest', String(body)), 'application/problem+json');
+      if (!body || typeof body !== 'object' || Array.isArray(body))
+        throw new HttpFailure(
+          400,
+          validationProblem('createPlaylistRequest', String(body)),
+          'application/problem+json',
+        );
       // Request bodies bind case-insensitively.
-      const get = (k: string) => Object.entries(body as Record<string, unknown>).find(([key]) => key.toLowerCase() === k.toLowerCase())?.[1];
+      const get = (k: string) =>
+        Object.entries(body as Record<string, unknown>).find(([key]) => key.toLowerCase() === k.toLowerCase())?.[1];
       name = get('Name') as string | undefined;
-      if (typeof name !== 'string') throw new HttpFailure(400, validationProblem('Name', 'The Name field is required.'), 'application/problem+json');
+      if (typeof name !== 'string')
+        throw new HttpFailure(
+          400,
+          validationProblem('Name', 'The Name field is required.'),
+          'application/problem+json',
+        );
       const ids = get('Ids');
       rawIds = Array.isArray(ids) ? ids.map(String) : typeof ids === 'string' ? [ids] : [];
       rawUser = (get('UserId') as string | undefined) ?? undefined;
@@ -790,8 +1009,16 @@ export class JellyfinStandin {
     if (!mediaType && ids.some((id) => !this.items.has(id))) throw new HttpFailure(400, 'Error processing request.');
     // Names are not unique: the folder gets "1" appended until free, the display name stays.
     const pl: Item = {
-      id: guid(`playlist:${++this.playlistCounter}:${name}`), kind: 'Playlist', name, sortName: name.toLowerCase(), children: [],
-      dateCreated: new Date(), path: `/config/data/playlists/${name}`, ownerId, openAccess: isPublic, entries: [],
+      id: guid(`playlist:${++this.playlistCounter}:${name}`),
+      kind: 'Playlist',
+      name,
+      sortName: name.toLowerCase(),
+      children: [],
+      dateCreated: new Date(),
+      path: `/config/data/playlists/${name}`,
+      ownerId,
+      openAccess: isPublic,
+      entries: [],
     };
     this.items.set(pl.id, pl);
     this.addToPlaylist(pl, ids);
@@ -803,7 +1030,11 @@ export class JellyfinStandin {
     const media = ids.flatMap((id) => {
       const item = this.items.get(id);
       if (!item) return [];
-      return item.kind === 'Audio' ? [id] : this.descendants(id).filter((d) => d.kind === 'Audio').map((d) => d.id);
+      return item.kind === 'Audio'
+        ? [id]
+        : this.descendants(id)
+            .filter((d) => d.kind === 'Audio')
+            .map((d) => d.id);
     });
     let added = media;
     if (this.version.startsWith('10.')) {
@@ -811,7 +1042,10 @@ export class JellyfinStandin {
       const present = new Set(pl.entries);
       added = media.filter((id) => !present.has(id) && (present.add(id), true));
     }
-    const at = position !== undefined && this.version.startsWith('12.') ? Math.min(Number(position), pl.entries!.length) : pl.entries!.length;
+    const at =
+      position !== undefined && this.version.startsWith('12.')
+        ? Math.min(Number(position), pl.entries!.length)
+        : pl.entries!.length;
     pl.entries!.splice(at, 0, ...added);
   }
 
@@ -834,7 +1068,14 @@ export class JellyfinStandin {
     return undefined;
   }
 
-  private serveFile(item: Item, req: http.IncomingMessage, res: http.ServerResponse, ex: RecordedExchange, started: number, attachment: boolean): 'streamed' {
+  private serveFile(
+    item: Item,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    ex: RecordedExchange,
+    started: number,
+    attachment: boolean,
+  ): 'streamed' {
     const file = item.file!;
     let size: number, mtime: Date;
     try {
@@ -872,7 +1113,8 @@ export class JellyfinStandin {
     };
     if (attachment) {
       const filename = path.basename(item.path);
-      base['Content-Disposition'] = `attachment; filename="${filename.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+      base['Content-Disposition'] =
+        `attachment; filename="${filename.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
     }
     const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range?.trim() ?? '');
     if (range && (range[1] !== '' || range[2] !== '')) {
@@ -888,7 +1130,11 @@ export class JellyfinStandin {
         send(416, { ...base, 'Content-Range': `bytes */${size}`, 'Content-Length': '0' });
         return 'streamed';
       }
-      send(206, { ...base, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': String(end - start + 1) }, [start, end]);
+      send(
+        206,
+        { ...base, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': String(end - start + 1) },
+        [start, end],
+      );
       return 'streamed';
     }
     send(200, { ...base, 'Content-Length': String(size) }, [0, size - 1]);
@@ -896,13 +1142,20 @@ export class JellyfinStandin {
   }
 
   /** BaseItemDto in the declaration order of MediaBrowser.Model/Dto/BaseItemDto.cs; nulls omitted. */
-  private dto(i: Item, user: StandinUser | undefined, fields: Set<string>, userData = true, playlistItemId?: string): Record<string, unknown> {
+  private dto(
+    i: Item,
+    user: StandinUser | undefined,
+    fields: Set<string>,
+    userData = true,
+    playlistItemId?: string,
+  ): Record<string, unknown> {
     const folder = i.kind !== 'Audio';
     const d: Record<string, unknown> = { Name: i.name, ServerId: SERVER_ID, Id: i.id };
     if (fields.has('Etag')) d.Etag = guid(`etag:${i.id}`);
     if (playlistItemId) d.PlaylistItemId = playlistItemId;
     if (fields.has('DateCreated')) d.DateCreated = jsonDate(i.dateCreated);
-    if (fields.has('CanDelete')) d.CanDelete = i.kind === 'Playlist' ? !user || user.admin || i.ownerId === user.id : !user || user.admin;
+    if (fields.has('CanDelete'))
+      d.CanDelete = i.kind === 'Playlist' ? !user || user.admin || i.ownerId === user.id : !user || user.admin;
     if (fields.has('CanDownload')) d.CanDownload = i.kind === 'Audio';
     if (i.kind === 'Audio') d.HasLyrics = false;
     if (i.container) d.Container = i.container;
@@ -910,7 +1163,10 @@ export class JellyfinStandin {
     if (i.year) d.PremiereDate = jsonDate(new Date(Date.UTC(i.year, 0, 1)));
     if (fields.has('Path')) d.Path = i.path;
     d.ChannelId = null; // Guid.Empty is written as null (JsonNullableGuidConverter)
-    const ticks = i.kind === 'Playlist' ? i.entries!.reduce((s, e) => s + (this.items.get(e)?.runTimeTicks ?? 0), 0) : i.runTimeTicks;
+    const ticks =
+      i.kind === 'Playlist'
+        ? i.entries!.reduce((s, e) => s + (this.items.get(e)?.runTimeTicks ?? 0), 0)
+        : i.runTimeTicks;
     if (ticks) d.RunTimeTicks = ticks;
     if (i.year) d.ProductionYear = i.year;
     if (i.indexNumber !== undefined) d.IndexNumber = i.indexNumber;
@@ -919,10 +1175,20 @@ export class JellyfinStandin {
     if (fields.has('ParentId') && i.parentId) d.ParentId = i.parentId;
     d.Type = i.kind;
     if (user && userData) {
-      d.UserData = { PlaybackPositionTicks: 0, PlayCount: 0, IsFavorite: false, Played: false, Key: i.id, ItemId: i.id };
+      d.UserData = {
+        PlaybackPositionTicks: 0,
+        PlayCount: 0,
+        IsFavorite: false,
+        Played: false,
+        Key: i.id,
+        ItemId: i.id,
+      };
     }
-    if (fields.has('RecursiveItemCount') && folder) d.RecursiveItemCount = i.kind === 'Playlist' ? i.entries!.length : this.descendants(i.id).filter((x) => x.kind === 'Audio').length;
-    if ((fields.has('ChildCount') && folder) || i.kind === 'Playlist') d.ChildCount = i.kind === 'Playlist' ? i.entries!.length : i.children.length;
+    if (fields.has('RecursiveItemCount') && folder)
+      d.RecursiveItemCount =
+        i.kind === 'Playlist' ? i.entries!.length : this.descendants(i.id).filter((x) => x.kind === 'Audio').length;
+    if ((fields.has('ChildCount') && folder) || i.kind === 'Playlist')
+      d.ChildCount = i.kind === 'Playlist' ? i.entries!.length : i.children.length;
     if (i.kind === 'Audio' || i.kind === 'MusicAlbum') {
       d.Artists = [i.artist!.name];
       d.ArtistItems = [{ Name: i.artist!.name, Id: i.artist!.id }];
@@ -948,7 +1214,10 @@ export class JellyfinStandin {
 function problem(status: number, detail?: string) {
   const titles: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found' };
   return {
-    type: status === 404 ? 'https://tools.ietf.org/html/rfc9110#section-15.5.5' : 'https://tools.ietf.org/html/rfc9110#section-15.5.1',
+    type:
+      status === 404
+        ? 'https://tools.ietf.org/html/rfc9110#section-15.5.5'
+        : 'https://tools.ietf.org/html/rfc9110#section-15.5.1',
     title: titles[status] ?? 'Error',
     status,
     ...(detail ? { detail } : {}),

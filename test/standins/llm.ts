@@ -23,8 +23,15 @@ export type LlmStep =
     }
   | { status: number; message?: string; retryAfter?: string };
 
-export const answer = (text: string, extra: { delayMs?: number; stallMs?: number } = {}): LlmStep => ({ answer: text, ...extra });
-export const failure = (status: number, message?: string, retryAfter?: string): LlmStep => ({ status, message, retryAfter });
+export const answer = (text: string, extra: { delayMs?: number; stallMs?: number } = {}): LlmStep => ({
+  answer: text,
+  ...extra,
+});
+export const failure = (status: number, message?: string, retryAfter?: string): LlmStep => ({
+  status,
+  message,
+  retryAfter,
+});
 
 export interface LlmRecordedRequest {
   /** Date.now() when the request arrived. */
@@ -78,9 +85,12 @@ export class LlmStandin {
   /** The URL a client is configured with: Ollama's generate endpoint, Gemini's base, OpenAI's completions. */
   get endpoint(): string {
     switch (this.options.protocol) {
-      case 'ollama': return `${this.url}/api/generate`;
-      case 'gemini': return this.url;
-      case 'openai': return `${this.url}/v1/chat/completions`;
+      case 'ollama':
+        return `${this.url}/api/generate`;
+      case 'gemini':
+        return this.url;
+      case 'openai':
+        return `${this.url}/v1/chat/completions`;
     }
   }
 
@@ -144,13 +154,21 @@ export class LlmStandin {
       return protocol === 'ollama'
         ? this.error(res, 404, `model "${m}" not found, try pulling it first`)
         : protocol === 'gemini'
-          ? this.error(res, 404, `models/${m} is not found for API version v1beta, or is not supported for generateContent.`)
+          ? this.error(
+              res,
+              404,
+              `models/${m} is not found for API version v1beta, or is not supported for generateContent.`,
+            )
           : this.error(res, 404, `The model \`${m}\` does not exist or you do not have access to it.`);
     }
 
     const temperature = (body as { temperature?: number }).temperature;
     if (protocol === 'openai' && this.options.rejectTemperature && temperature !== undefined && temperature !== 1) {
-      return this.error(res, 400, `Unsupported value: 'temperature' does not support ${temperature} with this model. Only the default (1) value is supported.`);
+      return this.error(
+        res,
+        400,
+        `Unsupported value: 'temperature' does not support ${temperature} with this model. Only the default (1) value is supported.`,
+      );
     }
     const step = this.steps.shift() ?? { answer: this.options.defaultAnswer ?? 'Standin Default Playlist Name' };
     if ('status' in step) {
@@ -164,14 +182,24 @@ export class LlmStandin {
     switch (protocol) {
       case 'ollama': {
         const stream = (body as { stream?: boolean }).stream ?? true;
-        const done = { model: this.options.model, created_at: created, response: '', done: true, done_reason: 'stop', total_duration: 1_000_000, eval_count: 12 };
+        const done = {
+          model: this.options.model,
+          created_at: created,
+          response: '',
+          done: true,
+          done_reason: 'stop',
+          total_duration: 1_000_000,
+          eval_count: 12,
+        };
         if (!stream) return this.json(res, 200, { ...done, response: step.answer });
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         // A few characters per chunk, as a model emits tokens.
         const pieces = step.answer.match(/[\s\S]{1,4}/g) ?? [];
         for (const [i, piece] of pieces.entries()) {
           if (res.destroyed) return;
-          res.write(`${JSON.stringify({ model: this.options.model, created_at: created, response: piece, done: false })}\n`);
+          res.write(
+            `${JSON.stringify({ model: this.options.model, created_at: created, response: piece, done: false })}\n`,
+          );
           if (i === 0 && step.stallMs) await this.wait(step.stallMs);
         }
         if (!res.destroyed) res.end(`${JSON.stringify(done)}\n`);
@@ -189,7 +217,14 @@ export class LlmStandin {
           object: 'chat.completion',
           created: Math.floor(Date.now() / 1000),
           model: this.options.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: step.answer, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: step.answer, refusal: null },
+              logprobs: null,
+              finish_reason: 'stop',
+            },
+          ],
           usage: { prompt_tokens: 100, completion_tokens: 8, total_tokens: 108 },
         });
     }
@@ -198,8 +233,10 @@ export class LlmStandin {
   private route(method: string, path: string): { ok: boolean; model?: string } {
     if (method !== 'POST') return { ok: false };
     switch (this.options.protocol) {
-      case 'ollama': return { ok: path === '/api/generate' };
-      case 'openai': return { ok: path === '/v1/chat/completions' };
+      case 'ollama':
+        return { ok: path === '/api/generate' };
+      case 'openai':
+        return { ok: path === '/v1/chat/completions' };
       case 'gemini': {
         const m = /^\/v1beta\/models\/([^/:]+):generateContent$/.exec(path);
         return m ? { ok: true, model: decodeURIComponent(m[1]) } : { ok: false };
@@ -217,7 +254,10 @@ export class LlmStandin {
     if (this.options.protocol === 'openai') {
       const given = /^Bearer (.*)$/.exec(req.headers.authorization ?? '')?.[1];
       if (given === key) return undefined;
-      return { status: 401, message: `Incorrect API key provided: ${given ?? ''}. You can find your API key at https://platform.openai.com/account/api-keys.` };
+      return {
+        status: 401,
+        message: `Incorrect API key provided: ${given ?? ''}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      };
     }
     return undefined;
   }
@@ -229,7 +269,14 @@ export class LlmStandin {
       case 'gemini':
         return this.json(res, status, { error: { code: status, message, status: googleStatus(status) } });
       case 'openai':
-        return this.json(res, status, { error: { message, type: status === 401 ? 'invalid_request_error' : 'server_error', param: null, code: status === 401 ? 'invalid_api_key' : null } });
+        return this.json(res, status, {
+          error: {
+            message,
+            type: status === 401 ? 'invalid_request_error' : 'server_error',
+            param: null,
+            code: status === 401 ? 'invalid_api_key' : null,
+          },
+        });
     }
   }
 
@@ -245,15 +292,24 @@ export async function startLlmStandin(options: LlmStandinOptions): Promise<LlmSt
 }
 
 function promptOf(protocol: LlmProtocol, body: unknown): string {
-  const b = body as {
-    prompt?: string;
-    contents?: { parts?: { text?: string }[] }[];
-    messages?: { role?: string; content?: string }[];
-  } | undefined;
+  const b = body as
+    | {
+        prompt?: string;
+        contents?: { parts?: { text?: string }[] }[];
+        messages?: { role?: string; content?: string }[];
+      }
+    | undefined;
   if (!b) return '';
   if (protocol === 'ollama') return b.prompt ?? '';
-  if (protocol === 'gemini') return (b.contents ?? []).flatMap((c) => c.parts ?? []).map((p) => p.text ?? '').join('\n');
-  return (b.messages ?? []).filter((m) => m.role === 'user').map((m) => m.content ?? '').join('\n');
+  if (protocol === 'gemini')
+    return (b.contents ?? [])
+      .flatMap((c) => c.parts ?? [])
+      .map((p) => p.text ?? '')
+      .join('\n');
+  return (b.messages ?? [])
+    .filter((m) => m.role === 'user')
+    .map((m) => m.content ?? '')
+    .join('\n');
 }
 
 function defaultMessage(status: number): string {
@@ -263,5 +319,17 @@ function defaultMessage(status: number): string {
 }
 
 function googleStatus(status: number): string {
-  return ({ 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' } as Record<number, string>)[status] ?? 'UNKNOWN';
+  return (
+    (
+      {
+        400: 'INVALID_ARGUMENT',
+        401: 'UNAUTHENTICATED',
+        403: 'PERMISSION_DENIED',
+        404: 'NOT_FOUND',
+        429: 'RESOURCE_EXHAUSTED',
+        500: 'INTERNAL',
+        503: 'UNAVAILABLE',
+      } as Record<number, string>
+    )[status] ?? 'UNKNOWN'
+  );
 }

@@ -98,11 +98,19 @@ export interface StandinPlaylist {
 }
 
 const MIME: Record<string, string> = {
-  mp3: 'audio/mpeg', flac: 'audio/flac', ogg: 'audio/ogg', opus: 'audio/ogg', m4a: 'audio/mp4', wav: 'audio/x-wav',
+  mp3: 'audio/mpeg',
+  flac: 'audio/flac',
+  ogg: 'audio/ogg',
+  opus: 'audio/ogg',
+  m4a: 'audio/mp4',
+  wav: 'audio/x-wav',
 };
 
 class SubsonicError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -205,7 +213,13 @@ export class NavidromeStandin {
       for (const [k, v] of new URLSearchParams(body)) params.append(k, v);
     }
     const endpoint = m[1];
-    this.requests.push({ method: req.method ?? 'GET', endpoint, path: url.pathname, query: new URLSearchParams(url.search), params });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      endpoint,
+      path: url.pathname,
+      query: new URLSearchParams(url.search),
+      params,
+    });
 
     if (this.hangs > 0) {
       this.hangs--;
@@ -218,8 +232,10 @@ export class NavidromeStandin {
     }
     if (params.get('f') !== 'json') {
       res.writeHead(200, { 'content-type': 'application/xml' });
-      res.end('<subsonic-response xmlns="http://subsonic.org/restapi" status="failed" version="1.16.1">' +
-        '<error code="0" message="the stand-in answers only f=json"/></subsonic-response>');
+      res.end(
+        '<subsonic-response xmlns="http://subsonic.org/restapi" status="failed" version="1.16.1">' +
+          '<error code="0" message="the stand-in answers only f=json"/></subsonic-response>',
+      );
       return;
     }
     const extensions = endpoint === 'getOpenSubsonicExtensions';
@@ -228,7 +244,15 @@ export class NavidromeStandin {
       if (!(extensions && this.openSubsonic)) this.authenticate(params);
       if (extensions && !this.openSubsonic) {
         res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ 'subsonic-response': { status: 'failed', version: this.version, error: { code: 0, message: 'Unknown method' } } }));
+        res.end(
+          JSON.stringify({
+            'subsonic-response': {
+              status: 'failed',
+              version: this.version,
+              error: { code: 0, message: 'Unknown method' },
+            },
+          }),
+        );
         return;
       }
       const route = this.routes[endpoint];
@@ -261,7 +285,9 @@ export class NavidromeStandin {
   }
 
   private accepts(login: 'token' | 'password' | 'apikey'): boolean {
-    return (this.opts.logins ?? ['token', 'password', ...(this.opts.apiKey ? ['apikey' as const] : [])]).includes(login);
+    return (this.opts.logins ?? ['token', 'password', ...(this.opts.apiKey ? ['apikey' as const] : [])]).includes(
+      login,
+    );
   }
 
   private authenticate(p: URLSearchParams) {
@@ -300,29 +326,56 @@ export class NavidromeStandin {
   private songJson(s: Song) {
     const nn = String(s.track ?? 0).padStart(2, '0');
     return omitUndefined({
-      id: s.id, parent: s.albumId, isDir: false, title: s.title, album: s.album, artist: s.artist,
-      track: s.track, discNumber: s.discNumber, year: s.year, size: s.size, suffix: s.suffix,
-      contentType: s.contentType, duration: Math.round(s.duration), bitRate: 0,
+      id: s.id,
+      parent: s.albumId,
+      isDir: false,
+      title: s.title,
+      album: s.album,
+      artist: s.artist,
+      track: s.track,
+      discNumber: s.discNumber,
+      year: s.year,
+      size: s.size,
+      suffix: s.suffix,
+      contentType: s.contentType,
+      duration: Math.round(s.duration),
+      bitRate: 0,
       // Navidrome reports a made-up path unless ReportRealPath is set.
       path: `${s.artist}/${s.album}/${nn} - ${s.title}.${s.suffix}`,
-      albumId: s.albumId, artistId: artistId(s.artist), type: 'music', isVideo: false, created: s.created,
+      albumId: s.albumId,
+      artistId: artistId(s.artist),
+      type: 'music',
+      isVideo: false,
+      created: s.created,
     });
   }
 
   private albumJson(a: Album) {
     return omitUndefined({
-      id: a.id, name: a.name, artist: a.artist, artistId: artistId(a.artist), coverArt: `al-${a.id}`,
-      songCount: a.songs.length, duration: Math.round(a.songs.reduce((t, s) => t + s.duration, 0)),
-      created: a.created, year: a.year,
+      id: a.id,
+      name: a.name,
+      artist: a.artist,
+      artistId: artistId(a.artist),
+      coverArt: `al-${a.id}`,
+      songCount: a.songs.length,
+      duration: Math.round(a.songs.reduce((t, s) => t + s.duration, 0)),
+      created: a.created,
+      year: a.year,
     });
   }
 
   private playlistJson(pl: StandinPlaylist, withEntries: boolean) {
     const songs = pl.songIds.map((id) => this.songs.get(id)).filter((s): s is Song => !!s);
     return omitUndefined({
-      id: pl.id, name: pl.name, comment: pl.comment, owner: pl.owner, public: pl.public,
-      songCount: songs.length, duration: Math.round(songs.reduce((t, s) => t + s.duration, 0)),
-      created: pl.created, changed: pl.changed,
+      id: pl.id,
+      name: pl.name,
+      comment: pl.comment,
+      owner: pl.owner,
+      public: pl.public,
+      songCount: songs.length,
+      duration: Math.round(songs.reduce((t, s) => t + s.duration, 0)),
+      created: pl.created,
+      changed: pl.changed,
       entry: withEntries && songs.length ? songs.map((s) => this.songJson(s)) : undefined,
     });
   }
@@ -400,7 +453,7 @@ export class NavidromeStandin {
         pl.changed = now;
       } else {
         const name = p.get('name');
-        if (!name) throw new SubsonicError(0, 'required \'name\' parameter is missing');
+        if (!name) throw new SubsonicError(0, "required 'name' parameter is missing");
         pl = { id: randomUUID(), name, public: false, owner: this.user, created: now, changed: now, songIds: ids };
         this.playlists.set(pl.id, pl);
       }

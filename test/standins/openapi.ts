@@ -12,14 +12,21 @@ import addFormatsModule from 'ajv-formats';
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 type Json = unknown;
-interface Parameter { name: string; in: 'query' | 'path' | 'header' | 'cookie'; schema?: Schema; required?: boolean }
+interface Parameter {
+  name: string;
+  in: 'query' | 'path' | 'header' | 'cookie';
+  schema?: Schema;
+  required?: boolean;
+}
 interface Operation {
   operationId?: string;
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema?: Schema }> };
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
-interface Schema { [k: string]: unknown }
+interface Schema {
+  [k: string]: unknown;
+}
 
 export interface RouteMatch {
   template: string;
@@ -39,13 +46,23 @@ export class OpenApiDocument {
   private readonly responseAjv: Ajv;
   private readonly requestAjv: Ajv;
 
-  constructor(private readonly doc: { info: { version: string }; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } }) {
+  constructor(
+    private readonly doc: {
+      info: { version: string };
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, Schema> };
+    },
+  ) {
     this.version = doc.info.version;
     this.schemas = doc.components.schemas;
     this.routes = Object.entries(doc.paths).map(([template, ops]) => {
       const segments = template.split('/').filter(Boolean);
       const pattern = segments
-        .map((s) => (/^\{[^}]+\}$/.test(s) ? '([^/]+)' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}/g, '[^/]+')))
+        .map((s) =>
+          /^\{[^}]+\}$/.test(s)
+            ? '([^/]+)'
+            : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}/g, '[^/]+'),
+        )
         .join('/');
       return {
         template,
@@ -110,32 +127,51 @@ export class OpenApiDocument {
       }
     }
     for (const p of params) {
-      if (p.in === 'query' && p.required && !seen.has(p.name)) problems.push(`${at}: required query parameter "${p.name}" missing`);
+      if (p.in === 'query' && p.required && !seen.has(p.name))
+        problems.push(`${at}: required query parameter "${p.name}" missing`);
     }
     if (body !== undefined) {
       const schema = route.operation.requestBody?.content['application/json']?.schema;
       if (!schema) problems.push(`${at}: sends a JSON body but ${route.template} documents none`);
-      else problems.push(...this.validate(this.requestAjv, `req ${route.template} ${method}`, schema, body).map((e) => `${at} body: ${e}`));
+      else
+        problems.push(
+          ...this.validate(this.requestAjv, `req ${route.template} ${method}`, schema, body).map(
+            (e) => `${at} body: ${e}`,
+          ),
+        );
     }
     return problems;
   }
 
   /** Problems with a response: documented status, and for JSON the body against the response schema. */
-  checkResponse(method: string, pathname: string, status: number, contentType: string | undefined, body: Json | undefined): string[] {
+  checkResponse(
+    method: string,
+    pathname: string,
+    status: number,
+    contentType: string | undefined,
+    body: Json | undefined,
+  ): string[] {
     const at = `${method.toUpperCase()} ${pathname} → ${status}`;
     const route = this.route(method, pathname);
     if (!route) return [`${at}: no such route in OpenAPI ${this.version}`];
     const response = route.operation.responses[String(status)] ?? route.operation.responses.default;
-    if (!response) return [`${at}: status not documented for ${route.template} (documented: ${Object.keys(route.operation.responses).join(', ')})`];
+    if (!response)
+      return [
+        `${at}: status not documented for ${route.template} (documented: ${Object.keys(route.operation.responses).join(', ')})`,
+      ];
     const declared = Object.keys(response.content ?? {});
     if (body === undefined) return [];
     const mime = (contentType ?? '').split(';')[0].trim().toLowerCase();
     if (declared.length === 0) return [`${at}: has a ${mime} body but the document declares none`];
-    const matching = declared.find((d) => d.split(';')[0] === mime || (d.endsWith('/*') && mime.startsWith(d.slice(0, -1))));
+    const matching = declared.find(
+      (d) => d.split(';')[0] === mime || (d.endsWith('/*') && mime.startsWith(d.slice(0, -1))),
+    );
     if (!matching) return [`${at}: content type ${mime} is not among ${declared.join(', ')}`];
     const schema = response.content![matching].schema;
     if (!schema || mime !== 'application/json') return [];
-    return this.validate(this.responseAjv, `res ${route.template} ${method} ${status}`, schema, body).map((e) => `${at}: ${e}`);
+    return this.validate(this.responseAjv, `res ${route.template} ${method} ${status}`, schema, body).map(
+      (e) => `${at}: ${e}`,
+    );
   }
 
   /** Names of a schema's enum (following refs), e.g. the ItemFields values. */
@@ -151,7 +187,12 @@ export class OpenApiDocument {
       this.validators.set(cacheKey, fn);
     }
     if (fn(data)) return [];
-    return (fn.errors ?? []).slice(0, 10).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`);
+    return (fn.errors ?? [])
+      .slice(0, 10)
+      .map(
+        (e) =>
+          `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`,
+      );
   }
 
   private resolve(schema: Schema | undefined): Schema | undefined {

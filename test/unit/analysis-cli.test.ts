@@ -9,7 +9,9 @@ import { modelsDir, repoRoot, requireOrSkip } from '../shared-paths.ts';
 
 const cli = (args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli/audiomuse.ts'), 'analyze', ...args], {
-    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env },
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
   });
 
 test('analyze prints one JSON line per file and exits 0 even when a file fails', async (t) => {
@@ -17,11 +19,22 @@ test('analyze prints one JSON line per file and exits 0 even when a file fails',
   const dir = mkdtempSync(join(tmpdir(), 'am-cli-'));
   try {
     const song = join(dir, 'chord.flac');
-    execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'aevalsrc=0.2*sin(2*PI*220*t)+0.2*sin(2*PI*277*t)+0.2*sin(2*PI*330*t):s=44100:d=8', song]);
+    execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=0.2*sin(2*PI*220*t)+0.2*sin(2*PI*277*t)+0.2*sin(2*PI*330*t):s=44100:d=8',
+      song,
+    ]);
     writeFileSync(join(dir, 'bad.mp3'), 'not audio at all');
     const r = cli(['--full', song, join(dir, 'bad.mp3')], { MODELS_DIR: modelsDir, TOP_N_MOODS: '3' });
     assert.equal(r.status, 0, r.stderr);
-    const [ok, bad] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [ok, bad] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(ok.path, song);
     assert.equal(ok.patches, 2);
     assert.equal(ok.embedding.length, 200);

@@ -16,10 +16,24 @@ const ff = (...args: string[]) => execFileSync(process.env.FFMPEG_PATH || 'ffmpe
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'am-decode-'));
   // 4 s stereo 44.1 kHz, both channels a 440 Hz sine at amplitude 0.5.
-  ff('-f', 'lavfi', '-i', 'aevalsrc=0.5*sin(2*PI*440*t)|0.5*sin(2*PI*440*t):s=44100:d=4', '-c:a', 'pcm_f32le', join(dir, 'tone.wav'));
+  ff(
+    '-f',
+    'lavfi',
+    '-i',
+    'aevalsrc=0.5*sin(2*PI*440*t)|0.5*sin(2*PI*440*t):s=44100:d=4',
+    '-c:a',
+    'pcm_f32le',
+    join(dir, 'tone.wav'),
+  );
   // Left channel only: the mean downmix must halve it.
   ff('-f', 'lavfi', '-i', 'aevalsrc=0.5*sin(2*PI*440*t)|0:s=44100:d=4', '-c:a', 'pcm_f32le', join(dir, 'left.wav'));
-  for (const [name, codec] of [['tone.mp3', 'libmp3lame'], ['tone.flac', 'flac'], ['tone.ogg', 'libvorbis'], ['tone.opus', 'libopus'], ['tone.m4a', 'aac']]) {
+  for (const [name, codec] of [
+    ['tone.mp3', 'libmp3lame'],
+    ['tone.flac', 'flac'],
+    ['tone.ogg', 'libvorbis'],
+    ['tone.opus', 'libopus'],
+    ['tone.m4a', 'aac'],
+  ]) {
     ff('-i', join(dir, 'tone.wav'), '-c:a', codec, join(dir, name));
   }
   ff('-f', 'lavfi', '-i', 'testsrc=d=1:s=32x32', '-frames:v', '1', join(dir, 'image.png'));
@@ -35,17 +49,25 @@ async function decodeAll(input: Parameters<typeof decodeAudio>[0], opts?: Parame
   for (; !r.done; r = await gen.next()) chunks.push(r.value);
   const y = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;
-  for (const c of chunks) { y.set(c, o); o += c.length; }
+  for (const c of chunks) {
+    y.set(c, o);
+    o += c.length;
+  }
   return { y, chunks, info: r.value };
 }
 
-const peak = (y: Float32Array, from = 0, to = y.length) => { let p = 0; for (let i = from; i < to; i++) p = Math.max(p, Math.abs(y[i])); return p; };
+const peak = (y: Float32Array, from = 0, to = y.length) => {
+  let p = 0;
+  for (let i = from; i < to; i++) p = Math.max(p, Math.abs(y[i]));
+  return p;
+};
 /** Frequency from zero crossings in the steady middle of the signal. */
 function frequency(y: Float32Array, sr = 16000): number {
-  const a = Math.floor(y.length * 0.25), b = Math.floor(y.length * 0.75);
+  const a = Math.floor(y.length * 0.25),
+    b = Math.floor(y.length * 0.75);
   let crossings = 0;
-  for (let i = a + 1; i < b; i++) if ((y[i - 1] < 0) !== (y[i] < 0)) crossings++;
-  return (crossings / 2) / ((b - a) / sr);
+  for (let i = a + 1; i < b; i++) if (y[i - 1] < 0 !== y[i] < 0) crossings++;
+  return crossings / 2 / ((b - a) / sr);
 }
 
 test('every common format decodes to 4 s of 16 kHz mono at the source level', async () => {
@@ -105,7 +127,10 @@ test('a missing ffmpeg is a setup error', async () => {
   const saved = process.env.FFMPEG_PATH;
   process.env.FFMPEG_PATH = join(dir, 'no-ffmpeg-here');
   try {
-    await assert.rejects(decodeAll(join(dir, 'tone.wav')), (err: unknown) => err instanceof AnalysisError && err.code === 'ffmpeg_missing' && err.isSetupError);
+    await assert.rejects(
+      decodeAll(join(dir, 'tone.wav')),
+      (err: unknown) => err instanceof AnalysisError && err.code === 'ffmpeg_missing' && err.isSetupError,
+    );
   } finally {
     if (saved === undefined) delete process.env.FFMPEG_PATH;
     else process.env.FFMPEG_PATH = saved;
@@ -117,7 +142,12 @@ test('aborting stops ffmpeg and rejects with aborted; breaking out early does no
   const gen = decodeAudio(join(dir, 'tone.flac'), { signal: ac.signal });
   await gen.next();
   ac.abort();
-  await assert.rejects(async () => { for (let r = await gen.next(); !r.done; r = await gen.next()); }, (err: unknown) => err instanceof AnalysisError && err.code === 'aborted');
+  await assert.rejects(
+    async () => {
+      for (let r = await gen.next(); !r.done; r = await gen.next());
+    },
+    (err: unknown) => err instanceof AnalysisError && err.code === 'aborted',
+  );
   for await (const _ of decodeAudio(join(dir, 'tone.flac'))) break;
 });
 
@@ -129,6 +159,11 @@ test('a byte stream that fails midway gives decode_failed naming the stream erro
       this.destroy(new Error('connection reset by the media server'));
     },
   });
-  await assert.rejects(decodeAll(failing), (err: unknown) =>
-    err instanceof AnalysisError && err.code === 'decode_failed' && /input stream failed: connection reset/.test(err.message));
+  await assert.rejects(
+    decodeAll(failing),
+    (err: unknown) =>
+      err instanceof AnalysisError &&
+      err.code === 'decode_failed' &&
+      /input stream failed: connection reset/.test(err.message),
+  );
 });

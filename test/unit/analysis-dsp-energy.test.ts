@@ -22,7 +22,10 @@ test('louder audio gives strictly higher energy (−20, −10, 0 dB)', () => {
   assert.ok(e[0].energy < e[1].energy && e[1].energy < e[2].energy, JSON.stringify(e));
   assert.ok(e[0].energy > 0 && e[2].energy <= 1);
   // rmsDb tracks the gain: 10 dB steps within rounding
-  assert.ok(Math.abs(e[1].rmsDb - e[0].rmsDb - 10) < 0.01 && Math.abs(e[2].rmsDb - e[1].rmsDb - 10) < 0.01, JSON.stringify(e));
+  assert.ok(
+    Math.abs(e[1].rmsDb - e[0].rmsDb - 10) < 0.01 && Math.abs(e[2].rmsDb - e[1].rmsDb - 10) < 0.01,
+    JSON.stringify(e),
+  );
 });
 
 test('silence and empty input give energy 0 and rmsDb −100', () => {
@@ -63,7 +66,11 @@ test('matches librosa rms → dB → clip → mean (AudioMuse v3.4) on reference
     const x = new Float32Array(c.samples);
     for (let i = 0; i < c.samples; i++) {
       if (c.kind === 'ramp') x[i] = (i / c.samples) * Math.sin((2 * Math.PI * 440 * i) / SR);
-      else if (c.kind === 'burst') x[i] = i >= Math.floor(c.samples / 3) && i < Math.floor((2 * c.samples) / 3) ? 0.5 * Math.sin((2 * Math.PI * 1000 * i) / SR) : 0;
+      else if (c.kind === 'burst')
+        x[i] =
+          i >= Math.floor(c.samples / 3) && i < Math.floor((2 * c.samples) / 3)
+            ? 0.5 * Math.sin((2 * Math.PI * 1000 * i) / SR)
+            : 0;
       else if (c.kind === 'quiet') x[i] = 10 ** (-50 / 20) * Math.sin((2 * Math.PI * 220 * i) / SR);
       else throw new Error(`unknown fixture signal ${c.kind}`);
     }

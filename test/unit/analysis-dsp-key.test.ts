@@ -20,8 +20,14 @@ const detect = (x: Float32Array, chunk = x.length) => {
 const tonicMidi = (name: string) => C3 + KEY_NAMES.indexOf(name as (typeof KEY_NAMES)[number]);
 
 const CASES: [string, 'major' | 'minor'][] = [
-  ['C', 'major'], ['G', 'major'], ['F#', 'major'], ['D#', 'major'],
-  ['A', 'minor'], ['E', 'minor'], ['C', 'minor'], ['G#', 'minor'],
+  ['C', 'major'],
+  ['G', 'major'],
+  ['F#', 'major'],
+  ['D#', 'major'],
+  ['A', 'minor'],
+  ['E', 'minor'],
+  ['C', 'minor'],
+  ['G#', 'minor'],
 ];
 
 for (const [key, scale] of CASES) {
@@ -36,7 +42,9 @@ for (const [key, scale] of CASES) {
 
 test('I–vi–IV–V in D major (relative-minor chord included) is not confused with B minor', () => {
   const D = C3 + 2;
-  const r = detect(chordProgression([triad(D, false), triad(D + 9 - 12, true), triad(D + 5, false), triad(D + 7, false)], 1, 4));
+  const r = detect(
+    chordProgression([triad(D, false), triad(D + 9 - 12, true), triad(D + 5, false), triad(D + 7, false)], 1, 4),
+  );
   assert.equal(`${r.key} ${r.scale}`, 'D major');
 });
 
@@ -70,7 +78,9 @@ test('other sample rates: 44.1 kHz input gives the same key', () => {
   const x = chordProgression(cadence(C3 + 11, 'minor'), 1, 3); // B minor
   const ratio = 44100 / SR;
   const y = Float32Array.from({ length: Math.floor(x.length * ratio) }, (_, i) => {
-    const p = i / ratio, k = Math.floor(p), f = p - k;
+    const p = i / ratio,
+      k = Math.floor(p),
+      f = p - k;
     return x[k] * (1 - f) + (x[k + 1] ?? 0) * f;
   });
   const d = new KeyDetector({ sampleRate: 44100 });

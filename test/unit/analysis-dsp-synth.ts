@@ -22,7 +22,8 @@ export function drumHit(kind: Drum, seed = 1): Float32Array {
   const rnd = noise(seed);
   const len = { click: 0.02, kick: 0.25, snare: 0.18, hat: 0.05 }[kind] * SR;
   const out = new Float32Array(len);
-  let phase = 0, prev = 0;
+  let phase = 0,
+    prev = 0;
   for (let i = 0; i < len; i++) {
     const t = i / SR;
     let v = 0;
@@ -43,7 +44,11 @@ export function drumHit(kind: Drum, seed = 1): Float32Array {
   return out;
 }
 
-export interface Hit { time: number; kind: Drum; gain: number }
+export interface Hit {
+  time: number;
+  kind: Drum;
+  gain: number;
+}
 
 /** Mixes hits into a buffer of `seconds`. */
 export function renderHits(hits: Hit[], seconds: number): Float32Array {
@@ -111,9 +116,18 @@ export function mixInto(a: Float32Array, b: Float32Array, gain = 1): Float32Arra
 }
 
 /** Band-limited sawtooth-like tone: `partials` harmonics with 1/h amplitudes. */
-export function addTone(out: Float32Array, freq: number, start: number, seconds: number, gain: number, partials = 8): void {
-  const s0 = Math.round(start * SR), n = Math.round(seconds * SR);
-  const attack = 0.01 * SR, release = 0.05 * SR;
+export function addTone(
+  out: Float32Array,
+  freq: number,
+  start: number,
+  seconds: number,
+  gain: number,
+  partials = 8,
+): void {
+  const s0 = Math.round(start * SR),
+    n = Math.round(seconds * SR);
+  const attack = 0.01 * SR,
+    release = 0.05 * SR;
   for (let i = 0; i < n && s0 + i < out.length; i++) {
     const env = Math.min(1, i / attack, (n - i) / release);
     let v = 0;

@@ -11,7 +11,8 @@ const tempoOf = (x: Float32Array, chunk = x.length) => {
   pushInChunks(t, x, chunk);
   return t.result();
 };
-const near = (got: number, want: number, tol = 2) => assert.ok(Math.abs(got - want) <= tol, `expected ${want} ± ${tol} BPM, got ${got.toFixed(2)}`);
+const near = (got: number, want: number, tol = 2) =>
+  assert.ok(Math.abs(got - want) <= tol, `expected ${want} ± ${tol} BPM, got ${got.toFixed(2)}`);
 
 for (const bpm of [70, 100, 128, 150]) {
   test(`click track at ${bpm} BPM`, () => near(tempoOf(clickTrack(bpm, SECONDS)), bpm));
@@ -34,11 +35,11 @@ test('accented clicks (one strong beat in four) are not read as the bar rate', (
 });
 
 test('other grooves keep their beat: waltz, half-time, hip-hop, four-on-the-floor', () => {
-  near(tempoOf(drumPattern(90, ['X.H.Y.H.Y.H.'], SECONDS)), 90);             // 3/4, kick on 1
+  near(tempoOf(drumPattern(90, ['X.H.Y.H.Y.H.'], SECONDS)), 90); // 3/4, kick on 1
   near(tempoOf(drumPattern(150, ['X.H.Y.H.Y.H.'], SECONDS)), 150);
-  near(tempoOf(drumPattern(80, ['XhHhHhHhYhHhHhHh'], SECONDS)), 80);         // snare on 3, sixteenth hats
-  near(tempoOf(drumPattern(90, ['X.H.Y.HKH.XKY.H.'], SECONDS)), 90);         // syncopated kicks
-  near(tempoOf(drumPattern(124, ['XhHhXhHhXhHhXhHh'], SECONDS)), 124);       // kick on every beat
+  near(tempoOf(drumPattern(80, ['XhHhHhHhYhHhHhHh'], SECONDS)), 80); // snare on 3, sixteenth hats
+  near(tempoOf(drumPattern(90, ['X.H.Y.HKH.XKY.H.'], SECONDS)), 90); // syncopated kicks
+  near(tempoOf(drumPattern(124, ['XhHhXhHhXhHhXhHh'], SECONDS)), 124); // kick on every beat
 });
 
 test('a loud sustained pad under quiet clicks does not hide the beat', () => {
@@ -89,7 +90,9 @@ test('other sample rates: 22.05 kHz input gives the same tempo', () => {
   const x = drumLoop(126, 20);
   const ratio = 22050 / SR;
   const y = Float32Array.from({ length: Math.floor(x.length * ratio) }, (_, i) => {
-    const p = i / ratio, k = Math.floor(p), f = p - k;
+    const p = i / ratio,
+      k = Math.floor(p),
+      f = p - k;
     return x[k] * (1 - f) + (x[k + 1] ?? 0) * f;
   });
   const t = new TempoTracker({ sampleRate: 22050 });

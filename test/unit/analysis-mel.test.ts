@@ -5,7 +5,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  HOP_LENGTH, LogMelPatcher, MIN_PATCH_SAMPLES, N_FFT, N_MELS, PATCH_FRAMES, hzToMel, melFilterbank, melToHz,
+  HOP_LENGTH,
+  LogMelPatcher,
+  MIN_PATCH_SAMPLES,
+  N_FFT,
+  N_MELS,
+  PATCH_FRAMES,
+  hzToMel,
+  melFilterbank,
+  melToHz,
 } from '../../activities/analysis/mel-spectrogram.ts';
 import { repoRoot } from '../shared-paths.ts';
 
@@ -22,7 +30,11 @@ const ref = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/analysis-mel-r
 
 /** Same formula as fixture_signal() in test/python/mel_reference.py. */
 function fixtureSignal(): Float32Array {
-  const sr = 16000, n = sr * 4, f0 = 100, f1 = 7000, dur = 4;
+  const sr = 16000,
+    n = sr * 4,
+    f0 = 100,
+    f1 = 7000,
+    dur = 4;
   const y = new Float32Array(n);
   let x = 12345;
   for (let i = 0; i < n; i++) {
@@ -71,7 +83,10 @@ test('mel filterbank equals librosa.filters.mel(norm="slaney") within 1e-6 relat
     assert.equal(fb.length[b], want.weights.length, `band ${b} width`);
     for (let j = 0; j < fb.length[b]; j++) {
       const got = fb.weights[fb.offset[b] + j];
-      assert.ok(Math.abs(got - want.weights[j]) <= 1e-6 * Math.abs(want.weights[j]) + 1e-12, `band ${b} bin ${j}: ${got} vs ${want.weights[j]}`);
+      assert.ok(
+        Math.abs(got - want.weights[j]) <= 1e-6 * Math.abs(want.weights[j]) + 1e-12,
+        `band ${b} bin ${j}: ${got} vs ${want.weights[j]}`,
+      );
     }
   }
 });
@@ -124,7 +139,10 @@ test('patch count and layout: non-overlapping by default, hop 93 overlaps', () =
   assert.deepEqual(overlap[1].subarray(0, N_MELS), frames[93]);
   assert.deepEqual(overlap[2].subarray((PATCH_FRAMES - 1) * N_MELS), frames[2 * 93 + PATCH_FRAMES - 1]);
   // Exactly enough audio for two overlapping patches gives two.
-  assert.equal(new LogMelPatcher({ patchHop: 93 }).push(y.subarray(0, N_FFT + (93 + PATCH_FRAMES - 1) * HOP_LENGTH)).length, 2);
+  assert.equal(
+    new LogMelPatcher({ patchHop: 93 }).push(y.subarray(0, N_FFT + (93 + PATCH_FRAMES - 1) * HOP_LENGTH)).length,
+    2,
+  );
 });
 
 test('one sample short of a patch gives no patch; the exact minimum gives one', () => {

@@ -24,8 +24,16 @@ test('a fresh MODELS_DIR is filled from the mirror with progress lines; a second
     assert.equal(await ensureModels(target, { baseUrl: mirror.url, progress: (l) => lines.push(l) }), undefined);
     await verifyModels(target);
     assert.deepEqual([...mirror.requests].sort(), MODEL_MANIFEST.files.map((m) => m.file).sort());
-    assert.match(lines[0], new RegExp(`fetching 8 file\\(s\\), ${(totalBytes / 1e6).toFixed(1)} MB, from 127\\.0\\.0\\.1:\\d+ into ${target}`));
-    assert.deepEqual(lines.slice(1, -1).map((l) => l.match(/(\d+) %/)?.[1]), ['25', '50', '75', '100']);
+    assert.match(
+      lines[0],
+      new RegExp(
+        `fetching 8 file\\(s\\), ${(totalBytes / 1e6).toFixed(1)} MB, from 127\\.0\\.0\\.1:\\d+ into ${target}`,
+      ),
+    );
+    assert.deepEqual(
+      lines.slice(1, -1).map((l) => l.match(/(\d+) %/)?.[1]),
+      ['25', '50', '75', '100'],
+    );
     assert.match(lines.at(-1)!, /8 file\(s\) fetched and verified/);
 
     mirror.requests.length = 0;
@@ -51,7 +59,11 @@ for (const breakage of ['cut', 'short'] as const) {
       assert.match(problem, breakage === 'short' ? /checksum mismatch.*got 1562786 bytes/ : /failed after 1 attempt/);
       assert.match(problem, /npm run models:fetch/);
       assert.deepEqual(readdirSync(target), [], 'neither the broken file nor a .part file is left behind');
-      assert.deepEqual(mirror.requests, ['msd-musicnn-1.onnx'], 'a failure stops the fetch instead of failing each file in turn');
+      assert.deepEqual(
+        mirror.requests,
+        ['msd-musicnn-1.onnx'],
+        'a failure stops the fetch instead of failing each file in turn',
+      );
     } finally {
       await mirror.close();
     }
@@ -59,8 +71,15 @@ for (const breakage of ['cut', 'short'] as const) {
 }
 
 test('an unreachable mirror gives one line naming the reason', async () => {
-  const problem = await ensureModels(join(work, 'dead'), { baseUrl: `http://127.0.0.1:${await freePort()}`, attempts: 1, progress: () => {} });
+  const problem = await ensureModels(join(work, 'dead'), {
+    baseUrl: `http://127.0.0.1:${await freePort()}`,
+    attempts: 1,
+    progress: () => {},
+  });
   assert.ok(problem);
   assert.doesNotMatch(problem, /\n/);
-  assert.match(problem, /could not fetch msd-musicnn-1\.onnx: download of http:\/\/127\.0\.0\.1:\d+\/msd-musicnn-1\.onnx failed after 1 attempt\(s\): fetch failed \(ECONNREFUSED\)/);
+  assert.match(
+    problem,
+    /could not fetch msd-musicnn-1\.onnx: download of http:\/\/127\.0\.0\.1:\d+\/msd-musicnn-1\.onnx failed after 1 attempt\(s\): fetch failed \(ECONNREFUSED\)/,
+  );
 });

@@ -10,7 +10,13 @@ import { test } from 'node:test';
 import { AnalysisError } from '../../activities/analysis/errors.ts';
 import { MODEL_MANIFEST, verifyModels } from '../../activities/analysis/model-files.ts';
 import { fetchModels } from '../../activities/analysis/model-fetch.ts';
-import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, MusicnnModels, PATCH_SIZE } from '../../activities/analysis/musicnn.ts';
+import {
+  EMBEDDING_DIM,
+  MOOD_HEADS,
+  MOOD_LABELS,
+  MusicnnModels,
+  PATCH_SIZE,
+} from '../../activities/analysis/musicnn.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';
 
 test('manifest lists the eight files with licence, URL and head class index', () => {
@@ -20,7 +26,9 @@ test('manifest lists the eight files with licence, URL and head class index', ()
     assert.equal(m.licence, 'CC BY-NC-SA 4.0');
     assert.equal(m.url, `https://github.com/NeptuneHub/AudioMuse-AI/releases/download/v3.0.0-model/${m.file}`);
   }
-  const heads = Object.fromEntries(MODEL_MANIFEST.files.filter((m) => m.positiveIndex !== undefined).map((m) => [m.role, m.positiveIndex]));
+  const heads = Object.fromEntries(
+    MODEL_MANIFEST.files.filter((m) => m.positiveIndex !== undefined).map((m) => [m.role, m.positiveIndex]),
+  );
   // Essentia metadata: [danceable, not_danceable], [aggressive, not_aggressive], [happy, non_happy],
   // [non_party, party], [non_relaxed, relaxed], [non_sad, sad].
   assert.deepEqual(heads, { danceable: 0, aggressive: 0, happy: 0, party: 1, relaxed: 1, sad: 1 });
@@ -53,7 +61,10 @@ test('verifyModels accepts the published files and names a missing or altered on
       assert.doesNotMatch(err.message, /mood_happy/);
       return true;
     });
-    await assert.rejects(MusicnnModels.load({ modelsDir: dir }), (err: unknown) => err instanceof AnalysisError && err.code === 'models_missing');
+    await assert.rejects(
+      MusicnnModels.load({ modelsDir: dir }),
+      (err: unknown) => err instanceof AnalysisError && err.code === 'models_missing',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -66,7 +77,10 @@ test('fetchModels downloads, verifies, skips what verifies and refuses a corrupt
     const file = decodeURIComponent(req.url!.split('/').pop()!);
     requests.push(file);
     const m = MODEL_MANIFEST.files.find((f) => f.file === file);
-    if (!m) { res.writeHead(404).end(); return; }
+    if (!m) {
+      res.writeHead(404).end();
+      return;
+    }
     const bytes = readFileSync(join(modelsDir, file));
     if (file === 'mood_party-msd-musicnn-1.onnx') bytes[0] ^= 0xff; // a tampered mirror
     res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
@@ -76,7 +90,10 @@ test('fetchModels downloads, verifies, skips what verifies and refuses a corrupt
   try {
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/release/`;
     const failed = await fetchModels(dir, { baseUrl, attempts: 1 });
-    assert.deepEqual(failed.map((f) => f.file), ['mood_party-msd-musicnn-1.onnx']);
+    assert.deepEqual(
+      failed.map((f) => f.file),
+      ['mood_party-msd-musicnn-1.onnx'],
+    );
     assert.match(failed[0].error, /checksum mismatch/);
     assert.throws(() => statSync(join(dir, 'mood_party-msd-musicnn-1.onnx')), /ENOENT/);
     assert.equal(statSync(join(dir, 'msd-musicnn-1.onnx')).size, 3125573);
@@ -107,7 +124,8 @@ test('sessions return 200-d embeddings, 50 tag scores and six head probabilities
     for (const h of MOOD_HEADS) assert.ok(out.moods[h].length === 3 && out.moods[h].every((v) => v >= 0 && v <= 1), h);
     // Patches are independent: running one alone gives the same numbers.
     const single = await models.run(patches.subarray(PATCH_SIZE), 1);
-    for (let d = 0; d < EMBEDDING_DIM; d++) assert.ok(Math.abs(single.embeddings[d] - out.embeddings[EMBEDDING_DIM + d]) < 1e-4);
+    for (let d = 0; d < EMBEDDING_DIM; d++)
+      assert.ok(Math.abs(single.embeddings[d] - out.embeddings[EMBEDDING_DIM + d]) < 1e-4);
   } finally {
     await models.release();
   }

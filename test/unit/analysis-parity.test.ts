@@ -34,52 +34,106 @@ const FILES = [
 ];
 
 type Decoder = 'essentia' | 'librosa' | 'ffmpeg';
-interface RefLine { path: string; decoder: Decoder; patches?: number; embedding?: number[]; tags?: number[]; error?: string }
+interface RefLine {
+  path: string;
+  decoder: Decoder;
+  patches?: number;
+  embedding?: number[];
+  tags?: number[];
+  error?: string;
+}
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
   return dot / Math.sqrt(na * nb);
 }
 
 test('embeddings and tag scores match Essentia + TensorFlow on the same tracks', async (t) => {
   const graphs = join(sharedDir, 'reference-models');
   if (!requireOrSkip(t, join(modelsDir, 'msd-musicnn-1.onnx'), 'MusiCNN ONNX models (MODELS_DIR)')) return;
-  if (!requireOrSkip(t, join(graphs, 'msd-musicnn-1.pb'), 'reference TensorFlow graphs (SHARED_DIR/reference-models)')) return;
+  if (!requireOrSkip(t, join(graphs, 'msd-musicnn-1.pb'), 'reference TensorFlow graphs (SHARED_DIR/reference-models)'))
+    return;
   const files = FILES.filter(existsSync);
-  if (files.length < FILES.length && !requireOrSkip(t, FILES.find((f) => !existsSync(f))!, 'Debian music packages fretsonfire-songs-*, pushover-data, hyperrogue-music')) return;
+  if (
+    files.length < FILES.length &&
+    !requireOrSkip(
+      t,
+      FILES.find((f) => !existsSync(f))!,
+      'Debian music packages fretsonfire-songs-*, pushover-data, hyperrogue-music',
+    )
+  )
+    return;
   const python = process.env.PYTHON || 'python3';
   const probe = spawnSync(python, ['-c', 'import essentia.standard'], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    if (process.env.CI) throw new Error(`${python} cannot import essentia (pip install essentia-tensorflow): ${probe.stderr}`);
+    if (process.env.CI)
+      throw new Error(`${python} cannot import essentia (pip install essentia-tensorflow): ${probe.stderr}`);
     t.skip(`Python package essentia-tensorflow absent (${python} -c "import essentia.standard" failed)`);
     return;
   }
 
-  const run = spawnSync(python, [join(repoRoot, 'test/python/essentia_reference.py'), '--graphs', graphs, '--max-seconds', String(SECONDS), ...files], {
-    encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
-  });
+  const run = spawnSync(
+    python,
+    [
+      join(repoRoot, 'test/python/essentia_reference.py'),
+      '--graphs',
+      graphs,
+      '--max-seconds',
+      String(SECONDS),
+      ...files,
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+    },
+  );
   assert.equal(run.status, 0, run.stderr.slice(-2000));
-  const ref = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as RefLine);
+  const ref = run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RefLine);
 
   const models = await getMusicnnModels({ modelsDir });
-  const figures: Record<Decoder, { cos: number[]; tagDiff: number[] }> = { librosa: { cos: [], tagDiff: [] }, ffmpeg: { cos: [], tagDiff: [] }, essentia: { cos: [], tagDiff: [] } };
+  const figures: Record<Decoder, { cos: number[]; tagDiff: number[] }> = {
+    librosa: { cos: [], tagDiff: [] },
+    ffmpeg: { cos: [], tagDiff: [] },
+    essentia: { cos: [], tagDiff: [] },
+  };
   for (const path of files) {
     const ours = await analyzeTrack(path, { models, maxSeconds: SECONDS, patchHop: 187 });
     for (const r of ref.filter((x) => x.path === path)) {
       assert.ok(!r.error, `${r.decoder} ${path}: ${r.error}`);
       assert.equal(ours.patches, r.patches, `${path}: patch count, ours vs Essentia (${r.decoder})`);
       const cos = cosine(ours.embedding, r.embedding!);
-      let worst = 0, worstTag = '';
-      r.tags!.forEach((v, i) => { const d = Math.abs(v - ours.tags[i]); if (d > worst) { worst = d; worstTag = MOOD_LABELS[i]; } });
+      let worst = 0,
+        worstTag = '';
+      r.tags!.forEach((v, i) => {
+        const d = Math.abs(v - ours.tags[i]);
+        if (d > worst) {
+          worst = d;
+          worstTag = MOOD_LABELS[i];
+        }
+      });
       figures[r.decoder].cos.push(cos);
       figures[r.decoder].tagDiff.push(worst);
-      t.diagnostic(`${r.decoder.padEnd(8)} ${path.split('/').slice(-2).join('/').padEnd(32)} cosine ${cos.toFixed(5)}  max |tag diff| ${worst.toFixed(4)} (${worstTag})`);
+      t.diagnostic(
+        `${r.decoder.padEnd(8)} ${path.split('/').slice(-2).join('/').padEnd(32)} cosine ${cos.toFixed(5)}  max |tag diff| ${worst.toFixed(4)} (${worstTag})`,
+      );
     }
   }
   for (const [decoder, f] of Object.entries(figures)) {
     const mean = f.cos.reduce((s, x) => s + x, 0) / f.cos.length;
-    t.diagnostic(`${decoder}: mean cosine ${mean.toFixed(5)}, min ${Math.min(...f.cos).toFixed(5)}, max tag diff ${Math.max(...f.tagDiff).toFixed(4)} over ${f.cos.length} tracks`);
+    t.diagnostic(
+      `${decoder}: mean cosine ${mean.toFixed(5)}, min ${Math.min(...f.cos).toFixed(5)}, max tag diff ${Math.max(...f.tagDiff).toFixed(4)} over ${f.cos.length} tracks`,
+    );
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const { librosa: l, ffmpeg: f, essentia: e } = figures;

@@ -20,9 +20,16 @@ test('the rate window keeps the last minutes plus one baseline sample, and gives
   assert.equal(etaSeconds, 15 * 60, '15 albums left at one per minute');
   assert.equal(rateAndEta(samples, 0).etaSeconds, 0);
   assert.equal(rateAndEta(samples, null).etaSeconds, null);
-  assert.deepEqual(rateAndEta(samples.slice(0, 1), 5), { tracksPerHour: null, etaSeconds: null }, 'one sample is no rate');
+  assert.deepEqual(
+    rateAndEta(samples.slice(0, 1), 5),
+    { tracksPerHour: null, etaSeconds: null },
+    'one sample is no rate',
+  );
   // A stall: no album finished in the window → no ETA rather than infinity.
-  const stalled = [{ t: 0, albums: 3, tracks: 30 }, { t: 120_000, albums: 3, tracks: 30 }];
+  const stalled = [
+    { t: 0, albums: 3, tracks: 30 },
+    { t: 120_000, albums: 3, tracks: 30 },
+  ];
   assert.deepEqual(rateAndEta(stalled, 4), { tracksPerHour: 0, etaSeconds: null });
 });
 
@@ -53,7 +60,11 @@ test('domain errors map to typed failures: setup and credentials are fatal and n
   const input = mapped(new InputError('maxConcurrentAlbums', 'expected an integer from 1 to 1000, got 0'));
   assert.equal(input.type, FailureType.invalidInput);
   assert.equal(input.nonRetryable, true);
-  assert.equal(input.message, 'workflow input maxConcurrentAlbums: expected an integer from 1 to 1000, got 0', 'names the field (and, in an activity, the workflow)');
+  assert.equal(
+    input.message,
+    'workflow input maxConcurrentAlbums: expected an integer from 1 to 1000, got 0',
+    'names the field (and, in an activity, the workflow)',
+  );
   const plain = new Error('connection reset');
   assert.equal(toActivityFailure(plain), plain, 'unknown errors stay retryable as they are');
 });

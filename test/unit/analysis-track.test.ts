@@ -20,16 +20,32 @@ const HYPERROGUE = '/usr/share/hyperrogue/music';
 const ffmpegBin = process.env.FFMPEG_PATH || 'ffmpeg';
 const ff = (...args: string[]) => execFileSync(ffmpegBin, ['-v', 'error', '-y', ...args]);
 
-const metalSongs = () => ['muldjord', 'sectoid'].flatMap((artist) => {
-  const dir = join(FOF, artist);
-  return existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name, 'song.ogg')) : [];
-});
-const calmThemes = () => (existsSync(PUSHOVER) ? readdirSync(PUSHOVER).filter((f) => f.endsWith('.ogg')).map((f) => join(PUSHOVER, f)) : []);
+const metalSongs = () =>
+  ['muldjord', 'sectoid'].flatMap((artist) => {
+    const dir = join(FOF, artist);
+    return existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => join(dir, d.name, 'song.ogg'))
+      : [];
+  });
+const calmThemes = () =>
+  existsSync(PUSHOVER)
+    ? readdirSync(PUSHOVER)
+        .filter((f) => f.endsWith('.ogg'))
+        .map((f) => join(PUSHOVER, f))
+    : [];
 const label = (path: string) => (basename(path) === 'song.ogg' ? basename(dirname(path)) : basename(path));
 
 function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
   return dot / Math.sqrt(na * nb);
 }
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -40,7 +56,10 @@ let tmp: string;
 const results = new Map<string, TrackAnalysis>();
 const analyse = async (path: string) => {
   let r = results.get(path);
-  if (!r) { r = await analyzeTrack(path, { models, maxSeconds: MAX_SECONDS }); results.set(path, r); }
+  if (!r) {
+    r = await analyzeTrack(path, { models, maxSeconds: MAX_SECONDS });
+    results.set(path, r);
+  }
   return r;
 };
 
@@ -52,9 +71,12 @@ describe('analyzeTrack on real music', () => {
     tmp = mkdtempSync(join(tmpdir(), 'am-track-'));
     ready = true;
   });
-  after(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
+  after(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
   const need = (t: Parameters<typeof requireOrSkip>[0], ...paths: [string, string][]) => {
-    if (!requireOrSkip(t, join(modelsDir, 'msd-musicnn-1.onnx'), 'MusiCNN ONNX models (MODELS_DIR)') || !ready) return false;
+    if (!requireOrSkip(t, join(modelsDir, 'msd-musicnn-1.onnx'), 'MusiCNN ONNX models (MODELS_DIR)') || !ready)
+      return false;
     return paths.every(([p, what]) => requireOrSkip(t, p, what));
   };
 
@@ -84,12 +106,21 @@ describe('analyzeTrack on real music', () => {
   });
 
   test('metal songs score higher on metal / heavy metal / hard rock and aggressive; calm themes on relaxed', async (t) => {
-    if (!need(t, [join(FOF, 'muldjord'), 'Debian package fretsonfire-songs-muldjord'], [join(FOF, 'sectoid'), 'Debian package fretsonfire-songs-sectoid'], [PUSHOVER, 'Debian package pushover-data'])) return;
+    if (
+      !need(
+        t,
+        [join(FOF, 'muldjord'), 'Debian package fretsonfire-songs-muldjord'],
+        [join(FOF, 'sectoid'), 'Debian package fretsonfire-songs-sectoid'],
+        [PUSHOVER, 'Debian package pushover-data'],
+      )
+    )
+      return;
     const metal = await Promise.all(metalSongs().map(analyse));
     const calm = await Promise.all(calmThemes().map(analyse));
     assert.ok(metal.length >= 6 && calm.length >= 6, `${metal.length} metal songs, ${calm.length} themes`);
     for (const l of ['metal', 'heavy metal', 'hard rock'] as const) {
-      const m = mean(metal.map((a) => tag(a, l))), c = mean(calm.map((a) => tag(a, l)));
+      const m = mean(metal.map((a) => tag(a, l))),
+        c = mean(calm.map((a) => tag(a, l)));
       t.diagnostic(`${l}: metal songs ${m.toFixed(3)}, calm themes ${c.toFixed(3)}`);
       assert.ok(m > c, `${l}: ${m} vs ${c}`);
     }
@@ -97,18 +128,28 @@ describe('analyzeTrack on real music', () => {
     // than the most metal-sounding calm theme.
     const heavy = (a: TrackAnalysis) => tag(a, 'metal') + tag(a, 'heavy metal') + tag(a, 'hard rock');
     const calmMax = Math.max(...calm.map(heavy));
-    const below = metalSongs().filter((_, i) => heavy(metal[i]) <= calmMax).map(label);
+    const below = metalSongs()
+      .filter((_, i) => heavy(metal[i]) <= calmMax)
+      .map(label);
     assert.ok(below.length <= 1, `metal songs not above the calm themes: ${below.join(', ')}`);
     // The mood heads' positive classes (index 0 for aggressive, 1 for relaxed) point the right way.
     assert.ok(mean(metal.map((a) => a.moods.aggressive)) > mean(calm.map((a) => a.moods.aggressive)) + 0.3);
     assert.ok(mean(calm.map((a) => a.moods.relaxed)) > mean(metal.map((a) => a.moods.relaxed)) + 0.3);
   });
 
-  test('a song and its MP3 / Opus transcodes are each other\'s nearest neighbours', async (t) => {
-    if (!need(t, [join(FOF, 'sectoid'), 'Debian package fretsonfire-songs-sectoid'], [PUSHOVER, 'Debian package pushover-data'])) return;
+  test("a song and its MP3 / Opus transcodes are each other's nearest neighbours", async (t) => {
+    if (
+      !need(
+        t,
+        [join(FOF, 'sectoid'), 'Debian package fretsonfire-songs-sectoid'],
+        [PUSHOVER, 'Debian package pushover-data'],
+      )
+    )
+      return;
     const originals = [join(FOF, 'sectoid', 'War of freedom', 'song.ogg'), join(PUSHOVER, 'japanese.ogg')];
     const groups = originals.map((src, i) => {
-      const mp3 = join(tmp, `copy${i}.mp3`), opus = join(tmp, `copy${i}.opus`);
+      const mp3 = join(tmp, `copy${i}.mp3`),
+        opus = join(tmp, `copy${i}.opus`);
       ff('-i', src, '-t', String(MAX_SECONDS + 5), '-c:a', 'libmp3lame', '-b:a', '128k', mp3);
       ff('-i', src, '-t', String(MAX_SECONDS + 5), '-c:a', 'libopus', '-b:a', '96k', opus);
       return [src, mp3, opus];
@@ -118,10 +159,18 @@ describe('analyzeTrack on real music', () => {
     for (const p of all) emb.set(p, (await analyse(p)).embedding);
     for (const group of groups) {
       for (const p of group) {
-        const ranked = all.filter((q) => q !== p).sort((a, b) => cosine(emb.get(p)!, emb.get(b)!) - cosine(emb.get(p)!, emb.get(a)!));
+        const ranked = all
+          .filter((q) => q !== p)
+          .sort((a, b) => cosine(emb.get(p)!, emb.get(b)!) - cosine(emb.get(p)!, emb.get(a)!));
         const nearest = ranked.slice(0, group.length - 1);
-        t.diagnostic(`${basename(p)}: nearest ${nearest.map((q) => `${label(q)} ${cosine(emb.get(p)!, emb.get(q)!).toFixed(4)}`).join(', ')}; next ${label(ranked[group.length - 1])} ${cosine(emb.get(p)!, emb.get(ranked[group.length - 1])!).toFixed(4)}`);
-        assert.deepEqual(new Set(nearest), new Set(group.filter((q) => q !== p)), `${p}: nearest are ${nearest.join(', ')}`);
+        t.diagnostic(
+          `${basename(p)}: nearest ${nearest.map((q) => `${label(q)} ${cosine(emb.get(p)!, emb.get(q)!).toFixed(4)}`).join(', ')}; next ${label(ranked[group.length - 1])} ${cosine(emb.get(p)!, emb.get(ranked[group.length - 1])!).toFixed(4)}`,
+        );
+        assert.deepEqual(
+          new Set(nearest),
+          new Set(group.filter((q) => q !== p)),
+          `${p}: nearest are ${nearest.join(', ')}`,
+        );
       }
     }
   });
@@ -129,7 +178,9 @@ describe('analyzeTrack on real music', () => {
   test('the hyperrogue OGGs ffmpeg 5.1 cannot read give decode_failed, the others analyse', async (t) => {
     if (!need(t, [HYPERROGUE, 'Debian package hyperrogue-music'])) return;
     const rejected: string[] = [];
-    for (const f of readdirSync(HYPERROGUE).filter((n) => n.endsWith('.ogg')).sort()) {
+    for (const f of readdirSync(HYPERROGUE)
+      .filter((n) => n.endsWith('.ogg'))
+      .sort()) {
       try {
         const a = await analyzeTrack(join(HYPERROGUE, f), { models, maxSeconds: 4 });
         assert.equal(a.patches, 1);
@@ -154,22 +205,37 @@ describe('analyzeTrack on real music', () => {
     ff('-f', 'lavfi', '-i', 'sine=f=440:r=44100:d=3.1', join(tmp, 'just-enough.wav'));
     ff('-f', 'lavfi', '-i', 'anoisesrc=r=16000:a=0.3:d=60', join(tmp, 'noise.flac'));
     const code = async (p: string, c: string, opts = {}) =>
-      assert.rejects(analyzeTrack(p, { models, ...opts }), (err: unknown) => err instanceof AnalysisError && err.code === c && !err.isSetupError);
+      assert.rejects(
+        analyzeTrack(p, { models, ...opts }),
+        (err: unknown) => err instanceof AnalysisError && err.code === c && !err.isSetupError,
+      );
     await code(join(tmp, 'silence.wav'), 'silent');
     await code(join(tmp, 'short.wav'), 'too_short');
     await code(join(tmp, 'missing.ogg'), 'not_found');
     // Undecodable on every ffmpeg version (the hyperrogue files above are rejected only by some).
     // A WAV whose fmt chunk is 2 bytes long: a header every demuxer version rejects.
     const riff = Buffer.alloc(44);
-    riff.write('RIFF', 0); riff.writeUInt32LE(1000, 4); riff.write('WAVEfmt ', 8); riff.writeUInt32LE(2, 16); riff.writeUInt16LE(1, 20);
-    riff.write('data', 22); riff.writeUInt32LE(900, 26);
+    riff.write('RIFF', 0);
+    riff.writeUInt32LE(1000, 4);
+    riff.write('WAVEfmt ', 8);
+    riff.writeUInt32LE(2, 16);
+    riff.writeUInt16LE(1, 20);
+    riff.write('data', 22);
+    riff.writeUInt32LE(900, 26);
     writeFileSync(join(tmp, 'bad-header.wav'), Buffer.concat([riff.subarray(0, 30), Buffer.alloc(900)]));
     await code(join(tmp, 'bad-header.wav'), 'decode_failed');
     assert.equal((await analyzeTrack(join(tmp, 'just-enough.wav'), { models })).patches, 1);
     const ac = new AbortController();
     const progress: number[] = [];
     await assert.rejects(
-      analyzeTrack(join(tmp, 'noise.flac'), { models, signal: ac.signal, onProgress: (p) => { progress.push(p.patches); if (p.patches >= 4) ac.abort(); } }),
+      analyzeTrack(join(tmp, 'noise.flac'), {
+        models,
+        signal: ac.signal,
+        onProgress: (p) => {
+          progress.push(p.patches);
+          if (p.patches >= 4) ac.abort();
+        },
+      }),
       (err: unknown) => err instanceof AnalysisError && err.code === 'aborted',
     );
     assert.ok(progress.length >= 1 && progress.at(-1)! < 20, `stopped after ${progress.at(-1)} of 20 patches`);
@@ -177,7 +243,13 @@ describe('analyzeTrack on real music', () => {
 
   test('models missing is a setup error before any decoding', async (t) => {
     if (!need(t)) return;
-    await assert.rejects(analyzeTrack(join(tmp, 'whatever.ogg'), { modelsDir: join(tmp, 'no-models') }), (err: unknown) =>
-      err instanceof AnalysisError && err.code === 'models_missing' && err.isSetupError && /none of the 8 model files is in .*no-models/.test(err.message));
+    await assert.rejects(
+      analyzeTrack(join(tmp, 'whatever.ogg'), { modelsDir: join(tmp, 'no-models') }),
+      (err: unknown) =>
+        err instanceof AnalysisError &&
+        err.code === 'models_missing' &&
+        err.isSetupError &&
+        /none of the 8 model files is in .*no-models/.test(err.message),
+    );
   });
 });

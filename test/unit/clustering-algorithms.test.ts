@@ -17,12 +17,18 @@ function assertWellFormed(fit: ClusterFit, X: Matrix, allowNoise = false): void 
   assert.equal(fit.centroids.rows, fit.k);
   assert.equal(fit.centroids.cols, X.cols);
   assert.ok(!hasNaN(fit.centroids.data), 'centroids contain NaN');
-  for (const l of fit.labels) assert.ok(l < fit.k && l >= (allowNoise ? -1 : 0), `label ${l} outside [${allowNoise ? -1 : 0}, ${fit.k})`);
+  for (const l of fit.labels)
+    assert.ok(l < fit.k && l >= (allowNoise ? -1 : 0), `label ${l} outside [${allowNoise ? -1 : 0}, ${fit.k})`);
 }
 
 /** Repeated copies of 3 distinct points, a constant column included. */
 function duplicates(): Matrix {
-  const base = [[1, 2, 5], [1, 2, 5], [4, -1, 5], [0, 0, 5]];
+  const base = [
+    [1, 2, 5],
+    [1, 2, 5],
+    [4, -1, 5],
+    [0, 0, 5],
+  ];
   const X = matrix(60, 3);
   for (let i = 0; i < 60; i++) X.data.set(base[i % base.length], i * 3);
   return X;
@@ -39,7 +45,8 @@ describe('separated Gaussian blobs are recovered (ARI > 0.95)', () => {
 
   test('dbscan: every neighbour search gives the same labels', () => {
     const tree = dbscan(X, 2.5, 5, { neighbourSearch: 'tree' });
-    for (const search of ['projected', 'scan'] as const) assert.deepEqual(dbscan(X, 2.5, 5, { neighbourSearch: search }).labels, tree.labels);
+    for (const search of ['projected', 'scan'] as const)
+      assert.deepEqual(dbscan(X, 2.5, 5, { neighbourSearch: search }).labels, tree.labels);
     assertWellFormed(tree, X, true);
     assert.equal(tree.k, 6);
     assert.ok(adjustedRandIndex(tree.labels, truth) > 0.95);
@@ -121,7 +128,10 @@ describe('degenerate data gives finite results, not NaN or exceptions', () => {
     assert.equal(mean[2], 5);
     for (let i = 0; i < X.rows; i++) assert.equal(scaled.data[i * 3 + 2], 0);
     assert.ok(!hasNaN(scaled.data));
-    assert.deepEqual(unscale(scaled, mean, std).data.map((v) => Math.round(v * 1e9) / 1e9), X.data);
+    assert.deepEqual(
+      unscale(scaled, mean, std).data.map((v) => Math.round(v * 1e9) / 1e9),
+      X.data,
+    );
   });
 
   test('pca of constant and single-row data', () => {

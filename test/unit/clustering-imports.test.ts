@@ -25,10 +25,19 @@ function reachable(entry: string): { files: Set<string>; packages: Map<string, s
 }
 
 test('the clustering, naming and publishing activities never import onnxruntime-node', () => {
-  for (const entry of ['activities/clustering-run.ts', 'activities/naming.ts', 'activities/publishing.ts', 'activities/clustering/pool-worker.ts']) {
+  for (const entry of [
+    'activities/clustering-run.ts',
+    'activities/naming.ts',
+    'activities/publishing.ts',
+    'activities/clustering/pool-worker.ts',
+  ]) {
     const { files, packages } = reachable(entry);
     assert.ok(files.size > 3, `${entry}: the import walk found its modules`);
-    assert.equal(packages.get('onnxruntime-node'), undefined, `${entry} reaches onnxruntime-node through ${packages.get('onnxruntime-node')}`);
+    assert.equal(
+      packages.get('onnxruntime-node'),
+      undefined,
+      `${entry} reaches onnxruntime-node through ${packages.get('onnxruntime-node')}`,
+    );
   }
   // The walk does see the runtime where it is used.
   assert.ok(reachable('activities/analysis.ts').packages.has('onnxruntime-node'));

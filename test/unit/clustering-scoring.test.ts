@@ -7,24 +7,45 @@ import { test } from 'node:test';
 import type { ProfileLayout } from '../../activities/clustering/features.ts';
 import { Rng } from '../../activities/clustering/rng.ts';
 import {
-  calinskiHarabaszScore, daviesBouldinScore, DEFAULT_WEIGHTS, FEATURE_STATS, moodDiversityRaw, moodPurityRaw,
-  otherFeatureDiversityRaw, otherFeaturePurityRaw, scoreClustering, silhouetteScore, type ScoredPlaylist,
+  calinskiHarabaszScore,
+  daviesBouldinScore,
+  DEFAULT_WEIGHTS,
+  FEATURE_STATS,
+  moodDiversityRaw,
+  moodPurityRaw,
+  otherFeatureDiversityRaw,
+  otherFeaturePurityRaw,
+  scoreClustering,
+  silhouetteScore,
+  type ScoredPlaylist,
 } from '../../activities/clustering/scoring.ts';
 import { matrix } from '../../activities/clustering/types.ts';
 import { gaussianBlobs } from '../helpers/clustering.ts';
 import { repoRoot } from '../shared-paths.ts';
 
 interface Case {
-  name: string; rows: number; cols: number; data: number[]; labels: number[];
-  silhouette: number; silhouetteSamplesMean: number; daviesBouldin: number; calinskiHarabasz: number;
+  name: string;
+  rows: number;
+  cols: number;
+  data: number[];
+  labels: number[];
+  silhouette: number;
+  silhouetteSamplesMean: number;
+  daviesBouldin: number;
+  calinskiHarabasz: number;
 }
-const fixture = JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/clustering-search-metrics.json'), 'utf8')) as { cases: Case[] };
+const fixture = JSON.parse(
+  readFileSync(path.join(repoRoot, 'test/fixtures/clustering-search-metrics.json'), 'utf8'),
+) as { cases: Case[] };
 
 // sklearn's pairwise distances use ‖x‖² − 2x·y + ‖y‖², which leaves ~1e-8 of rounding in a distance that
 // should be 0 (a singleton's distance to its own centroid); exact sums agree far closer than 1e-6.
 const close = (actual: number | null, expected: number, what: string) => {
   assert.ok(actual !== null, `${what}: got null`);
-  assert.ok(Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs scikit-learn ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual} vs scikit-learn ${expected}`,
+  );
 };
 
 for (const c of fixture.cases) {
@@ -40,7 +61,11 @@ for (const c of fixture.cases) {
 
 test('structural metrics are null with fewer than two clusters (sklearn raises there)', () => {
   const X = matrix(4, 1, Float64Array.from([0, 1, 2, 3]));
-  for (const labels of [[0, 0, 0, 0], [-1, -1, 0, 0], [0, 1, 2, 3]]) {
+  for (const labels of [
+    [0, 0, 0, 0],
+    [-1, -1, 0, 0],
+    [0, 1, 2, 3],
+  ]) {
     const l = Int32Array.from(labels);
     assert.equal(silhouetteScore(X, l), null, `silhouette of ${labels}`);
     assert.equal(daviesBouldinScore(X, l), null, `DB of ${labels}`);
@@ -63,10 +88,18 @@ test('sampled silhouette is seeded and close to the full value', () => {
 // Profile layout with three moods: [tempo, energy, a, b, c, six heads].
 const layout: ProfileLayout = { moodLabels: ['a', 'b', 'c'] };
 const row = (moods: number[], heads = [0, 0, 0, 0, 0, 0]) => [0.5, 0.5, ...moods, ...heads];
-const playlist = (members: number[], moods: number[], heads?: number[]): ScoredPlaylist => ({ members, profile: Float64Array.from(row(moods, heads)) });
+const playlist = (members: number[], moods: number[], heads?: number[]): ScoredPlaylist => ({
+  members,
+  profile: Float64Array.from(row(moods, heads)),
+});
 
 test('mood diversity sums the best score of each distinct predominant mood', () => {
-  const p = [playlist([], [0.6, 0.2, 0.1]), playlist([], [0.7, 0.1, 0.1]), playlist([], [0.1, 0.2, 0.5]), playlist([], [0, 0, 0])];
+  const p = [
+    playlist([], [0.6, 0.2, 0.1]),
+    playlist([], [0.7, 0.1, 0.1]),
+    playlist([], [0.1, 0.2, 0.5]),
+    playlist([], [0, 0, 0]),
+  ];
   // Predominant: a (0.6), a (0.7), c (0.5), none → 0.7 + 0.5.
   assert.ok(Math.abs(moodDiversityRaw(p, layout) - 1.2) < 1e-12);
 });
@@ -84,7 +117,11 @@ test('mood purity sums each song’s best score on its playlist’s top-K moods 
 });
 
 test('other-feature diversity and purity only count predominant heads above the threshold', () => {
-  const songs = [row([0, 0, 0], [0.8, 0, 0, 0, 0, 0.1]), row([0, 0, 0], [0.6, 0, 0, 0, 0, 0.2]), row([0, 0, 0], [0, 0, 0, 0, 0, 0.2])];
+  const songs = [
+    row([0, 0, 0], [0.8, 0, 0, 0, 0, 0.1]),
+    row([0, 0, 0], [0.6, 0, 0, 0, 0, 0.2]),
+    row([0, 0, 0], [0, 0, 0, 0, 0, 0.2]),
+  ];
   const profile = matrix(3, 11, Float64Array.from(songs.flat()));
   const p = [playlist([0, 1], [0, 0, 0], [0.7, 0, 0, 0, 0, 0.15]), playlist([2], [0, 0, 0], [0, 0, 0, 0, 0, 0.2])];
   // Playlist 2's predominant head (sad, 0.2) is below 0.3: only danceable 0.7 counts.
@@ -98,7 +135,13 @@ test('fitness is the weighted sum of the transformed metrics; zero-weight metric
   const X = matrix(4, 1, Float64Array.from([0, 1, 10, 11]));
   const labels = Int32Array.from([0, 0, 1, 1]);
   const playlists = [playlist([0, 1], [0.85, 0, 0]), playlist([2, 3], [0, 0.65, 0])];
-  const base = { weights: DEFAULT_WEIGHTS, stats: FEATURE_STATS, purityTopK: 3, otherFeatureThreshold: 0.3, silhouetteSampleSize: 1000 };
+  const base = {
+    weights: DEFAULT_WEIGHTS,
+    stats: FEATURE_STATS,
+    purityTopK: 3,
+    otherFeatureThreshold: 0.3,
+    silhouetteSampleSize: 1000,
+  };
   const input = { X, labels, playlists, profile, layout, rng: new Rng(1) };
 
   const d = scoreClustering(input, base);
@@ -107,12 +150,19 @@ test('fitness is the weighted sum of the transformed metrics; zero-weight metric
   assert.ok(Math.abs(d.fitness - (2 * div + pur)) < 1e-12, `default weights: ${d.fitness}`);
   assert.deepEqual(Object.keys(d.metrics).sort(), ['moodDiversity', 'moodPurity']);
 
-  const weights = { ...DEFAULT_WEIGHTS, moodDiversity: 0, moodPurity: 0, silhouette: 1, daviesBouldin: 2, calinskiHarabasz: 3 };
+  const weights = {
+    ...DEFAULT_WEIGHTS,
+    moodDiversity: 0,
+    moodPurity: 0,
+    silhouette: 1,
+    daviesBouldin: 2,
+    calinskiHarabasz: 3,
+  };
   const s = scoreClustering(input, { ...base, weights });
   // Two tight pairs 10 apart on a line: a = 1; b = mean(10, 11) or mean(9, 10).
-  const sil = ((1 - 1 / 10.5) + (1 - 1 / 9.5) + (1 - 1 / 9.5) + (1 - 1 / 10.5)) / 4;
+  const sil = (1 - 1 / 10.5 + (1 - 1 / 9.5) + (1 - 1 / 9.5) + (1 - 1 / 10.5)) / 4;
   const db = (0.5 + 0.5) / 10; // mean distance to centroid 0.5 each, centroids 10 apart
-  const ch = (2 * 25 + 2 * 25) * (4 - 2) / ((4 * 0.25) * (2 - 1)); // between 100, within 1
+  const ch = ((2 * 25 + 2 * 25) * (4 - 2)) / (4 * 0.25 * (2 - 1)); // between 100, within 1
   const expected = (sil + 1) / 2 + 2 * (1 / (1 + db)) + 3 * (1 - Math.exp(-ch / 500));
   assert.ok(Math.abs(s.fitness - expected) < 1e-12, `structural: ${s.fitness} vs ${expected}`);
   assert.deepEqual(Object.keys(s.metrics).sort(), ['calinskiHarabasz', 'daviesBouldin', 'silhouette']);

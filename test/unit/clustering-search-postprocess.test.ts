@@ -2,16 +2,36 @@
 // cap, duplicates, merge by name, minimum size, balanced chunking, tag names and the `_automatic` suffix.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MOOD_LABELS, OTHER_FEATURE_LABELS, type ProfileLayout, type TrackFeatures } from '../../activities/clustering/features.ts';
 import {
-  artistIds, automaticPlaylistName, chunkBalanced, isAutomaticPlaylistName, nameProfile, normalizeTitle,
-  postprocessClusters, removeDuplicates, selectMembers, tempoBand, titleCase, DEFAULT_NAMING, type WinnerCluster,
+  MOOD_LABELS,
+  OTHER_FEATURE_LABELS,
+  type ProfileLayout,
+  type TrackFeatures,
+} from '../../activities/clustering/features.ts';
+import {
+  artistIds,
+  automaticPlaylistName,
+  chunkBalanced,
+  isAutomaticPlaylistName,
+  nameProfile,
+  normalizeTitle,
+  postprocessClusters,
+  removeDuplicates,
+  selectMembers,
+  tempoBand,
+  titleCase,
+  DEFAULT_NAMING,
+  type WinnerCluster,
 } from '../../activities/clustering/postprocess.ts';
 import { matrix } from '../../activities/clustering/types.ts';
 
 function track(i: number, artist: string | null, title: string | null, embedding?: number[]): TrackFeatures {
   return {
-    id: `t${i}`, artist, title, tempo: 120, energy: 0.5,
+    id: `t${i}`,
+    artist,
+    title,
+    tempo: 120,
+    energy: 0.5,
     tags: new Float32Array(MOOD_LABELS.length),
     moods: Object.fromEntries(OTHER_FEATURE_LABELS.map((m) => [m, 0])) as TrackFeatures['moods'],
     embedding: embedding ? Float32Array.from(embedding) : undefined,
@@ -22,11 +42,21 @@ test('members: normalised distance ≤ MAX_DISTANCE, closest first, noise exclud
   const labels = Int32Array.from([0, 0, 0, 1, -1, 1]);
   const dist = Float64Array.from([0.5, 0.2, 0.51, 0.9, 0.0, 0.1]);
   const m = selectMembers(labels, dist, 2, new Int32Array(6).fill(-1), 0.5, 0);
-  assert.deepEqual(m.map((x) => Array.from(x)), [[1, 0], [5]]);
+  assert.deepEqual(
+    m.map((x) => Array.from(x)),
+    [[1, 0], [5]],
+  );
 });
 
 test('artist cap: at most N per artist, case-insensitive, keeping the closest; unknown artists are not capped', () => {
-  const tracks = [track(0, 'ABBA', 'a'), track(1, 'abba ', 'b'), track(2, 'Abba', 'c'), track(3, null, 'd'), track(4, null, 'e'), track(5, 'Queen', 'f')];
+  const tracks = [
+    track(0, 'ABBA', 'a'),
+    track(1, 'abba ', 'b'),
+    track(2, 'Abba', 'c'),
+    track(3, null, 'd'),
+    track(4, null, 'e'),
+    track(5, 'Queen', 'f'),
+  ];
   const artists = artistIds(tracks);
   assert.equal(artists[0], artists[1]);
   assert.equal(artists[3], -1);
@@ -59,15 +89,25 @@ test('duplicates: same title (ignoring remaster/edit suffixes) and artist, or a 
 test('chunking splits into balanced parts of at most MAX_SONGS_PER_CLUSTER', () => {
   const items = Array.from({ length: 85 }, (_, i) => i);
   const parts = chunkBalanced(items, 40);
-  assert.deepEqual(parts.map((p) => p.length), [29, 28, 28]);
+  assert.deepEqual(
+    parts.map((p) => p.length),
+    [29, 28, 28],
+  );
   assert.deepEqual(parts.flat(), items);
-  assert.deepEqual(chunkBalanced(items, 0).map((p) => p.length), [85]);
-  assert.deepEqual(chunkBalanced(items.slice(0, 40), 40).map((p) => p.length), [40]);
+  assert.deepEqual(
+    chunkBalanced(items, 0).map((p) => p.length),
+    [85],
+  );
+  assert.deepEqual(
+    chunkBalanced(items.slice(0, 40), 40).map((p) => p.length),
+    [40],
+  );
 });
 
 const layout: ProfileLayout = { moodLabels: ['rock', 'female vocalists', 'Hip-Hop', '00s'] };
 // [tempo, energy, rock, female vocalists, Hip-Hop, 00s, danceable, aggressive, happy, party, relaxed, sad]
-const profile = (tempo: number, moods: number[], heads = [0, 0, 0, 0, 0, 0]) => Float64Array.from([tempo, 0.5, ...moods, ...heads]);
+const profile = (tempo: number, moods: number[], heads = [0, 0, 0, 0, 0, 0]) =>
+  Float64Array.from([tempo, 0.5, ...moods, ...heads]);
 
 test('names: top three moods above 0.01, title-cased, tempo band at 0.33 / 0.66, then up to two heads ≥ 0.5', () => {
   assert.equal(titleCase('female vocalists'), 'Female Vocalists');
@@ -81,7 +121,13 @@ test('names: top three moods above 0.01, title-cased, tempo band at 0.33 / 0.66,
   assert.equal(nameProfile(profile(0.5, [0.3, 0.01, 0, 0]), layout), 'Rock_Medium');
   assert.equal(nameProfile(profile(0.9, [0, 0, 0, 0]), layout), 'Mixed_Fast');
   assert.equal(nameProfile(profile(0.9, [0.2, 0, 0, 0], [0.5, 0.49, 0.9, 0.7, 0, 0]), layout), 'Rock_Fast_Happy_Party');
-  assert.equal(nameProfile(profile(0.9, [0.2, 0, 0, 0], [0.5, 0.49, 0.9, 0.7, 0, 0]), layout, { ...DEFAULT_NAMING, maxOtherFeatures: 0 }), 'Rock_Fast');
+  assert.equal(
+    nameProfile(profile(0.9, [0.2, 0, 0, 0], [0.5, 0.49, 0.9, 0.7, 0, 0]), layout, {
+      ...DEFAULT_NAMING,
+      maxOtherFeatures: 0,
+    }),
+    'Rock_Fast',
+  );
 });
 
 test('published names carry the `_automatic` suffix, parts numbered after it', () => {
@@ -97,20 +143,47 @@ test('post-processing merges clusters of the same name, re-applies the artist ca
   const tracks = Array.from({ length: n }, (_, i) => track(i, i < 10 ? 'Solo' : `A${i}`, `Song ${i}`));
   const layout1: ProfileLayout = { moodLabels: ['rock'] };
   // Profile rows: [tempo, energy, rock, six heads]; tracks 0–59 rock 0.6, tracks 60–69 rock 0.
-  const prof = matrix(n, 9, Float64Array.from({ length: n * 9 }, (_, x) => (x % 9 === 2 && Math.floor(x / 9) < 60 ? 0.6 : x % 9 === 0 ? 0.8 : 0)));
+  const prof = matrix(
+    n,
+    9,
+    Float64Array.from({ length: n * 9 }, (_, x) =>
+      x % 9 === 2 && Math.floor(x / 9) < 60 ? 0.6 : x % 9 === 0 ? 0.8 : 0,
+    ),
+  );
   const cluster = (members: number[], name: string): WinnerCluster => ({
     members: Int32Array.from(members),
     distances: Float64Array.from(members, (i) => (i % 25) / 50),
     name,
   });
   const clusters = [
-    cluster(Array.from({ length: 30 }, (_, i) => i), 'Rock_Fast'), // tracks 0–29 (0–9 by "Solo")
-    cluster(Array.from({ length: 30 }, (_, i) => 30 + i), 'Rock_Fast'), // merged with the first
-    cluster(Array.from({ length: 10 }, (_, i) => 60 + i), 'Mixed_Fast'), // 10 songs < 20 → dropped
+    cluster(
+      Array.from({ length: 30 }, (_, i) => i),
+      'Rock_Fast',
+    ), // tracks 0–29 (0–9 by "Solo")
+    cluster(
+      Array.from({ length: 30 }, (_, i) => 30 + i),
+      'Rock_Fast',
+    ), // merged with the first
+    cluster(
+      Array.from({ length: 10 }, (_, i) => 60 + i),
+      'Mixed_Fast',
+    ), // 10 songs < 20 → dropped
     // Merged: 60 songs − 7 of Solo's = 53 → parts of 18, 18, 17 (≤ 25 each).
   ];
-  const out = postprocessClusters(clusters, tracks, prof, layout1, { maxSongsPerArtist: 3, maxSongsPerCluster: 25, minPlaylistSize: 20, duplicateCosine: 0 });
-  assert.deepEqual(out.map((p) => [p.name, p.part, p.parts, p.trackIds.length]), [['Rock_Fast', 1, 3, 18], ['Rock_Fast', 2, 3, 18], ['Rock_Fast', 3, 3, 17]]);
+  const out = postprocessClusters(clusters, tracks, prof, layout1, {
+    maxSongsPerArtist: 3,
+    maxSongsPerCluster: 25,
+    minPlaylistSize: 20,
+    duplicateCosine: 0,
+  });
+  assert.deepEqual(
+    out.map((p) => [p.name, p.part, p.parts, p.trackIds.length]),
+    [
+      ['Rock_Fast', 1, 3, 18],
+      ['Rock_Fast', 2, 3, 18],
+      ['Rock_Fast', 3, 3, 17],
+    ],
+  );
   const ids = out.flatMap((p) => p.trackIds);
   assert.equal(ids.length, 60 - 7, 'Solo keeps 3 of its 10 songs');
   assert.equal(ids.filter((id) => Number(id.slice(1)) < 10).length, 3);
@@ -120,5 +193,8 @@ test('post-processing merges clusters of the same name, re-applies the artist ca
   assert.ok(Math.abs(out[0].centroidProfile.moods.rock - 0.6) < 1e-12);
   assert.ok(Math.abs(out[0].centroidProfile.tempo - 0.8) < 1e-12);
   // Without a minimum size the 10-song playlist survives.
-  assert.equal(postprocessClusters(clusters, tracks, prof, layout1, { minPlaylistSize: 0, maxSongsPerCluster: 0 }).length, 2);
+  assert.equal(
+    postprocessClusters(clusters, tracks, prof, layout1, { minPlaylistSize: 0, maxSongsPerCluster: 0 }).length,
+    2,
+  );
 });

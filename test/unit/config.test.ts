@@ -5,12 +5,15 @@ import path from 'node:path';
 import { ConfigError, loadConfig, repoRoot, SPEC } from '../../lib/config.ts';
 
 const expectError = (env: Record<string, string>, pattern: RegExp) => {
-  assert.throws(() => loadConfig(env), (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    assert.doesNotMatch(err.message, /\n/, 'the error must be one line');
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(env),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+      assert.doesNotMatch(err.message, /\n/, 'the error must be one line');
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
 };
 
 test('defaults follow the seed and pick the local folder without a media server', () => {
@@ -37,7 +40,10 @@ test('a non-number names the variable, the value and what is accepted', () => {
 
 test('out of range, min > max and unknown enum values are refused', () => {
   expectError({ WEB_PORT: '70000' }, /WEB_PORT="70000".*1 to 65535/);
-  expectError({ NUM_CLUSTERS_MIN: '80', NUM_CLUSTERS_MAX: '60' }, /NUM_CLUSTERS_MIN=80 is greater than NUM_CLUSTERS_MAX=60/);
+  expectError(
+    { NUM_CLUSTERS_MIN: '80', NUM_CLUSTERS_MAX: '60' },
+    /NUM_CLUSTERS_MIN=80 is greater than NUM_CLUSTERS_MAX=60/,
+  );
   expectError({ DBSCAN_EPS_MIN: '0.9' }, /DBSCAN_EPS_MIN=0.9 is greater than DBSCAN_EPS_MAX=0.5/);
   expectError({ CLUSTER_ALGORITHM: 'spectral' }, /CLUSTER_ALGORITHM="spectral".*one of kmeans, dbscan, gmm/);
   expectError({ GMM_COVARIANCE_TYPE: 'tied' }, /GMM_COVARIANCE_TYPE="tied".*full, diag/);
@@ -45,7 +51,15 @@ test('out of range, min > max and unknown enum values are refused', () => {
 });
 
 test('values are parsed: numbers, case-insensitive enums, trailing slashes', () => {
-  const c = loadConfig({ NUM_CLUSTERS_MIN: '10', CLUSTER_ALGORITHM: 'GMM', DBSCAN_EPS_MAX: '1e-1', DBSCAN_EPS_MIN: '0.05', JELLYFIN_URL: 'http://jf:8096/', JELLYFIN_USER_ID: 'a'.repeat(32), JELLYFIN_TOKEN: 't' });
+  const c = loadConfig({
+    NUM_CLUSTERS_MIN: '10',
+    CLUSTER_ALGORITHM: 'GMM',
+    DBSCAN_EPS_MAX: '1e-1',
+    DBSCAN_EPS_MIN: '0.05',
+    JELLYFIN_URL: 'http://jf:8096/',
+    JELLYFIN_USER_ID: 'a'.repeat(32),
+    JELLYFIN_TOKEN: 't',
+  });
   assert.equal(c.clustering.numClusters[0], 10);
   assert.equal(c.clustering.algorithm, 'gmm');
   assert.deepEqual(c.clustering.dbscanEps, [0.05, 0.1]);
@@ -54,14 +68,23 @@ test('values are parsed: numbers, case-insensitive enums, trailing slashes', () 
 });
 
 test('the chosen media server needs its variables', () => {
-  expectError({ MEDIA_SERVER_TYPE: 'jellyfin' }, /JELLYFIN_URL, JELLYFIN_USER_ID, JELLYFIN_TOKEN must be set when MEDIA_SERVER_TYPE=jellyfin/);
-  expectError({ NAVIDROME_URL: 'http://nd:4533', NAVIDROME_USER: 'u' }, /NAVIDROME_PASSWORD must be set when MEDIA_SERVER_TYPE=navidrome/);
+  expectError(
+    { MEDIA_SERVER_TYPE: 'jellyfin' },
+    /JELLYFIN_URL, JELLYFIN_USER_ID, JELLYFIN_TOKEN must be set when MEDIA_SERVER_TYPE=jellyfin/,
+  );
+  expectError(
+    { NAVIDROME_URL: 'http://nd:4533', NAVIDROME_USER: 'u' },
+    /NAVIDROME_PASSWORD must be set when MEDIA_SERVER_TYPE=navidrome/,
+  );
   expectError({ AI_MODEL_PROVIDER: 'gemini' }, /GEMINI_API_KEY must be set/);
   expectError({ MEDIA_SERVER_TYPE: 'plex' }, /MEDIA_SERVER_TYPE="plex".*jellyfin, navidrome, local/);
 });
 
 test('DATABASE_URL or POSTGRES_HOST selects an external database', () => {
-  assert.equal(loadConfig({ POSTGRES_HOST: 'db', POSTGRES_PASSWORD: 'p@ss' }).databaseUrl, 'postgresql://audiomuse:p%40ss@db:5432/audiomusedb');
+  assert.equal(
+    loadConfig({ POSTGRES_HOST: 'db', POSTGRES_PASSWORD: 'p@ss' }).databaseUrl,
+    'postgresql://audiomuse:p%40ss@db:5432/audiomusedb',
+  );
   assert.equal(loadConfig({ DATABASE_URL: 'postgres://u:p@h:1/d' }).databaseUrl, 'postgres://u:p@h:1/d');
 });
 
@@ -80,16 +103,37 @@ test('the README documents every configuration variable', () => {
 test('Subsonic: SUBSONIC_AUTH decides which variables are needed, and SUBSONIC_* are other names of NAVIDROME_*', () => {
   const url = { NAVIDROME_URL: 'http://nd:4533' };
   assert.equal(loadConfig({ ...url, NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' }).subsonicAuth, 'token');
-  expectError({ ...url, SUBSONIC_AUTH: 'apikey', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' }, /NAVIDROME_API_KEY must be set when MEDIA_SERVER_TYPE=navidrome and SUBSONIC_AUTH=apikey/);
+  expectError(
+    { ...url, SUBSONIC_AUTH: 'apikey', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' },
+    /NAVIDROME_API_KEY must be set when MEDIA_SERVER_TYPE=navidrome and SUBSONIC_AUTH=apikey/,
+  );
   expectError({ ...url, SUBSONIC_AUTH: 'auto' }, /NAVIDROME_USER, NAVIDROME_PASSWORD must be set .*SUBSONIC_AUTH=auto/);
   expectError({ ...url, SUBSONIC_AUTH: 'ldap' }, /SUBSONIC_AUTH="ldap".*token, apikey, password, auto/);
   const byKey = loadConfig({ ...url, SUBSONIC_AUTH: 'AUTO', NAVIDROME_API_KEY: 'k' });
   assert.deepEqual([byKey.subsonicAuth, byKey.navidromeApiKey, byKey.navidromeUser], ['auto', 'k', undefined]);
-  const aliased = loadConfig({ MEDIA_SERVER_TYPE: 'subsonic', SUBSONIC_URL: 'http://sup:5722/', SUBSONIC_USER: 'u', SUBSONIC_PASSWORD: 'p', SUBSONIC_AUTH: 'password' });
+  const aliased = loadConfig({
+    MEDIA_SERVER_TYPE: 'subsonic',
+    SUBSONIC_URL: 'http://sup:5722/',
+    SUBSONIC_USER: 'u',
+    SUBSONIC_PASSWORD: 'p',
+    SUBSONIC_AUTH: 'password',
+  });
   assert.deepEqual(
-    [aliased.mediaServerType, aliased.navidromeUrl, aliased.navidromeUser, aliased.navidromePassword, aliased.subsonicAuth],
+    [
+      aliased.mediaServerType,
+      aliased.navidromeUrl,
+      aliased.navidromeUser,
+      aliased.navidromePassword,
+      aliased.subsonicAuth,
+    ],
     ['navidrome', 'http://sup:5722', 'u', 'p', 'password'],
   );
-  assert.equal(loadConfig({ SUBSONIC_URL: 'http://sup:5722', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' }).mediaServerType, 'navidrome');
-  expectError({ ...url, SUBSONIC_URL: 'http://other:1', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' }, /NAVIDROME_URL and SUBSONIC_URL .* different values/);
+  assert.equal(
+    loadConfig({ SUBSONIC_URL: 'http://sup:5722', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' }).mediaServerType,
+    'navidrome',
+  );
+  expectError(
+    { ...url, SUBSONIC_URL: 'http://other:1', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' },
+    /NAVIDROME_URL and SUBSONIC_URL .* different values/,
+  );
 });

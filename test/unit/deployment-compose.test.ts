@@ -31,14 +31,19 @@ test('compose config accepts the file with .env.example; every variable reaches 
   if (!r) return;
   assert.equal(r.code, 0, r.stderr);
   const { services } = r.resolved;
-  for (const name of ['postgres', 'temporal', 'temporal-ui', 'audiomuse-web', 'audiomuse-worker', 'ollama']) assert.ok(services[name], name);
+  for (const name of ['postgres', 'temporal', 'temporal-ui', 'audiomuse-web', 'audiomuse-worker', 'ollama'])
+    assert.ok(services[name], name);
   assert.match(services.postgres.image, /^postgres:/);
   assert.match(services.temporal.image, /^temporalio\/server:/);
   assert.match(services['temporal-ui'].image, /^temporalio\/ui:/);
   assert.deepEqual(services.ollama.profiles, ['ollama'], 'Ollama only with --profile ollama');
   for (const name of ['audiomuse-web', 'audiomuse-worker']) {
     const env = services[name].environment;
-    assert.deepEqual(Object.keys(SPEC).filter((v) => !(v in env)), [], `${name}: variables of lib/config.ts missing from compose.yaml`);
+    assert.deepEqual(
+      Object.keys(SPEC).filter((v) => !(v in env)),
+      [],
+      `${name}: variables of lib/config.ts missing from compose.yaml`,
+    );
     assert.equal(env.POSTGRES_HOST, 'postgres');
     assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
     assert.equal(services[name].read_only, true, `${name}: read-only root`);
@@ -58,19 +63,32 @@ test('healthchecks back every depends_on condition; one-shot services end; the w
   const { services } = r.resolved;
   for (const [name, svc] of Object.entries<Compose>(services)) {
     for (const [dep, { condition }] of Object.entries<Compose>(svc.depends_on ?? {})) {
-      if (condition === 'service_healthy') assert.ok(services[dep].healthcheck?.test, `${name} waits for ${dep}'s healthcheck, which must exist`);
-      if (condition === 'service_completed_successfully') assert.ok(services[dep].restart !== 'always' && services[dep].restart !== 'unless-stopped', `${dep} is a one-shot`);
+      if (condition === 'service_healthy')
+        assert.ok(services[dep].healthcheck?.test, `${name} waits for ${dep}'s healthcheck, which must exist`);
+      if (condition === 'service_completed_successfully')
+        assert.ok(
+          services[dep].restart !== 'always' && services[dep].restart !== 'unless-stopped',
+          `${dep} is a one-shot`,
+        );
     }
   }
   assert.equal(services['audiomuse-web'].depends_on.postgres.condition, 'service_healthy');
   assert.equal(services['audiomuse-worker'].depends_on.models.condition, 'service_completed_successfully');
-  assert.deepEqual(services['audiomuse-web'].healthcheck.test, ['CMD', 'node', '/app/deployment/healthcheck.mjs', 'ready']);
+  assert.deepEqual(services['audiomuse-web'].healthcheck.test, [
+    'CMD',
+    'node',
+    '/app/deployment/healthcheck.mjs',
+    'ready',
+  ]);
   const worker = services['audiomuse-worker'];
   assert.equal(worker.container_name, undefined, '--scale needs no fixed container name');
   assert.equal(worker.ports, undefined, '--scale needs no published port');
   // SIGTERM: the worker's grace (default of lib/config.ts) + 15 s for analysis processes fit before SIGKILL.
   const seconds = (s: string) => Number(/^(\d+)s$/.exec(s)![1]);
-  assert.ok(SPEC.WORKER_SHUTDOWN_GRACE_SECONDS.default + 15 < seconds(worker.stop_grace_period), worker.stop_grace_period);
+  assert.ok(
+    SPEC.WORKER_SHUTDOWN_GRACE_SECONDS.default + 15 < seconds(worker.stop_grace_period),
+    worker.stop_grace_period,
+  );
 });
 
 test('no credential is written in compose.yaml; POSTGRES_PASSWORD must be set', (t) => {

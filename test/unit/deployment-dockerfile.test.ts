@@ -22,9 +22,14 @@ const read = (...p: string[]) => fs.readFileSync(path.join(repoRoot, ...p), 'utf
 const dockerfile = read('deployment', 'Dockerfile');
 const ciRun = read('.ci', 'run');
 /** Dockerfile instructions with their continuation lines joined. */
-const instructions = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
 const runs = instructions.filter((l) => l.startsWith('RUN ')).map((l) => l.slice(4));
-const envOf = (name: string) => new RegExp(`\\b${name}=(\\S+)`).exec(instructions.filter((l) => l.startsWith('ENV ')).join(' '))?.[1];
+const envOf = (name: string) =>
+  new RegExp(`\\b${name}=(\\S+)`).exec(instructions.filter((l) => l.startsWith('ENV ')).join(' '))?.[1];
 
 test('same Node major and Debian release as CI, ffmpeg from Debian in both, the same npm command', () => {
   const from = instructions.filter((l) => l.startsWith('FROM '));
@@ -38,19 +43,26 @@ test('same Node major and Debian release as CI, ffmpeg from Debian in both, the 
   assert.equal(/VERSION_CODENAME=(\w+)/.exec(osRelease)?.[1], m[2], 'CI runs on the Debian release of the image');
 
   const aptInstalls = (text: string) => [...text.matchAll(/apt-get install[^\n&]*/g)].map((x) => x[0]).join(' ');
-  assert.match(aptInstalls(runs.join('\n')), /\bffmpeg\b/, 'the image installs Debian\'s ffmpeg');
-  assert.match(aptInstalls(ciRun), /\bffmpeg\b/, 'CI installs Debian\'s ffmpeg');
+  assert.match(aptInstalls(runs.join('\n')), /\bffmpeg\b/, "the image installs Debian's ffmpeg");
+  assert.match(aptInstalls(ciRun), /\bffmpeg\b/, "CI installs Debian's ffmpeg");
 
   const npmCi = (text: string) => /^\s*npm ci([^\n&]*)/m.exec(text)?.[1].trim().split(/\s+/).filter(Boolean) ?? [];
   const image = npmCi(runs.join('\n'));
   assert.ok(image.includes('--omit=dev'), 'the image leaves out devDependencies');
   assert.deepEqual(image.filter((f) => f !== '--omit=dev').sort(), npmCi(ciRun).sort(), 'same npm ci flags as .ci/run');
-  assert.match(instructions.find((l) => l.startsWith('COPY package.json')) ?? '', /\.npmrc/, '.npmrc (ignore-scripts) is in the install layer');
+  assert.match(
+    instructions.find((l) => l.startsWith('COPY package.json')) ?? '',
+    /\.npmrc/,
+    '.npmrc (ignore-scripts) is in the install layer',
+  );
 });
 
 test('every file the entry points load is copied into the image and not excluded by .dockerignore', async () => {
   const copied = instructions.filter((l) => l.startsWith('COPY ')).flatMap((l) => l.slice(5).split(/\s+/).slice(0, -1));
-  const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const ignored = read('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   for (const src of copied) {
     assert.ok(fs.existsSync(path.join(repoRoot, src)), `COPY ${src} exists`);
     assert.ok(!ignored.some((p) => src === p || src.startsWith(`${p}/`)), `COPY ${src} is not in .dockerignore`);
@@ -61,7 +73,14 @@ test('every file the entry points load is copied into the image and not excluded
   entries.push(/(worker\/\S+\.ts)/.exec(bundleStep)![1], 'worker/analysis-process.ts', 'workflows/index.ts');
   const result = await build({
     entryPoints: entries.map((e) => path.join(repoRoot, e)),
-    bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', outdir: os.tmpdir(), logLevel: 'silent',
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outdir: os.tmpdir(),
+    logLevel: 'silent',
   });
   const inputs = Object.keys(result.metafile.inputs);
   assert.ok(inputs.length > 30, `the import graph was followed (${inputs.length} files)`);
@@ -77,10 +96,15 @@ test('the entry point runs the same files as package.json scripts, and runs mode
     const script = role === 'start' ? scripts.start : scripts[role];
     assert.equal(`tsx ${file}`, script, `role ${role} = npm run ${role}`);
   }
-  assert.deepEqual(instructions.find((l) => l.startsWith('CMD ')), 'CMD ["web"]');
+  assert.deepEqual(
+    instructions.find((l) => l.startsWith('CMD ')),
+    'CMD ["web"]',
+  );
   if (!requireOrSkip(t, modelsDir, 'the MusiCNN model files')) return;
   // The init container / compose one-shot: verifies what is there, fetches nothing.
-  const r = run(['sh', path.join(repoRoot, 'deployment', 'docker-entrypoint.sh'), 'models-fetch'], { env: { ...process.env, MODELS_DIR: modelsDir } });
+  const r = run(['sh', path.join(repoRoot, 'deployment', 'docker-entrypoint.sh'), 'models-fetch'], {
+    env: { ...process.env, MODELS_DIR: modelsDir },
+  });
   assert.equal(r.code, 0, r.stdout + r.stderr);
 });
 
@@ -92,32 +116,43 @@ test('the image runs as a non-root user and checks /api/health', () => {
   assert.match(instructions.find((l) => l.startsWith('ENTRYPOINT')) ?? '', /tini/, 'an init reaps ffmpeg children');
 });
 
-test('the image\'s workflow bundle step runs, and workers replay the recorded histories from that file', { timeout: 240_000 }, async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'audiomuse-bundle-'));
-  try {
-    const out = path.join(tmp, 'dist', 'workflow-bundle.js');
-    const step = runs.find((r) => r.includes('build-workflow-bundle'))!.replace('"$WORKFLOW_BUNDLE"', JSON.stringify(out));
-    const r = run(['sh', '-c', step]);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.ok(fs.statSync(out).size > 100_000, 'a bundle was written');
+test(
+  "the image's workflow bundle step runs, and workers replay the recorded histories from that file",
+  { timeout: 240_000 },
+  async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'audiomuse-bundle-'));
+    try {
+      const out = path.join(tmp, 'dist', 'workflow-bundle.js');
+      const step = runs
+        .find((r) => r.includes('build-workflow-bundle'))!
+        .replace('"$WORKFLOW_BUNDLE"', JSON.stringify(out));
+      const r = run(['sh', '-c', step]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.ok(fs.statSync(out).size > 100_000, 'a bundle was written');
 
-    const source = workflowSource(out);
-    assert.deepEqual(source, { workflowBundle: { codePath: out } });
-    installRuntime();
-    const dir = path.join(repoRoot, 'test', 'fixtures', 'histories');
-    const { fixtures } = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as { fixtures: FixtureEntry[] };
-    const histories = fixtures.map((f) => ({ workflowId: f.workflowId, history: historyFromJson(JSON.parse(fs.readFileSync(path.join(dir, f.file), 'utf8'))) }));
-    let replayed = 0;
-    for await (const res of Worker.runReplayHistories({ ...source }, histories)) {
-      assert.equal(res.error, undefined, `${res.workflowId}: ${res.error?.message}`);
-      replayed++;
+      const source = workflowSource(out);
+      assert.deepEqual(source, { workflowBundle: { codePath: out } });
+      installRuntime();
+      const dir = path.join(repoRoot, 'test', 'fixtures', 'histories');
+      const { fixtures } = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as {
+        fixtures: FixtureEntry[];
+      };
+      const histories = fixtures.map((f) => ({
+        workflowId: f.workflowId,
+        history: historyFromJson(JSON.parse(fs.readFileSync(path.join(dir, f.file), 'utf8'))),
+      }));
+      let replayed = 0;
+      for await (const res of Worker.runReplayHistories({ ...source }, histories)) {
+        assert.equal(res.error, undefined, `${res.workflowId}: ${res.error?.message}`);
+        replayed++;
+      }
+      assert.equal(replayed, fixtures.length);
+      assert.throws(() => workflowSource(path.join(tmp, 'absent.js')), /WORKFLOW_BUNDLE=.*absent\.js does not exist/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
-    assert.equal(replayed, fixtures.length);
-    assert.throws(() => workflowSource(path.join(tmp, 'absent.js')), /WORKFLOW_BUNDLE=.*absent\.js does not exist/);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test('healthcheck.mjs: live when the server answers, ready when PostgreSQL is up', async () => {
   let answer = { status: 200, body: JSON.stringify({ ok: true, postgres: { ok: true } }) };
@@ -130,7 +165,12 @@ test('healthcheck.mjs: live when the server answers, ready when PostgreSQL is up
   // Asynchronously (execFile): the server above runs in this process.
   const check = (mode: string, url = `http://127.0.0.1:${port}/api/health`) =>
     new Promise<number>((resolve) => {
-      execFile(process.execPath, [path.join(repoRoot, 'deployment', 'healthcheck.mjs'), mode], { env: { ...process.env, HEALTHCHECK_URL: url } }, (err) => resolve(err ? (err.code as number) : 0));
+      execFile(
+        process.execPath,
+        [path.join(repoRoot, 'deployment', 'healthcheck.mjs'), mode],
+        { env: { ...process.env, HEALTHCHECK_URL: url } },
+        (err) => resolve(err ? (err.code as number) : 0),
+      );
     });
   try {
     assert.equal(await check('live'), 0);

@@ -19,7 +19,16 @@ const release = 'audiomuse';
 const KUBE_VERSIONS = ['1.30.0', '1.37.0'];
 // Values the chart sets for the container on purpose (service addresses, image folders, per-pod sizing);
 // every other variable keeps the default of lib/config.ts.
-const DEPLOYMENT_SPECIFIC = new Set(['POSTGRES_HOST', 'TEMPORAL_ADDRESS', 'MODELS_DIR', 'TEMP_DIR', 'DATA_DIR', 'MUSIC_DIR', 'WORKFLOW_BUNDLE', 'ANALYSIS_WORKERS']);
+const DEPLOYMENT_SPECIFIC = new Set([
+  'POSTGRES_HOST',
+  'TEMPORAL_ADDRESS',
+  'MODELS_DIR',
+  'TEMP_DIR',
+  'DATA_DIR',
+  'MUSIC_DIR',
+  'WORKFLOW_BUNDLE',
+  'ANALYSIS_WORKERS',
+]);
 
 type K8s = any;
 
@@ -28,7 +37,9 @@ function render(t: TestContext, args: string[]): K8s[] | undefined {
   if (!helm) return undefined;
   const r = run([...helm, 'template', release, chart, ...args]);
   assert.equal(r.code, 0, `helm template ${args.join(' ')} failed: ${r.stderr}`);
-  const docs = parseAllDocuments(r.stdout).map((d) => d.toJS()).filter(Boolean);
+  const docs = parseAllDocuments(r.stdout)
+    .map((d) => d.toJS())
+    .filter(Boolean);
   validate(t, r.stdout, docs);
   return docs;
 }
@@ -44,27 +55,43 @@ function validate(t: TestContext, manifests: string, docs: K8s[]): void {
       const r = run([...kv, '--strict', '-k', version, file]);
       assert.equal(r.code, 0, `kubernetes-validate ${version}: ${r.stdout}${r.stderr}`);
       // K3S's HelmChart is a CRD without a published schema; it is checked field by field below.
-      const unknown = r.stdout.split('\n').filter((l) => /Couldn't find schema/.test(l) && !/kind HelmChart with api version helm\.cattle\.io\/v1/.test(l));
+      const unknown = r.stdout
+        .split('\n')
+        .filter(
+          (l) => /Couldn't find schema/.test(l) && !/kind HelmChart with api version helm\.cattle\.io\/v1/.test(l),
+        );
       assert.deepEqual(unknown, [], 'every other kind is validated against its schema');
       const passed = r.stdout.split('\n').filter((l) => /^INFO .* passed/.test(l)).length;
-      assert.equal(passed, docs.filter((d) => d.kind !== 'HelmChart').length, `every manifest passed ${version}: ${r.stdout}`);
+      assert.equal(
+        passed,
+        docs.filter((d) => d.kind !== 'HelmChart').length,
+        `every manifest passed ${version}: ${r.stdout}`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const find = (docs: K8s[], kind: string, suffix = '') => docs.filter((d) => d.kind === kind && d.metadata.name.endsWith(suffix));
+const find = (docs: K8s[], kind: string, suffix = '') =>
+  docs.filter((d) => d.kind === kind && d.metadata.name.endsWith(suffix));
 const one = (docs: K8s[], kind: string, suffix = '') => {
   const found = find(docs, kind, suffix);
   assert.equal(found.length, 1, `one ${kind} named *${suffix}`);
   return found[0];
 };
-const podSpecs = (docs: K8s[]) => docs.filter((d) => ['Deployment', 'StatefulSet'].includes(d.kind)).map((d) => ({ name: d.metadata.name, spec: d.spec.template.spec }));
+const podSpecs = (docs: K8s[]) =>
+  docs
+    .filter((d) => ['Deployment', 'StatefulSet'].includes(d.kind))
+    .map((d) => ({ name: d.metadata.name, spec: d.spec.template.spec }));
 const containers = (spec: K8s): K8s[] => [...(spec.initContainers ?? []), ...spec.containers];
 
 /** The variables a pod sees: its ConfigMap's and Secret's keys (the Secret's keys come from values when it is the user's own). */
-function podEnv(docs: K8s[], spec: K8s, existingSecretKeys: string[] = []): { config: Record<string, string>; secretKeys: string[] } {
+function podEnv(
+  docs: K8s[],
+  spec: K8s,
+  existingSecretKeys: string[] = [],
+): { config: Record<string, string>; secretKeys: string[] } {
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const c of spec.containers) {
@@ -109,19 +136,32 @@ function commonChecks(docs: K8s[]): void {
   const script = fs.readFileSync(path.join(repoRoot, 'deployment', 'healthcheck.mjs'), 'utf8');
   assert.match(script, /\/api\/health`/, 'healthcheck.mjs asks /api/health');
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
-    assert.deepEqual(web.containers[0][probe]?.exec?.command?.slice(0, 2), ['node', '/app/deployment/healthcheck.mjs'], `web ${probe}`);
+    assert.deepEqual(
+      web.containers[0][probe]?.exec?.command?.slice(0, 2),
+      ['node', '/app/deployment/healthcheck.mjs'],
+      `web ${probe}`,
+    );
   }
   // Draining: the preStop pause and the server's drain fit in the grace period.
   const preStop = Number(web.containers[0].lifecycle.preStop.exec.command[1]);
-  assert.ok(preStop + WEB_DRAIN_MS / 1000 < web.terminationGracePeriodSeconds, `web: ${preStop} s + ${WEB_DRAIN_MS / 1000} s drain < ${web.terminationGracePeriodSeconds} s`);
+  assert.ok(
+    preStop + WEB_DRAIN_MS / 1000 < web.terminationGracePeriodSeconds,
+    `web: ${preStop} s + ${WEB_DRAIN_MS / 1000} s drain < ${web.terminationGracePeriodSeconds} s`,
+  );
   // Worker: the activities' grace and the analysis processes' 15 s beyond it fit before SIGKILL.
   const worker = one(docs, 'Deployment', '-worker').spec.template.spec;
   const { config } = podEnv(docs, worker);
   const grace = Number(config.WORKER_SHUTDOWN_GRACE_SECONDS);
-  assert.ok(grace > 0 && grace + 15 < worker.terminationGracePeriodSeconds, `worker: ${grace} s + 15 s < ${worker.terminationGracePeriodSeconds} s`);
+  assert.ok(
+    grace > 0 && grace + 15 < worker.terminationGracePeriodSeconds,
+    `worker: ${grace} s + 15 s < ${worker.terminationGracePeriodSeconds} s`,
+  );
   // TEMP_DIR and MODELS_DIR are writable volumes under the read-only root.
   const mounts = worker.containers[0].volumeMounts.map((m: K8s) => m.mountPath);
-  assert.ok(mounts.some((m: string) => config.TEMP_DIR.startsWith(`${m}/`)), `TEMP_DIR ${config.TEMP_DIR} is on a volume`);
+  assert.ok(
+    mounts.some((m: string) => config.TEMP_DIR.startsWith(`${m}/`)),
+    `TEMP_DIR ${config.TEMP_DIR} is on a volume`,
+  );
   assert.ok(mounts.includes(config.MODELS_DIR), `MODELS_DIR ${config.MODELS_DIR} is a volume`);
 }
 
@@ -137,7 +177,11 @@ function measuredWorkerMi(analysisWorkers: number): number {
 test('helm lint passes with every values file', (t) => {
   const helm = requireTool(t, 'helm');
   if (!helm) return;
-  for (const values of [[], ['-f', path.join(chart, 'values-k3s.yaml')], ['-f', path.join(chart, 'values-external.yaml')]]) {
+  for (const values of [
+    [],
+    ['-f', path.join(chart, 'values-k3s.yaml')],
+    ['-f', path.join(chart, 'values-external.yaml')],
+  ]) {
     const r = run([...helm, 'lint', '--strict', chart, ...values]);
     assert.equal(r.code, 0, `helm lint ${values.join(' ')}: ${r.stdout}${r.stderr}`);
   }
@@ -148,7 +192,11 @@ test('default values: valid manifests, every configuration variable reaches web 
   if (!docs) return;
   commonChecks(docs);
   assert.equal(one(docs, 'Deployment', '-worker').spec.replicas, 1);
-  assert.equal(one(docs, 'StatefulSet', '-postgres').spec.volumeClaimTemplates.length, 1, 'bundled PostgreSQL with a PVC');
+  assert.equal(
+    one(docs, 'StatefulSet', '-postgres').spec.volumeClaimTemplates.length,
+    1,
+    'bundled PostgreSQL with a PVC',
+  );
   assert.equal(find(docs, 'HelmChart').length, 0);
   assert.equal(find(docs, 'Ingress').length, 0);
 
@@ -156,10 +204,18 @@ test('default values: valid manifests, every configuration variable reaches web 
     const { config, secretKeys } = podEnv(docs, one(docs, 'Deployment', suffix).spec.template.spec);
     const secret = one(docs, 'Secret');
     const missing = Object.keys(SPEC).filter((name) => !(name in config) && !secretKeys.includes(name));
-    assert.deepEqual(missing, [], `${suffix}: variables of lib/config.ts that reach no pod (add them to values.yaml config/secrets)`);
+    assert.deepEqual(
+      missing,
+      [],
+      `${suffix}: variables of lib/config.ts that reach no pod (add them to values.yaml config/secrets)`,
+    );
     const unknown = [...Object.keys(config), ...secretKeys].filter((name) => !(name in SPEC));
     assert.deepEqual(unknown, [], `${suffix}: variables lib/config.ts does not read`);
-    assert.deepEqual(secretKeys.filter((k) => !isSecretVar(k)), [], 'the Secret holds only credentials');
+    assert.deepEqual(
+      secretKeys.filter((k) => !isSecretVar(k)),
+      [],
+      'the Secret holds only credentials',
+    );
     for (const [name, spec] of Object.entries(SPEC)) {
       if (DEPLOYMENT_SPECIFIC.has(name)) continue;
       const value = name in config ? config[name] : secret.stringData[name];
@@ -172,7 +228,10 @@ test('default values: valid manifests, every configuration variable reaches web 
   // Resources sized from the measured RSS.
   const res = one(docs, 'Deployment', '-worker').spec.template.spec.containers[0].resources;
   const need = measuredWorkerMi(Number(config.ANALYSIS_WORKERS));
-  assert.ok(memMi(res.requests.memory) >= need && memMi(res.limits.memory) > need, `worker memory ${res.requests.memory}/${res.limits.memory} vs measured ${need} Mi`);
+  assert.ok(
+    memMi(res.requests.memory) >= need && memMi(res.limits.memory) > need,
+    `worker memory ${res.requests.memory}/${res.limits.memory} vs measured ${need} Mi`,
+  );
 });
 
 test('--set worker.replicaCount=N scales the workers; more analysis processes get more memory', (t) => {
@@ -186,12 +245,18 @@ test('--set worker.replicaCount=N scales the workers; more analysis processes ge
 });
 
 test('secret values land in the Secret only', (t) => {
-  const sentinels = Object.keys(SPEC).filter(isSecretVar).map((name) => [name, `sentinel-${name.toLowerCase()}-4711`]);
-  const docs = render(t, sentinels.flatMap(([name, value]) => ['--set-string', `secrets.${name}=${value}`]));
+  const sentinels = Object.keys(SPEC)
+    .filter(isSecretVar)
+    .map((name) => [name, `sentinel-${name.toLowerCase()}-4711`]);
+  const docs = render(
+    t,
+    sentinels.flatMap(([name, value]) => ['--set-string', `secrets.${name}=${value}`]),
+  );
   if (!docs) return;
   for (const d of docs.filter((x) => x.kind !== 'Secret')) {
     const text = JSON.stringify(d);
-    for (const [name, value] of sentinels) assert.ok(!text.includes(value), `${name}'s value appears in ${d.kind} ${d.metadata.name}`);
+    for (const [name, value] of sentinels)
+      assert.ok(!text.includes(value), `${name}'s value appears in ${d.kind} ${d.metadata.name}`);
   }
   const secret = one(docs, 'Secret');
   for (const [name, value] of sentinels) assert.equal(secret.stringData[name], value);
@@ -226,7 +291,10 @@ test('values-k3s.yaml: traefik ingress, local-path PVC, Temporal installed by K3
     assert.ok(sql.secretKey in secret.stringData, 'the password key exists in the Secret');
   }
   assert.deepEqual(values.server.config.persistence.datastores.visibility.sql.databaseName, 'temporal_visibility');
-  assert.ok(values.server.config.namespaces.namespace.some((n: K8s) => n.name === config.TEMPORAL_NAMESPACE), 'Temporal creates our namespace');
+  assert.ok(
+    values.server.config.namespaces.namespace.some((n: K8s) => n.name === config.TEMPORAL_NAMESPACE),
+    'Temporal creates our namespace',
+  );
   assert.equal(config.TEMPORAL_ADDRESS, `${release}-temporal-frontend:7233`);
 });
 
@@ -237,7 +305,7 @@ test('values-external.yaml: existing PostgreSQL, Temporal and Secret; autoscaled
   const external = parse(fs.readFileSync(path.join(chart, 'values-external.yaml'), 'utf8'));
   const defaults = parse(fs.readFileSync(path.join(chart, 'values.yaml'), 'utf8'));
   assert.equal(find(docs, 'StatefulSet').length, 0, 'no bundled PostgreSQL');
-  assert.equal(find(docs, 'Secret').length, 0, 'the Secret is the user\'s');
+  assert.equal(find(docs, 'Secret').length, 0, "the Secret is the user's");
   assert.equal(find(docs, 'HelmChart').length, 0);
   const worker = one(docs, 'Deployment', '-worker');
   assert.equal(worker.spec.replicas, undefined, 'the autoscaler owns the replica count');
@@ -252,7 +320,10 @@ test('values-external.yaml: existing PostgreSQL, Temporal and Secret; autoscaled
     assert.equal(config.TEMPORAL_NAMESPACE, external.temporal.namespace);
     assert.equal(config.JELLYFIN_URL, external.config.JELLYFIN_URL);
     assert.ok(spec.containers[0].envFrom.some((f: K8s) => f.secretRef?.name === external.existingSecret));
-    assert.deepEqual(Object.keys(SPEC).filter((n) => !(n in config) && !secretKeys.includes(n)), []);
+    assert.deepEqual(
+      Object.keys(SPEC).filter((n) => !(n in config) && !secretKeys.includes(n)),
+      [],
+    );
   }
 });
 
@@ -273,13 +344,32 @@ test('NOTES tell how to open the UI and Temporal Web', (t) => {
     const copy = path.join(tmp, 'audiomuse');
     fs.cpSync(chart, copy, { recursive: true });
     fs.renameSync(path.join(copy, 'templates', 'NOTES.txt'), path.join(copy, 'NOTES.in'));
-    fs.writeFileSync(path.join(copy, 'templates', 'notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n{{ tpl (.Files.Get "NOTES.in") . | indent 4 }}\n');
-    const r = run([...helm, 'template', release, copy, '-f', path.join(chart, 'values-k3s.yaml'), '--set', 'ingress.enabled=false', '--namespace', 'music', '--show-only', 'templates/notes.yaml']);
+    fs.writeFileSync(
+      path.join(copy, 'templates', 'notes.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n{{ tpl (.Files.Get "NOTES.in") . | indent 4 }}\n',
+    );
+    const r = run([
+      ...helm,
+      'template',
+      release,
+      copy,
+      '-f',
+      path.join(chart, 'values-k3s.yaml'),
+      '--set',
+      'ingress.enabled=false',
+      '--namespace',
+      'music',
+      '--show-only',
+      'templates/notes.yaml',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const notes = parse(r.stdout).data.notes as string;
     const docs = render(t, ['-f', path.join(chart, 'values-k3s.yaml'), '--set', 'ingress.enabled=false'])!;
     const web = one(docs, 'Service', '-web');
-    assert.match(notes, new RegExp(`kubectl -n music port-forward svc/${web.metadata.name} 8000:${web.spec.ports[0].port}`));
+    assert.match(
+      notes,
+      new RegExp(`kubectl -n music port-forward svc/${web.metadata.name} 8000:${web.spec.ports[0].port}`),
+    );
     assert.match(notes, new RegExp(`port-forward svc/${release}-temporal-web 8080:8080`));
     assert.match(notes, /WARNING: POSTGRES_PASSWORD is the documented default/);
   } finally {

@@ -13,13 +13,16 @@ async function listen(handler: http.RequestListener): Promise<{ server: http.Ser
   return { server, port: (server.address() as { port: number }).port };
 }
 
-const get = (port: number, agent?: http.Agent) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-  http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-    let body = '';
-    res.on('data', (c) => (body += c));
-    res.on('end', () => resolve({ status: res.statusCode!, body }));
-  }).on('error', reject);
-});
+const get = (port: number, agent?: http.Agent) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      })
+      .on('error', reject);
+  });
 
 test('a request in flight finishes; new connections are refused; drain ends when it is done', async () => {
   const { server, port } = await listen((_req, res) => setTimeout(() => res.end('done'), 400));
@@ -47,8 +50,13 @@ test('an idle keep-alive connection does not hold the shutdown for its timeout',
 });
 
 test('a request that never ends is cut at the drain limit', async () => {
-  const { server, port } = await listen(() => { /* never answers */ });
-  const hung = get(port).then(() => 'answered', (err: Error) => err.message);
+  const { server, port } = await listen(() => {
+    /* never answers */
+  });
+  const hung = get(port).then(
+    () => 'answered',
+    (err: Error) => err.message,
+  );
   await new Promise((r) => setTimeout(r, 100));
   const t0 = Date.now();
   await drainServer(server, 500);

@@ -12,7 +12,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createMediaProvider } from '../../activities/media/index.ts';
 import { LocalFolderProvider, PLAYLIST_MARKER } from '../../activities/media/local.ts';
-import { MediaServerError, type Album, type AlbumPage, type MediaProvider, type Track } from '../../activities/media/provider.ts';
+import {
+  MediaServerError,
+  type Album,
+  type AlbumPage,
+  type MediaProvider,
+  type Track,
+} from '../../activities/media/provider.ts';
 import { guid, JellyfinStandin, writeSineWav, type StandinLibrary, type StandinVersion } from '../standins/jellyfin.ts';
 import { startNavidromeStandin, type StandinAlbumInput } from '../standins/navidrome.ts';
 import { startSupysonic, supysonicSkip } from '../helpers/supysonic.ts';
@@ -42,9 +48,13 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const described: DescribedAlbum[] = Array.from({ length: ALBUMS }, (_, a) => {
   const artist = ARTISTS[a % ARTISTS.length];
   const name = a === 7 ? 'Ñandú – 東京' : `Album ${String(a + 1).padStart(2, '0')}`;
-  const titles = Array.from({ length: 9 + (a % 5) }, (_, t) => (a === 7 ? `Ñandú 夜 ${t + 1}` : `Song ${a + 1}.${t + 1}`));
+  const titles = Array.from({ length: 9 + (a % 5) }, (_, t) =>
+    a === 7 ? `Ñandú 夜 ${t + 1}` : `Song ${a + 1}.${t + 1}`,
+  );
   const date = new Date(Date.UTC(2024, 0, 1 + Math.floor(a / 3)));
-  const files = titles.map((title, t) => path.join(musicDir, artist, name, `${String(t + 1).padStart(2, '0')} - ${title}.wav`));
+  const files = titles.map((title, t) =>
+    path.join(musicDir, artist, name, `${String(t + 1).padStart(2, '0')} - ${title}.wav`),
+  );
   return { artist, name, date, titles, files };
 });
 const TRACKS = described.reduce((n, a) => n + a.titles.length, 0);
@@ -66,11 +76,13 @@ for (const album of described) {
 const jellyfinLibrary: StandinLibrary = {
   artists: ARTISTS.map((artist) => ({
     name: artist,
-    albums: described.filter((a) => a.artist === artist).map((a) => ({
-      name: a.name,
-      dateCreated: a.date.toISOString(),
-      tracks: a.titles.map((title, t) => ({ title, file: a.files[t], trackNumber: t + 1, durationSeconds: 1 })),
-    })),
+    albums: described
+      .filter((a) => a.artist === artist)
+      .map((a) => ({
+        name: a.name,
+        dateCreated: a.date.toISOString(),
+        tracks: a.titles.map((title, t) => ({ title, file: a.files[t], trackNumber: t + 1, durationSeconds: 1 })),
+      })),
   })),
 };
 const navidromeAlbums: StandinAlbumInput[] = described.map((a) => ({
@@ -146,12 +158,14 @@ const localSource: SourceFactory = async () => {
       for (const f of files) {
         const lines = readFileSync(path.join(playlistDir, f), 'utf8').split('\n');
         const entries = lines.filter((l) => l !== '' && !l.startsWith('#'));
-        if (lines.includes(`#PLAYLIST:${listed.name}`) && entries.length === listed.trackCount) candidates.push(entries);
+        if (lines.includes(`#PLAYLIST:${listed.name}`) && entries.length === listed.trackCount)
+          candidates.push(entries);
       }
       assert.equal(candidates.length, 1, `one .m3u8 holds playlist ${JSON.stringify(listed.name)}`);
       const idByFile = new Map<string, string>();
       const { albums } = await provider.listRecentAlbums({ startIndex: 0, limit: 1000 });
-      for (const a of albums) for (const t of await provider.listAlbumTracks(a.id)) idByFile.set(await provider.localFile!(t.id), t.id);
+      for (const a of albums)
+        for (const t of await provider.listAlbumTracks(a.id)) idByFile.set(await provider.localFile!(t.id), t.id);
       return candidates[0].map((rel) => {
         const id = idByFile.get(path.resolve(playlistDir, rel));
         assert.ok(id, `${rel} resolves to a track of the library`);
@@ -166,62 +180,85 @@ const localSource: SourceFactory = async () => {
   };
 };
 
-const jellyfinSource = (version: StandinVersion, auth: 'user token' | 'API key'): SourceFactory => async () => {
-  const standin = new JellyfinStandin(jellyfinLibrary, version);
-  const url = await standin.listen();
-  const alice = standin.user('alice');
-  const provider = await createMediaProvider(
-    { mediaServerType: 'jellyfin', jellyfinUrl: url, jellyfinUserId: alice.id, jellyfinToken: auth === 'API key' ? standin.apiKey : alice.token, mediaTimeoutMs: 10_000 },
-    { retries: 0 },
-  );
-  return {
-    label: `Jellyfin ${version} stand-in (${auth})`,
-    provider,
-    totals: 'exact',
-    nonPlaylistDelete: 'refused',
-    unknownTrackInPlaylist: 'left-out',
-    repeatedTracks: 'once',
-    unknownAlbumId: guid('album:nobody/nothing/99'),
-    unknownTrackId: guid('audio:nothing'),
-    members: async (id) => {
-      const stored = standin.playlists().find((p) => p.id === id);
-      assert.ok(stored, `the stand-in stores playlist ${id}`);
-      return stored.entries;
-    },
-    lostMedia: () => [...standin.deletedFiles],
-    close: () => standin.close(),
+const jellyfinSource =
+  (version: StandinVersion, auth: 'user token' | 'API key'): SourceFactory =>
+  async () => {
+    const standin = new JellyfinStandin(jellyfinLibrary, version);
+    const url = await standin.listen();
+    const alice = standin.user('alice');
+    const provider = await createMediaProvider(
+      {
+        mediaServerType: 'jellyfin',
+        jellyfinUrl: url,
+        jellyfinUserId: alice.id,
+        jellyfinToken: auth === 'API key' ? standin.apiKey : alice.token,
+        mediaTimeoutMs: 10_000,
+      },
+      { retries: 0 },
+    );
+    return {
+      label: `Jellyfin ${version} stand-in (${auth})`,
+      provider,
+      totals: 'exact',
+      nonPlaylistDelete: 'refused',
+      unknownTrackInPlaylist: 'left-out',
+      repeatedTracks: 'once',
+      unknownAlbumId: guid('album:nobody/nothing/99'),
+      unknownTrackId: guid('audio:nothing'),
+      members: async (id) => {
+        const stored = standin.playlists().find((p) => p.id === id);
+        assert.ok(stored, `the stand-in stores playlist ${id}`);
+        return stored.entries;
+      },
+      lostMedia: () => [...standin.deletedFiles],
+      close: () => standin.close(),
+    };
   };
-};
 
-const navidromeSource = (totalCountHeader: boolean): SourceFactory => async () => {
-  const standin = await startNavidromeStandin({ albums: navidromeAlbums, totalCountHeader });
-  const provider = await createMediaProvider(
-    { mediaServerType: 'navidrome', navidromeUrl: standin.url, navidromeUser: 'admin', navidromePassword: 'sesame', mediaTimeoutMs: 10_000 },
-    { retries: 0 },
-  );
-  return {
-    label: totalCountHeader ? 'Navidrome stand-in' : 'Subsonic stand-in without x-total-count',
-    provider,
-    totals: totalCountHeader ? 'exact' : 'derived',
-    nonPlaylistDelete: 'not_found',
-    unknownTrackInPlaylist: 'refused',
-    repeatedTracks: 'kept',
-    unknownAlbumId: 'al-999',
-    unknownTrackId: 'al-999-tr-1',
-    members: async (id) => {
-      const stored = standin.playlists.get(id);
-      assert.ok(stored, `the stand-in stores playlist ${id}`);
-      return [...stored.songIds];
-    },
-    close: () => standin.close(),
+const navidromeSource =
+  (totalCountHeader: boolean): SourceFactory =>
+  async () => {
+    const standin = await startNavidromeStandin({ albums: navidromeAlbums, totalCountHeader });
+    const provider = await createMediaProvider(
+      {
+        mediaServerType: 'navidrome',
+        navidromeUrl: standin.url,
+        navidromeUser: 'admin',
+        navidromePassword: 'sesame',
+        mediaTimeoutMs: 10_000,
+      },
+      { retries: 0 },
+    );
+    return {
+      label: totalCountHeader ? 'Navidrome stand-in' : 'Subsonic stand-in without x-total-count',
+      provider,
+      totals: totalCountHeader ? 'exact' : 'derived',
+      nonPlaylistDelete: 'not_found',
+      unknownTrackInPlaylist: 'refused',
+      repeatedTracks: 'kept',
+      unknownAlbumId: 'al-999',
+      unknownTrackId: 'al-999-tr-1',
+      members: async (id) => {
+        const stored = standin.playlists.get(id);
+        assert.ok(stored, `the stand-in stores playlist ${id}`);
+        return [...stored.songIds];
+      },
+      close: () => standin.close(),
+    };
   };
-};
 
 const supysonicSource: SourceFactory = async () => {
   const user = { name: 'alice', password: 'Sésame 東京' };
   const server = await startSupysonic({ musicDir, users: [user] });
   const provider = await createMediaProvider(
-    { mediaServerType: 'navidrome', navidromeUrl: server.url, navidromeUser: user.name, navidromePassword: user.password, subsonicAuth: 'password', mediaTimeoutMs: 10_000 },
+    {
+      mediaServerType: 'navidrome',
+      navidromeUrl: server.url,
+      navidromeUser: user.name,
+      navidromePassword: user.password,
+      subsonicAuth: 'password',
+      mediaTimeoutMs: 10_000,
+    },
     { retries: 0 },
   );
   return {
@@ -313,8 +350,16 @@ function checkTotal(s: Source, start: number, limit: number, page: AlbumPage): v
   if (s.totals === 'exact') return assert.equal(page.total, ALBUMS, at);
   if (start > ALBUMS) assert.ok(page.total <= start, `${at} = ${page.total}: claims albums from ${start} on`);
   else if (len < limit) assert.equal(page.total, ALBUMS, `${at}: a short page shows the end`);
-  else if (start + len < ALBUMS) assert.ok(page.total > start + len && page.total <= ALBUMS, `${at} = ${page.total}: must say more follow, never more than there are`);
-  else assert.ok(page.total === ALBUMS || page.total === ALBUMS + 1, `${at} = ${page.total}: a full last page cannot tell whether more follow`);
+  else if (start + len < ALBUMS)
+    assert.ok(
+      page.total > start + len && page.total <= ALBUMS,
+      `${at} = ${page.total}: must say more follow, never more than there are`,
+    );
+  else
+    assert.ok(
+      page.total === ALBUMS || page.total === ALBUMS + 1,
+      `${at} = ${page.total}: a full last page cannot tell whether more follow`,
+    );
 }
 
 const ids = (items: { id: string }[]) => items.map((i) => i.id);
@@ -348,11 +393,18 @@ const CASES: Case[] = [
     async run(s) {
       const { albums, tracksByAlbum, tracks } = await catalog(s);
       assert.deepEqual(albums.map((a) => a.name).sort(), described.map((a) => a.name).sort());
-      assert.deepEqual(albums.map((a) => Date.parse(a.dateCreated ?? '')), expectedDates);
+      assert.deepEqual(
+        albums.map((a) => Date.parse(a.dateCreated ?? '')),
+        expectedDates,
+      );
       for (const a of albums) {
         const d = albumByName.get(a.name)!;
         assert.equal(a.artist, d.artist, a.name);
-        assert.deepEqual(tracksByAlbum.get(a.id)!.map((t) => t.title), d.titles, a.name);
+        assert.deepEqual(
+          tracksByAlbum.get(a.id)!.map((t) => t.title),
+          d.titles,
+          a.name,
+        );
       }
       assert.equal(tracks.length, TRACKS);
       assert.ok(TRACKS >= 300);
@@ -425,7 +477,9 @@ const CASES: Case[] = [
       assert.deepEqual([...(await s.provider.existingTrackIds(mix))].sort(), [first.id, middle.id, last.id].sort());
       // Every track at once (several batches on Jellyfin), with unknown ids spread through the list.
       const all = ids(tracks);
-      const withUnknown = all.flatMap((id, i) => (i % 50 === 0 ? [id, `${s.unknownTrackId.slice(0, -1)}${i / 50}`] : [id]));
+      const withUnknown = all.flatMap((id, i) =>
+        i % 50 === 0 ? [id, `${s.unknownTrackId.slice(0, -1)}${i / 50}`] : [id],
+      );
       assert.deepEqual([...(await s.provider.existingTrackIds(withUnknown))].sort(), [...all].sort());
       assert.equal((await s.provider.existingTrackIds([])).size, 0);
     },
@@ -485,7 +539,10 @@ const CASES: Case[] = [
       await fs.writeFile(path.join(playlistDir, 'Late marker.m3u8'), late);
       try {
         const listed = await s.provider.listPlaylists();
-        for (const [name, text] of [['Road trip', plain], ['Late marker', late]]) {
+        for (const [name, text] of [
+          ['Road trip', plain],
+          ['Late marker', late],
+        ]) {
           const mine = listed.find((p) => p.name === name);
           assert.ok(mine, `${name} is listed`);
           assert.equal(mine.trackCount, 1);
@@ -513,15 +570,27 @@ const CASES: Case[] = [
       assert.notEqual(a.id, b.id);
       assert.deepEqual([a.name, a.trackCount, b.name, b.trackCount], [name, 2, name, 3]);
       const listed = (await s.provider.listPlaylists()).filter((p) => p.name === name);
-      assert.deepEqual(listed.map((p) => [p.id, p.trackCount]).sort(), [[a.id, 2], [b.id, 3]].sort());
+      assert.deepEqual(
+        listed.map((p) => [p.id, p.trackCount]).sort(),
+        [
+          [a.id, 2],
+          [b.id, 3],
+        ].sort(),
+      );
       assert.deepEqual(await s.members(a.id), ids(tracks.slice(10, 12)));
       assert.deepEqual(await s.members(b.id), ids(tracks.slice(20, 23)));
       await s.provider.deletePlaylist(a.id);
       const left = (await s.provider.listPlaylists()).filter((p) => p.name === name);
-      assert.deepEqual(left.map((p) => [p.id, p.trackCount]), [[b.id, 3]]);
+      assert.deepEqual(
+        left.map((p) => [p.id, p.trackCount]),
+        [[b.id, 3]],
+      );
       assert.deepEqual(await s.members(b.id), ids(tracks.slice(20, 23)));
       await s.provider.deletePlaylist(b.id);
-      assert.deepEqual((await s.provider.listPlaylists()).filter((p) => p.name === name), []);
+      assert.deepEqual(
+        (await s.provider.listPlaylists()).filter((p) => p.name === name),
+        [],
+      );
     },
   },
   {
@@ -563,7 +632,10 @@ const CASES: Case[] = [
       const created = await s.provider.createPlaylist('Nothing yet', []);
       assert.equal(created.trackCount, 0);
       const listed = (await s.provider.listPlaylists()).find((p) => p.id === created.id);
-      assert.deepEqual(listed && { name: listed.name, trackCount: listed.trackCount }, { name: 'Nothing yet', trackCount: 0 });
+      assert.deepEqual(listed && { name: listed.name, trackCount: listed.trackCount }, {
+        name: 'Nothing yet',
+        trackCount: 0,
+      });
       assert.deepEqual(await s.members(created.id), []);
       await s.provider.deletePlaylist(created.id);
       assert.ok(!(await s.provider.listPlaylists()).some((p) => p.id === created.id));
@@ -593,7 +665,11 @@ const CASES: Case[] = [
       const { tracks } = await catalog(s);
       const before = await s.provider.listPlaylists();
       for (const name of ['', '   ']) {
-        await assert.rejects(s.provider.createPlaylist(name, ids(tracks.slice(0, 2))), isError('refused'), JSON.stringify(name));
+        await assert.rejects(
+          s.provider.createPlaylist(name, ids(tracks.slice(0, 2))),
+          isError('refused'),
+          JSON.stringify(name),
+        );
       }
       assert.deepEqual(await s.provider.listPlaylists(), before);
     },
@@ -635,7 +711,8 @@ for (const [key, makeSource] of SOURCES) {
           await c.run(s);
         } catch (err) {
           // A failed case must not fail the next ones through its leftovers: remove what it created.
-          for (const p of await s.provider.listPlaylists()) if (!before.has(p.id)) await s.provider.deletePlaylist(p.id).catch(() => {});
+          for (const p of await s.provider.listPlaylists())
+            if (!before.has(p.id)) await s.provider.deletePlaylist(p.id).catch(() => {});
           throw err;
         }
       });

@@ -22,7 +22,10 @@ const baseEnv = Object.fromEntries(
 
 async function audiomuse(args: string[], env: Record<string, string>) {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'cli/audiomuse.ts', ...args], { cwd: repoRoot, env: { ...baseEnv, ...env } });
+    const r = await run(process.execPath, ['--import', 'tsx', 'cli/audiomuse.ts', ...args], {
+      cwd: repoRoot,
+      env: { ...baseEnv, ...env },
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: number; stdout: string; stderr: string };
@@ -30,14 +33,26 @@ async function audiomuse(args: string[], env: Record<string, string>) {
   }
 }
 
-const lines = (s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (s: string) =>
+  s
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('audiomuse media commands against the Jellyfin stand-in', () => {
-  const standin = new JellyfinStandin(syntheticLibrary({ albums: 12, tracksPerAlbum: 3, file: wav, artists: 3 }), '12.0.0');
+  const standin = new JellyfinStandin(
+    syntheticLibrary({ albums: 12, tracksPerAlbum: 3, file: wav, artists: 3 }),
+    '12.0.0',
+  );
   let env: Record<string, string>;
   before(async () => {
     const url = await standin.listen();
-    env = { MEDIA_SERVER_TYPE: 'jellyfin', JELLYFIN_URL: url, JELLYFIN_USER_ID: 'alice', JELLYFIN_TOKEN: standin.apiKey };
+    env = {
+      MEDIA_SERVER_TYPE: 'jellyfin',
+      JELLYFIN_URL: url,
+      JELLYFIN_USER_ID: 'alice',
+      JELLYFIN_TOKEN: standin.apiKey,
+    };
   });
   after(async () => {
     await standin.close();
@@ -48,7 +63,10 @@ describe('audiomuse media commands against the Jellyfin stand-in', () => {
     const r = await audiomuse(['albums', '--limit', '3'], env);
     assert.equal(r.code, 0, r.stderr);
     const albums = lines(r.stdout);
-    assert.deepEqual(albums.map((a) => a.id), standin.albumIdsNewestFirst().slice(0, 3));
+    assert.deepEqual(
+      albums.map((a) => a.id),
+      standin.albumIdsNewestFirst().slice(0, 3),
+    );
     for (const a of albums) assert.match(String(a.name), /^Album \d+$/);
   });
 
@@ -56,7 +74,10 @@ describe('audiomuse media commands against the Jellyfin stand-in', () => {
     const album = standin.albumIdsNewestFirst()[0];
     const t = await audiomuse(['tracks', album], env);
     assert.equal(t.code, 0, t.stderr);
-    assert.deepEqual(lines(t.stdout).map((x) => x.id), standin.trackIds(album));
+    assert.deepEqual(
+      lines(t.stdout).map((x) => x.id),
+      standin.trackIds(album),
+    );
 
     const p = await audiomuse(['playlists'], env);
     assert.equal(p.code, 0, p.stderr);
@@ -64,7 +85,11 @@ describe('audiomuse media commands against the Jellyfin stand-in', () => {
   });
 
   test('a rejected token fails with one line naming JELLYFIN_TOKEN and no output', async () => {
-    const r = await audiomuse(['albums', '--limit', '3'], { ...env, JELLYFIN_USER_ID: standin.user('alice').id, JELLYFIN_TOKEN: 'wrong' });
+    const r = await audiomuse(['albums', '--limit', '3'], {
+      ...env,
+      JELLYFIN_USER_ID: standin.user('alice').id,
+      JELLYFIN_TOKEN: 'wrong',
+    });
     assert.notEqual(r.code, 0);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /JELLYFIN_TOKEN/);

@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { HttpError, fetchJson, fetchStream, fetchText, redactSecrets, redactUrl, type HttpOptions } from '../../lib/http.ts';
+import {
+  HttpError,
+  fetchJson,
+  fetchStream,
+  fetchText,
+  redactSecrets,
+  redactUrl,
+  type HttpOptions,
+} from '../../lib/http.ts';
 import { MediaServerError, mediaHttpError } from '../../activities/media/provider.ts';
 
 type Script = (hit: number, req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -15,7 +23,14 @@ describe('media http helper', () => {
   let hits = 0;
   const server = http.createServer((req, res) => script(++hits, req, res));
   let base = '';
-  const opts = (over: Partial<HttpOptions> = {}): HttpOptions => ({ server: 'Test', timeoutMs: 2000, retries: 2, backoffMs: 1, makeError: mediaHttpError, ...over });
+  const opts = (over: Partial<HttpOptions> = {}): HttpOptions => ({
+    server: 'Test',
+    timeoutMs: 2000,
+    retries: 2,
+    backoffMs: 1,
+    makeError: mediaHttpError,
+    ...over,
+  });
   const reset = (s: Script) => {
     hits = 0;
     script = s;
@@ -69,7 +84,10 @@ describe('media http helper', () => {
     assert.equal(hits, 1);
 
     reset(() => {}); // never answers
-    await assert.rejects(fetchText(`${base}/x`, { method: 'POST', body: '{}' }, opts({ timeoutMs: 150 })), (e: unknown) => e instanceof MediaServerError && e.code === 'timeout');
+    await assert.rejects(
+      fetchText(`${base}/x`, { method: 'POST', body: '{}' }, opts({ timeoutMs: 150 })),
+      (e: unknown) => e instanceof MediaServerError && e.code === 'timeout',
+    );
     assert.equal(hits, 1);
 
     reset((n, _req, res) => {
@@ -87,7 +105,8 @@ describe('media http helper', () => {
     await new Promise<void>((r) => closed.close(() => r()));
     await assert.rejects(
       fetchText(`http://127.0.0.1:${port}/x`, { method: 'POST' }, opts()),
-      (e: unknown) => e instanceof MediaServerError && e.code === 'network' && /ECONNREFUSED.*\(3 attempts\)/.test(e.message),
+      (e: unknown) =>
+        e instanceof MediaServerError && e.code === 'network' && /ECONNREFUSED.*\(3 attempts\)/.test(e.message),
     );
   });
 
@@ -95,7 +114,10 @@ describe('media http helper', () => {
     reset(() => {});
     const abort = new AbortController();
     setTimeout(() => abort.abort(new Error('stop now')), 50);
-    await assert.rejects(fetchText(`${base}/x`, {}, opts({ timeoutMs: 10_000, retries: 5, signal: abort.signal })), /stop now/);
+    await assert.rejects(
+      fetchText(`${base}/x`, {}, opts({ timeoutMs: 10_000, retries: 5, signal: abort.signal })),
+      /stop now/,
+    );
     assert.equal(hits, 1);
   });
 
@@ -114,7 +136,10 @@ describe('media http helper', () => {
 
   test('a 2xx body that is not JSON is a server error that suggests a wrong URL', async () => {
     reset((_n, _req, res) => res.end('<html>login</html>'));
-    await assert.rejects(fetchJson(`${base}/x`, {}, opts()), (e: unknown) => e instanceof MediaServerError && e.code === 'server' && /not JSON/.test(e.message));
+    await assert.rejects(
+      fetchJson(`${base}/x`, {}, opts()),
+      (e: unknown) => e instanceof MediaServerError && e.code === 'server' && /not JSON/.test(e.message),
+    );
   });
 
   test('credentials in query strings are redacted from URLs in messages', async () => {
@@ -123,7 +148,10 @@ describe('media http helper', () => {
     assert.match(u, /u=me/);
     assert.match(u, /limit=5/);
     reset(() => {});
-    await assert.rejects(fetchText(`${base}/x?api_key=topsecret`, {}, opts({ timeoutMs: 50, retries: 0 })), (e: unknown) => e instanceof Error && !e.message.includes('topsecret') && e.message.includes('api_key=***'));
+    await assert.rejects(
+      fetchText(`${base}/x?api_key=topsecret`, {}, opts({ timeoutMs: 50, retries: 0 })),
+      (e: unknown) => e instanceof Error && !e.message.includes('topsecret') && e.message.includes('api_key=***'),
+    );
   });
 
   test('without makeError the layer throws HttpError with the same codes', async () => {
@@ -133,13 +161,23 @@ describe('media http helper', () => {
       (e: unknown) => e instanceof HttpError && !(e instanceof MediaServerError) && e.code === 'timeout',
     );
     reset((_n, _req, res) => res.end('not json'));
-    await assert.rejects(fetchJson(`${base}/x`, {}, opts({ makeError: undefined })), (e: unknown) => e instanceof HttpError && e.code === 'server' && e.status === 200);
+    await assert.rejects(
+      fetchJson(`${base}/x`, {}, opts({ makeError: undefined })),
+      (e: unknown) => e instanceof HttpError && e.code === 'server' && e.status === 200,
+    );
   });
 
   test('retryTimeouts: false gives up after one timed-out attempt even for an idempotent request', async () => {
     reset(() => {});
     const t0 = Date.now();
-    await assert.rejects(fetchText(`${base}/x`, { method: 'POST' }, opts({ timeoutMs: 150, retries: 3, idempotent: true, retryTimeouts: false })), (e: unknown) => e instanceof MediaServerError && e.code === 'timeout');
+    await assert.rejects(
+      fetchText(
+        `${base}/x`,
+        { method: 'POST' },
+        opts({ timeoutMs: 150, retries: 3, idempotent: true, retryTimeouts: false }),
+      ),
+      (e: unknown) => e instanceof MediaServerError && e.code === 'timeout',
+    );
     assert.equal(hits, 1);
     assert.ok(Date.now() - t0 < 1000);
     // the same request is still retried on a 500, since it is idempotent
@@ -147,7 +185,10 @@ describe('media http helper', () => {
       res.statusCode = n === 1 ? 500 : 200;
       res.end();
     });
-    assert.equal((await fetchText(`${base}/x`, { method: 'POST' }, opts({ idempotent: true, retryTimeouts: false }))).status, 200);
+    assert.equal(
+      (await fetchText(`${base}/x`, { method: 'POST' }, opts({ idempotent: true, retryTimeouts: false }))).status,
+      200,
+    );
     assert.equal(hits, 2);
   });
 
@@ -160,13 +201,23 @@ describe('media http helper', () => {
         'echo of my-own-secret-value; Incorrect API key provided: sk-proj-ABCDEFGH12345',
       ['my-own-secret-value'],
     );
-    for (const secret of ['sk-live-abcdef123456', 'AIzaOther999', 'AIzaThird777', 'my-own-secret-value', 'sk-proj-ABCDEFGH12345']) {
+    for (const secret of [
+      'sk-live-abcdef123456',
+      'AIzaOther999',
+      'AIzaThird777',
+      'my-own-secret-value',
+      'sk-proj-ABCDEFGH12345',
+    ]) {
       assert.ok(!text.includes(secret), text);
     }
     assert.match(text, /x=1/);
     reset(() => {});
     await assert.rejects(
-      fetchText(`${base}/x`, { method: 'POST' }, opts({ timeoutMs: 50, retries: 0, server: 'LLM secret-in-name-123', secrets: ['secret-in-name-123'] })),
+      fetchText(
+        `${base}/x`,
+        { method: 'POST' },
+        opts({ timeoutMs: 50, retries: 0, server: 'LLM secret-in-name-123', secrets: ['secret-in-name-123'] }),
+      ),
       (e: unknown) => e instanceof Error && !e.message.includes('secret-in-name-123'),
     );
   });

@@ -8,7 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { JellyfinProvider } from '../../activities/media/jellyfin.ts';
-import { JellyfinStandin, syntheticLibrary, writeSineWav, type RecordedExchange, type StandinVersion } from '../standins/jellyfin.ts';
+import {
+  JellyfinStandin,
+  syntheticLibrary,
+  writeSineWav,
+  type RecordedExchange,
+  type StandinVersion,
+} from '../standins/jellyfin.ts';
 import { OpenApiDocument } from '../standins/openapi.ts';
 import { requireOrSkip, sharedDir } from '../shared-paths.ts';
 
@@ -47,14 +53,24 @@ function responseProblems(doc: OpenApiDocument, ex: RecordedExchange): string[] 
   }
   if (!route.operation.responses[String(status)] && MIDDLEWARE_STATUSES.includes(status)) return [];
   if (status >= 400) return doc.checkResponse(ex.method, ex.path, status, undefined, undefined);
-  const problems = doc.checkResponse(ex.method, ex.path, status, ex.contentType, ex.responseHasBody ? (ex.responseBody ?? '<binary>') : undefined);
-  if (ex.responseBody !== undefined) problems.push(...nullsIn(ex.responseBody).map((p) => `${ex.method} ${ex.path}: null at ${p}`));
+  const problems = doc.checkResponse(
+    ex.method,
+    ex.path,
+    status,
+    ex.contentType,
+    ex.responseHasBody ? (ex.responseBody ?? '<binary>') : undefined,
+  );
+  if (ex.responseBody !== undefined)
+    problems.push(...nullsIn(ex.responseBody).map((p) => `${ex.method} ${ex.path}: null at ${p}`));
   return problems;
 }
 
 /** A full client session plus direct calls to the routes the client does not use. */
 async function exercise(version: StandinVersion) {
-  const standin = new JellyfinStandin(syntheticLibrary({ albums: 40, tracksPerAlbum: 4, file: wav, artists: 5 }), version);
+  const standin = new JellyfinStandin(
+    syntheticLibrary({ albums: 40, tracksPerAlbum: 4, file: wav, artists: 5 }),
+    version,
+  );
   const url = await standin.listen();
   const alice = standin.user('alice');
   const provider = new JellyfinProvider({ url, userId: 'alice', token: standin.apiKey, retries: 0 });
@@ -70,13 +86,19 @@ async function exercise(version: StandinVersion) {
     await assert.rejects(provider.listAlbumTracks('0123456789abcdef0123456789abcdef'));
 
     const auth = { Authorization: `MediaBrowser Token="${standin.apiKey}"` };
-    const get = (p: string, headers: Record<string, string> = auth) => fetch(url + p, { headers }).then(async (r) => (await r.arrayBuffer(), r.status));
+    const get = (p: string, headers: Record<string, string> = auth) =>
+      fetch(url + p, { headers }).then(async (r) => (await r.arrayBuffer(), r.status));
     const track = tracks[0].id;
     assert.equal(await get('/System/Ping'), 200);
     assert.equal(await get('/Users/Me', { Authorization: `MediaBrowser Token="${alice.token}"` }), 200);
     assert.equal(await get('/Users/Me'), 400);
     assert.equal(await get(`/Items/${track}?userId=${alice.id}`), 200);
-    assert.equal(await get(`/Items?userId=${alice.id}&Recursive=true&IncludeItemTypes=MusicArtist,MusicAlbum&Fields=DateCreated,Path,SortName,ParentId,ChildCount,RecursiveItemCount,CanDelete,CanDownload,Etag&Limit=20`), 200);
+    assert.equal(
+      await get(
+        `/Items?userId=${alice.id}&Recursive=true&IncludeItemTypes=MusicArtist,MusicAlbum&Fields=DateCreated,Path,SortName,ParentId,ChildCount,RecursiveItemCount,CanDelete,CanDownload,Etag&Limit=20`,
+      ),
+      200,
+    );
     assert.equal(await get(`/Items?userId=${alice.id}`), 200);
     assert.equal(await get(`/Items?userId=root`), 400);
     assert.equal(await get(`/Items?userId=${alice.id}`, {}), 401);
@@ -86,7 +108,10 @@ async function exercise(version: StandinVersion) {
     assert.equal(await get(`/Items/${track}/Download`, { ...auth, Range: 'bytes=99999999-' }), 416);
     assert.equal(await get(`/Items/${track}/File`), 200);
     assert.equal(await get(`/Audio/${track}/stream?static=true`, {}), 200);
-    const removed = await fetch(`${url}/Playlists/${playlist.id}/Items?entryIds=${standin.trackIds()[0]}`, { method: 'DELETE', headers: auth });
+    const removed = await fetch(`${url}/Playlists/${playlist.id}/Items?entryIds=${standin.trackIds()[0]}`, {
+      method: 'DELETE',
+      headers: auth,
+    });
     assert.equal(removed.status, 204);
     await provider.deletePlaylist(playlist.id);
     return standin;
@@ -99,14 +124,45 @@ describe('the OpenAPI checker', () => {
   test('reports drift: camelCase keys, dashed GUIDs, undocumented parameters and enum values', (t) => {
     if (!requireOrSkip(t, docPath('10.11.11'), 'Jellyfin OpenAPI document 10.11.11')) return;
     const doc = load('10.11.11');
-    const good = { Name: 'A', ServerId: 'x', Id: '0123456789abcdef0123456789abcdef', ChannelId: null, Type: 'Audio', MediaType: 'Audio' };
-    assert.deepEqual(doc.checkResponse('GET', '/items', 200, 'application/json', { Items: [good], TotalRecordCount: 1, StartIndex: 0 }), []);
-    assert.notDeepEqual(doc.checkResponse('GET', '/Items', 200, 'application/json', { items: [good], totalRecordCount: 1 }), []);
-    assert.notDeepEqual(doc.checkResponse('GET', '/Items', 200, 'application/json', { Items: [{ ...good, Id: '01234567-89ab-cdef-0123-456789abcdef' }] }), []);
-    assert.notDeepEqual(doc.checkResponse('GET', '/Items', 200, 'application/json', { Items: [{ ...good, Type: 'Song' }] }), []);
+    const good = {
+      Name: 'A',
+      ServerId: 'x',
+      Id: '0123456789abcdef0123456789abcdef',
+      ChannelId: null,
+      Type: 'Audio',
+      MediaType: 'Audio',
+    };
+    assert.deepEqual(
+      doc.checkResponse('GET', '/items', 200, 'application/json', {
+        Items: [good],
+        TotalRecordCount: 1,
+        StartIndex: 0,
+      }),
+      [],
+    );
+    assert.notDeepEqual(
+      doc.checkResponse('GET', '/Items', 200, 'application/json', { items: [good], totalRecordCount: 1 }),
+      [],
+    );
+    assert.notDeepEqual(
+      doc.checkResponse('GET', '/Items', 200, 'application/json', {
+        Items: [{ ...good, Id: '01234567-89ab-cdef-0123-456789abcdef' }],
+      }),
+      [],
+    );
+    assert.notDeepEqual(
+      doc.checkResponse('GET', '/Items', 200, 'application/json', { Items: [{ ...good, Type: 'Song' }] }),
+      [],
+    );
     const bad = doc.checkRequest('GET', '/Items?userId=root&IncludeItemTypes=Song&Fields=ProductionYear&Name=x');
     assert.equal(bad.length, 4, bad.join('\n'));
-    assert.deepEqual(doc.checkRequest('GET', '/Items?UserId=0123456789abcdef0123456789abcdef&includeitemtypes=MusicAlbum&SortBy=DateCreated,SortName'), []);
+    assert.deepEqual(
+      doc.checkRequest(
+        'GET',
+        '/Items?UserId=0123456789abcdef0123456789abcdef&includeitemtypes=MusicAlbum&SortBy=DateCreated,SortName',
+      ),
+      [],
+    );
   });
 });
 
@@ -126,11 +182,24 @@ for (const version of ['10.11.11', '12.0.0'] as const) {
       if (!requireOrSkip(t, docPath(version), `Jellyfin OpenAPI document ${version}`)) return;
       const doc = load(version);
       const standin = await exercise(version);
-      const ours = standin.requests.filter((r) => /Client="AudioMuse"/.test(r.headers.authorization ?? '') || r.path === '/System/Info/Public');
+      const ours = standin.requests.filter(
+        (r) => /Client="AudioMuse"/.test(r.headers.authorization ?? '') || r.path === '/System/Info/Public',
+      );
       const problems = ours.flatMap((r) => doc.checkRequest(r.method, `${r.path}?${r.query}`, r.body));
       assert.deepEqual(problems, []);
       const used = new Set(ours.map((r) => doc.route(r.method, r.path)?.operation.operationId));
-      for (const op of ['GetPublicSystemInfo', 'GetSystemInfo', 'GetUsers', 'GetItems', 'GetItem', 'GetDownload', 'CreatePlaylist', 'AddItemToPlaylist', 'GetPlaylist', 'DeleteItem']) {
+      for (const op of [
+        'GetPublicSystemInfo',
+        'GetSystemInfo',
+        'GetUsers',
+        'GetItems',
+        'GetItem',
+        'GetDownload',
+        'CreatePlaylist',
+        'AddItemToPlaylist',
+        'GetPlaylist',
+        'DeleteItem',
+      ]) {
         assert.ok(used.has(op), `the client session used ${op}`);
       }
     });

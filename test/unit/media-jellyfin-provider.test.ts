@@ -8,7 +8,13 @@ import { after, before, describe, test } from 'node:test';
 import { downloadToTemp } from '../../activities/media/download.ts';
 import { JellyfinProvider, type JellyfinOptions } from '../../activities/media/jellyfin.ts';
 import { MediaServerError } from '../../activities/media/provider.ts';
-import { JellyfinStandin, syntheticLibrary, writeSineWav, type StandinLibrary, type StandinVersion } from '../standins/jellyfin.ts';
+import {
+  JellyfinStandin,
+  syntheticLibrary,
+  writeSineWav,
+  type StandinLibrary,
+  type StandinVersion,
+} from '../standins/jellyfin.ts';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'jf-provider-'));
 const wav = path.join(work, 'tone.wav');
@@ -21,7 +27,15 @@ async function start(library: StandinLibrary, version: StandinVersion = '10.11.1
   const standin = new JellyfinStandin(library, version, options);
   const url = await standin.listen();
   const provider = (over: Partial<JellyfinOptions> = {}) =>
-    new JellyfinProvider({ url, userId: standin.user('alice').id, token: standin.apiKey, retries: 2, backoffMs: 1, timeoutMs: 5000, ...over });
+    new JellyfinProvider({
+      url,
+      userId: standin.user('alice').id,
+      token: standin.apiKey,
+      retries: 2,
+      backoffMs: 1,
+      timeoutMs: 5000,
+      ...over,
+    });
   return { standin, url, provider };
 }
 
@@ -32,7 +46,8 @@ const isError = (code: MediaServerError['code'], pattern?: RegExp) => (err: unkn
   return true;
 };
 
-const calls = (s: JellyfinStandin, method: string, re: RegExp) => s.requests.filter((r) => r.method === method && re.test(r.path));
+const calls = (s: JellyfinStandin, method: string, re: RegExp) =>
+  s.requests.filter((r) => r.method === method && re.test(r.path));
 
 describe('paging a 5,000-album library', () => {
   let env: Awaited<ReturnType<typeof start>>;
@@ -48,7 +63,7 @@ describe('paging a 5,000-album library', () => {
     const seen: string[] = [];
     let previous = Infinity;
     let total = -1;
-    for (let start = 0; ; ) {
+    for (let start = 0; ;) {
       const page = await provider.listRecentAlbums({ startIndex: start, limit: 1200 });
       total = page.total;
       for (const a of page.albums) {
@@ -86,19 +101,23 @@ describe('paging a 5,000-album library', () => {
 describe('tracks and downloads', () => {
   let env: Awaited<ReturnType<typeof start>>;
   const library: StandinLibrary = {
-    artists: [{
-      name: 'Disc Artist',
-      albums: [{
-        name: 'Two Discs',
-        year: 1999,
-        // Given out of order: the client must ask the server for disc/track order.
-        tracks: [
-          { title: 'Second disc opener', file: wav, discNumber: 2, trackNumber: 1, durationSeconds: 61.5 },
-          { title: 'Closer', file: wav, discNumber: 1, trackNumber: 2, durationSeconds: 90 },
-          { title: 'Opener', file: wav, discNumber: 1, trackNumber: 1, durationSeconds: 30 },
+    artists: [
+      {
+        name: 'Disc Artist',
+        albums: [
+          {
+            name: 'Two Discs',
+            year: 1999,
+            // Given out of order: the client must ask the server for disc/track order.
+            tracks: [
+              { title: 'Second disc opener', file: wav, discNumber: 2, trackNumber: 1, durationSeconds: 61.5 },
+              { title: 'Closer', file: wav, discNumber: 1, trackNumber: 2, durationSeconds: 90 },
+              { title: 'Opener', file: wav, discNumber: 1, trackNumber: 1, durationSeconds: 30 },
+            ],
+          },
         ],
-      }],
-    }],
+      },
+    ],
   };
   let albumId: string;
   before(async () => {
@@ -109,9 +128,22 @@ describe('tracks and downloads', () => {
 
   test('lists an album in disc and track order with seconds, artist and path', async () => {
     const tracks = await env.provider().listAlbumTracks(albumId);
-    assert.deepEqual(tracks.map((t) => t.title), ['Opener', 'Closer', 'Second disc opener']);
-    assert.deepEqual(tracks.map((t) => [t.discNumber, t.trackNumber]), [[1, 1], [1, 2], [2, 1]]);
-    assert.deepEqual(tracks.map((t) => t.duration), [30, 90, 61.5]);
+    assert.deepEqual(
+      tracks.map((t) => t.title),
+      ['Opener', 'Closer', 'Second disc opener'],
+    );
+    assert.deepEqual(
+      tracks.map((t) => [t.discNumber, t.trackNumber]),
+      [
+        [1, 1],
+        [1, 2],
+        [2, 1],
+      ],
+    );
+    assert.deepEqual(
+      tracks.map((t) => t.duration),
+      [30, 90, 61.5],
+    );
     for (const t of tracks) {
       assert.equal(t.albumId, albumId);
       assert.equal(t.artist, 'Disc Artist');
@@ -121,7 +153,10 @@ describe('tracks and downloads', () => {
   });
 
   test('an unknown album id is a clear error', async () => {
-    await assert.rejects(env.provider().listAlbumTracks('0123456789abcdef0123456789abcdef'), isError('not_found', /no album with id 0123456789abcdef/));
+    await assert.rejects(
+      env.provider().listAlbumTracks('0123456789abcdef0123456789abcdef'),
+      isError('not_found', /no album with id 0123456789abcdef/),
+    );
   });
 
   test('downloadToTemp streams the original bytes into TEMP_DIR and dispose() removes them', async () => {
@@ -140,7 +175,10 @@ describe('tracks and downloads', () => {
   test('a download that fails leaves nothing in TEMP_DIR: unknown track, cut connection, stall, abort', async () => {
     const tempDir = path.join(work, 'temp-fail');
     const [track] = await env.provider().listAlbumTracks(albumId);
-    await assert.rejects(downloadToTemp(env.provider(), 'ffffffffffffffffffffffffffffffff', tempDir), isError('not_found', /no track/));
+    await assert.rejects(
+      downloadToTemp(env.provider(), 'ffffffffffffffffffffffffffffffff', tempDir),
+      isError('not_found', /no track/),
+    );
     assert.deepEqual(readdirSync(tempDir), []);
 
     env.standin.addFault({ path: /\/Download$/i, cutAfterBytes: 1000, times: 1 });
@@ -186,7 +224,10 @@ describe('playlists', () => {
     assert.equal(body.UserId, env.standin.user('alice').id);
     assert.deepEqual(body.Ids, ids.slice(0, 100));
     const adds = calls(env.standin, 'POST', new RegExp(`^/Playlists/${playlist.id}/Items$`));
-    assert.deepEqual(adds.map((r) => r.query.get('ids')!.split(',').length), [100, 50]);
+    assert.deepEqual(
+      adds.map((r) => r.query.get('ids')!.split(',').length),
+      [100, 50],
+    );
     for (const r of adds) assert.equal(r.query.get('userId'), env.standin.user('alice').id);
     const stored = env.standin.playlists().find((p) => p.id === playlist.id)!;
     assert.deepEqual(stored.entries, ids);
@@ -200,9 +241,15 @@ describe('playlists', () => {
     assert.notEqual(first.id, second.id);
     const listed = (await env.provider().listPlaylists()).filter((p) => p.name === 'Same name');
     assert.deepEqual(listed.map((p) => p.id).sort(), [first.id, second.id].sort());
-    assert.deepEqual(listed.map((p) => p.trackCount), [1, 1]);
+    assert.deepEqual(
+      listed.map((p) => p.trackCount),
+      [1, 1],
+    );
     await env.provider().deletePlaylist(first.id);
-    assert.deepEqual((await env.provider().listPlaylists()).filter((p) => p.name === 'Same name').map((p) => p.id), [second.id]);
+    assert.deepEqual(
+      (await env.provider().listPlaylists()).filter((p) => p.name === 'Same name').map((p) => p.id),
+      [second.id],
+    );
   });
 
   test('repeated ids are sent once, so 10.11 and 12.0 store the same playlist', async () => {
@@ -224,7 +271,10 @@ describe('playlists', () => {
   });
 
   test('deleting an unknown playlist is a not_found error', async () => {
-    await assert.rejects(env.provider().deletePlaylist('00000000000000000000000000000001'), isError('not_found', /no playlist/));
+    await assert.rejects(
+      env.provider().deletePlaylist('00000000000000000000000000000001'),
+      isError('not_found', /no playlist/),
+    );
   });
 
   test('a failing add batch removes the half-made playlist', async () => {
@@ -244,12 +294,15 @@ describe('errors, retries and timeouts', () => {
 
   test('a token the server rejects is an auth error naming JELLYFIN_TOKEN, without retries', async () => {
     const before = env.standin.requests.length;
-    await assert.rejects(env.provider({ token: 'not-a-token' }).listRecentAlbums({ startIndex: 0, limit: 5 }), (err: unknown) => {
-      isError('auth', /JELLYFIN_TOKEN/)(err);
-      assert.equal((err as MediaServerError).status, 401);
-      assert.doesNotMatch((err as Error).message, /not-a-token/, 'the token never appears in messages');
-      return true;
-    });
+    await assert.rejects(
+      env.provider({ token: 'not-a-token' }).listRecentAlbums({ startIndex: 0, limit: 5 }),
+      (err: unknown) => {
+        isError('auth', /JELLYFIN_TOKEN/)(err);
+        assert.equal((err as MediaServerError).status, 401);
+        assert.doesNotMatch((err as Error).message, /not-a-token/, 'the token never appears in messages');
+        return true;
+      },
+    );
     assert.equal(env.standin.requests.length - before, 1);
     const health = await env.provider({ token: 'not-a-token' }).health();
     assert.equal(health.ok, false);
@@ -283,7 +336,10 @@ describe('errors, retries and timeouts', () => {
 
   test("a user token asking for another user's library is refused with an explanation", async () => {
     const provider = env.provider({ token: env.standin.user('alice').token, userId: env.standin.user('admin').id });
-    await assert.rejects(provider.listRecentAlbums({ startIndex: 0, limit: 3 }), isError('auth', /403.*JELLYFIN_USER_ID/s));
+    await assert.rejects(
+      provider.listRecentAlbums({ startIndex: 0, limit: 3 }),
+      isError('auth', /403.*JELLYFIN_USER_ID/s),
+    );
   });
 
   test('5xx answers are retried with backoff until success', async () => {
@@ -297,7 +353,10 @@ describe('errors, retries and timeouts', () => {
   test('5xx that persists ends with a server error after the configured retries', async () => {
     env.standin.addFault({ method: 'GET', path: /^\/Items$/i, status: 502, times: 3 });
     const before = calls(env.standin, 'GET', /^\/Items$/).length;
-    await assert.rejects(env.provider({ retries: 2 }).listRecentAlbums({ startIndex: 0, limit: 10 }), isError('server', /HTTP 502/));
+    await assert.rejects(
+      env.provider({ retries: 2 }).listRecentAlbums({ startIndex: 0, limit: 10 }),
+      isError('server', /HTTP 502/),
+    );
     assert.equal(calls(env.standin, 'GET', /^\/Items$/).length - before, 3);
   });
 
@@ -340,7 +399,13 @@ describe('errors, retries and timeouts', () => {
   test('an unreachable server is a network error naming the URL', async () => {
     const { standin, url } = await start(smallLibrary());
     await standin.close();
-    const provider = new JellyfinProvider({ url, userId: standin.user('alice').id, token: standin.apiKey, retries: 1, backoffMs: 1 });
+    const provider = new JellyfinProvider({
+      url,
+      userId: standin.user('alice').id,
+      token: standin.apiKey,
+      retries: 1,
+      backoffMs: 1,
+    });
     await assert.rejects(provider.listPlaylists(), isError('network', new RegExp(`unreachable.*127\\.0\\.0\\.1`)));
   });
 });
@@ -356,7 +421,10 @@ describe('Jellyfin 12.0', () => {
     const items = `${env.url}/Items?userId=${env.standin.user('alice').id}&IncludeItemTypes=MusicAlbum&Recursive=true&Limit=1`;
     assert.equal((await fetch(items, { headers: { 'X-Emby-Token': env.standin.apiKey } })).status, 401);
     assert.equal((await fetch(`${items}&api_key=${env.standin.apiKey}`)).status, 401);
-    assert.equal((await fetch(items, { headers: { Authorization: `Emby Token="${env.standin.apiKey}"` } })).status, 401);
+    assert.equal(
+      (await fetch(items, { headers: { Authorization: `Emby Token="${env.standin.apiKey}"` } })).status,
+      401,
+    );
     assert.equal((await fetch(`${items}&ApiKey=${env.standin.apiKey}`)).status, 200);
     const provider = env.provider();
     assert.equal((await provider.listRecentAlbums({ startIndex: 0, limit: 20 })).albums.length, 20);

@@ -18,11 +18,18 @@ type Json = { Items: Record<string, string | null>[]; TotalRecordCount: number; 
 const json = async (r: Promise<Response>) => (await (await r).json()) as Json;
 
 async function start(version: StandinVersion = '10.11.11') {
-  const standin = new JellyfinStandin(syntheticLibrary({ albums: 6, tracksPerAlbum: 3, file: wav, artists: 2 }), version);
+  const standin = new JellyfinStandin(
+    syntheticLibrary({ albums: 6, tracksPerAlbum: 3, file: wav, artists: 2 }),
+    version,
+  );
   const url = await standin.listen();
   const key = { Authorization: `MediaBrowser Token="${standin.apiKey}"` };
   const call = (method: string, p: string, headers: Record<string, string> = key, body?: unknown) =>
-    fetch(url + p, { method, headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(url + p, {
+      method,
+      headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   return { standin, url, key, call };
 }
 
@@ -38,7 +45,10 @@ describe('downloads', () => {
     assert.equal(full.headers.get('accept-ranges'), 'bytes');
     assert.equal(full.headers.get('content-type'), 'audio/wav');
     assert.equal(full.headers.get('etag'), null);
-    assert.match(full.headers.get('content-disposition') ?? '', /^attachment; filename="01 - Song 1\.1\.wav"; filename\*=UTF-8''01%20-%20Song%201\.1\.wav$/);
+    assert.match(
+      full.headers.get('content-disposition') ?? '',
+      /^attachment; filename="01 - Song 1\.1\.wav"; filename\*=UTF-8''01%20-%20Song%201\.1\.wav$/,
+    );
     assert.ok(full.headers.get('last-modified'));
     assert.deepEqual(Buffer.from(await full.arrayBuffer()), wavData);
 
@@ -83,7 +93,12 @@ describe('items', () => {
     assert.equal(item.Path, undefined);
     assert.equal(item.ChannelId, null);
     assert.match(String(item.Id), /^[0-9a-f]{32}$/);
-    const rich = await json(env.call('GET', `/Items?userId=${uid}&IncludeItemTypes=Audio&Recursive=true&Limit=1&fields=DateCreated&fields=Path`));
+    const rich = await json(
+      env.call(
+        'GET',
+        `/Items?userId=${uid}&IncludeItemTypes=Audio&Recursive=true&Limit=1&fields=DateCreated&fields=Path`,
+      ),
+    );
     assert.match(String(rich.Items[0].DateCreated), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.0000000Z$/);
     assert.match(String(rich.Items[0].Path), /\.wav$/);
   });
@@ -117,13 +132,18 @@ describe('items', () => {
 });
 
 describe('playlists', () => {
-  for (const [version, expected] of [['10.11.11', 2], ['12.0.0', 3]] as const) {
+  for (const [version, expected] of [
+    ['10.11.11', 2],
+    ['12.0.0', 3],
+  ] as const) {
     test(`${version}: adding an id already present ${expected === 2 ? 'is ignored' : 'adds a duplicate'}`, async () => {
       const env = await start(version);
       try {
         const [a, b] = env.standin.trackIds();
         const uid = env.standin.user('alice').id;
-        const created = await json(env.call('POST', '/Playlists', env.key, { Name: 'P', Ids: [a, b], UserId: uid, MediaType: 'Audio' }));
+        const created = await json(
+          env.call('POST', '/Playlists', env.key, { Name: 'P', Ids: [a, b], UserId: uid, MediaType: 'Audio' }),
+        );
         assert.equal((await env.call('POST', `/Playlists/${created.Id}/Items?ids=${a}&userId=${uid}`)).status, 204);
         assert.equal(env.standin.playlists()[0].entries.length, expected);
         const items = await json(env.call('GET', `/Playlists/${created.Id}/Items?userId=${uid}`));
@@ -138,7 +158,10 @@ describe('playlists', () => {
     const env = await start();
     try {
       assert.equal((await env.call('POST', '/Playlists', env.key, { Name: 'No user', Ids: [] })).status, 400);
-      assert.equal((await env.call('POST', '/Playlists', env.key, { Ids: [], UserId: env.standin.user('alice').id })).status, 400);
+      assert.equal(
+        (await env.call('POST', '/Playlists', env.key, { Ids: [], UserId: env.standin.user('alice').id })).status,
+        400,
+      );
       assert.deepEqual(env.standin.playlists(), []);
     } finally {
       await env.standin.close();
@@ -151,8 +174,13 @@ describe('playlists', () => {
       const admin = env.standin.user('admin').id;
       await env.call('POST', '/Playlists', env.key, { Name: 'Public', Ids: [], UserId: admin, MediaType: 'Audio' });
       await env.call('POST', `/Playlists?name=Private&userId=${admin}&mediaType=Audio`);
-      const seen = await json(env.call('GET', `/Items?userId=${env.standin.user('alice').id}&IncludeItemTypes=Playlist&Recursive=true`));
-      assert.deepEqual(seen.Items.map((p) => p.Name), ['Public']);
+      const seen = await json(
+        env.call('GET', `/Items?userId=${env.standin.user('alice').id}&IncludeItemTypes=Playlist&Recursive=true`),
+      );
+      assert.deepEqual(
+        seen.Items.map((p) => p.Name),
+        ['Public'],
+      );
     } finally {
       await env.standin.close();
     }

@@ -21,17 +21,29 @@ const day = 86_400;
 
 // Relative path → tone options and the mtime (seconds) that orders albums.
 const library: [string, Parameters<typeof makeTone>[1], number][] = [
-  ['Artist A/Album One/01 - First.flac',
-    { tags: { title: 'First', artist: 'Artist A', album_artist: 'Artist A', album: 'Album One', track: 1, date: 2001 } },
-    30 * day],
-  ['Artist A/Album One/02 - Second.mp3',
-    { tags: { title: 'Second', artist: 'Artist A', album: 'Album One', track: '2/9', date: 2001 } }, 20 * day],
-  ['Café del Mar/Ñandú – 東京.flac',
+  [
+    'Artist A/Album One/01 - First.flac',
+    {
+      tags: { title: 'First', artist: 'Artist A', album_artist: 'Artist A', album: 'Album One', track: 1, date: 2001 },
+    },
+    30 * day,
+  ],
+  [
+    'Artist A/Album One/02 - Second.mp3',
+    { tags: { title: 'Second', artist: 'Artist A', album: 'Album One', track: '2/9', date: 2001 } },
+    20 * day,
+  ],
+  [
+    'Café del Mar/Ñandú – 東京.flac',
     { seconds: 2, tags: { title: 'Ñandú – 東京', artist: 'Café del Mar', album: 'Café del Mar', track: 1 } },
-    25 * day],
+    25 * day,
+  ],
   ['Untagged/Deep/03 - Nameless Tune.wav', {}, 10 * day],
-  ['Nested/Level1/Level2/Album Z/z.ogg',
-    { tags: { title: 'Zed', artist: 'Zee', album: 'Album Z', date: 1999 } }, 40 * day],
+  [
+    'Nested/Level1/Level2/Album Z/z.ogg',
+    { tags: { title: 'Zed', artist: 'Zee', album: 'Album Z', date: 1999 } },
+    40 * day,
+  ],
 ];
 
 function expectError(code: MediaServerError['code']) {
@@ -69,7 +81,10 @@ describe('LocalFolderProvider', { skip }, () => {
     const p = provider();
     const pages = [];
     for (let start = 0; start < 6; start += 2) pages.push(await p.listRecentAlbums({ startIndex: start, limit: 2 }));
-    assert.deepEqual(pages.map((pg) => pg.total), [4, 4, 4]);
+    assert.deepEqual(
+      pages.map((pg) => pg.total),
+      [4, 4, 4],
+    );
     assert.deepEqual(
       pages.map((pg) => pg.albums.map((a) => a.name)),
       [['Album Z', 'Album One'], ['Café del Mar', 'Deep'], []],
@@ -87,10 +102,13 @@ describe('LocalFolderProvider', { skip }, () => {
     assert.equal(one.artist, 'Artist A');
     assert.equal(one.year, 2001);
     const tracks = await p.listAlbumTracks(one.id);
-    assert.deepEqual(tracks.map((t) => [t.title, t.trackNumber, t.artist, t.album]), [
-      ['First', 1, 'Artist A', 'Album One'],
-      ['Second', 2, 'Artist A', 'Album One'],
-    ]);
+    assert.deepEqual(
+      tracks.map((t) => [t.title, t.trackNumber, t.artist, t.album]),
+      [
+        ['First', 1, 'Artist A', 'Album One'],
+        ['Second', 2, 'Artist A', 'Album One'],
+      ],
+    );
     for (const t of tracks) {
       assert.equal(t.albumId, one.id);
       assert.ok(Math.abs(t.duration! - 1) < 0.1, `duration ${t.duration}`);
@@ -150,7 +168,10 @@ describe('LocalFolderProvider', { skip }, () => {
     const tracks = await allTracks(p);
     const pick = ['Ñandú – 東京', 'First', 'Nameless Tune'].map((title) => tracks.find((t) => t.title === title)!);
     const name = 'Chill – 東京 Café/Night';
-    const created = await p.createPlaylist(name, pick.map((t) => t.id));
+    const created = await p.createPlaylist(
+      name,
+      pick.map((t) => t.id),
+    );
     assert.equal(created.name, name);
     assert.equal(created.trackCount, 3);
     assert.match(created.id, /^[A-Za-z0-9_-]+$/);
@@ -188,7 +209,10 @@ describe('LocalFolderProvider', { skip }, () => {
     assert.ok(existsSync(path.join(lists, 'Twice (2).m3u8')));
     const listed = await p.listPlaylists();
     assert.deepEqual(
-      listed.filter((l) => l.name === 'Twice').map((l) => l.trackCount).sort(),
+      listed
+        .filter((l) => l.name === 'Twice')
+        .map((l) => l.trackCount)
+        .sort(),
       [0, 1],
     );
     await p.deletePlaylist(a.id);
@@ -279,7 +303,10 @@ describe('LocalFolderProvider scan cache and id stability', { skip }, () => {
     await fs.utimes(file, later, later);
     const { albums } = await p.listRecentAlbums({ startIndex: 0, limit: 10 });
     const beta = albums.find((a) => a.name === 'Beta')!;
-    assert.deepEqual((await p.listAlbumTracks(beta.id)).map((t) => t.title), ['One', 'Two (remaster)']);
+    assert.deepEqual(
+      (await p.listAlbumTracks(beta.id)).map((t) => t.title),
+      ['One', 'Two (remaster)'],
+    );
     assert.equal(albums[0].id, beta.id); // newest mtime first
     assert.equal((await p.rescan()).parsed, 0);
 

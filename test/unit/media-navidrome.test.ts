@@ -6,7 +6,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { apiVersionAtLeast, NavidromeProvider, subsonicEncodedPassword, subsonicToken } from '../../activities/media/navidrome.ts';
+import {
+  apiVersionAtLeast,
+  NavidromeProvider,
+  subsonicEncodedPassword,
+  subsonicToken,
+} from '../../activities/media/navidrome.ts';
 import { MediaServerError } from '../../activities/media/provider.ts';
 import { hasFfmpeg, makeTone } from '../standins/audio.ts';
 import { startNavidromeStandin, type NavidromeStandin, type StandinAlbumInput } from '../standins/navidrome.ts';
@@ -84,17 +89,36 @@ describe('NavidromeProvider', { skip }, () => {
     const p = provider();
     const pages = [];
     for (let start = 0; start < 9; start += 3) pages.push(await p.listRecentAlbums({ startIndex: start, limit: 3 }));
-    assert.deepEqual(pages.map((pg) => pg.total), [8, 8, 8]);
-    assert.deepEqual(pages.map((pg) => pg.albums.map((a) => a.id)), [
-      ['al-7', 'al-6', 'al-5'], ['al-4', 'al-3', 'al-2'], ['al-1', 'al-big'],
-    ]);
+    assert.deepEqual(
+      pages.map((pg) => pg.total),
+      [8, 8, 8],
+    );
+    assert.deepEqual(
+      pages.map((pg) => pg.albums.map((a) => a.id)),
+      [
+        ['al-7', 'al-6', 'al-5'],
+        ['al-4', 'al-3', 'al-2'],
+        ['al-1', 'al-big'],
+      ],
+    );
     const cafe = pages[1].albums[1];
-    assert.deepEqual(cafe, { id: 'al-3', name: 'Café del Mar – 東京', artist: 'Artist 3', year: 2002, dateCreated: dates[2] });
+    assert.deepEqual(cafe, {
+      id: 'al-3',
+      name: 'Café del Mar – 東京',
+      artist: 'Artist 3',
+      year: 2002,
+      dateCreated: dates[2],
+    });
 
     const calls = server.calls('getAlbumList2');
-    assert.deepEqual(calls.map((c) => [c.params.get('type'), c.params.get('size'), c.params.get('offset')]), [
-      ['newest', '3', '0'], ['newest', '3', '3'], ['newest', '3', '6'],
-    ]);
+    assert.deepEqual(
+      calls.map((c) => [c.params.get('type'), c.params.get('size'), c.params.get('offset')]),
+      [
+        ['newest', '3', '0'],
+        ['newest', '3', '3'],
+        ['newest', '3', '6'],
+      ],
+    );
     for (const c of calls) {
       assert.equal(c.path, '/rest/getAlbumList2.view');
       assert.equal(c.params.get('u'), 'alice');
@@ -122,19 +146,27 @@ describe('NavidromeProvider', { skip }, () => {
 
   test('a limit above 500 is fetched in several getAlbumList2 calls', async () => {
     const many: StandinAlbumInput[] = Array.from({ length: 520 }, (_, i) => ({
-      name: `A${i}`, created: new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString(), songs: [],
+      name: `A${i}`,
+      created: new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString(),
+      songs: [],
     }));
     const big = await startNavidromeStandin({ user: 'alice', password, albums: many });
     try {
-      const page = await new NavidromeProvider({ url: big.url, user: 'alice', password })
-        .listRecentAlbums({ startIndex: 10, limit: 600 });
+      const page = await new NavidromeProvider({ url: big.url, user: 'alice', password }).listRecentAlbums({
+        startIndex: 10,
+        limit: 600,
+      });
       assert.equal(page.total, 520);
       assert.equal(page.albums.length, 510);
       assert.equal(page.albums[0].name, 'A509');
       assert.equal(page.albums.at(-1)!.name, 'A0');
-      assert.deepEqual(big.calls('getAlbumList2').map((c) => [c.params.get('size'), c.params.get('offset')]), [
-        ['500', '10'], ['100', '510'],
-      ]);
+      assert.deepEqual(
+        big.calls('getAlbumList2').map((c) => [c.params.get('size'), c.params.get('offset')]),
+        [
+          ['500', '10'],
+          ['100', '510'],
+        ],
+      );
     } finally {
       await big.close();
     }
@@ -150,12 +182,20 @@ describe('NavidromeProvider', { skip }, () => {
       ],
     );
     assert.match(tracks[0].path!, /\.flac$/);
-    assert.deepEqual(await provider().listAlbumTracks('al-big').then((t) => t.length), 250);
+    assert.deepEqual(
+      await provider()
+        .listAlbumTracks('al-big')
+        .then((t) => t.length),
+      250,
+    );
   });
 
   test('stream returns the original bytes with format=raw and an extension', async () => {
     server.requests.length = 0;
-    for (const [id, file, ext] of [['al-1-tr-1', flac, '.flac'], ['al-1-tr-2', mp3, '.mp3']] as const) {
+    for (const [id, file, ext] of [
+      ['al-1-tr-1', flac, '.flac'],
+      ['al-1-tr-2', mp3, '.mp3'],
+    ] as const) {
       const audio = await provider().openTrackAudio(id); // fresh provider: extension from Content-Type
       const chunks: Buffer[] = [];
       for await (const c of audio.stream) chunks.push(c as Buffer);
@@ -164,7 +204,10 @@ describe('NavidromeProvider', { skip }, () => {
       assert.equal(audio.extension, ext);
       assert.equal(audio.size, expected.length);
     }
-    assert.deepEqual(server.calls('stream').map((c) => c.params.get('format')), ['raw', 'raw']);
+    assert.deepEqual(
+      server.calls('stream').map((c) => c.params.get('format')),
+      ['raw', 'raw'],
+    );
     await assert.rejects(provider().openTrackAudio('nope'), expectError('not_found', /Song not found/));
   });
 
@@ -182,7 +225,10 @@ describe('NavidromeProvider', { skip }, () => {
     assert.equal(create.length, 1);
     assert.equal(create[0].method, 'POST');
     assert.equal(create[0].params.getAll('songId').length, 100);
-    assert.deepEqual(server.calls('updatePlaylist').map((c) => c.params.getAll('songIdToAdd').length), [100, 50]);
+    assert.deepEqual(
+      server.calls('updatePlaylist').map((c) => c.params.getAll('songIdToAdd').length),
+      [100, 50],
+    );
 
     assert.deepEqual(await p.listPlaylists(), [{ id: created.id, name, trackCount: 250 }]);
     await p.deletePlaylist(created.id);
@@ -192,7 +238,10 @@ describe('NavidromeProvider', { skip }, () => {
 
   test('a playlist whose tracks the server drops is rolled back and reported', async () => {
     const p = provider();
-    await assert.rejects(p.createPlaylist('Partly unknown', ['al-1-tr-1', 'gone-1']), expectError('not_found', /kept 1 of the 2/));
+    await assert.rejects(
+      p.createPlaylist('Partly unknown', ['al-1-tr-1', 'gone-1']),
+      expectError('not_found', /kept 1 of the 2/),
+    );
     assert.deepEqual(await p.listPlaylists(), []);
   });
 
@@ -251,10 +300,7 @@ describe('NavidromeProvider', { skip }, () => {
 
   test('a server that does not answer times out', async () => {
     server.hangNext(1);
-    await assert.rejects(
-      provider({ timeoutMs: 300, retries: 0 }).listPlaylists(),
-      expectError('timeout'),
-    );
+    await assert.rejects(provider({ timeoutMs: 300, retries: 0 }).listPlaylists(), expectError('timeout'));
   });
 
   test('password login: every request is a POST form with p=enc:<hex>, nothing secret in a URL', async () => {
@@ -278,12 +324,19 @@ describe('NavidromeProvider', { skip }, () => {
   });
 
   test('auto: token where the server takes it, password on API 1.10.2, API key where only that works', async () => {
-    const auto = async (opts: Parameters<typeof startNavidromeStandin>[0], extra: Partial<ConstructorParameters<typeof NavidromeProvider>[0]> = {}) => {
+    const auto = async (
+      opts: Parameters<typeof startNavidromeStandin>[0],
+      extra: Partial<ConstructorParameters<typeof NavidromeProvider>[0]> = {},
+    ) => {
       const s = await startNavidromeStandin({ user: 'alice', password, albums: albums.slice(0, 2), ...opts });
       try {
         const p = new NavidromeProvider({ url: s.url, user: 'alice', password, auth: 'auto', ...extra });
         const page = await p.listRecentAlbums({ startIndex: 0, limit: 5 });
-        return { health: await p.health(), names: page.albums.map((a) => a.name), calls: s.requests.map((r) => r.endpoint) };
+        return {
+          health: await p.health(),
+          names: page.albums.map((a) => a.name),
+          calls: s.requests.map((r) => r.endpoint),
+        };
       } finally {
         await s.close();
       }
@@ -303,13 +356,21 @@ describe('NavidromeProvider', { skip }, () => {
     assert.deepEqual(keyOnly.names, ['Album 2', 'Album 1']);
 
     // A key the server does not list the extension for is not tried; the error names every refusal.
-    await assert.rejects(auto({ logins: ['apikey'], apiVersion: '1.10.2' }, { password: undefined, apiKey: 'k' }), expectError('auth', /apikey: not among/));
+    await assert.rejects(
+      auto({ logins: ['apikey'], apiVersion: '1.10.2' }, { password: undefined, apiKey: 'k' }),
+      expectError('auth', /apikey: not among/),
+    );
     // A wrong password is final: no other method is tried with it.
     await assert.rejects(auto({}, { password: 'wrong' }), expectError('auth', /Wrong username or password/));
   });
 
   test('API key login sends apiKey without u, and the delete guard learns the user from tokenInfo', async () => {
-    const s = await startNavidromeStandin({ user: 'alice', password, albums: albums.slice(0, 1), apiKey: 'k3y-0f-alice' });
+    const s = await startNavidromeStandin({
+      user: 'alice',
+      password,
+      albums: albums.slice(0, 1),
+      apiKey: 'k3y-0f-alice',
+    });
     try {
       const p = new NavidromeProvider({ url: s.url, apiKey: 'k3y-0f-alice', auth: 'apikey' });
       const created = await p.createPlaylist('Keyed', ['al-1-tr-1']);
@@ -317,7 +378,8 @@ describe('NavidromeProvider', { skip }, () => {
       await assert.rejects(p.deletePlaylist('theirs'), expectError('refused', /belongs to bob, not alice/));
       await p.deletePlaylist(created.id);
       assert.deepEqual([...s.playlists.keys()], ['theirs']);
-      for (const r of s.requests) assert.deepEqual([r.params.get('apiKey'), r.params.has('u')], ['k3y-0f-alice', false], r.endpoint);
+      for (const r of s.requests)
+        assert.deepEqual([r.params.get('apiKey'), r.params.has('u')], ['k3y-0f-alice', false], r.endpoint);
       assert.ok(s.calls('tokenInfo').length === 1);
       await assert.rejects(
         new NavidromeProvider({ url: server.url, apiKey: 'k', auth: 'apikey' }).listPlaylists(),
@@ -333,7 +395,10 @@ describe('NavidromeProvider', { skip }, () => {
     const mine = await p.createPlaylist('Mine', ['al-1-tr-1']);
     server.playlists.set('bobs', { ...server.playlists.get(mine.id)!, id: 'bobs', name: 'Bob', owner: 'bob' });
     server.requests.length = 0;
-    await assert.rejects(p.deletePlaylist('bobs'), expectError('refused', /"Bob" \(bobs\): it belongs to bob, not alice/));
+    await assert.rejects(
+      p.deletePlaylist('bobs'),
+      expectError('refused', /"Bob" \(bobs\): it belongs to bob, not alice/),
+    );
     assert.deepEqual(server.calls('deletePlaylist'), []);
     assert.ok(server.playlists.has('bobs'));
     server.playlists.delete('bobs');
@@ -356,12 +421,21 @@ describe('NavidromeProvider', { skip }, () => {
   });
 
   test('a server refusing our newer API version (error 30) is asked again with its own', async () => {
-    const s = await startNavidromeStandin({ user: 'alice', password, albums: albums.slice(0, 1), apiVersion: '1.12.0', strictVersion: true });
+    const s = await startNavidromeStandin({
+      user: 'alice',
+      password,
+      albums: albums.slice(0, 1),
+      apiVersion: '1.12.0',
+      strictVersion: true,
+    });
     try {
       const p = new NavidromeProvider({ url: s.url, user: 'alice', password, auth: 'password' });
       assert.equal((await p.listRecentAlbums({ startIndex: 0, limit: 1 })).albums[0].id, 'al-1');
       await p.listPlaylists();
-      assert.deepEqual(s.requests.map((r) => r.params.get('v')), ['1.16.1', '1.12.0', '1.12.0']);
+      assert.deepEqual(
+        s.requests.map((r) => r.params.get('v')),
+        ['1.16.1', '1.12.0', '1.12.0'],
+      );
     } finally {
       await s.close();
     }

@@ -20,14 +20,25 @@ after(() => fs.rmSync(work, { recursive: true, force: true }));
 const missingMusic = path.join(work, 'no-such-Music');
 
 /** The variables of a shell line `A=1 B=2 npm start`. */
-const envOf = (line: string) => Object.fromEntries(line.replace(/ npm start$/, '').split(' ').map((kv) => kv.split('=') as [string, string]));
+const envOf = (line: string) =>
+  Object.fromEntries(
+    line
+      .replace(/ npm start$/, '')
+      .split(' ')
+      .map((kv) => kv.split('=') as [string, string]),
+  );
 
 async function jellyfin() {
   const wav = path.join(work, 'tone.wav');
   writeSineWav(wav);
   const standin = new JellyfinStandin(syntheticLibrary({ albums: 2, tracksPerAlbum: 1, file: wav }), '10.11.11');
   const url = await standin.listen();
-  const config = loadConfig({ JELLYFIN_URL: url, JELLYFIN_USER_ID: standin.user('alice').id, JELLYFIN_TOKEN: standin.apiKey, MEDIA_TIMEOUT_SECONDS: '5' });
+  const config = loadConfig({
+    JELLYFIN_URL: url,
+    JELLYFIN_USER_ID: standin.user('alice').id,
+    JELLYFIN_TOKEN: standin.apiKey,
+    MEDIA_TIMEOUT_SECONDS: '5',
+  });
   return { standin, config, provider: await createMediaProvider(config, { retries: 0 }) };
 }
 
@@ -38,10 +49,16 @@ test('with nothing configured, the advice says so and lists each source with exa
   assert.equal(advice.type, 'local');
   assert.match(advice.problem!, /No media source is configured.*default music folder/);
   assert.match(advice.action!, /Jellyfin, Navidrome or a music folder/);
-  assert.deepEqual(advice.sources.map((s) => s.type), ['jellyfin', 'navidrome', 'local']);
+  assert.deepEqual(
+    advice.sources.map((s) => s.type),
+    ['jellyfin', 'navidrome', 'local'],
+  );
   for (const source of advice.sources) {
     const env = envOf(source.example);
-    assert.deepEqual(Object.keys(env), source.variables.map((v) => v.name));
+    assert.deepEqual(
+      Object.keys(env),
+      source.variables.map((v) => v.name),
+    );
     const parsed = loadConfig(env); // throws if an example were incomplete or malformed
     assert.equal(parsed.mediaServerType, source.type);
     assert.equal(parsed.mediaSourceSet, true);
@@ -97,7 +114,13 @@ async function serve(deps: { config: Config; media?: Awaited<ReturnType<typeof c
   const handle = createApp({ ...deps, pool, temporalAddress: '127.0.0.1:1' }).callback();
   const server = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: async () => { await new Promise<void>((r) => server.close(() => r())); await pool.end(); } };
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await pool.end();
+    },
+  };
 }
 
 test('GET /api/media and POST /api/media/check answer 200 whether the server is up or down', async () => {
@@ -110,12 +133,12 @@ test('GET /api/media and POST /api/media/check answer 200 whether the server is 
     await standin.close();
     const down = await fetch(`${web.base}/api/media/check`, { method: 'POST' });
     assert.equal(down.status, 200);
-    const body = await down.json() as { ok: boolean; message: string };
+    const body = (await down.json()) as { ok: boolean; message: string };
     assert.equal(body.ok, false);
     assert.match(body.message, /Jellyfin is unreachable/);
     const advice = await fetch(`${web.base}/api/media`);
     assert.equal(advice.status, 200);
-    const a = await advice.json() as ReturnType<typeof mediaSetupAdvice>;
+    const a = (await advice.json()) as ReturnType<typeof mediaSetupAdvice>;
     assert.equal(a.configured, true);
     assert.equal(a.ok, false);
     assert.match(a.problem!, /Jellyfin is unreachable/);
@@ -130,7 +153,7 @@ test('without a provider the routes build one from the configuration', async () 
   const web = await serve({ config: loadConfig({}) }); // the default ~/Music, whatever this machine has there
   const onDefault = await serve({ config: loadConfig({ MUSIC_DIR: missingMusic }) });
   try {
-    const a = await (await fetch(`${web.base}/api/media`)).json() as ReturnType<typeof mediaSetupAdvice>;
+    const a = (await (await fetch(`${web.base}/api/media`)).json()) as ReturnType<typeof mediaSetupAdvice>;
     assert.equal(a.configured, false);
     assert.match(a.problem ?? a.action!, /music folder/);
     const check = await (await fetch(`${onDefault.base}/api/media/check`, { method: 'POST' })).json();
@@ -144,6 +167,9 @@ test('without a provider the routes build one from the configuration', async () 
 test('with nothing configured and the default folder missing, the problem says both', async () => {
   const config = { ...loadConfig({ MUSIC_DIR: missingMusic }), mediaSourceSet: false }; // as if ~/Music were absent
   const advice = mediaSetupAdvice(config, await checkMediaConnection(await createMediaProvider(config)));
-  assert.equal(advice.problem, `No media source is configured, and the default music folder does not work: MUSIC_DIR ${missingMusic} does not exist (ENOENT)`);
+  assert.equal(
+    advice.problem,
+    `No media source is configured, and the default music folder does not work: MUSIC_DIR ${missingMusic} does not exist (ENOENT)`,
+  );
   assert.match(advice.action!, /Set the variables of Jellyfin, Navidrome or a music folder/);
 });

@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { createPlaylistNamer, nameWithAi, NamingError, type AiNamingConfig, type NamingOutcome, type NamingRequest, type PlaylistNamer } from '../../activities/naming/namer.ts';
+import {
+  createPlaylistNamer,
+  nameWithAi,
+  NamingError,
+  type AiNamingConfig,
+  type NamingOutcome,
+  type NamingRequest,
+  type PlaylistNamer,
+} from '../../activities/naming/namer.ts';
 import { answer, failure, startLlmStandin, type LlmProtocol, type LlmStandin } from '../standins/llm.ts';
 
 const GEMINI_KEY = 'AIzaSyTEST-gemini-key-0123456789';
@@ -15,11 +23,18 @@ const GOOD = 'Midnight Highway Rockers';
 
 const request = (over: Partial<NamingRequest> = {}): NamingRequest => ({
   tagName: 'Rock_Indie_Fast',
-  topMoods: [{ label: 'rock', score: 0.62 }, { label: 'indie', score: 0.41 }, { label: 'alternative', score: 0.33 }],
+  topMoods: [
+    { label: 'rock', score: 0.62 },
+    { label: 'indie', score: 0.41 },
+    { label: 'alternative', score: 0.33 },
+  ],
   tempoBand: 'Fast',
   tempoBpm: 151.6,
   energy: 0.81,
-  songs: [{ title: 'Song A', artist: 'Artist A' }, { title: 'Café del Mar', artist: 'Energy 52' }],
+  songs: [
+    { title: 'Song A', artist: 'Artist A' },
+    { title: 'Café del Mar', artist: 'Energy 52' },
+  ],
   takenNames: [],
   ...over,
 });
@@ -59,7 +74,8 @@ function tagReason(outcome: NamingOutcome): string {
   assert.equal(outcome.name, 'Rock_Indie_Fast');
   const { reason } = outcome as { reason: string };
   assert.ok(reason && !reason.includes('\n'), `one-line reason: ${JSON.stringify(reason)}`);
-  for (const key of [GEMINI_KEY, OPENAI_KEY, 'wrong-key-abcdef-123456']) assert.ok(!reason.includes(key), `reason leaks a key: ${reason}`);
+  for (const key of [GEMINI_KEY, OPENAI_KEY, 'wrong-key-abcdef-123456'])
+    assert.ok(!reason.includes(key), `reason leaks a key: ${reason}`);
   return reason;
 }
 
@@ -71,7 +87,13 @@ for (const v of variants) {
 
     before(async () => {
       standin = await startLlmStandin({ protocol: v.protocol, model: v.model, apiKey: v.key });
-      namer = createPlaylistNamer(config(v, standin), { timeoutMs: TIMEOUT_MS, backoffMs: 20, retries: 2, geminiBaseUrl: standin.endpoint, ollamaStream: v.stream })!;
+      namer = createPlaylistNamer(config(v, standin), {
+        timeoutMs: TIMEOUT_MS,
+        backoffMs: 20,
+        retries: 2,
+        geminiBaseUrl: standin.endpoint,
+        ollamaStream: v.stream,
+      })!;
       assert.equal(namer.provider, v.provider);
     });
     after(() => standin.close());
@@ -83,7 +105,15 @@ for (const v of variants) {
       assert.equal(standin.requests.length, 1);
       const r = standin.requests[0];
       assert.equal(r.model, v.model);
-      for (const part of ['rock (0.62)', 'indie (0.41)', 'alternative (0.33)', 'fast (about 152 BPM)', 'high (0.81', 'Song A – Artist A', 'Café del Mar – Energy 52']) {
+      for (const part of [
+        'rock (0.62)',
+        'indie (0.41)',
+        'alternative (0.33)',
+        'fast (about 152 BPM)',
+        'high (0.81',
+        'Song A – Artist A',
+        'Café del Mar – Energy 52',
+      ]) {
         assert.ok(r.prompt.includes(part), `prompt lacks ${JSON.stringify(part)}:\n${r.prompt}`);
       }
       if (v.protocol === 'ollama') assert.equal((r.body as { stream?: boolean }).stream, v.stream);
@@ -97,7 +127,11 @@ for (const v of variants) {
     });
 
     test('a <think> block before the answer is removed', async () => {
-      standin.script(answer(`<think>\nThe user wants an energetic rock name. "Loud" is too short...\n</think>\n\nNeon Night Drive Anthems`));
+      standin.script(
+        answer(
+          `<think>\nThe user wants an energetic rock name. "Loud" is too short...\n</think>\n\nNeon Night Drive Anthems`,
+        ),
+      );
       assert.deepEqual(await name(), { name: 'Neon Night Drive Anthems', source: 'ai' });
     });
 
@@ -108,7 +142,10 @@ for (const v of variants) {
 
     test('the answer is made unique against the names already taken in the run', async () => {
       standin.script(answer(GOOD));
-      assert.deepEqual(await name(request({ takenNames: [`${GOOD.toLowerCase()}`] })), { name: `${GOOD} (2)`, source: 'ai' });
+      assert.deepEqual(await name(request({ takenNames: [`${GOOD.toLowerCase()}`] })), {
+        name: `${GOOD} (2)`,
+        source: 'ai',
+      });
     });
 
     test('a slow server times out close to the configured timeout, once, and the tag name stays', async () => {
@@ -160,7 +197,10 @@ for (const v of variants) {
 
     test('a 4xx (unknown model) is not retried', async () => {
       standin.reset();
-      const other = createPlaylistNamer({ ...config(v, standin), ollamaModel: 'nope:1b', geminiModel: 'nope-1', openaiModel: 'nope-1' }, { timeoutMs: TIMEOUT_MS, backoffMs: 20, geminiBaseUrl: standin.endpoint, ollamaStream: v.stream })!;
+      const other = createPlaylistNamer(
+        { ...config(v, standin), ollamaModel: 'nope:1b', geminiModel: 'nope-1', openaiModel: 'nope-1' },
+        { timeoutMs: TIMEOUT_MS, backoffMs: 20, geminiBaseUrl: standin.endpoint, ollamaStream: v.stream },
+      )!;
       const reason = tagReason(await nameWithAi(other, request()));
       assert.match(reason, /HTTP 404/);
       assert.match(reason, /nope/);
@@ -170,9 +210,18 @@ for (const v of variants) {
     if (v.key) {
       test('a wrong key is reported without the key, and not retried', async () => {
         standin.reset();
-        const wrong = createPlaylistNamer(config(v, standin, 'wrong-key-abcdef-123456'), { timeoutMs: TIMEOUT_MS, backoffMs: 20, geminiBaseUrl: standin.endpoint })!;
+        const wrong = createPlaylistNamer(config(v, standin, 'wrong-key-abcdef-123456'), {
+          timeoutMs: TIMEOUT_MS,
+          backoffMs: 20,
+          geminiBaseUrl: standin.endpoint,
+        })!;
         const reason = tagReason(await nameWithAi(wrong, request()));
-        assert.match(reason, v.protocol === 'openai' ? /credentials \(HTTP 401\): Incorrect API key provided: \*\*\*/ : /HTTP 400.*API key not valid/);
+        assert.match(
+          reason,
+          v.protocol === 'openai'
+            ? /credentials \(HTTP 401\): Incorrect API key provided: \*\*\*/
+            : /HTTP 400.*API key not valid/,
+        );
         assert.equal(standin.requests.length, 1);
       });
     }
@@ -182,7 +231,10 @@ for (const v of variants) {
       await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
       const base = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
       await new Promise<void>((r) => closed.close(() => r()));
-      const down = createPlaylistNamer({ ...config(v, standin), ollamaUrl: `${base}/api/generate`, openaiUrl: `${base}/v1/chat/completions` }, { timeoutMs: TIMEOUT_MS, backoffMs: 5, retries: 1, geminiBaseUrl: base })!;
+      const down = createPlaylistNamer(
+        { ...config(v, standin), ollamaUrl: `${base}/api/generate`, openaiUrl: `${base}/v1/chat/completions` },
+        { timeoutMs: TIMEOUT_MS, backoffMs: 5, retries: 1, geminiBaseUrl: base },
+      )!;
       const reason = tagReason(await nameWithAi(down, request()));
       assert.match(reason, /unreachable: POST .*: ECONNREFUSED.*\(2 attempts\)/);
       if (v.protocol === 'gemini') assert.match(reason, /key=\*\*\*/);
@@ -206,15 +258,32 @@ for (const v of variants) {
 describe('createPlaylistNamer', () => {
   test('NONE makes no namer; a provider without its settings is a bad_config error', () => {
     assert.equal(createPlaylistNamer({ provider: 'NONE' }), undefined);
-    assert.throws(() => createPlaylistNamer({ provider: 'GEMINI', geminiModel: 'gemini-2.5-pro' }), (e: unknown) => e instanceof NamingError && e.code === 'bad_config' && /GEMINI_API_KEY/.test(e.message));
-    assert.throws(() => createPlaylistNamer({ provider: 'OPENAI', openaiModel: 'm' }), (e: unknown) => e instanceof NamingError && e.code === 'bad_config');
-    assert.throws(() => createPlaylistNamer({ provider: 'OLLAMA', ollamaUrl: 'not a url', ollamaModel: 'm' }), (e: unknown) => e instanceof NamingError && e.code === 'bad_config');
+    assert.throws(
+      () => createPlaylistNamer({ provider: 'GEMINI', geminiModel: 'gemini-2.5-pro' }),
+      (e: unknown) => e instanceof NamingError && e.code === 'bad_config' && /GEMINI_API_KEY/.test(e.message),
+    );
+    assert.throws(
+      () => createPlaylistNamer({ provider: 'OPENAI', openaiModel: 'm' }),
+      (e: unknown) => e instanceof NamingError && e.code === 'bad_config',
+    );
+    assert.throws(
+      () => createPlaylistNamer({ provider: 'OLLAMA', ollamaUrl: 'not a url', ollamaModel: 'm' }),
+      (e: unknown) => e instanceof NamingError && e.code === 'bad_config',
+    );
   });
 
   test('OpenAI: a model that accepts only the default temperature is asked once more without it', async () => {
-    const standin = await startLlmStandin({ protocol: 'openai', model: 'o3-mini', apiKey: OPENAI_KEY, rejectTemperature: true });
+    const standin = await startLlmStandin({
+      protocol: 'openai',
+      model: 'o3-mini',
+      apiKey: OPENAI_KEY,
+      rejectTemperature: true,
+    });
     try {
-      const namer = createPlaylistNamer({ provider: 'OPENAI', openaiUrl: standin.endpoint, openaiModel: 'o3-mini', openaiApiKey: OPENAI_KEY }, { timeoutMs: TIMEOUT_MS })!;
+      const namer = createPlaylistNamer(
+        { provider: 'OPENAI', openaiUrl: standin.endpoint, openaiModel: 'o3-mini', openaiApiKey: OPENAI_KEY },
+        { timeoutMs: TIMEOUT_MS },
+      )!;
       standin.script(answer(GOOD));
       assert.deepEqual(await nameWithAi(namer, request()), { name: GOOD, source: 'ai' });
       assert.equal(standin.requests.length, 2);
@@ -230,11 +299,20 @@ describe('createPlaylistNamer', () => {
     try {
       // The stand-in serves /api/generate only; a proxy path would 404, so check the header on the root.
       const url = standin.endpoint.replace('http://', 'http://me:pa55word-xyz@');
-      const namer = createPlaylistNamer({ provider: 'OLLAMA', ollamaUrl: url, ollamaModel: 'm' }, { timeoutMs: TIMEOUT_MS })!;
+      const namer = createPlaylistNamer(
+        { provider: 'OLLAMA', ollamaUrl: url, ollamaModel: 'm' },
+        { timeoutMs: TIMEOUT_MS },
+      )!;
       standin.script(answer(GOOD));
       assert.deepEqual(await nameWithAi(namer, request()), { name: GOOD, source: 'ai' });
-      assert.equal(standin.requests[0].headers.authorization, `Basic ${Buffer.from('me:pa55word-xyz').toString('base64')}`);
-      const proxied = createPlaylistNamer({ provider: 'OLLAMA', ollamaUrl: `${standin.url}/ollama/api/generate`, ollamaModel: 'm' }, { timeoutMs: TIMEOUT_MS })!;
+      assert.equal(
+        standin.requests[0].headers.authorization,
+        `Basic ${Buffer.from('me:pa55word-xyz').toString('base64')}`,
+      );
+      const proxied = createPlaylistNamer(
+        { provider: 'OLLAMA', ollamaUrl: `${standin.url}/ollama/api/generate`, ollamaModel: 'm' },
+        { timeoutMs: TIMEOUT_MS },
+      )!;
       await nameWithAi(proxied, request());
       assert.equal(standin.requests[1].path, '/ollama/api/generate');
     } finally {

@@ -11,7 +11,8 @@ const SESSION_SECONDS = 7 * 24 * 3600;
 const sessionValue = (token: string) => createHmac('sha256', token).update('audiomuse-session-v1').digest('hex');
 
 function same(a: string, b: string): boolean {
-  const x = Buffer.from(a), y = Buffer.from(b);
+  const x = Buffer.from(a),
+    y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
@@ -29,7 +30,11 @@ export function checkLogin(candidate: string, token: string): boolean {
 
 export function setSession(ctx: Koa.Context, token: string | undefined): void {
   ctx.cookies.set(SESSION_COOKIE, token ? sessionValue(token) : '', {
-    httpOnly: true, sameSite: 'strict', path: '/', secure: ctx.secure, overwrite: true,
+    httpOnly: true,
+    sameSite: 'strict',
+    path: '/',
+    secure: ctx.secure,
+    overwrite: true,
     maxAge: token ? SESSION_SECONDS * 1000 : 0,
   });
 }
@@ -43,5 +48,6 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
   // Swagger UI sets inline styles; no inline script anywhere.
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
 };

@@ -2,7 +2,15 @@
 import { MOOD_LABELS } from '../../activities/vocabulary.ts';
 import { projectLibrary } from '../../activities/clustering/map-projection.ts';
 import {
-  cachedMap, currentPlaylists, libraryEmbeddings, librarySnapshot, searchTracks, storeMap, trackDetail, type MapPoints, type TrackSummary,
+  cachedMap,
+  currentPlaylists,
+  libraryEmbeddings,
+  librarySnapshot,
+  searchTracks,
+  storeMap,
+  trackDetail,
+  type MapPoints,
+  type TrackSummary,
 } from '../../lib/store/library.ts';
 import type { Pool } from '../../lib/db.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
@@ -12,7 +20,10 @@ const TOP_TAGS = 5;
 
 /** The 50 tag scores as the few best labels (lists) or a label → score map (one track). */
 const topTags = (tags: number[]) =>
-  tags.map((score, i) => ({ label: MOOD_LABELS[i], score })).sort((a, b) => b.score - a.score).slice(0, TOP_TAGS);
+  tags
+    .map((score, i) => ({ label: MOOD_LABELS[i], score }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, TOP_TAGS);
 
 function listed(t: TrackSummary) {
   if (!t.features) return t;
@@ -23,7 +34,9 @@ function listed(t: TrackSummary) {
 /** One computation per snapshot even when several pages ask at once. */
 const computing = new Map<string, Promise<{ points: MapPoints; computedAt: string }>>();
 
-async function libraryMap(pool: Pool): Promise<{ snapshot: string; cached: boolean; computedAt: string; points: MapPoints }> {
+async function libraryMap(
+  pool: Pool,
+): Promise<{ snapshot: string; cached: boolean; computedAt: string; points: MapPoints }> {
   const { key } = await librarySnapshot(pool);
   const hit = await cachedMap(pool, key);
   if (hit) return { snapshot: key, cached: true, ...hit };
@@ -43,7 +56,10 @@ async function libraryMap(pool: Pool): Promise<{ snapshot: string; cached: boole
 export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
   return [
     {
-      method: 'get', path: '/api/tracks', operationId: 'listTracks', tag: 'library',
+      method: 'get',
+      path: '/api/tracks',
+      operationId: 'listTracks',
+      tag: 'library',
       query: {
         q: { type: 'string', maxLength: 200, description: 'Part of the title, artist or album' },
         status: { type: 'string', enum: ['pending', 'analyzed', 'failed'] },
@@ -52,17 +68,41 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
       },
       summary: 'Tracks, searched and paged, with their features (top tags, moods, tempo, key, energy) or failure',
       responses: { 200: '{total, tracks}' },
-      example: { response: { total: 1, tracks: [{ id: '17', title: 'Hammer', artist: 'Muldjord', status: 'analyzed', features: { tempo: 128, key: 'A', scale: 'minor', energy: 0.61, topTags: [{ label: 'rock', score: 0.58 }] } }] } },
+      example: {
+        response: {
+          total: 1,
+          tracks: [
+            {
+              id: '17',
+              title: 'Hammer',
+              artist: 'Muldjord',
+              status: 'analyzed',
+              features: {
+                tempo: 128,
+                key: 'A',
+                scale: 'minor',
+                energy: 0.61,
+                topTags: [{ label: 'rock', score: 0.58 }],
+              },
+            },
+          ],
+        },
+      },
       async handler(_ctx, { query }) {
         const r = await searchTracks(deps.pool, {
-          q: query.q as string | undefined, status: query.status as TrackSummary['status'] | undefined,
-          limit: (query.limit as number) ?? 50, offset: (query.offset as number) ?? 0,
+          q: query.q as string | undefined,
+          status: query.status as TrackSummary['status'] | undefined,
+          limit: (query.limit as number) ?? 50,
+          offset: (query.offset as number) ?? 0,
         });
         return { total: r.total, tracks: r.tracks.map(listed) };
       },
     },
     {
-      method: 'get', path: '/api/tracks/:id', operationId: 'getTrack', tag: 'library',
+      method: 'get',
+      path: '/api/tracks/:id',
+      operationId: 'getTrack',
+      tag: 'library',
       params: { id: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'Track id (from /api/tracks)' } },
       summary: 'One track: all 50 tag scores by label, moods, tempo, key, energy, and the playlists it is in',
       responses: { 200: 'The track', 404: 'Unknown track' },
@@ -70,21 +110,58 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
         const t = await trackDetail(deps.pool, params.id);
         if (!t) throw new ApiError(404, `no such track: ${params.id}`, 'id');
         if (!t.features) return t;
-        return { ...t, features: { ...t.features, tags: Object.fromEntries(t.features.tags.map((s, i) => [MOOD_LABELS[i], s])), topTags: topTags(t.features.tags) } };
+        return {
+          ...t,
+          features: {
+            ...t.features,
+            tags: Object.fromEntries(t.features.tags.map((s, i) => [MOOD_LABELS[i], s])),
+            topTags: topTags(t.features.tags),
+          },
+        };
       },
     },
     {
-      method: 'get', path: '/api/playlists', operationId: 'listPlaylists', tag: 'library',
-      summary: 'The playlists of the last finished clustering, with their tracks and profile (mean tempo, energy, moods)',
+      method: 'get',
+      path: '/api/playlists',
+      operationId: 'listPlaylists',
+      tag: 'library',
+      summary:
+        'The playlists of the last finished clustering, with their tracks and profile (mean tempo, energy, moods)',
       responses: { 200: '{runId, playlists}' },
-      example: { response: { runId: 'clustering-4', playlists: [{ id: '31', name: 'Rock Fast', status: 'published', profile: { tempo: 0.7, energy: 0.6, moods: { rock: 0.5 } }, tracks: [{ id: '17', title: 'Hammer', artist: 'Muldjord' }] }] } },
+      example: {
+        response: {
+          runId: 'clustering-4',
+          playlists: [
+            {
+              id: '31',
+              name: 'Rock Fast',
+              status: 'published',
+              profile: { tempo: 0.7, energy: 0.6, moods: { rock: 0.5 } },
+              tracks: [{ id: '17', title: 'Hammer', artist: 'Muldjord' }],
+            },
+          ],
+        },
+      },
       async handler() {
-        return (await currentPlaylists(deps.pool)) ?? { runId: null, workflowId: null, finishedAt: null, playlists: [] };
+        return (
+          (await currentPlaylists(deps.pool)) ?? { runId: null, workflowId: null, finishedAt: null, playlists: [] }
+        );
       },
     },
     {
-      method: 'get', path: '/api/map', operationId: 'libraryMap', tag: 'library',
-      query: { percent: { type: 'integer', minimum: 1, maximum: 100, default: 100, description: 'Share of the tracks sent (an even sample)' } },
+      method: 'get',
+      path: '/api/map',
+      operationId: 'libraryMap',
+      tag: 'library',
+      query: {
+        percent: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 100,
+          default: 100,
+          description: 'Share of the tracks sent (an even sample)',
+        },
+      },
       summary: 'The library in 2-D (PCA of the embeddings, cached per library snapshot), each track with its playlist',
       responses: { 200: 'Columns of points: ids, x, y, titles, artists, playlist (index into playlists or null)' },
       async handler(_ctx, { query }) {
@@ -97,9 +174,19 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
         const pick = <T>(a: T[]) => keep.map((i) => a[i]);
         const p = map.points;
         return {
-          snapshot: map.snapshot, cached: map.cached, computedAt: map.computedAt, total: p.ids.length,
+          snapshot: map.snapshot,
+          cached: map.cached,
+          computedAt: map.computedAt,
+          total: p.ids.length,
           playlists: playlists.map((pl) => ({ id: pl.id, name: pl.name })),
-          points: { ids: pick(p.ids), x: pick(p.x), y: pick(p.y), titles: pick(p.titles), artists: pick(p.artists), playlist: pick(p.ids).map((id) => playlistOf.get(id) ?? null) },
+          points: {
+            ids: pick(p.ids),
+            x: pick(p.x),
+            y: pick(p.y),
+            titles: pick(p.titles),
+            artists: pick(p.artists),
+            playlist: pick(p.ids).map((id) => playlistOf.get(id) ?? null),
+          },
         };
       },
     },

@@ -17,14 +17,21 @@ export function mediaRoutes(deps: Pick<ApiDeps, 'config' | 'media'>): ApiRoute[]
   };
   return [
     {
-      method: 'get', path: '/api/media', operationId: 'mediaSetup', tag: 'system',
-      summary: 'The media source: configured or not, what failed in one line, and the variables to set for Jellyfin, Navidrome or a folder, with examples',
+      method: 'get',
+      path: '/api/media',
+      operationId: 'mediaSetup',
+      tag: 'system',
+      summary:
+        'The media source: configured or not, what failed in one line, and the variables to set for Jellyfin, Navidrome or a folder, with examples',
       responses: { 200: 'The advice (a server that is down is an answer, not an error)' },
       handler: async () => mediaSetupAdvice(deps.config, await check()),
     },
     {
-      method: 'post', path: '/api/media/check', operationId: 'checkMedia', tag: 'system',
-      summary: 'Run the media source\'s health check now',
+      method: 'post',
+      path: '/api/media/check',
+      operationId: 'checkMedia',
+      tag: 'system',
+      summary: "Run the media source's health check now",
       responses: { 200: '{ok, message}' },
       example: { response: { ok: true, message: 'Connected to Jellyfin 10.11.11.' } },
       handler: () => check(),

@@ -44,7 +44,10 @@ const ERROR_SCHEMA = {
 
 const openApiPath = (p: string) => p.replace(/:(\w+)/g, '{$1}');
 
-export function buildOpenApi<C>(routes: readonly Route<C>[], info: { title: string; version: string; description: string }): Record<string, unknown> {
+export function buildOpenApi<C>(
+  routes: readonly Route<C>[],
+  info: { title: string; version: string; description: string },
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters = [
@@ -53,14 +56,31 @@ export function buildOpenApi<C>(routes: readonly Route<C>[], info: { title: stri
     ];
     const responses: Record<string, unknown> = {};
     for (const [status, description] of Object.entries(r.responses)) {
-      responses[status] = Number(status) < 300
-        ? { description, content: { [r.stream ? 'text/event-stream' : 'application/json']: r.example?.response === undefined ? {} : { example: r.example.response } } }
-        : { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      responses[status] =
+        Number(status) < 300
+          ? {
+              description,
+              content: {
+                [r.stream ? 'text/event-stream' : 'application/json']:
+                  r.example?.response === undefined ? {} : { example: r.example.response },
+              },
+            }
+          : { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
-    for (const [status, description] of [['400', 'Bad request: the field at fault is named'], ['503', 'PostgreSQL or Temporal is unreachable']]) {
-      responses[status] ??= { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    for (const [status, description] of [
+      ['400', 'Bad request: the field at fault is named'],
+      ['503', 'PostgreSQL or Temporal is unreachable'],
+    ]) {
+      responses[status] ??= {
+        description,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
-    if (!r.open) responses['401'] = { description: 'API_TOKEN is set and the request carries neither the token nor the session cookie', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    if (!r.open)
+      responses['401'] = {
+        description: 'API_TOKEN is set and the request carries neither the token nor the session cookie',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     (paths[openApiPath(r.path)] ??= {})[r.method] = {
       operationId: r.operationId,
       summary: r.summary,
@@ -69,7 +89,12 @@ export function buildOpenApi<C>(routes: readonly Route<C>[], info: { title: stri
       ...(r.body && {
         requestBody: {
           required: false,
-          content: { 'application/json': { schema: { $ref: `#/components/schemas/${r.operationId}Body` }, ...(r.example?.body !== undefined && { example: r.example.body }) } },
+          content: {
+            'application/json': {
+              schema: { $ref: `#/components/schemas/${r.operationId}Body` },
+              ...(r.example?.body !== undefined && { example: r.example.body }),
+            },
+          },
         },
       }),
       ...(r.open ? { security: [] } : {}),
@@ -108,29 +133,49 @@ function fieldOf(e: ErrorObject, prefix: string): string {
 
 function describe(e: ErrorObject, field: string, value: unknown): string {
   switch (e.keyword) {
-    case 'additionalProperties': return `${field}: unknown field`;
-    case 'enum': return `${field}: expected one of ${(e.params.allowedValues as unknown[]).join(', ')}, got ${JSON.stringify(value)}`;
-    case 'type': return `${field}: expected ${e.params.type}, got ${JSON.stringify(value)}`;
-    default: return `${field}: ${e.message ?? 'invalid'}${value === undefined ? '' : `, got ${JSON.stringify(value)}`}`;
+    case 'additionalProperties':
+      return `${field}: unknown field`;
+    case 'enum':
+      return `${field}: expected one of ${(e.params.allowedValues as unknown[]).join(', ')}, got ${JSON.stringify(value)}`;
+    case 'type':
+      return `${field}: expected ${e.params.type}, got ${JSON.stringify(value)}`;
+    default:
+      return `${field}: ${e.message ?? 'invalid'}${value === undefined ? '' : `, got ${JSON.stringify(value)}`}`;
   }
 }
 
 const valueAt = (root: unknown, pointer: string) =>
-  pointer.split('/').filter(Boolean).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), root);
+  pointer
+    .split('/')
+    .filter(Boolean)
+    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), root);
 
 export function compileValidators(doc: Record<string, unknown>): Map<string, RouteValidator> {
   const body = new Ajv2020({ allErrors: false, strict: false });
   const coercing = new Ajv2020({ allErrors: false, strict: false, coerceTypes: true });
   body.addSchema(doc, 'api');
   const out = new Map<string, RouteValidator>();
-  const paths = doc.paths as Record<string, Record<string, { operationId: string; parameters?: { name: string; in: string; schema: JsonSchema }[]; requestBody?: unknown }>>;
+  const paths = doc.paths as Record<
+    string,
+    Record<
+      string,
+      { operationId: string; parameters?: { name: string; in: string; schema: JsonSchema }[]; requestBody?: unknown }
+    >
+  >;
   for (const ops of Object.values(paths)) {
     for (const op of Object.values(ops)) {
       const group = (where: string) => {
         const ps = (op.parameters ?? []).filter((p) => p.in === where);
-        return coercing.compile({ type: 'object', additionalProperties: false, properties: Object.fromEntries(ps.map((p) => [p.name, p.schema])) });
+        return coercing.compile({
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(ps.map((p) => [p.name, p.schema])),
+        });
       };
-      const checks: [keyof RouteInput, ValidateFunction][] = [['params', group('path')], ['query', group('query')]];
+      const checks: [keyof RouteInput, ValidateFunction][] = [
+        ['params', group('path')],
+        ['query', group('query')],
+      ];
       if (op.requestBody) checks.push(['body', body.getSchema(`api#/components/schemas/${op.operationId}Body`)!]);
       out.set(op.operationId, {
         check(input) {

@@ -24,7 +24,8 @@ export async function readJsonBody(ctx: Koa.Context): Promise<Record<string, unk
   } catch (err) {
     throw new ApiError(400, `malformed JSON: ${(err as Error).message}`, 'body');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, 'the body must be a JSON object', 'body');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ApiError(400, 'the body must be a JSON object', 'body');
   return value as Record<string, unknown>;
 }
 

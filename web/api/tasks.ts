@@ -35,15 +35,32 @@ export interface TaskStatus {
   temporal_url: string | null;
 }
 
-const TYPES: Record<string, TaskStatus['task_type']> = { analyzeLibrary: 'main_analysis', clusterLibrary: 'main_clustering', analyzeAlbum: 'album_analysis' };
+const TYPES: Record<string, TaskStatus['task_type']> = {
+  analyzeLibrary: 'main_analysis',
+  clusterLibrary: 'main_clustering',
+  analyzeAlbum: 'album_analysis',
+};
 // All three queries are named `progress`; the definitions differ only in their result type.
 const QUERIES: Record<TaskStatus['task_type'], QueryDefinition<unknown>> = {
-  main_analysis: ANALYSIS.query, main_clustering: CLUSTERING.query, album_analysis: albumProgressQuery,
+  main_analysis: ANALYSIS.query,
+  main_clustering: CLUSTERING.query,
+  album_analysis: albumProgressQuery,
 };
 const STATES: Record<string, TaskState> = {
-  RUNNING: 'PROGRESS', COMPLETED: 'SUCCESS', FAILED: 'FAILURE', TIMED_OUT: 'FAILURE', TERMINATED: 'FAILURE', CANCELLED: 'REVOKED', CONTINUED_AS_NEW: 'PROGRESS',
+  RUNNING: 'PROGRESS',
+  COMPLETED: 'SUCCESS',
+  FAILED: 'FAILURE',
+  TIMED_OUT: 'FAILURE',
+  TERMINATED: 'FAILURE',
+  CANCELLED: 'REVOKED',
+  CONTINUED_AS_NEW: 'PROGRESS',
 };
-const ROW_STATES: Record<string, TaskState> = { running: 'PROGRESS', completed: 'SUCCESS', failed: 'FAILURE', cancelled: 'REVOKED' };
+const ROW_STATES: Record<string, TaskState> = {
+  running: 'PROGRESS',
+  completed: 'SUCCESS',
+  failed: 'FAILURE',
+  cancelled: 'REVOKED',
+};
 
 /** Temporal calls of the API give up after 5 s: a down server answers 503 instead of hanging the page. */
 export async function withTemporal<T>(deps: { client?: Client }, fn: (client: Client) => Promise<T>): Promise<T> {
@@ -52,18 +69,27 @@ export async function withTemporal<T>(deps: { client?: Client }, fn: (client: Cl
   return client.connection.withDeadline(Date.now() + 5000, () => fn(client));
 }
 
-export const runControl = (deps: TaskDeps, client: Client): RunControl => ({ client, pool: deps.pool, taskQueue: deps.taskQueue });
+export const runControl = (deps: TaskDeps, client: Client): RunControl => ({
+  client,
+  pool: deps.pool,
+  taskQueue: deps.taskQueue,
+});
 
 export function temporalUrl(deps: TaskDeps, workflowId: string): string | null {
-  return deps.temporalUiUrl ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}` : null;
+  return deps.temporalUiUrl
+    ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`
+    : null;
 }
 
 function percent(type: TaskStatus['task_type'], state: TaskState, d: Record<string, unknown>): number {
   if (state === 'SUCCESS') return 100;
   const n = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : 0);
-  const ratio = type === 'main_analysis' ? (n('albumsDone') + n('albumsFailed')) / n('albumsTotal')
-    : type === 'main_clustering' ? n('runsDone') / n('runsTotal')
-      : (n('analyzed') + n('skipped') + n('failed')) / n('tracksTotal');
+  const ratio =
+    type === 'main_analysis'
+      ? (n('albumsDone') + n('albumsFailed')) / n('albumsTotal')
+      : type === 'main_clustering'
+        ? n('runsDone') / n('runsTotal')
+        : (n('analyzed') + n('skipped') + n('failed')) / n('tracksTotal');
   return Number.isFinite(ratio) ? Math.min(100, Math.round(ratio * 1000) / 10) : 0;
 }
 
@@ -72,8 +98,15 @@ function fromRow(deps: TaskDeps, row: RunRow): TaskStatus {
   const state = ROW_STATES[row.status] ?? 'FAILURE';
   const details = { ...(row.progress ?? {}), status: row.status, ...(row.error && { error: row.error }) };
   return {
-    task_id: row.workflowId, task_type: type, run_id: row.id, state, status: state, running: row.status === 'running',
-    progress: percent(type, state, details), details, temporal_url: temporalUrl(deps, row.workflowId),
+    task_id: row.workflowId,
+    task_type: type,
+    run_id: row.id,
+    state,
+    status: state,
+    running: row.status === 'running',
+    progress: percent(type, state, details),
+    details,
+    temporal_url: temporalUrl(deps, row.workflowId),
   };
 }
 
@@ -94,10 +127,15 @@ export function taskStatus(deps: TaskDeps, id: string): Promise<TaskStatus | und
 
 /** The workflow's latest execution; undefined when Temporal does not know the id. */
 function describe(deps: TaskDeps, workflowId: string) {
-  return withTemporal(deps, (client) => client.workflow.getHandle(workflowId).describe().catch((err: unknown) => {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }));
+  return withTemporal(deps, (client) =>
+    client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }),
+  );
 }
 
 async function lookUpTask(deps: TaskDeps, id: string): Promise<TaskStatus | undefined> {
@@ -118,13 +156,22 @@ async function lookUpTask(deps: TaskDeps, id: string): Promise<TaskStatus | unde
   if (!running && row && row.status !== 'running') return fromRow(deps, row);
   let details: Record<string, unknown> = row ? { ...(row.progress ?? {}) } : {};
   if (running) {
-    const live = await withTemporal(deps, (client) => client.workflow.getHandle(workflowId).query(QUERIES[type])).catch(() => undefined);
+    const live = await withTemporal(deps, (client) => client.workflow.getHandle(workflowId).query(QUERIES[type])).catch(
+      () => undefined,
+    );
     if (live) details = live as unknown as Record<string, unknown>;
   }
   const state = running && !Object.keys(details).length ? 'PENDING' : (STATES[desc.status.name] ?? 'FAILURE');
   return {
-    task_id: workflowId, task_type: type, run_id: row?.id ?? null, state, status: state, running,
-    progress: percent(type, state, details), details, temporal_url: temporalUrl(deps, workflowId),
+    task_id: workflowId,
+    task_type: type,
+    run_id: row?.id ?? null,
+    state,
+    status: state,
+    running,
+    progress: percent(type, state, details),
+    details,
+    temporal_url: temporalUrl(deps, workflowId),
   };
 }
 
@@ -132,7 +179,9 @@ async function lookUpTask(deps: TaskDeps, id: string): Promise<TaskStatus | unde
 export async function activeTasks(deps: TaskDeps): Promise<TaskStatus[]> {
   return withTemporal(deps, async (client) => {
     const rc = runControl(deps, client);
-    const ids = (await Promise.all([runningRunId(ANALYSIS, rc), runningRunId(CLUSTERING, rc)])).filter((x): x is string => !!x);
+    const ids = (await Promise.all([runningRunId(ANALYSIS, rc), runningRunId(CLUSTERING, rc)])).filter(
+      (x): x is string => !!x,
+    );
     const all = await Promise.all(ids.map((id) => taskStatus(deps, id)));
     return all.filter((t): t is TaskStatus => !!t && t.running);
   });

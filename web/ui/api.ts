@@ -1,7 +1,12 @@
 // The page's calls to the REST API: JSON in and out, failures as ApiFailure carrying the server's
 // `{error, field}`, and the shapes of the answers the page reads.
 export class ApiFailure extends Error {
-  constructor(readonly status: number, message: string, readonly field?: string, readonly body?: Record<string, unknown>) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+    readonly body?: Record<string, unknown>,
+  ) {
     super(message);
   }
 }
@@ -12,7 +17,10 @@ export function whenUnauthorized(fn: () => void): void {
   onUnauthorized = fn;
 }
 
-export async function api<T>(path: string, init: { method?: 'GET' | 'POST'; body?: unknown; okStatuses?: number[] } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: 'GET' | 'POST'; body?: unknown; okStatuses?: number[] } = {},
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -27,10 +35,19 @@ export async function api<T>(path: string, init: { method?: 'GET' | 'POST'; body
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (res.ok || init.okStatuses?.includes(res.status)) return body as T;
   if (res.status === 401 && path !== '/api/login') onUnauthorized();
-  throw new ApiFailure(res.status, typeof body.error === 'string' ? body.error : `HTTP ${res.status}`, typeof body.field === 'string' ? body.field : undefined, body);
+  throw new ApiFailure(
+    res.status,
+    typeof body.error === 'string' ? body.error : `HTTP ${res.status}`,
+    typeof body.field === 'string' ? body.field : undefined,
+    body,
+  );
 }
 
-export interface PartHealth { ok: boolean; error?: string; [detail: string]: unknown }
+export interface PartHealth {
+  ok: boolean;
+  error?: string;
+  [detail: string]: unknown;
+}
 export interface Health {
   ok: boolean;
   postgres: PartHealth;
@@ -74,7 +91,14 @@ export interface Playlist {
 export interface LibraryMap {
   total: number;
   playlists: { id: string; name: string }[];
-  points: { ids: string[]; x: number[]; y: number[]; titles: (string | null)[]; artists: (string | null)[]; playlist: (number | null)[] };
+  points: {
+    ids: string[];
+    x: number[];
+    y: number[];
+    titles: (string | null)[];
+    artists: (string | null)[];
+    playlist: (number | null)[];
+  };
 }
 
 export interface MediaAdvice {
@@ -84,7 +108,12 @@ export interface MediaAdvice {
   ok?: boolean;
   problem?: string;
   action?: string;
-  sources: { type: string; title: string; variables: { name: string; example: string; meaning: string }[]; example: string }[];
+  sources: {
+    type: string;
+    title: string;
+    variables: { name: string; example: string; meaning: string }[];
+    example: string;
+  }[];
 }
 
 /** A JSON Schema as the OpenAPI document gives the clustering body. */

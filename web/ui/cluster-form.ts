@@ -15,33 +15,66 @@ interface Field {
   error: HTMLElement;
 }
 
-const label = (name: string) => name.replace(/([A-Z])/g, ' $1').toLowerCase().replace(/^./, (c) => c.toUpperCase());
+const label = (name: string) =>
+  name
+    .replace(/([A-Z])/g, ' $1')
+    .toLowerCase()
+    .replace(/^./, (c) => c.toUpperCase());
 const domId = (path: string) => `cf-${path.replace(/\./g, '-')}`;
 
 function accepted(s: FieldSchema): string {
   if (s.enum) return s.enum.join(' | ');
   if (s.type === 'boolean') return 'yes / no';
-  if (s.minimum !== undefined && s.maximum !== undefined) return `${s.minimum.toLocaleString('en')} – ${s.maximum.toLocaleString('en')}`;
+  if (s.minimum !== undefined && s.maximum !== undefined)
+    return `${s.minimum.toLocaleString('en')} – ${s.maximum.toLocaleString('en')}`;
   return '';
 }
 
 function makeField(path: string, name: string, s: FieldSchema): { field: Field; el: HTMLElement } {
   const id = domId(path);
-  const help = h('small', { id: `${id}-help`, class: 'help' }, [s.description, s.default !== undefined && `default ${String(s.default)}`, accepted(s)].filter(Boolean).join(' · '));
+  const help = h(
+    'small',
+    { id: `${id}-help`, class: 'help' },
+    [s.description, s.default !== undefined && `default ${String(s.default)}`, accepted(s)].filter(Boolean).join(' · '),
+  );
   const error = h('span', { id: `${id}-error`, class: 'field-error', role: 'alert' });
   const described = `${id}-help ${id}-error`;
   let input: HTMLInputElement | HTMLSelectElement;
   if (s.enum) {
-    input = h('select', { id, name: path, 'aria-describedby': described }, s.enum.map((v) => h('option', { value: v, selected: v === s.default }, v)));
+    input = h(
+      'select',
+      { id, name: path, 'aria-describedby': described },
+      s.enum.map((v) => h('option', { value: v, selected: v === s.default }, v)),
+    );
   } else if (s.type === 'boolean') {
-    input = h('input', { id, name: path, type: 'checkbox', checked: s.default === true, 'aria-describedby': described });
+    input = h('input', {
+      id,
+      name: path,
+      type: 'checkbox',
+      checked: s.default === true,
+      'aria-describedby': described,
+    });
   } else {
     input = h('input', {
-      id, name: path, type: 'number', inputmode: s.type === 'integer' ? 'numeric' : 'decimal', step: s.type === 'integer' ? 1 : 'any',
-      min: s.minimum, max: s.maximum, value: s.default === undefined ? '' : String(s.default), 'aria-describedby': described,
+      id,
+      name: path,
+      type: 'number',
+      inputmode: s.type === 'integer' ? 'numeric' : 'decimal',
+      step: s.type === 'integer' ? 1 : 'any',
+      min: s.minimum,
+      max: s.maximum,
+      value: s.default === undefined ? '' : String(s.default),
+      'aria-describedby': described,
     });
   }
-  const el = h('div', { class: `field ${s.type === 'boolean' ? 'check' : ''}` }, h('label', { for: id }, label(name)), input, help, error);
+  const el = h(
+    'div',
+    { class: `field ${s.type === 'boolean' ? 'check' : ''}` },
+    h('label', { for: id }, label(name)),
+    input,
+    help,
+    error,
+  );
   return { field: { path, schema: s, input, error }, el };
 }
 
@@ -77,7 +110,14 @@ export async function buildClusterForm(root: HTMLElement): Promise<ClusterForm> 
     if (s.type === 'object') {
       const nested = Object.entries(s.properties ?? {}).map(([sub, ss]) => makeField(`${name}.${sub}`, sub, ss));
       fields.push(...nested.map((n) => n.field));
-      more.push(h('fieldset', { class: 'group' }, h('legend', {}, `${label(name)}${s.description ? ` — ${s.description}` : ''}`), nested.map((n) => n.el)));
+      more.push(
+        h(
+          'fieldset',
+          { class: 'group' },
+          h('legend', {}, `${label(name)}${s.description ? ` — ${s.description}` : ''}`),
+          nested.map((n) => n.el),
+        ),
+      );
       continue;
     }
     const { field, el } = makeField(name, name, s);
@@ -86,7 +126,12 @@ export async function buildClusterForm(root: HTMLElement): Promise<ClusterForm> 
   }
   root.append(
     h('div', { class: 'fields' }, main),
-    h('details', { class: 'more' }, h('summary', {}, `All parameters (${fields.length})`), h('div', { class: 'fields' }, more)),
+    h(
+      'details',
+      { class: 'more' },
+      h('summary', {}, `All parameters (${fields.length})`),
+      h('div', { class: 'fields' }, more),
+    ),
   );
   const byPath = new Map(fields.map((f) => [f.path, f]));
   const setError = (f: Field, text: string) => {
@@ -94,7 +139,9 @@ export async function buildClusterForm(root: HTMLElement): Promise<ClusterForm> 
     f.input.setAttribute('aria-invalid', text ? 'true' : 'false');
   };
   // Each `…Min` with its `…Max` sibling (numClustersMin/Max, dbscanEpsMin/Max …), as the server pairs them.
-  const pairs = fields.filter((f) => f.path.endsWith('Min') && byPath.has(`${f.path.slice(0, -3)}Max`)).map((f) => [f, byPath.get(`${f.path.slice(0, -3)}Max`)!] as const);
+  const pairs = fields
+    .filter((f) => f.path.endsWith('Min') && byPath.has(`${f.path.slice(0, -3)}Max`))
+    .map((f) => [f, byPath.get(`${f.path.slice(0, -3)}Max`)!] as const);
 
   return {
     body() {
@@ -107,7 +154,8 @@ export async function buildClusterForm(root: HTMLElement): Promise<ClusterForm> 
         else values.set(f.path, r.value);
       }
       for (const [lo, hi] of pairs) {
-        const a = values.get(lo.path), b = values.get(hi.path);
+        const a = values.get(lo.path),
+          b = values.get(hi.path);
         if (typeof a === 'number' && typeof b === 'number' && a > b) {
           setError(lo, `must not exceed ${label(hi.path.split('.').pop()!).toLowerCase()} (${b})`);
           first ??= lo;

@@ -9,7 +9,8 @@ export function duration(seconds: number | null | undefined): string {
 
 export const count = (n: number | null | undefined) => (n === null || n === undefined ? '?' : n.toLocaleString('en'));
 
-export const fixed = (n: number | null | undefined, digits: number) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits));
+export const fixed = (n: number | null | undefined, digits: number) =>
+  n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits);
 
 export function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'medium' }) : '—';

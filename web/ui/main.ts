@@ -31,13 +31,17 @@ async function startApp(): Promise<void> {
 
   let form: ClusterForm | undefined;
   const analysis = runPanel({
-    kind: 'analysis', root: byId('analysis-panel'), startLabel: 'Start analysis',
+    kind: 'analysis',
+    root: byId('analysis-panel'),
+    startLabel: 'Start analysis',
     start: async () => (await api<{ task_id: string }>('/api/analysis/start', { method: 'POST', body: {} })).task_id,
     onFinished: () => void Promise.all([showRecentRuns(), showMap()]), // new tracks move onto the map
     onAction: () => void showRecentRuns(),
   });
   const clustering = runPanel({
-    kind: 'clustering', root: byId('clustering-panel'), startLabel: 'Start clustering',
+    kind: 'clustering',
+    root: byId('clustering-panel'),
+    startLabel: 'Start clustering',
     async start() {
       const body = form?.body();
       if (!body) return undefined;
@@ -61,9 +65,13 @@ async function startApp(): Promise<void> {
     e.preventDefault();
     byId('clustering-start').click();
   });
-  buildClusterForm(formRoot).then((f) => { form = f; }).catch((err: unknown) => {
-    formRoot.textContent = `The clustering form cannot be built: ${err instanceof Error ? err.message : String(err)}`;
-  });
+  buildClusterForm(formRoot)
+    .then((f) => {
+      form = f;
+    })
+    .catch((err: unknown) => {
+      formRoot.textContent = `The clustering form cannot be built: ${err instanceof Error ? err.message : String(err)}`;
+    });
   void showRecentRuns();
   void showPlaylists();
   void showMap();

@@ -22,16 +22,35 @@ export async function showMap(): Promise<void> {
     return;
   }
   const p = map.points;
-  summary.textContent = p.ids.length ? `${p.ids.length.toLocaleString('en')} tracks; colour = playlist, grey = in none` : 'No analysed tracks yet.';
-  legend.replaceChildren(...map.playlists.map((pl, i) => h('li', {}, h('span', { class: 'swatch', style: `background:${playlistColour(i)}`, 'aria-hidden': 'true' }), pl.name)));
-  const canvas = h('canvas', { id: 'map', role: 'img', 'aria-label': `Map of ${p.ids.length} tracks coloured by playlist` });
+  summary.textContent = p.ids.length
+    ? `${p.ids.length.toLocaleString('en')} tracks; colour = playlist, grey = in none`
+    : 'No analysed tracks yet.';
+  legend.replaceChildren(
+    ...map.playlists.map((pl, i) =>
+      h(
+        'li',
+        {},
+        h('span', { class: 'swatch', style: `background:${playlistColour(i)}`, 'aria-hidden': 'true' }),
+        pl.name,
+      ),
+    ),
+  );
+  const canvas = h('canvas', {
+    id: 'map',
+    role: 'img',
+    'aria-label': `Map of ${p.ids.length} tracks coloured by playlist`,
+  });
   const tip = h('div', { class: 'map-tip', role: 'status', hidden: true });
   wrap.replaceChildren(canvas, tip);
   if (!p.ids.length) return;
 
-  let px: Float32Array, py: Float32Array, grid = new Map<number, number[]>(), cols = 1;
+  let px: Float32Array,
+    py: Float32Array,
+    grid = new Map<number, number[]>(),
+    cols = 1;
   const draw = () => {
-    const w = wrap.clientWidth, hgt = Math.round(Math.min(520, Math.max(260, w * 0.6)));
+    const w = wrap.clientWidth,
+      hgt = Math.round(Math.min(520, Math.max(260, w * 0.6)));
     const dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(hgt * dpr);
@@ -45,7 +64,9 @@ export async function showMap(): Promise<void> {
     cols = Math.ceil(w / HIT_PX) + 1;
     const r = p.ids.length > 5000 ? 1.5 : 3;
     // Tracks in no playlist first, so coloured ones stay on top.
-    const order = p.ids.map((_, i) => i).sort((a, b) => Number(p.playlist[a] !== null) - Number(p.playlist[b] !== null));
+    const order = p.ids
+      .map((_, i) => i)
+      .sort((a, b) => Number(p.playlist[a] !== null) - Number(p.playlist[b] !== null));
     for (const i of order) {
       const x = PAD + ((p.x[i] + 1) / 2) * (w - 2 * PAD);
       const y = PAD + ((1 - p.y[i]) / 2) * (hgt - 2 * PAD);
@@ -61,8 +82,10 @@ export async function showMap(): Promise<void> {
     }
   };
   const nearest = (x: number, y: number): number | undefined => {
-    let best: number | undefined, bestD = HIT_PX * HIT_PX;
-    const cx = Math.floor(x / HIT_PX), cy = Math.floor(y / HIT_PX);
+    let best: number | undefined,
+      bestD = HIT_PX * HIT_PX;
+    const cx = Math.floor(x / HIT_PX),
+      cy = Math.floor(y / HIT_PX);
     for (let dy = -1; dy <= 1; dy++) {
       for (let dx = -1; dx <= 1; dx++) {
         for (const i of grid.get((cy + dy) * cols + cx + dx) ?? []) {
@@ -79,11 +102,17 @@ export async function showMap(): Promise<void> {
     tip.hidden = i === undefined;
     if (i === undefined) return;
     const pl = p.playlist[i];
-    tip.replaceChildren(h('b', {}, p.titles[i] ?? '(untitled)'), ` — ${p.artists[i] ?? 'unknown artist'}`, pl === null ? '' : h('span', { class: 'meta' }, ` · ${map.playlists[pl].name}`));
+    tip.replaceChildren(
+      h('b', {}, p.titles[i] ?? '(untitled)'),
+      ` — ${p.artists[i] ?? 'unknown artist'}`,
+      pl === null ? '' : h('span', { class: 'meta' }, ` · ${map.playlists[pl].name}`),
+    );
     tip.style.left = `${Math.min(px[i] + 10, wrap.clientWidth - 200)}px`;
     tip.style.top = `${py[i] + 10}px`;
   });
-  canvas.addEventListener('mouseleave', () => { tip.hidden = true; });
+  canvas.addEventListener('mouseleave', () => {
+    tip.hidden = true;
+  });
   observer?.disconnect();
   observer = new ResizeObserver(() => draw());
   observer.observe(wrap); // draws once at once, then on every resize

@@ -26,18 +26,37 @@ export async function showMediaAdvice(): Promise<void> {
         result.textContent = r.message;
         result.classList.add(r.ok ? 'ok' : 'down');
       })
-      .catch((err: unknown) => { result.textContent = err instanceof ApiFailure ? err.message : String(err); })
-      .finally(() => { button.disabled = false; });
+      .catch((err: unknown) => {
+        result.textContent = err instanceof ApiFailure ? err.message : String(err);
+      })
+      .finally(() => {
+        button.disabled = false;
+      });
   });
   panel.replaceChildren(
     h('h2', {}, 'Media source'),
     h('p', { class: 'problem' }, advice.problem ?? `Using ${advice.target}.`),
     advice.action ? h('p', {}, advice.action) : '',
-    h('div', { class: 'sources' }, advice.sources.map((s) => h('section', { class: 'source', 'data-source': s.type },
-      h('h3', {}, s.title),
-      h('dl', {}, s.variables.flatMap((v) => [h('dt', {}, h('code', {}, v.name)), h('dd', {}, h('code', {}, v.example), ' — ', v.meaning)])),
-      h('pre', {}, h('code', {}, s.example)),
-    ))),
+    h(
+      'div',
+      { class: 'sources' },
+      advice.sources.map((s) =>
+        h(
+          'section',
+          { class: 'source', 'data-source': s.type },
+          h('h3', {}, s.title),
+          h(
+            'dl',
+            {},
+            s.variables.flatMap((v) => [
+              h('dt', {}, h('code', {}, v.name)),
+              h('dd', {}, h('code', {}, v.example), ' — ', v.meaning),
+            ]),
+          ),
+          h('pre', {}, h('code', {}, s.example)),
+        ),
+      ),
+    ),
     h('div', { class: 'row' }, button, result),
   );
   panel.hidden = false;

@@ -5,45 +5,85 @@ import { byId, h, svg } from './dom.ts';
 import { fixed, playlistColour } from './format.ts';
 
 const TOP_MOODS = 3;
-const ROW = 18, LABEL_W = 84, BAR_W = 120;
+const ROW = 18,
+  LABEL_W = 84,
+  BAR_W = 120;
 
 /** Horizontal bars on a 0–1 scale: the strongest moods, then tempo and energy (both normalised to 0–1). */
 function profileChart(p: NonNullable<Playlist['profile']>, colour: string): SVGSVGElement {
-  const moods = Object.entries(p.moods).sort((a, b) => b[1] - a[1]).slice(0, TOP_MOODS);
+  const moods = Object.entries(p.moods)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP_MOODS);
   const rows: [string, number][] = [...moods, ['tempo', p.tempo], ['energy', p.energy]];
   const width = LABEL_W + BAR_W + 40;
-  return svg('svg', {
-    class: 'profile', viewBox: `0 0 ${width} ${rows.length * ROW}`, role: 'img',
-    'aria-label': `Profile: ${rows.map(([k, v]) => `${k} ${fixed(v, 2)}`).join(', ')}`,
-  }, rows.map(([name, v], i) => {
-    const y = i * ROW;
-    const clamped = Math.max(0, Math.min(1, v));
-    return svg('g', { class: i < moods.length ? 'mood' : 'feature' },
-      svg('text', { x: 0, y: y + 13, class: 'label' }, name),
-      svg('rect', { x: LABEL_W, y: y + 4, width: BAR_W, height: 10, class: 'track' }),
-      svg('rect', { x: LABEL_W, y: y + 4, width: Math.max(1, clamped * BAR_W), height: 10, fill: i < moods.length ? colour : '#6b7280' }),
-      svg('text', { x: LABEL_W + BAR_W + 4, y: y + 13, class: 'value' }, fixed(v, 2)),
-    );
-  }));
+  return svg(
+    'svg',
+    {
+      class: 'profile',
+      viewBox: `0 0 ${width} ${rows.length * ROW}`,
+      role: 'img',
+      'aria-label': `Profile: ${rows.map(([k, v]) => `${k} ${fixed(v, 2)}`).join(', ')}`,
+    },
+    rows.map(([name, v], i) => {
+      const y = i * ROW;
+      const clamped = Math.max(0, Math.min(1, v));
+      return svg(
+        'g',
+        { class: i < moods.length ? 'mood' : 'feature' },
+        svg('text', { x: 0, y: y + 13, class: 'label' }, name),
+        svg('rect', { x: LABEL_W, y: y + 4, width: BAR_W, height: 10, class: 'track' }),
+        svg('rect', {
+          x: LABEL_W,
+          y: y + 4,
+          width: Math.max(1, clamped * BAR_W),
+          height: 10,
+          fill: i < moods.length ? colour : '#6b7280',
+        }),
+        svg('text', { x: LABEL_W + BAR_W + 4, y: y + 13, class: 'value' }, fixed(v, 2)),
+      );
+    }),
+  );
 }
 
 function card(p: Playlist, index: number): HTMLElement {
   const colour = playlistColour(index);
   const listId = `playlist-${p.id}-tracks`;
-  const tracks = h('ol', { id: listId, class: 'tracks', hidden: true },
-    p.tracks.map((t) => h('li', {}, h('span', { class: 'title' }, t.title ?? '(untitled)'), t.artist ? h('span', { class: 'artist' }, ` — ${t.artist}`) : null)));
-  const open = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-controls': listId }, `Open (${p.tracks.length} tracks)`);
+  const tracks = h(
+    'ol',
+    { id: listId, class: 'tracks', hidden: true },
+    p.tracks.map((t) =>
+      h(
+        'li',
+        {},
+        h('span', { class: 'title' }, t.title ?? '(untitled)'),
+        t.artist ? h('span', { class: 'artist' }, ` — ${t.artist}`) : null,
+      ),
+    ),
+  );
+  const open = h(
+    'button',
+    { type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-controls': listId },
+    `Open (${p.tracks.length} tracks)`,
+  );
   open.addEventListener('click', () => {
     const opening = tracks.hidden;
     tracks.hidden = !opening;
     open.setAttribute('aria-expanded', String(opening));
     open.textContent = opening ? 'Close' : `Open (${p.tracks.length} tracks)`;
   });
-  return h('article', { class: 'playlist', 'data-playlist': p.id },
-    h('header', {}, h('span', { class: 'swatch', style: `background:${colour}`, 'aria-hidden': 'true' }), h('h3', {}, p.name)),
+  return h(
+    'article',
+    { class: 'playlist', 'data-playlist': p.id },
+    h(
+      'header',
+      {},
+      h('span', { class: 'swatch', style: `background:${colour}`, 'aria-hidden': 'true' }),
+      h('h3', {}, p.name),
+    ),
     h('p', { class: 'meta' }, `${p.tracks.length} tracks · ${p.status}`),
     p.profile ? profileChart(p.profile, colour) : h('p', { class: 'meta' }, 'no profile'),
-    open, tracks,
+    open,
+    tracks,
   );
 }
 
@@ -52,7 +92,9 @@ export async function showPlaylists(): Promise<void> {
   const summary = byId('playlists-summary');
   try {
     const { runId, playlists } = await api<{ runId: string | null; playlists: Playlist[] }>('/api/playlists');
-    summary.textContent = runId ? `${playlists.length} playlists from ${runId}` : 'No playlists yet: run a clustering after the analysis.';
+    summary.textContent = runId
+      ? `${playlists.length} playlists from ${runId}`
+      : 'No playlists yet: run a clustering after the analysis.';
     root.replaceChildren(...playlists.map(card));
   } catch (err) {
     summary.textContent = err instanceof Error ? err.message : String(err);

@@ -5,7 +5,13 @@ import { count, duration, fixed, when } from './format.ts';
 import { byId, h } from './dom.ts';
 
 type Kind = 'analysis' | 'clustering';
-const STATE_TEXT: Record<TaskStatus['state'], string> = { PENDING: 'starting', PROGRESS: 'running', SUCCESS: 'finished', FAILURE: 'failed', REVOKED: 'cancelled' };
+const STATE_TEXT: Record<TaskStatus['state'], string> = {
+  PENDING: 'starting',
+  PROGRESS: 'running',
+  SUCCESS: 'finished',
+  FAILURE: 'failed',
+  REVOKED: 'cancelled',
+};
 
 const num = (d: Record<string, unknown>, k: string) => (typeof d[k] === 'number' ? (d[k] as number) : null);
 
@@ -48,14 +54,27 @@ export function runPanel(opts: {
 }): RunPanel {
   const { kind } = opts;
   const startButton = h('button', { type: 'button', id: `${kind}-start` }, opts.startLabel);
-  const cancelButton = h('button', { type: 'button', id: `${kind}-cancel`, class: 'secondary', disabled: true }, 'Cancel');
+  const cancelButton = h(
+    'button',
+    { type: 'button', id: `${kind}-cancel`, class: 'secondary', disabled: true },
+    'Cancel',
+  );
   const bar = h('progress', { id: `${kind}-bar`, max: 100, value: 0, 'aria-label': `${kind} progress` });
   const percent = h('span', { class: 'percent', id: `${kind}-percent` }, '—');
   const state = h('span', { class: 'state', id: `${kind}-state` }, 'idle');
   const counters = h('ul', { class: 'stats', id: `${kind}-stats` });
   const note = h('p', { class: 'message', id: `${kind}-message`, role: 'status', 'aria-live': 'polite' });
-  const link = h('a', { class: 'temporal-link', target: '_blank', rel: 'noopener', hidden: true }, 'open in Temporal Web');
-  opts.root.append(h('div', { class: 'actions' }, startButton, cancelButton, state, link), h('div', { class: 'bar' }, bar, percent), counters, note);
+  const link = h(
+    'a',
+    { class: 'temporal-link', target: '_blank', rel: 'noopener', hidden: true },
+    'open in Temporal Web',
+  );
+  opts.root.append(
+    h('div', { class: 'actions' }, startButton, cancelButton, state, link),
+    h('div', { class: 'bar' }, bar, percent),
+    counters,
+    note,
+  );
 
   let taskId: string | undefined;
   let source: EventSource | undefined;
@@ -88,21 +107,25 @@ export function runPanel(opts: {
       last = JSON.parse((e as MessageEvent<string>).data) as TaskStatus;
       show(last);
     });
-    es.addEventListener('unavailable', (e) => message((JSON.parse((e as MessageEvent<string>).data) as { error: string }).error, true));
+    es.addEventListener('unavailable', (e) =>
+      message((JSON.parse((e as MessageEvent<string>).data) as { error: string }).error, true),
+    );
     es.addEventListener('end', () => {
       es.close();
       if (last) opts.onFinished(last);
     });
     // While CONNECTING the browser reconnects by itself; CLOSED means it gave up (the server refused the stream).
     es.addEventListener('error', () => {
-      if (es.readyState === EventSource.CLOSED) message('Live progress is unavailable; reload the page to try again.', true);
+      if (es.readyState === EventSource.CLOSED)
+        message('Live progress is unavailable; reload the page to try again.', true);
     });
   };
 
   startButton.addEventListener('click', () => {
     startButton.disabled = true;
     message('');
-    opts.start()
+    opts
+      .start()
       .then((id) => {
         if (!id) {
           startButton.disabled = false;
@@ -138,13 +161,31 @@ export async function showRecentRuns(): Promise<void> {
   const table = byId('runs-body');
   try {
     const { runs } = await api<{ runs: RunSummary[] }>('/api/runs?limit=10');
-    table.replaceChildren(...runs.map((r) => h('tr', { 'data-run': r.id },
-      h('td', {}, r.id), h('td', {}, r.kind), h('td', { class: `status ${r.status}`, title: r.error ?? '' }, r.status),
-      h('td', {}, when(r.startedAt)), h('td', {}, when(r.finishedAt)),
-      h('td', {}, r.temporalUrl ? h('a', { href: r.temporalUrl, target: '_blank', rel: 'noopener' }, r.workflowId) : r.workflowId),
-    )));
-    if (!runs.length) table.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No runs yet: start an analysis.')));
+    table.replaceChildren(
+      ...runs.map((r) =>
+        h(
+          'tr',
+          { 'data-run': r.id },
+          h('td', {}, r.id),
+          h('td', {}, r.kind),
+          h('td', { class: `status ${r.status}`, title: r.error ?? '' }, r.status),
+          h('td', {}, when(r.startedAt)),
+          h('td', {}, when(r.finishedAt)),
+          h(
+            'td',
+            {},
+            r.temporalUrl
+              ? h('a', { href: r.temporalUrl, target: '_blank', rel: 'noopener' }, r.workflowId)
+              : r.workflowId,
+          ),
+        ),
+      ),
+    );
+    if (!runs.length)
+      table.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No runs yet: start an analysis.')));
   } catch (err) {
-    table.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'error' }, err instanceof Error ? err.message : String(err))));
+    table.replaceChildren(
+      h('tr', {}, h('td', { colspan: 6, class: 'error' }, err instanceof Error ? err.message : String(err))),
+    );
   }
 }
