@@ -12,7 +12,7 @@ import { matrix, type ClusterFit, type Matrix } from './types.ts';
 
 /**
  * Above this many dimensions the tree is built over a projection onto this many principal axes. Measured
- * on 10,000 rows (README, "Clustering algorithms"): 8 beat 5 and 12, and the projected tree beat the plain
+ * on 10,000 rows (docs/clustering.md, "Clustering algorithms"): 8 beat 5 and 12, and the projected tree beat the plain
  * tree already at 13 and 20 dimensions.
  */
 const PROJECTED_DIMS = 8;

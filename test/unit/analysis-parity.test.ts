@@ -2,7 +2,7 @@
 // TensorFlow graphs (test/python/essentia_reference.py) against our TypeScript + ONNX pipeline, on the first
 // 45 s of nine Debian tracks, non-overlapping patches (hop 187) on both sides. Takes one to three minutes.
 //
-// The reference audio is decoded three ways (see the README, "Parity with the reference"):
+// The reference audio is decoded three ways (see docs/analysis.md, "Parity with the reference"):
 //  - "librosa": librosa.load(sr=16000) as AudioMuse-AI v0.6–v0.8 did (soxr_hq). Targets: mean cosine
 //    ≥ 0.99, none below 0.97, every tag within 0.05.
 //  - "ffmpeg": the very samples our decoder produces: isolates mel front end + ONNX conversion; must
