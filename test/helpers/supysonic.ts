@@ -3,10 +3,10 @@
 // supysonic-cli, then served by waitress on a free loopback port. Stopped by stop() or when the process exits.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './services.ts';
 
 const run = promisify(execFile);
 
@@ -45,17 +45,6 @@ export interface Supysonic {
   /** Stored track ids of a playlist, in order, read from Supysonic's database rather than through its API. */
   members(playlistId: string): Promise<string[]>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startSupysonic(opts: { musicDir: string; users: SupysonicUser[] }): Promise<Supysonic> {
