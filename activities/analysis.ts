@@ -23,7 +23,7 @@ export interface AnalysisDeps {
 }
 
 export function createAnalysisActivities(deps: AnalysisDeps) {
-  const version = analysisVersion({ patchHop: deps.config.analysis.patchHop });
+  const version = analysisVersion(deps.config.analysis);
 
   return {
     async analyzeLibraryTrack(input: { trackId: string }): Promise<TrackResult> {
@@ -52,6 +52,7 @@ export function createAnalysisActivities(deps: AnalysisDeps) {
           const features = await analyzeTrack(file, {
             modelsDir: deps.config.modelsDir,
             patchHop: deps.config.analysis.patchHop,
+            profile: deps.config.analysis.profile,
             signal,
             onProgress: (p) => heartbeat({ stage: 'analysing', ...p }),
           });

@@ -226,7 +226,7 @@ const toTrackFeatures = (t: SnapshotTrack): TrackFeatures => ({
 });
 
 export function createClusteringActivities(deps: ClusteringDeps) {
-  const version = analysisVersion({ patchHop: deps.config.analysis.patchHop });
+  const version = analysisVersion(deps.config.analysis);
   // The snapshot of the run(s) this process works on, with its worker pool: loaded once, reused by every
   // generation. Two entries: a new run may start while the last one's final steps run.
   const prepared = new Map<string, Promise<PreparedRun>>();

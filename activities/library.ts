@@ -31,7 +31,7 @@ export interface LibraryDeps {
 export const ALBUM_PAGE = 500;
 
 export function createLibraryActivities(deps: LibraryDeps) {
-  const version = analysisVersion({ patchHop: deps.config.analysis.patchHop });
+  const version = analysisVersion(deps.config.analysis);
 
   return {
     /** Resolves the parameters from the configuration and records the run (or names the one already running). */

@@ -1,11 +1,13 @@
-// `npm run bench:analysis -- <folder> [--workers N] [--limit N] [--batch N] [--no-long] [--no-threads-mode]`
+// `npm run bench:analysis -- <folder...> [--workers N] [--limit N] [--batch N] [--no-long] [--no-threads-mode]`
 //
-// Analyses every audio file under <folder> and prints, for two ways of using the cores:
-//   procs    N worker processes, each with its own ONNX sessions on 1 intra-op thread, sharing a queue
-//   threads  1 worker process whose embedding session uses N intra-op threads
-// tracks/hour (as measured and normalised to 4-minute tracks), seconds per track by stage, ms per patch,
-// peak RSS per worker, and the ONNX-only floor: the same sessions timed alone on the same patches (all
-// workers start together), which is what the full pipeline is compared against. Then one 60-minute file
+// Analyses every audio file under the folders with both analysis profiles, exact and fast, and prints for each:
+// tracks/hour (as measured and normalised to 4-minute tracks), seconds per track by stage, ms per patch, peak
+// RSS per worker, and the ONNX-only floor: the same sessions timed alone on the patches that profile feeds
+// them (all workers start together), which is what the full pipeline is compared against. Then fast ÷ exact
+// speed-up and how far the fast profile's features are from the exact ones on the same files (embedding
+// cosine, tag and mood-head differences, tempo / key / energy equality). Both use N worker processes, each
+// with its own ONNX sessions on 1 intra-op thread, sharing a queue ("procs"); then, unless skipped, the exact
+// profile with 1 process whose embedding session uses N intra-op threads ("threads"), and one 60-minute file
 // (a track looped with ffmpeg into /tmp) through one worker, for peak RSS. Numbers depend on machine load:
 // the load average is printed before and after.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -16,23 +18,37 @@ import { fileURLToPath } from 'node:url';
 import { analyzeTrack, type TrackAnalysis } from '../activities/analysis/analyze-track.ts';
 import { decodeAudio } from '../activities/analysis/decode-audio.ts';
 import { LogMelPatcher } from '../activities/analysis/mel-spectrogram.ts';
-import { MusicnnModels, PATCH_SIZE } from '../activities/analysis/musicnn.ts';
-import { loadConfig } from '../lib/config.ts';
+import { MOOD_HEADS, type MoodScores, MusicnnModels, PATCH_SIZE } from '../activities/analysis/musicnn.ts';
+import { patchStride } from '../activities/analysis/profile.ts';
+import { cosineSimilarity } from '../activities/clustering/distance.ts';
+import type { TrackFeatures } from '../activities/clustering/features.ts';
+import { type AnalysisProfile, loadConfig } from '../lib/config.ts';
+import { compareClusterings } from './profile-clustering.ts';
 
 const AUDIO = /\.(mp3|flac|ogg|oga|opus|m4a|aac|wav|wma|ape|wv|mpc|aiff?)$/i;
 
 type ToChild =
   | { kind: 'init'; modelsDir: string; threads: number; batchSize: number }
-  | { kind: 'analyze'; file: string }
-  | { kind: 'prepare'; files: string[] }
+  | { kind: 'analyze'; file: string; profile: AnalysisProfile }
+  | { kind: 'prepare'; files: string[]; profile: AnalysisProfile }
   | { kind: 'floor' }
   | { kind: 'exit' };
+/** What the comparison of the profiles needs from one analysis (typed arrays do not survive IPC). */
+interface Features {
+  embedding: number[];
+  tags: number[];
+  moods: number[];
+  tempo: number | null;
+  key: string | null;
+  scale: string | null;
+  energy: number | null;
+}
 type FromChild =
   | { kind: 'ready' }
   | {
       kind: 'result';
       file: string;
-      analysis?: Pick<TrackAnalysis, 'analyzedSec' | 'patches' | 'timings'>;
+      analysis?: Pick<TrackAnalysis, 'analyzedSec' | 'patches' | 'timings'> & Features;
       error?: string;
     }
   | { kind: 'prepared'; patches: number }
@@ -50,11 +66,22 @@ async function child(): Promise<void> {
       send({ kind: 'ready' });
     } else if (m.kind === 'analyze') {
       try {
-        const a = await analyzeTrack(m.file, { models });
+        const a = await analyzeTrack(m.file, { models, profile: m.profile });
         send({
           kind: 'result',
           file: m.file,
-          analysis: { analyzedSec: a.analyzedSec, patches: a.patches, timings: a.timings },
+          analysis: {
+            analyzedSec: a.analyzedSec,
+            patches: a.patches,
+            timings: a.timings,
+            embedding: Array.from(a.embedding),
+            tags: Array.from(a.tags),
+            moods: MOOD_HEADS.map((h) => a.moods[h]),
+            tempo: a.tempo,
+            key: a.key,
+            scale: a.scale,
+            energy: a.energy,
+          },
         });
       } catch (err) {
         send({ kind: 'result', file: m.file, error: (err as Error).message });
@@ -63,7 +90,7 @@ async function child(): Promise<void> {
       // Decode and mel (untimed) so the floor can time inference alone, on exactly these patches.
       prepared = [];
       for (const file of m.files) {
-        const p = new LogMelPatcher();
+        const p = new LogMelPatcher({ patchStride: patchStride(m.profile) });
         try {
           for await (const c of decodeAudio(file)) prepared.push(...p.push(c));
         } catch {
@@ -111,6 +138,7 @@ class Worker {
 
 export interface RunStats {
   label: string;
+  profile: AnalysisProfile;
   workers: number;
   threads: number;
   wall: number;
@@ -121,10 +149,12 @@ export interface RunStats {
   patches: number;
   stage: { decode: number; mel: number; inference: number; dsp: number };
   maxRssMB: number[];
+  features: Map<string, Features>;
 }
 
 export async function runMode(
   label: string,
+  profile: AnalysisProfile,
   files: string[],
   workers: number,
   threads: number,
@@ -135,6 +165,7 @@ export async function runMode(
   await Promise.all(pool.map((w) => w.ask({ kind: 'init', modelsDir, threads, batchSize })));
   const stats: RunStats = {
     label,
+    profile,
     workers,
     threads,
     wall: 0,
@@ -145,6 +176,7 @@ export async function runMode(
     patches: 0,
     stage: { decode: 0, mel: 0, inference: 0, dsp: 0 },
     maxRssMB: [],
+    features: new Map(),
   };
 
   // Full pipeline: a shared queue, each worker takes the next file when done.
@@ -153,7 +185,7 @@ export async function runMode(
   await Promise.all(
     pool.map(async (w) => {
       for (let file = queue.shift(); file; file = queue.shift()) {
-        const r = (await w.ask({ kind: 'analyze', file })) as Extract<FromChild, { kind: 'result' }>;
+        const r = (await w.ask({ kind: 'analyze', file, profile })) as Extract<FromChild, { kind: 'result' }>;
         if (!r.analysis) {
           stats.failed++;
           console.log(`  ${label}: ${file}: ${r.error}`);
@@ -163,6 +195,7 @@ export async function runMode(
         stats.audioSec += r.analysis.analyzedSec;
         stats.patches += r.analysis.patches;
         for (const k of ['decode', 'mel', 'inference', 'dsp'] as const) stats.stage[k] += r.analysis.timings[k];
+        stats.features.set(file, r.analysis);
       }
     }),
   );
@@ -170,7 +203,7 @@ export async function runMode(
 
   // ONNX-only floor on the same patches, split the same way, all workers starting together.
   const shares = pool.map((_, i) => files.filter((_, j) => j % workers === i));
-  await Promise.all(pool.map((w, i) => w.ask({ kind: 'prepare', files: shares[i] })));
+  await Promise.all(pool.map((w, i) => w.ask({ kind: 'prepare', files: shares[i], profile })));
   const floors = (await Promise.all(pool.map((w) => w.ask({ kind: 'floor' })))) as Extract<
     FromChild,
     { kind: 'floor' }
@@ -188,7 +221,7 @@ export function report(s: RunStats): void {
   const tph4 = (s.audioSec / 240 / s.wall) * 3600; // normalised to 4-minute tracks
   const floor4 = (s.audioSec / 240 / s.floorWall) * 3600;
   console.log(
-    `\n[${s.label}] ${s.workers} worker process(es) × ${s.threads} ONNX thread(s): ${s.tracks} tracks (${(s.audioSec / 60).toFixed(1)} min of audio, ${s.patches} patches), ${s.failed} failed`,
+    `\n[${s.label}, ${s.profile} profile] ${s.workers} worker process(es) × ${s.threads} ONNX thread(s): ${s.tracks} tracks (${(s.audioSec / 60).toFixed(1)} min of audio, ${s.patches} patches), ${s.failed} failed`,
   );
   console.log(
     `  wall ${s.wall.toFixed(1)} s → ${tph.toFixed(0)} tracks/hour as measured, ${tph4.toFixed(0)} tracks/hour for 4-minute tracks`,
@@ -203,6 +236,41 @@ export function report(s: RunStats): void {
     `  ONNX-only floor: ${s.floorWall.toFixed(1)} s wall (${floor4.toFixed(0)} four-minute tracks/hour); pipeline / floor = ${(s.wall / s.floorWall).toFixed(2)}x`,
   );
   console.log(`  peak RSS per worker: ${s.maxRssMB.map((m) => `${m.toFixed(0)} MB`).join(', ')}`);
+}
+
+/** Fast ÷ exact speed-up, how far the fast profile's features are from the exact ones, and what that does to playlists. */
+async function compareProfiles(exact: RunStats, fast: RunStats): Promise<void> {
+  const cos: number[] = [];
+  let tagErr = 0,
+    moodErr = 0,
+    sameDsp = 0;
+  for (const [file, e] of exact.features) {
+    const f = fast.features.get(file);
+    if (!f) continue;
+    cos.push(cosineSimilarity(e.embedding, f.embedding));
+    tagErr = Math.max(tagErr, ...e.tags.map((v, i) => Math.abs(v - f.tags[i])));
+    moodErr = Math.max(moodErr, ...e.moods.map((v, i) => Math.abs(v - f.moods[i])));
+    if (e.tempo === f.tempo && e.key === f.key && e.scale === f.scale && e.energy === f.energy) sameDsp++;
+  }
+  const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
+  console.log(
+    `\n[fast vs exact] speed-up ${(exact.wall / fast.wall).toFixed(2)}x (wall ${exact.wall.toFixed(1)} s → ${fast.wall.toFixed(1)} s, patches ${exact.patches} → ${fast.patches})`,
+  );
+  console.log(
+    `  on ${cos.length} files: embedding cosine mean ${mean.toFixed(4)}, worst ${Math.min(...cos).toFixed(4)}; largest tag difference ${tagErr.toFixed(4)}, mood head ${moodErr.toFixed(4)}; tempo, key and energy identical on ${sameDsp}/${cos.length}`,
+  );
+  const files = [...exact.features.keys()].filter((f) => fast.features.has(f));
+  const tracks = (run: RunStats) =>
+    files.map((id): TrackFeatures => {
+      const f = run.features.get(id)!;
+      return { ...f, id, moods: Object.fromEntries(MOOD_HEADS.map((h, i) => [h, f.moods[i]])) as MoodScores };
+    });
+  for (const space of ['moods', 'embedding'] as const) {
+    const c = await compareClusterings(tracks(exact), tracks(fast), space);
+    console.log(
+      `  clustering (${space}, K-Means search on the exact features, ${c.playlists} playlists of ${c.tracks} tracks): ${c.changedByProfile} tracks change playlist with fast features; another fit seed on exact features moves ${c.changedBySeed}`,
+    );
+  }
 }
 
 export function listAudio(dir: string): string[] {
@@ -237,7 +305,7 @@ async function longTrack(source: string, modelsDir: string, batchSize: number): 
     const w = new Worker();
     await w.ask({ kind: 'init', modelsDir, threads: 1, batchSize });
     const t0 = performance.now();
-    const r = (await w.ask({ kind: 'analyze', file })) as Extract<FromChild, { kind: 'result' }>;
+    const r = (await w.ask({ kind: 'analyze', file, profile: 'exact' })) as Extract<FromChild, { kind: 'result' }>;
     const wall = (performance.now() - t0) / 1000;
     const rss = ((await w.ask({ kind: 'exit' })) as Extract<FromChild, { kind: 'bye' }>).maxRssMB;
     if (!r.analysis) console.log(`  failed: ${r.error}`);
@@ -252,29 +320,33 @@ async function longTrack(source: string, modelsDir: string, batchSize: number): 
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const folder = argv.find((a, i) => !a.startsWith('--') && !/^--(workers|limit|batch)$/.test(argv[i - 1] ?? ''));
+  const folders = argv.filter((a, i) => !a.startsWith('--') && !/^--(workers|limit|batch)$/.test(argv[i - 1] ?? ''));
   const opt = (name: string, d: number) => {
     const i = argv.indexOf(name);
     return i >= 0 ? Number(argv[i + 1]) : d;
   };
-  if (!folder)
+  if (!folders.length)
     throw new Error(
-      'usage: npm run bench:analysis -- <folder> [--workers N] [--limit N] [--batch N] [--no-long] [--no-threads-mode]',
+      'usage: npm run bench:analysis -- <folder...> [--workers N] [--limit N] [--batch N] [--no-long] [--no-threads-mode]',
     );
   const workers = opt('--workers', Math.min(2, cpus().length));
   const batchSize = opt('--batch', 4);
-  const files = listAudio(resolve(folder)).slice(0, opt('--limit', Infinity));
-  if (!files.length) throw new Error(`no audio files under ${folder}`);
+  const files = folders.flatMap((f) => listAudio(resolve(f))).slice(0, opt('--limit', Infinity));
+  if (!files.length) throw new Error(`no audio files under ${folders.join(', ')}`);
   const { modelsDir } = loadConfig();
   console.log(
-    `bench:analysis — ${files.length} files under ${folder}; ${cpus().length} CPUs (${cpus()[0]?.model}); batch ${batchSize}; load average ${loadavg()
+    `bench:analysis — ${files.length} files under ${folders.join(', ')}; ${cpus().length} CPUs (${cpus()[0]?.model}); batch ${batchSize}; load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
 
-  report(await runMode('procs', files, workers, 1, modelsDir, batchSize));
+  const exact = await runMode('procs', 'exact', files, workers, 1, modelsDir, batchSize);
+  report(exact);
+  const fast = await runMode('procs', 'fast', files, workers, 1, modelsDir, batchSize);
+  report(fast);
+  await compareProfiles(exact, fast);
   if (!argv.includes('--no-threads-mode') && workers > 1)
-    report(await runMode('threads', files, 1, workers, modelsDir, batchSize));
+    report(await runMode('threads', 'exact', files, 1, workers, modelsDir, batchSize));
   if (!argv.includes('--no-long')) {
     const longest = files.map((f) => ({ f, s: statSync(f).size })).sort((a, b) => b.s - a.s)[0].f;
     await longTrack(longest, modelsDir, batchSize);

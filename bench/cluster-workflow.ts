@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     });
     const db = new pg.Pool({ connectionString: stack.databaseUrl });
     await migrate(db);
-    const version = analysisVersion({ patchHop: config.analysis.patchHop });
+    const version = analysisVersion(config.analysis);
     const t = performance.now();
     // Stored the way the analysis stores them (tracks + track_features), in one statement each.
     const { rows: ids } = await db.query<{ id: string }>(

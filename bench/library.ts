@@ -26,7 +26,10 @@ const workers = opt('--workers', Math.min(2, cpus().length));
 const files = listAudio(path.resolve(folder));
 if (!files.length) throw new Error(`no audio files under ${folder}`);
 const limit = opt('--limit', Infinity);
-const { modelsDir } = loadConfig();
+const {
+  modelsDir,
+  analysis: { profile },
+} = loadConfig();
 
 async function main(): Promise<void> {
   // The library the workflow sees is the folder; --limit keeps the first N files by linking them elsewhere.
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
 
-  const engine = await runMode('engine', chosen, workers, 1, modelsDir, 4);
+  const engine = await runMode('engine', profile, chosen, workers, 1, modelsDir, 4);
   report(engine);
 
   const stack = await startBenchStack('library');
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     MUSIC_DIR: musicDir,
     PLAYLIST_DIR: path.join(scratch, 'playlists'),
     MODELS_DIR: modelsDir,
+    ANALYSIS_PROFILE: profile,
     TEMP_DIR: path.join(scratch, 'tmp'),
   });
   const { client } = stack;

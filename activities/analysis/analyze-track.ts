@@ -16,6 +16,7 @@ import {
   PatchAverager,
   getMusicnnModels,
 } from './musicnn.ts';
+import { type AnalysisProfile, patchStride } from './profile.ts';
 import { TempoTracker } from './tempo.ts';
 
 /** Peak below this (−80 dBFS) counts as digital silence: nothing for the models to describe. */
@@ -28,6 +29,8 @@ export interface AnalyzeOptions {
   models?: MusicnnModels;
   /** Patch hop in mel frames: 187 (default, no overlap, as AudioMuse-AI) or e.g. 93 (Essentia's default). */
   patchHop?: number;
+  /** `exact` (default): every patch through MusiCNN; `fast`: a spread subset (see profile.ts). */
+  profile?: AnalysisProfile;
   /** Sessions created on first use when `models` is not given (see MusicnnOptions). */
   threads?: number;
   batchSize?: number;
@@ -44,7 +47,7 @@ export interface TrackAnalysis {
   durationSec: number;
   /** Seconds of audio actually decoded and analysed. */
   analyzedSec: number;
-  /** Mean of the per-patch 200-d MusiCNN embeddings. */
+  /** Mean of the per-patch 200-d MusiCNN embeddings (of the patches the profile analyses). */
   embedding: Float32Array;
   /** The 50 MSD tag scores in MOOD_LABELS order: mean over patches of the model's sigmoid outputs, in [0, 1]. */
   tags: Float32Array;
@@ -70,7 +73,7 @@ export interface TrackAnalysis {
 export async function analyzeTrack(input: string | Readable, opts: AnalyzeOptions = {}): Promise<TrackAnalysis> {
   const t0 = performance.now();
   const models = opts.models ?? (await modelsFor(opts));
-  const patcher = new LogMelPatcher({ patchHop: opts.patchHop });
+  const patcher = new LogMelPatcher({ patchHop: opts.patchHop, patchStride: patchStride(opts.profile ?? 'exact') });
   const tempo = new TempoTracker();
   const key = new KeyDetector();
   const energy = new EnergyMeter();

@@ -3,19 +3,15 @@
 
 export class FFTPlan {
   readonly size: number;
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
-  private readonly rev: Uint32Array;
+  /** Bit-reversal permutation: a caller that writes its input at rev[i] can call butterflies() directly. */
+  readonly rev: Uint32Array;
+  // (cos, −sin) pairs of every stage from length 8 on, each stage's k = 0 … len/2 − 1 contiguous, so the
+  // k-outer loops below read them in order (stages 2 and 4 need no multiplications and are fused).
+  private readonly twiddles: Float64Array;
 
   constructor(size: number) {
     if (size < 2 || (size & (size - 1)) !== 0) throw new RangeError(`FFT size must be a power of two, got ${size}`);
     this.size = size;
-    this.cos = new Float64Array(size / 2);
-    this.sin = new Float64Array(size / 2);
-    for (let i = 0; i < size / 2; i++) {
-      this.cos[i] = Math.cos((2 * Math.PI * i) / size);
-      this.sin[i] = -Math.sin((2 * Math.PI * i) / size);
-    }
     this.rev = new Uint32Array(size);
     const bits = Math.log2(size);
     for (let i = 0; i < size; i++) {
@@ -23,13 +19,18 @@ export class FFTPlan {
       for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
       this.rev[i] = r;
     }
+    const tw: number[] = [];
+    for (let len = 8; len <= size; len <<= 1) {
+      for (let k = 0; k < len / 2; k++) tw.push(Math.cos((2 * Math.PI * k) / len), -Math.sin((2 * Math.PI * k) / len));
+    }
+    this.twiddles = Float64Array.from(tw);
   }
 
   /** In-place complex forward FFT of (re, im), both of length `size`. */
   transform(re: Float64Array, im: Float64Array): void {
-    const n = this.size;
-    for (let i = 0; i < n; i++) {
-      const j = this.rev[i];
+    const rev = this.rev;
+    for (let i = 0; i < this.size; i++) {
+      const j = rev[i];
       if (j > i) {
         let t = re[i];
         re[i] = re[j];
@@ -39,21 +40,64 @@ export class FFTPlan {
         im[j] = t;
       }
     }
-    for (let len = 2; len <= n; len <<= 1) {
+    this.butterflies(re, im);
+  }
+
+  /** The FFT of input already stored in bit-reversed order. */
+  butterflies(re: Float64Array, im: Float64Array): void {
+    const n = this.size;
+    if (n === 2) {
+      const r = re[1],
+        i = im[1];
+      re[1] = re[0] - r;
+      im[1] = im[0] - i;
+      re[0] += r;
+      im[0] += i;
+      return;
+    }
+    // Lengths 2 and 4 in one pass: a radix-4 butterfly whose twiddles are 1 and −i.
+    for (let s = 0; s < n; s += 4) {
+      const r0 = re[s],
+        i0 = im[s],
+        r1 = re[s + 1],
+        i1 = im[s + 1],
+        r2 = re[s + 2],
+        i2 = im[s + 2],
+        r3 = re[s + 3],
+        i3 = im[s + 3];
+      const ar = r0 + r1,
+        ai = i0 + i1,
+        br = r0 - r1,
+        bi = i0 - i1;
+      const cr = r2 + r3,
+        ci = i2 + i3,
+        dr = r2 - r3,
+        di = i2 - i3;
+      re[s] = ar + cr;
+      im[s] = ai + ci;
+      re[s + 2] = ar - cr;
+      im[s + 2] = ai - ci;
+      re[s + 1] = br + di;
+      im[s + 1] = bi - dr;
+      re[s + 3] = br - di;
+      im[s + 3] = bi + dr;
+    }
+    const tw = this.twiddles;
+    for (let len = 8, base = 0; len <= n; base += len, len <<= 1) {
       const half = len >> 1;
-      const step = n / len;
-      for (let start = 0; start < n; start += len) {
-        for (let k = 0, t = 0; k < half; k++, t += step) {
-          const wr = this.cos[t],
-            wi = this.sin[t];
-          const a = start + k,
-            b = a + half;
+      for (let k = 0; k < half; k++) {
+        const wr = tw[base + 2 * k],
+          wi = tw[base + 2 * k + 1];
+        for (let a = k; a < n; a += len) {
+          const b = a + half;
           const xr = re[b] * wr - im[b] * wi;
           const xi = re[b] * wi + im[b] * wr;
-          re[b] = re[a] - xr;
-          im[b] = im[a] - xi;
-          re[a] += xr;
-          im[a] += xi;
+          const ar = re[a],
+            ai = im[a];
+          re[b] = ar - xr;
+          im[b] = ai - xi;
+          re[a] = ar + xr;
+          im[a] = ai + xi;
         }
       }
     }
@@ -99,11 +143,13 @@ export class RealPowerSpectrumPlan {
   compute(frame: ArrayLike<number>, off: number, window: Float64Array, out: Float64Array): void {
     const h = this.size / 2;
     const { re, im, wr, wi } = this;
+    const rev = this.half.rev;
     for (let n = 0, i = off; n < h; n++, i += 2) {
-      re[n] = frame[i] * window[2 * n];
-      im[n] = frame[i + 1] * window[2 * n + 1];
+      const j = rev[n]; // written in bit-reversed order: saves the FFT's swap pass
+      re[j] = frame[i] * window[2 * n];
+      im[j] = frame[i + 1] * window[2 * n + 1];
     }
-    this.half.transform(re, im);
+    this.half.butterflies(re, im);
     out[0] = (re[0] + im[0]) * (re[0] + im[0]);
     out[h] = (re[0] - im[0]) * (re[0] - im[0]);
     for (let k = 1; k < h; k++) {

@@ -89,6 +89,8 @@ export function melFilterbank(
 export interface LogMelOptions {
   /** Frames between patch starts: 187 = no overlap (AudioMuse-AI, default), 93 = Essentia's default. */
   patchHop?: number;
+  /** Keep every n-th patch only (the fast profile): frames no kept patch covers are never transformed. */
+  patchStride?: number;
 }
 
 /**
@@ -98,30 +100,37 @@ export interface LogMelOptions {
  */
 export class LogMelPatcher {
   readonly patchHop: number;
+  readonly patchStride: number;
   private readonly fft = new RealPowerSpectrumPlan(N_FFT);
   private readonly window = hannWindow(N_FFT);
   private readonly bank = melFilterbank();
   private readonly spectrum = new Float64Array(N_FFT / 2 + 1);
-  private readonly rows = new Float32Array(PATCH_FRAMES * N_MELS);
+  private readonly rows = new Float32Array(PATCH_FRAMES * N_MELS); // frames of the next patch to emit
   private rowCount = 0;
+  private patchStart = 0; // frame index where the next patch to emit starts
   private pending = new Float32Array(0); // samples from the next frame's start onwards (< N_FFT)
-  private frameTotal = 0;
+  private frameIndex = 0;
   private patchTotal = 0;
+  private transformedTotal = 0;
 
   constructor(opts: LogMelOptions = {}) {
     const hop = opts.patchHop ?? PATCH_FRAMES;
     if (!Number.isInteger(hop) || hop < 1 || hop > PATCH_FRAMES)
       throw new RangeError(`patchHop must be an integer in 1..${PATCH_FRAMES}, got ${hop}`);
+    const stride = opts.patchStride ?? 1;
+    if (!Number.isInteger(stride) || stride < 1)
+      throw new RangeError(`patchStride must be an integer ≥ 1, got ${stride}`);
     this.patchHop = hop;
+    this.patchStride = stride;
   }
 
-  /** Mel frames computed so far. */
-  get frames(): number {
-    return this.frameTotal;
-  }
   /** Patches emitted so far. */
   get patches(): number {
     return this.patchTotal;
+  }
+  /** Frames transformed so far (fewer than the signal holds when patches are skipped). */
+  get transformed(): number {
+    return this.transformedTotal;
   }
 
   push(chunk: Float32Array): Float32Array[] {
@@ -133,14 +142,19 @@ export class LogMelPatcher {
     }
     const out: Float32Array[] = [];
     let off = 0;
-    for (; off + N_FFT <= data.length; off += HOP_LENGTH) {
+    for (; off + N_FFT <= data.length; off += HOP_LENGTH, this.frameIndex++) {
+      if (this.frameIndex < this.patchStart) continue; // between kept patches: no FFT at all
       this.computeFrame(data, off, this.rowCount * N_MELS);
-      this.frameTotal++;
+      this.transformedTotal++;
       if (++this.rowCount === PATCH_FRAMES) {
         out.push(this.rows.slice());
         this.patchTotal++;
-        this.rows.copyWithin(0, this.patchHop * N_MELS);
-        this.rowCount = PATCH_FRAMES - this.patchHop;
+        // The next kept patch may overlap this one (hop < 187): keep the shared frames.
+        const advance = this.patchHop * this.patchStride;
+        this.patchStart += advance;
+        const shared = Math.max(0, PATCH_FRAMES - advance);
+        this.rows.copyWithin(0, (PATCH_FRAMES - shared) * N_MELS);
+        this.rowCount = shared;
       }
     }
     // Copy (not a view) so a caller's large chunk buffer is not kept alive by the tail.

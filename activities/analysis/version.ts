@@ -1,12 +1,13 @@
-// The analysis version written with every features row: model files, patch hop and DSP revision. Readers
+// The analysis version written with every features row: model files, patch hop, profile and DSP revision. Readers
 // (clustering) filter on it so vectors from different models never mix, and a new version re-analyses.
 import { createHash } from 'node:crypto';
 import { MODEL_MANIFEST } from './model-files.ts';
+import { type AnalysisProfile, patchStride } from './profile.ts';
 
 /** Bump when mel, tempo, key or energy change what they compute. */
 export const DSP_REVISION = 1;
 
-export function analysisVersion(opts: { patchHop: number }): string {
+export function analysisVersion(opts: { patchHop: number; profile: AnalysisProfile }): string {
   const models = createHash('sha256')
     .update(
       MODEL_MANIFEST.files
@@ -16,5 +17,7 @@ export function analysisVersion(opts: { patchHop: number }): string {
     )
     .digest('hex')
     .slice(0, 12);
-  return `musicnn-${models}-hop${opts.patchHop}-dsp${DSP_REVISION}`;
+  // The exact profile keeps the version it always had, so features stored before profiles existed stay valid.
+  const sampled = opts.profile === 'exact' ? '' : `-${opts.profile}${patchStride(opts.profile)}`;
+  return `musicnn-${models}-hop${opts.patchHop}${sampled}-dsp${DSP_REVISION}`;
 }

@@ -50,3 +50,16 @@ export function sqDistUpTo(a: Float64Array, ao: number, b: Float64Array, bo: num
   }
   return s;
 }
+
+/** Cosine similarity of two vectors; 0 when either is all zeros. */
+export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  for (let j = 0; j < a.length; j++) {
+    dot += a[j] * b[j];
+    na += a[j] * a[j];
+    nb += b[j] * b[j];
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}

@@ -10,6 +10,7 @@ import {
   type ProfileLayout,
   type TrackFeatures,
 } from './features.ts';
+import { cosineSimilarity } from './distance.ts';
 import type { Matrix } from './types.ts';
 
 /**
@@ -215,18 +216,6 @@ export function normalizeTitle(title: string): string {
   return t.replace(/\s+/g, ' ');
 }
 
-function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0,
-    na = 0,
-    nb = 0;
-  for (let j = 0; j < a.length; j++) {
-    dot += a[j] * b[j];
-    na += a[j] * a[j];
-    nb += b[j] * b[j];
-  }
-  return na > 0 && nb > 0 ? 1 - dot / Math.sqrt(na * nb) : 1;
-}
-
 /**
  * Drops, keeping the song closest to the centroid: (1) songs whose normalised title and artist repeat an
  * earlier one; (2) songs whose embedding is within `cosine` of one of the previous `lookback` kept songs
@@ -262,7 +251,7 @@ export function removeDuplicates(
       e &&
       kept.slice(-lookback).some((j) => {
         const f = tracks[j].embedding;
-        return f && f.length === e.length && cosineDistance(e, f) < cosine;
+        return f && f.length === e.length && 1 - cosineSimilarity(e, f) < cosine;
       });
     if (dup) dropped.add(i);
     else kept.push(i);

@@ -4,19 +4,21 @@
 import { analyzeTrack, topMoods, type TrackAnalysis } from '../../activities/analysis/analyze-track.ts';
 import { AnalysisError } from '../../activities/analysis/errors.ts';
 import { MOOD_LABELS, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
-import { loadConfig } from '../../lib/config.ts';
+import { ANALYSIS_PROFILES, type AnalysisProfile, loadConfig } from '../../lib/config.ts';
 
-const USAGE = `usage: audiomuse analyze [--full] [--max-seconds S] [--patch-hop N] [--threads N] <file...>
+const USAGE = `usage: audiomuse analyze [--full] [--max-seconds S] [--patch-hop N] [--profile P] [--threads N] <file...>
   --full           also print the whole embedding and all 50 tag scores by label
   --max-seconds S  analyse only the first S seconds of each file
   --patch-hop N    MusiCNN patch hop in mel frames, 1..187 (default PATCH_HOP, 187 = no overlap)
+  --profile P      ${ANALYSIS_PROFILES.join(' or ')} (default ANALYSIS_PROFILE, exact)
   --threads N      ONNX intra-op threads (default 1)
-Reads MODELS_DIR, TOP_N_MOODS, PATCH_HOP and FFMPEG_PATH from the environment.`;
+Reads MODELS_DIR, TOP_N_MOODS, PATCH_HOP, ANALYSIS_PROFILE and FFMPEG_PATH from the environment.`;
 
 interface Args {
   full: boolean;
   maxSeconds?: number;
   patchHop?: number;
+  profile?: AnalysisProfile;
   threads?: number;
   files: string[];
 }
@@ -34,6 +36,7 @@ function parseArgs(args: string[]): Args {
     if (a === '--full') out.full = true;
     else if (a === '--max-seconds') out.maxSeconds = num(a, args[++i], false);
     else if (a === '--patch-hop') out.patchHop = num(a, args[++i], true);
+    else if (a === '--profile') out.profile = profileArg(args[++i]);
     else if (a === '--threads') out.threads = num(a, args[++i], true);
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}\n${USAGE}`);
@@ -41,6 +44,12 @@ function parseArgs(args: string[]): Args {
   }
   if (!out.files.length) throw new Error(USAGE);
   return out;
+}
+
+function profileArg(v: string | undefined): AnalysisProfile {
+  const profile = ANALYSIS_PROFILES.find((p) => p === v);
+  if (!profile) throw new Error(`--profile must be one of ${ANALYSIS_PROFILES.join(', ')}\n${USAGE}`);
+  return profile;
 }
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -96,6 +105,7 @@ export async function run(argv: string[]): Promise<number> {
       const a = await analyzeTrack(path, {
         models,
         patchHop: args.patchHop ?? config.analysis.patchHop,
+        profile: args.profile ?? config.analysis.profile,
         maxSeconds: args.maxSeconds,
       });
       console.log(

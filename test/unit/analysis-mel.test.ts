@@ -152,3 +152,30 @@ test('one sample short of a patch gives no patch; the exact minimum gives one', 
   assert.throws(() => new LogMelPatcher({ patchHop: 0 }), RangeError);
   assert.throws(() => new LogMelPatcher({ patchHop: 188 }), RangeError);
 });
+
+test('patch stride keeps exactly every n-th patch and transforms only the frames those patches cover', () => {
+  const one = fixtureSignal();
+  const y = new Float32Array(one.length * 4); // ≈ 1,000 frames: 5 plain patches
+  for (let i = 0; i < 4; i++) y.set(one, i * one.length);
+  for (const patchHop of [PATCH_FRAMES, 93, 1]) {
+    const whole = new LogMelPatcher({ patchHop });
+    const all = whole.push(y);
+    for (const patchStride of [2, 3]) {
+      const sampled = new LogMelPatcher({ patchHop, patchStride });
+      // Fed in uneven chunks: the skipping must not depend on where the chunks end.
+      const got: Float32Array[] = [];
+      for (let i = 0; i < y.length; i += 7001) got.push(...sampled.push(y.subarray(i, i + 7001)));
+      const want = all.filter((_, i) => i % patchStride === 0);
+      assert.equal(got.length, want.length, `hop ${patchHop} stride ${patchStride}: patch count`);
+      got.forEach((p, i) => assert.deepEqual(p, want[i], `hop ${patchHop} stride ${patchStride}: patch ${i}`));
+      // Kept patches cover min(187, hop·stride) new frames each (plus the first patch's 187).
+      const covered = PATCH_FRAMES + (want.length - 1) * Math.min(PATCH_FRAMES, patchHop * patchStride);
+      assert.ok(
+        sampled.transformed <= covered + PATCH_FRAMES,
+        `hop ${patchHop} stride ${patchStride}: ${sampled.transformed} frames transformed, ${covered} needed`,
+      );
+    }
+    assert.equal(whole.transformed, 1 + Math.floor((y.length - N_FFT) / HOP_LENGTH));
+  }
+  assert.throws(() => new LogMelPatcher({ patchStride: 0 }), RangeError);
+});
