@@ -2,7 +2,6 @@
 // folder, the real worker process (`worker/main.ts`), and the process tree's peak memory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -10,6 +9,7 @@ import { repoRoot } from '../lib/config.ts';
 import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
 import { findTemporalCli, startEmbeddedTemporal } from '../lib/embedded/temporal.ts';
 import { installRuntime } from '../lib/runtime.ts';
+import { freePort } from '../test/helpers/services.ts';
 
 export interface BenchStack {
   scratch: string;
@@ -19,16 +19,6 @@ export interface BenchStack {
   /** Starts the real worker process group with these extra environment variables. */
   startWorker(env: Record<string, string>): ChildProcess;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startBenchStack(name: string): Promise<BenchStack> {

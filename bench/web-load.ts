@@ -16,8 +16,9 @@ import { createMediaProvider } from '../activities/media/index.ts';
 import { loadConfig, repoRoot } from '../lib/config.ts';
 import { createPool, migrate } from '../lib/db.ts';
 import { plantLibrary, storePlantedFeatures } from '../test/helpers/planted-library.ts';
+import { freePort } from '../test/helpers/services.ts';
 import { writeSineWav } from '../test/standins/jellyfin.ts';
-import { freePort, startBenchStack, waitForPollers } from './services.ts';
+import { startBenchStack, waitForPollers } from './services.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => {

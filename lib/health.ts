@@ -3,24 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Pool } from './db.ts';
+import type { Health, PartHealth } from './health-types.ts';
 import { analysisTaskQueue, clusteringTaskQueue } from './task-queues.ts';
 
-export interface PartHealth {
-  ok: boolean;
-  error?: string;
-  [detail: string]: unknown;
-}
-
-export interface Health {
-  ok: boolean;
-  postgres: PartHealth;
-  temporal: PartHealth;
-  worker: PartHealth;
-  roundTrip?: PartHealth;
-  /** The configured media source. Informational: `ok` covers only what the system needs to run. */
-  mediaServer?: PartHealth;
-  checkedAt: string;
-}
+export type { Health, PartHealth } from './health-types.ts';
 
 /** A poller seen this recently counts as a live worker (workers long-poll about once a minute at most). */
 const POLLER_FRESH_MS = 90_000;

@@ -3,8 +3,6 @@
 // the token rules and server-sent events.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createMediaProvider } from '../../activities/media/index.ts';
@@ -12,10 +10,11 @@ import { CLUSTER_LIBRARY_INPUT, clusterInputDefaults } from '../../activities/cl
 import { MOOD_LABELS } from '../../activities/vocabulary.ts';
 import type { Config } from '../../lib/config.ts';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
-import { createApp, type WebDeps } from '../../web/app.ts';
+import type { WebDeps } from '../../web/app.ts';
 import { writeSineWav } from '../standins/jellyfin.ts';
 import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
 import { freePort, freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
+import { closeServedApps, serveApp } from '../helpers/web-app.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 
 let dir: string;
@@ -24,17 +23,9 @@ let config: Config;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let base: string;
 let temporalAddress: string;
-const servers: http.Server[] = [];
 const TRACKS = 120;
 
-async function serve(deps: WebDeps): Promise<string> {
-  const handle = createApp(deps).callback();
-  const server = http.createServer((req, res) => void handle(req, res));
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  servers.push(server);
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const serve = async (deps: WebDeps) => (await serveApp(deps, { keepAliveTimeout: 60_000 })).base;
 
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any, headers: res.headers });
 const get = async (url: string, init?: RequestInit) => json(await fetch(`${base}${url}`, init));
@@ -81,7 +72,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const s of servers) s.close();
+  closeServedApps();
   await worker?.stop();
   await pool?.end();
   fs.rmSync(dir, { recursive: true, force: true });

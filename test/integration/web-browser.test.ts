@@ -4,17 +4,16 @@
 // a cancelled run, the login form and the media advice; no console errors; screenshots in test-artifacts/.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createMediaProvider } from '../../activities/media/index.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
-import { createApp, type WebDeps } from '../../web/app.ts';
+import type { WebDeps } from '../../web/app.ts';
 import { makeClipLibrary, SONGS_DIR } from '../helpers/analysis-library.ts';
 import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
+import { closeServedApps, serveApp } from '../helpers/web-app.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { modelsDir, repoRoot, requireOrSkip } from '../shared-paths.ts';
 
@@ -36,16 +35,9 @@ interface Stack {
   base: string;
 }
 
-const servers: http.Server[] = [];
 let stack: Promise<Stack> | undefined;
 
-async function serve(deps: WebDeps): Promise<string> {
-  const handle = createApp(deps).callback();
-  const server = http.createServer((req, res) => void handle(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  servers.push(server);
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const serve = async (deps: WebDeps) => (await serveApp(deps)).base;
 
 /** Skips (or fails under CI) without the audio, the models or the browser; else starts the stack once. */
 function needStack(t: TestContext): Promise<Stack> | undefined {
@@ -98,7 +90,7 @@ function needStack(t: TestContext): Promise<Stack> | undefined {
 }
 
 after(async () => {
-  for (const s of servers) s.close();
+  closeServedApps();
   const s = await stack?.catch(() => undefined);
   await s?.browser.close();
   await s?.worker.stop();

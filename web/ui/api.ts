@@ -43,19 +43,7 @@ export async function api<T>(
   );
 }
 
-export interface PartHealth {
-  ok: boolean;
-  error?: string;
-  [detail: string]: unknown;
-}
-export interface Health {
-  ok: boolean;
-  postgres: PartHealth;
-  temporal: PartHealth;
-  worker: PartHealth;
-  mediaServer?: PartHealth;
-  temporalUi?: string;
-}
+export type { HealthAnswer as Health, PartHealth } from '../../lib/health-types.ts';
 
 export type TaskState = 'PENDING' | 'PROGRESS' | 'SUCCESS' | 'FAILURE' | 'REVOKED';
 export interface TaskStatus {
