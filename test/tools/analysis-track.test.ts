@@ -93,7 +93,7 @@ describe('analyzeTrack on real music', () => {
     assert.equal(reference.maxSeconds, MAX_SECONDS);
     assert.equal(a.patches, reference.patches, 'patch count, ours vs Essentia');
     assert.equal(a.patches, Math.floor((Math.floor((MAX_SECONDS * 16000 - 512) / 256) + 1) / 187)); // 15
-    const cos = cosine(a.embedding, Float32Array.from(reference.embedding));
+    const cos = cosineSimilarity(a.embedding, Float32Array.from(reference.embedding));
     assert.ok(cos >= 0.999, `embedding cosine ${cos.toFixed(5)} to the Essentia + TensorFlow reference`);
     const offTags = reference.tags.flatMap((v, i) =>
       Math.abs(v - a.tags[i]) > 0.02 ? [`${MOOD_LABELS[i]} ${a.tags[i].toFixed(4)} vs ${v.toFixed(4)}`] : [],
