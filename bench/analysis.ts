@@ -17,9 +17,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTrack, type TrackAnalysis } from '../activities/analysis/analyze-track.ts';
 import { decodeAudio } from '../activities/analysis/decode-audio.ts';
-import { LogMelPatcher } from '../activities/analysis/mel-spectrogram.ts';
+import { type LogMelPatcher, PATCH_FRAMES } from '../activities/analysis/mel-spectrogram.ts';
 import { MOOD_HEADS, type MoodScores, MusicnnModels, PATCH_SIZE } from '../activities/analysis/musicnn.ts';
-import { patchStride } from '../activities/analysis/profile.ts';
+import { profilePatcher } from '../activities/analysis/profile.ts';
 import { cosineSimilarity } from '../activities/clustering/distance.ts';
 import type { TrackFeatures } from '../activities/clustering/features.ts';
 import { type AnalysisProfile, loadConfig } from '../lib/config.ts';
@@ -90,9 +90,12 @@ async function child(): Promise<void> {
       // Decode and mel (untimed) so the floor can time inference alone, on exactly these patches.
       prepared = [];
       for (const file of m.files) {
-        const p = new LogMelPatcher({ patchStride: patchStride(m.profile) });
+        let p: LogMelPatcher | undefined;
         try {
-          for await (const c of decodeAudio(file)) prepared.push(...p.push(c));
+          for await (const c of decodeAudio(file, {
+            onInfo: (i) => (p = profilePatcher(m.profile, PATCH_FRAMES, i.sourceDurationSec)),
+          }))
+            prepared.push(...p!.push(c));
         } catch {
           /* failed files are reported by the analyze pass */
         }

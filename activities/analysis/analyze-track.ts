@@ -7,7 +7,7 @@ import { InsufficientAudioError } from './dsp-stream.ts';
 import { EnergyMeter } from './energy.ts';
 import { AnalysisError } from './errors.ts';
 import { KeyDetector } from './key.ts';
-import { LogMelPatcher, MIN_PATCH_SAMPLES } from './mel-spectrogram.ts';
+import { type LogMelPatcher, MIN_PATCH_SAMPLES, PATCH_FRAMES } from './mel-spectrogram.ts';
 import {
   MOOD_LABELS,
   type MoodScores,
@@ -16,7 +16,7 @@ import {
   PatchAverager,
   getMusicnnModels,
 } from './musicnn.ts';
-import { type AnalysisProfile, patchStride } from './profile.ts';
+import { type AnalysisProfile, profilePatcher } from './profile.ts';
 import { TempoTracker } from './tempo.ts';
 
 /** Peak below this (−80 dBFS) counts as digital silence: nothing for the models to describe. */
@@ -73,7 +73,15 @@ export interface TrackAnalysis {
 export async function analyzeTrack(input: string | Readable, opts: AnalyzeOptions = {}): Promise<TrackAnalysis> {
   const t0 = performance.now();
   const models = opts.models ?? (await modelsFor(opts));
-  const patcher = new LogMelPatcher({ patchHop: opts.patchHop, patchStride: patchStride(opts.profile ?? 'exact') });
+  const patchHop = opts.patchHop ?? PATCH_FRAMES;
+  // The fast profile's stride depends on the track's length, which ffmpeg reports before the first chunk.
+  let patcher: LogMelPatcher | undefined;
+  const makePatcher = (sourceSec: number | null) =>
+    profilePatcher(
+      opts.profile ?? 'exact',
+      patchHop,
+      sourceSec === null ? (opts.maxSeconds ?? null) : Math.min(sourceSec, opts.maxSeconds ?? Infinity),
+    );
   const tempo = new TempoTracker();
   const key = new KeyDetector();
   const energy = new EnergyMeter();
@@ -94,7 +102,11 @@ export async function analyzeTrack(input: string | Readable, opts: AnalyzeOption
     if (opts.signal?.aborted) throw new AnalysisError('aborted', 'analysis aborted');
   };
 
-  const decoder = decodeAudio(input, { maxSeconds: opts.maxSeconds, signal: opts.signal });
+  const decoder = decodeAudio(input, {
+    maxSeconds: opts.maxSeconds,
+    signal: opts.signal,
+    onInfo: (i) => (patcher = makePatcher(i.sourceDurationSec)),
+  });
   let info;
   try {
     for (;;) {
@@ -119,6 +131,7 @@ export async function analyzeTrack(input: string | Readable, opts: AnalyzeOption
       const t2 = performance.now();
       timings.dsp += (t2 - t) / 1000;
 
+      patcher ??= makePatcher(null);
       const patches = patcher.push(chunk);
       timings.mel += (performance.now() - t2) / 1000;
       for (const p of patches) {

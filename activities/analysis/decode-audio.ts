@@ -14,6 +14,8 @@ export interface DecodeOptions {
   /** Decode only the first N seconds (ffmpeg `-t`). */
   maxSeconds?: number;
   signal?: AbortSignal;
+  /** Called once, before the first chunk, with what ffmpeg said about the input (its header's duration). */
+  onInfo?: (info: DecodeInfo) => void;
 }
 
 export interface DecodeInfo {
@@ -79,8 +81,15 @@ export async function* decodeAudio(
     .format('f32le');
   if (opts.maxSeconds !== undefined) cmd.duration(opts.maxSeconds);
   const info: DecodeInfo = { sourceDurationSec: null };
-  cmd.on('codecData', (data: { duration?: string }) => {
-    info.sourceDurationSec = parseTimestamp(data.duration);
+  // ffmpeg describes the input ("Stream mapping:") before it writes any sample, but on another pipe: the
+  // first chunk waits for that description (or the end) so onInfo always sees it when ffmpeg printed one.
+  const described = new Promise<void>((resolve) => {
+    cmd.on('codecData', (data: { duration?: string }) => {
+      info.sourceDurationSec = parseTimestamp(data.duration);
+      resolve();
+    });
+    cmd.on('end', () => resolve());
+    cmd.on('error', () => resolve());
   });
 
   let killed = false;
@@ -114,6 +123,12 @@ export async function* decodeAudio(
   let fill = 0;
   let samples = 0;
   let completed = false;
+  let informed = false;
+  const inform = async () => {
+    informed = true;
+    await described;
+    opts.onInfo?.(info);
+  };
   try {
     try {
       for await (const buf of out.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
@@ -125,6 +140,7 @@ export async function* decodeAudio(
           if (fill === acc.length) {
             samples += CHUNK_SAMPLES;
             fill = 0;
+            if (!informed) await inform();
             yield new Float32Array(acc.slice().buffer);
           }
         }
@@ -138,6 +154,7 @@ export async function* decodeAudio(
     const rest = fill - (fill % 4);
     if (rest > 0) {
       samples += rest / 4;
+      if (!informed) await inform();
       yield new Float32Array(acc.slice(0, rest).buffer);
     }
     completed = true;

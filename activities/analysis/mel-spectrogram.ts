@@ -15,6 +15,12 @@ export const PATCH_FRAMES = 187;
 /** Samples needed for the first complete patch: 512 + 186·256 = 48,128 (3.008 s). */
 export const MIN_PATCH_SAMPLES = N_FFT + (PATCH_FRAMES - 1) * HOP_LENGTH;
 
+/** Patches a signal of `samples` samples gives with patches every `patchHop` frames. */
+export function patchCount(samples: number, patchHop: number): number {
+  const frames = samples < N_FFT ? 0 : Math.floor((samples - N_FFT) / HOP_LENGTH) + 1;
+  return frames < PATCH_FRAMES ? 0 : Math.floor((frames - PATCH_FRAMES) / patchHop) + 1;
+}
+
 /** Slaney mel scale (librosa `hz_to_mel(htk=False)`): linear below 1 kHz, logarithmic above. */
 export function hzToMel(hz: number): number {
   const fSp = 200 / 3;

@@ -2,7 +2,7 @@
 // (clustering) filter on it so vectors from different models never mix, and a new version re-analyses.
 import { createHash } from 'node:crypto';
 import { MODEL_MANIFEST } from './model-files.ts';
-import { type AnalysisProfile, patchStride } from './profile.ts';
+import { type AnalysisProfile, profileTag } from './profile.ts';
 
 /** Bump when mel, tempo, key or energy change what they compute. */
 export const DSP_REVISION = 1;
@@ -17,7 +17,5 @@ export function analysisVersion(opts: { patchHop: number; profile: AnalysisProfi
     )
     .digest('hex')
     .slice(0, 12);
-  // The exact profile keeps the version it always had, so features stored before profiles existed stay valid.
-  const sampled = opts.profile === 'exact' ? '' : `-${opts.profile}${patchStride(opts.profile)}`;
-  return `musicnn-${models}-hop${opts.patchHop}${sampled}-dsp${DSP_REVISION}`;
+  return `musicnn-${models}-hop${opts.patchHop}${profileTag(opts.profile)}-dsp${DSP_REVISION}`;
 }

@@ -99,6 +99,18 @@ test('maxSeconds stops decoding early and still reports the source duration', as
   assert.equal(info.sourceDurationSec, 4);
 });
 
+test('onInfo reports the duration once, before the first chunk', async () => {
+  for (const name of ['tone.flac', 'tone.ogg', 'tone.mp3']) {
+    const seen: string[] = [];
+    const gen = decodeAudio(join(dir, name), {
+      onInfo: (i) => seen.push(`info ${Math.round(i.sourceDurationSec ?? -1)}`),
+    });
+    for await (const c of gen) seen.push(`chunk ${c.length}`);
+    assert.deepEqual(seen.slice(0, 2), ['info 4', 'chunk 16000'], name);
+    assert.equal(seen.filter((e) => e.startsWith('info')).length, 1, name);
+  }
+});
+
 async function rejects(input: string, code: string, opts?: Parameters<typeof decodeAudio>[1]) {
   await assert.rejects(decodeAll(input, opts), (err: unknown) => {
     assert.ok(err instanceof AnalysisError, `expected AnalysisError, got ${err}`);

@@ -144,6 +144,26 @@ describe('analyzeTrack on real music', () => {
     assert.ok(mean(calm.map((a) => a.moods.relaxed)) > mean(metal.map((a) => a.moods.relaxed)) + 0.3);
   });
 
+  test('the fast profile analyses every fourth patch of a whole song, close to exact, with the same tempo, key and energy', async (t) => {
+    const song = join(FOF, 'sectoid', 'Metal madness', 'song.ogg');
+    if (!need(t, [song, 'Debian package fretsonfire-songs-sectoid'])) return;
+    const exact = await analyzeTrack(song, { models });
+    const fast = await analyzeTrack(song, { models, profile: 'fast' });
+    assert.equal(exact.patches, 48); // 143.68 s
+    assert.equal(fast.patches, 48 / 4);
+    const cos = cosineSimilarity(fast.embedding, exact.embedding);
+    assert.ok(cos >= 0.98 && cos < 1, `embedding cosine ${cos.toFixed(5)} to exact`);
+    const tagError = Math.max(...fast.tags.map((v, i) => Math.abs(v - exact.tags[i])));
+    assert.ok(tagError > 0 && tagError < 0.1, `largest tag difference ${tagError.toFixed(4)}`);
+    assert.deepEqual(
+      [fast.tempo, fast.key, fast.scale, fast.keyStrength, fast.energy, fast.rmsDb, fast.analyzedSec],
+      [exact.tempo, exact.key, exact.scale, exact.keyStrength, exact.energy, exact.rmsDb, exact.analyzedSec],
+    );
+    // 45 s is 15 patches: too few to thin out, so the fast profile analyses them all.
+    const short = await analyzeTrack(song, { models, profile: 'fast', maxSeconds: MAX_SECONDS });
+    assert.deepEqual(short.embedding, (await analyse(song)).embedding);
+  });
+
   test("a song and its MP3 / Opus transcodes are each other's nearest neighbours", async (t) => {
     if (
       !need(
