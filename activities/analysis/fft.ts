@@ -5,8 +5,8 @@ export class FFTPlan {
   readonly size: number;
   /** Bit-reversal permutation: a caller that writes its input at rev[i] can call butterflies() directly. */
   readonly rev: Uint32Array;
-  // (cos, −sin) pairs of every stage from length 8 on, each stage's k = 0 … len/2 − 1 contiguous, so the
-  // k-outer loops below read them in order (stages 2 and 4 need no multiplications and are fused).
+  // Twiddles in the order the passes below read them: for each fused pair of stages (len, 2·len), from
+  // len 8 on, (W_2len^k, W_len^k) for k < len/2; then (W_len^k) of a last unpaired stage, if any.
   private readonly twiddles: Float64Array;
 
   constructor(size: number) {
@@ -20,9 +20,15 @@ export class FFTPlan {
       this.rev[i] = r;
     }
     const tw: number[] = [];
-    for (let len = 8; len <= size; len <<= 1) {
-      for (let k = 0; k < len / 2; k++) tw.push(Math.cos((2 * Math.PI * k) / len), -Math.sin((2 * Math.PI * k) / len));
+    let len = 8;
+    for (; 2 * len <= size; len *= 4) {
+      for (let k = 0; k < len / 2; k++) {
+        const a = (-2 * Math.PI * k) / (2 * len);
+        tw.push(Math.cos(a), Math.sin(a), Math.cos(2 * a), Math.sin(2 * a));
+      }
     }
+    for (let k = 0; len <= size && k < len / 2; k++)
+      tw.push(Math.cos((2 * Math.PI * k) / len), -Math.sin((2 * Math.PI * k) / len));
     this.twiddles = Float64Array.from(tw);
   }
 
@@ -82,8 +88,51 @@ export class FFTPlan {
       re[s + 3] = br - di;
       im[s + 3] = bi + dr;
     }
+    // Then two stages per pass (len and 2·len; a radix-2² butterfly over four points): half the loads and
+    // stores of one stage at a time. W_2len^(k+len/2) = −i·W_2len^k gives the second half its twiddle.
     const tw = this.twiddles;
-    for (let len = 8, base = 0; len <= n; base += len, len <<= 1) {
+    let len = 8,
+      base = 0;
+    for (; 2 * len <= n; base += 2 * len, len *= 4) {
+      const q = len >> 1;
+      for (let k = 0; k < q; k++) {
+        const o = base + 4 * k;
+        const w1r = tw[o],
+          w1i = tw[o + 1],
+          w2r = tw[o + 2],
+          w2i = tw[o + 3];
+        for (let a = k; a < n; a += 4 * q) {
+          const b = a + q,
+            c = a + 2 * q,
+            d = a + 3 * q;
+          const t1r = re[b] * w2r - im[b] * w2i,
+            t1i = re[b] * w2i + im[b] * w2r;
+          const t3r = re[d] * w2r - im[d] * w2i,
+            t3i = re[d] * w2i + im[d] * w2r;
+          const u0r = re[a] + t1r,
+            u0i = im[a] + t1i,
+            u1r = re[a] - t1r,
+            u1i = im[a] - t1i;
+          const v0r = re[c] + t3r,
+            v0i = im[c] + t3i,
+            v1r = re[c] - t3r,
+            v1i = im[c] - t3i;
+          const s0r = v0r * w1r - v0i * w1i,
+            s0i = v0r * w1i + v0i * w1r;
+          const s1r = v1r * w1i + v1i * w1r, // −i · W · v1
+            s1i = -(v1r * w1r - v1i * w1i);
+          re[a] = u0r + s0r;
+          im[a] = u0i + s0i;
+          re[c] = u0r - s0r;
+          im[c] = u0i - s0i;
+          re[b] = u1r + s1r;
+          im[b] = u1i + s1i;
+          re[d] = u1r - s1r;
+          im[d] = u1i - s1i;
+        }
+      }
+    }
+    if (len <= n) {
       const half = len >> 1;
       for (let k = 0; k < half; k++) {
         const wr = tw[base + 2 * k],
