@@ -568,13 +568,17 @@ export class NavidromeProvider implements MediaProvider {
           'auth',
         );
       case 10: {
-        // A server that does not know a login method asks for the parameters of one it knows (Supysonic: p).
-        // ping has no parameters of its own, and a server older than tokens cannot mean anything else.
+        // A server that does not know a login method asks for the parameters of one it knows (Supysonic: p;
+        // Navidrome 0.56, which has no API keys: "missing parameter: 'u'"). ping has no parameters of its own,
+        // and a server older than tokens cannot mean anything else.
         const tooOld = login === 'token' && !!body.version && !apiVersionAtLeast(body.version, TOKEN_API_VERSION);
-        if ((method === 'ping' && login !== 'password') || tooOld) {
+        const noKeys = login === 'apikey' && /\bu\b/.test(message);
+        if ((method === 'ping' && login !== 'password') || tooOld || noKeys) {
           throw fail(
             `${detail}; ${api} does not accept ${login} login${tooOld ? ` (tokens need API ${TOKEN_API_VERSION})` : ''}: ` +
-              'set SUBSONIC_AUTH=password or auto',
+              (login === 'apikey'
+                ? 'set NAVIDROME_USER and NAVIDROME_PASSWORD with SUBSONIC_AUTH=auto'
+                : 'set SUBSONIC_AUTH=password or auto'),
             'auth',
           );
         }

@@ -13,6 +13,7 @@ import { NavidromeProvider, subsonicEncodedPassword, type NavidromeOptions } fro
 import { MediaServerError, type Album } from '../../activities/media/provider.ts';
 import { mediaServerHealth } from '../../lib/health.ts';
 import { makeClipLibrary, type ClipLibrary } from '../helpers/analysis-library.ts';
+import { diffShapes, jsonShape } from '../helpers/json-shape.ts';
 import { startSupysonic, supysonicSkip, type Supysonic } from '../helpers/supysonic.ts';
 import { tagWav } from '../helpers/wav-tags.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';
@@ -270,7 +271,7 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
         const a = await raw(server.url, method, params(real), password);
         const b = await raw(standin.url, method, params(fake), password);
         assert.equal(b.status, a.status, `${method}: HTTP status`);
-        differences[`${i} ${method}`] = diffShapes(shape(a.json), shape(b.json));
+        differences[`${i} ${method}`] = diffShapes(jsonShape(a.json), jsonShape(b.json));
       }
       // Playlists, now that each server has one.
       const realId = (
@@ -291,7 +292,7 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
       ] as const) {
         const ra = await raw(server.url, method, a);
         const rb = await raw(standin.url, method, b);
-        differences[method] = diffShapes(shape(ra.json), shape(rb.json));
+        differences[method] = diffShapes(jsonShape(ra.json), jsonShape(rb.json));
       }
       const none = { missing: [], wrongType: [] };
       assert.deepEqual(differences, Object.fromEntries(Object.keys(differences).map((k) => [k, none])));
@@ -309,7 +310,7 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
       ] as const) {
         const [a, b] = [await ask(server.url), await ask(standin.url)];
         assert.deepEqual([b.status, code(b)], [a.status, code(a)], label);
-        assert.deepEqual(diffShapes(shape(a.json), shape(b.json)), { missing: [], wrongType: [] }, label);
+        assert.deepEqual(diffShapes(jsonShape(a.json), jsonShape(b.json)), { missing: [], wrongType: [] }, label);
       }
       assert.deepEqual(
         [(await raw(server.url, 'getOpenSubsonicExtensions')).status, code(await anonymous(server.url))],
@@ -327,29 +328,3 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
     assert.equal(health.auth, 'password');
   });
 });
-
-// -------------------------------------------------------------------------------------------------------------
-// JSON shapes: every path (arrays as "[]") with its JSON type.
-
-function shape(json: unknown, at = '', out = new Map<string, string>()): Map<string, string> {
-  if (Array.isArray(json)) {
-    out.set(at, 'array');
-    for (const item of json) shape(item, `${at}[]`, out);
-  } else if (json !== null && typeof json === 'object') {
-    out.set(at, 'object');
-    for (const [k, v] of Object.entries(json)) shape(v, at ? `${at}.${k}` : k, out);
-  } else {
-    out.set(at, json === null ? 'null' : typeof json);
-  }
-  return out;
-}
-
-/** Paths of the real answer the stand-in lacks, and paths typed differently. The stand-in may add more
- *  (Navidrome's and OpenSubsonic's extra fields), but must have everything a plain server sends. */
-function diffShapes(real: Map<string, string>, standin: Map<string, string>) {
-  const missing = [...real.keys()].filter((p) => !standin.has(p));
-  const wrongType = [...real.entries()]
-    .filter(([p, t]) => standin.has(p) && standin.get(p) !== t)
-    .map(([p, t]) => `${p}: ${t} vs ${standin.get(p)}`);
-  return { missing, wrongType };
-}

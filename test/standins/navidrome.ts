@@ -1,11 +1,13 @@
 // An in-process Navidrome (Subsonic 1.16.1 / OpenSubsonic) stand-in for tests, following Navidrome's
 // server/subsonic/api.go: `/rest/<method>` and `/rest/<method>.view`, GET query or POST form parameters,
 // token auth checked by recomputing md5(password + s), errors as HTTP 200 with status "failed", empty lists
-// dropped from JSON (omitempty), x-total-count on getAlbumList2, original bytes from `stream`. Every request is
-// recorded, and the next requests can be made to fail with an HTTP status or to hang. It can also play an
-// older or plainer Subsonic server: API 1.10.2 without tokens and with empty createPlaylist answers (as
-// Supysonic, whose real answers test/integration/media-supysonic.test.ts compares with these), or a server
-// that takes only OpenSubsonic API keys.
+// dropped from JSON (omitempty), x-total-count on getAlbumList2, original bytes from `stream`, an admin user
+// who sees and deletes every user's playlists. Its answers have the shapes, status codes and error codes of a
+// real Navidrome 0.56.1's (test/unit/media-navidrome-fixtures.test.ts replays the answers recorded in
+// test/fixtures/navidrome/). Every request is recorded, and the next requests can be made to fail with an HTTP
+// status or to hang. It can also play an older or plainer Subsonic server: API 1.10.2 without tokens and with
+// empty createPlaylist answers (as Supysonic, whose real answers test/integration/media-supysonic.test.ts
+// compares with these), or a server that takes only OpenSubsonic API keys.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
@@ -19,6 +21,8 @@ export interface StandinSongInput {
   track?: number;
   discNumber?: number;
   year?: number;
+  /** Default: the album's. */
+  genre?: string;
   /** Seconds. */
   duration?: number;
   /** Real audio file served by `stream`. */
@@ -31,6 +35,7 @@ export interface StandinAlbumInput {
   name: string;
   artist?: string;
   year?: number;
+  genre?: string;
   /** ISO date the album was added; `newest` sorts on it. */
   created: string;
   songs: StandinSongInput[];
@@ -39,6 +44,10 @@ export interface StandinAlbumInput {
 export interface NavidromeStandinOptions {
   user?: string;
   password?: string;
+  /** `user` is an admin (default true, as Navidrome's first user): sees and may delete every user's playlists. */
+  admin?: boolean;
+  /** More users, who log in with a token or password as `user` does (not with the API key). */
+  otherUsers?: { user: string; password: string; admin?: boolean }[];
   albums?: StandinAlbumInput[];
   /** Send x-total-count with getAlbumList2 as Navidrome does (default true; other Subsonic servers do not). */
   totalCountHeader?: boolean;
@@ -65,11 +74,14 @@ export interface RecordedRequest {
   params: URLSearchParams;
 }
 
-interface Song extends Required<Omit<StandinSongInput, 'track' | 'discNumber' | 'year' | 'artist'>> {
+interface Song extends Required<Omit<StandinSongInput, 'track' | 'discNumber' | 'year' | 'artist' | 'genre'>> {
   artist: string;
   track?: number;
   discNumber?: number;
   year?: number;
+  genre?: string;
+  /** The album's artist (Navidrome's made-up path starts with it). */
+  albumArtist: string;
   albumId: string;
   album: string;
   suffix: string;
@@ -82,6 +94,7 @@ interface Album {
   name: string;
   artist: string;
   year?: number;
+  genre?: string;
   created: string;
   songs: Song[];
 }
@@ -129,17 +142,22 @@ export class NavidromeStandin {
   private hangs = 0;
   private readonly user: string;
   private readonly password: string;
+  /** Every user: password and admin flag. */
+  private readonly users = new Map<string, { password: string; admin: boolean }>();
   private readonly server: http.Server;
 
   constructor(private readonly opts: NavidromeStandinOptions = {}) {
     this.user = opts.user ?? 'admin';
     this.password = opts.password ?? 'sesame';
+    this.users.set(this.user, { password: this.password, admin: opts.admin ?? true });
+    for (const u of opts.otherUsers ?? []) this.users.set(u.user, { password: u.password, admin: u.admin ?? false });
     for (const [i, a] of (opts.albums ?? []).entries()) {
       const album: Album = {
         id: a.id ?? `al-${i + 1}`,
         name: a.name,
         artist: a.artist ?? 'Unknown Artist',
         year: a.year,
+        genre: a.genre,
         created: a.created,
         songs: [],
       };
@@ -152,6 +170,8 @@ export class NavidromeStandin {
           track: s.track,
           discNumber: s.discNumber,
           year: s.year ?? a.year,
+          genre: s.genre ?? a.genre,
+          albumArtist: album.artist,
           duration: s.duration ?? 0,
           file: s.file,
           contentType: s.contentType ?? MIME[suffix] ?? 'application/octet-stream',
@@ -202,8 +222,10 @@ export class NavidromeStandin {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://standin');
     const m = /^\/rest\/([A-Za-z0-9]+?)(?:\.view)?$/.exec(url.pathname);
+    const notFound = () =>
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
     if (!m) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
+      notFound();
       return;
     }
     const params = new URLSearchParams(url.search);
@@ -239,10 +261,18 @@ export class NavidromeStandin {
       return;
     }
     const extensions = endpoint === 'getOpenSubsonicExtensions';
+    // tokenInfo comes with API keys (Navidrome 0.56 has neither); a plain Subsonic server has no extensions.
+    const lacks = (endpoint === 'tokenInfo' && !this.accepts('apikey')) || (extensions && !this.openSubsonic);
+    const route = lacks || !Object.hasOwn(this.routes, endpoint) ? undefined : this.routes[endpoint];
+    // Navidrome routes before it checks the login: a method it lacks is a plain 404.
+    if (!route && this.openSubsonic) {
+      notFound();
+      return;
+    }
     try {
       // Public in OpenSubsonic; a plain Subsonic server (Supysonic) wants a login first, then lacks the method.
-      if (!(extensions && this.openSubsonic)) this.authenticate(params);
-      if (extensions && !this.openSubsonic) {
+      const user = extensions && this.openSubsonic ? this.user : this.authenticate(params);
+      if (!route) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(
           JSON.stringify({
@@ -255,12 +285,7 @@ export class NavidromeStandin {
         );
         return;
       }
-      const route = this.routes[endpoint];
-      if (!route) {
-        res.writeHead(501, { 'content-type': 'text/plain' }).end(`${endpoint} not implemented`);
-        return;
-      }
-      const payload = route(params, res);
+      const payload = route(params, res, user);
       if (payload !== undefined) this.send(res, { status: 'ok', ...payload });
     } catch (err) {
       if (!(err instanceof SubsonicError)) throw err;
@@ -290,41 +315,51 @@ export class NavidromeStandin {
     );
   }
 
-  private authenticate(p: URLSearchParams) {
-    for (const required of ['v', 'c']) {
-      if (!p.get(required)) throw new SubsonicError(10, `Missing required parameter "${required}"`);
+  /** The user the request logs in as, or the SubsonicError Navidrome answers. */
+  private authenticate(p: URLSearchParams): string {
+    const missing = (name: string) => new SubsonicError(10, `missing parameter: '${name}'`);
+    // Navidrome checks u, v and c first; an API key (which it does not know) is no excuse for a missing u.
+    const apiKey = p.has('apiKey') && this.accepts('apikey');
+    for (const required of apiKey ? ['v', 'c'] : ['u', 'v', 'c']) {
+      if (!p.get(required)) throw missing(required);
     }
     if (this.opts.strictVersion && !versionAtLeast(this.version, p.get('v')!)) {
       throw new SubsonicError(30, 'Incompatible Subsonic REST protocol version. Server must upgrade.');
     }
     const refused = () => new SubsonicError(42, 'Provided authentication mechanism not supported');
-    if (p.has('apiKey')) {
-      if (!this.accepts('apikey')) throw refused();
+    if (apiKey) {
       if (p.has('u')) throw new SubsonicError(43, 'Multiple conflicting authentication mechanisms provided');
       if (p.get('apiKey') !== this.opts.apiKey) throw new SubsonicError(44, 'Invalid API key');
-      return;
+      return this.user;
     }
-    if (!p.get('u')) throw new SubsonicError(10, 'Missing required parameter "u"');
     const wrong = new SubsonicError(40, 'Wrong username or password');
     const plain = p.get('p');
     const tokens = versionAtLeast(this.version, '1.13.0');
     // A server older than tokens only knows p, and asks for it (Supysonic: "A required parameter is missing.").
     if (plain === null && !tokens) throw new SubsonicError(10, 'A required parameter is missing.');
     if (!this.accepts(plain !== null ? 'password' : 'token')) throw refused();
-    if (p.get('u') !== this.user) throw wrong;
+    const name = p.get('u')!;
+    const user = this.users.get(name);
+    if (!user) throw wrong;
     if (plain !== null) {
       const pass = plain.startsWith('enc:') ? Buffer.from(plain.slice(4), 'hex').toString('utf8') : plain;
-      if (pass !== this.password) throw wrong;
-      return;
+      if (pass !== user.password) throw wrong;
+      return name;
     }
     const token = p.get('t');
     const salt = p.get('s');
-    if (!token || !salt) throw new SubsonicError(10, 'Missing required parameter "t" or "s"');
-    if (token.toLowerCase() !== md5Hex(this.password + salt)) throw wrong;
+    if (!token || !salt) throw wrong; // Navidrome: no t, s or p is a failed login
+    if (token.toLowerCase() !== md5Hex(user.password + salt)) throw wrong;
+    return name;
+  }
+
+  private isAdmin(user: string): boolean {
+    return this.users.get(user)?.admin ?? false;
   }
 
   private songJson(s: Song) {
-    const nn = String(s.track ?? 0).padStart(2, '0');
+    const two = (n: number) => String(n).padStart(2, '0');
+    const artists = [{ id: artistId(s.artist), name: s.artist }];
     return omitUndefined({
       id: s.id,
       parent: s.albumId,
@@ -333,20 +368,46 @@ export class NavidromeStandin {
       album: s.album,
       artist: s.artist,
       track: s.track,
-      discNumber: s.discNumber,
       year: s.year,
+      genre: s.genre,
+      coverArt: `al-${s.albumId}_0`,
       size: s.size,
-      suffix: s.suffix,
       contentType: s.contentType,
+      suffix: s.suffix,
       duration: Math.round(s.duration),
       bitRate: 0,
-      // Navidrome reports a made-up path unless ReportRealPath is set.
-      path: `${s.artist}/${s.album}/${nn} - ${s.title}.${s.suffix}`,
+      // Navidrome reports a made-up path unless ReportRealPath is set: album artist/album/DD-TT - title.suffix.
+      path:
+        `${s.albumArtist}/${s.album}/` +
+        `${s.discNumber ? `${two(s.discNumber)}-` : ''}${s.track ? `${two(s.track)} - ` : ''}${s.title}.${s.suffix}`,
+      discNumber: s.discNumber,
+      created: s.created,
       albumId: s.albumId,
       artistId: artistId(s.artist),
       type: 'music',
       isVideo: false,
-      created: s.created,
+      // OpenSubsonic's additions, as Navidrome fills them for a file with only the common tags.
+      ...(this.openSubsonic && {
+        bpm: 0,
+        comment: '',
+        sortName: s.title.toLowerCase(),
+        mediaType: 'song',
+        musicBrainzId: '',
+        isrc: [],
+        genres: s.genre ? [{ name: s.genre }] : [],
+        replayGain: { trackPeak: 1, albumPeak: 1 },
+        channelCount: 2,
+        samplingRate: 44100,
+        bitDepth: 0,
+        moods: [],
+        artists,
+        displayArtist: s.artist,
+        albumArtists: [{ id: artistId(s.albumArtist), name: s.albumArtist }],
+        displayAlbumArtist: s.albumArtist,
+        contributors: [],
+        displayComposer: '',
+        explicitStatus: '',
+      }),
     });
   }
 
@@ -356,11 +417,29 @@ export class NavidromeStandin {
       name: a.name,
       artist: a.artist,
       artistId: artistId(a.artist),
-      coverArt: `al-${a.id}`,
+      coverArt: `al-${a.id}_0`,
       songCount: a.songs.length,
       duration: Math.round(a.songs.reduce((t, s) => t + s.duration, 0)),
       created: a.created,
       year: a.year,
+      genre: a.genre,
+      ...(this.openSubsonic && {
+        userRating: 0,
+        genres: a.genre ? [{ name: a.genre }] : [],
+        musicBrainzId: '',
+        isCompilation: false,
+        sortName: a.name.toLowerCase(),
+        discTitles: [],
+        originalReleaseDate: {},
+        releaseDate: {},
+        releaseTypes: [],
+        recordLabels: [],
+        moods: [],
+        artists: [{ id: artistId(a.artist), name: a.artist }],
+        displayArtist: a.artist,
+        explicitStatus: '',
+        version: '',
+      }),
     });
   }
 
@@ -370,32 +449,38 @@ export class NavidromeStandin {
       id: pl.id,
       name: pl.name,
       comment: pl.comment,
-      owner: pl.owner,
-      public: pl.public,
       songCount: songs.length,
       duration: Math.round(songs.reduce((t, s) => t + s.duration, 0)),
+      public: pl.public,
+      owner: pl.owner,
       created: pl.created,
       changed: pl.changed,
+      coverArt: `pl-${pl.id}_0`,
       entry: withEntries && songs.length ? songs.map((s) => this.songJson(s)) : undefined,
     });
   }
 
-  private playlist(id: string | null): StandinPlaylist {
-    if (!id) throw new SubsonicError(10, 'Missing required parameter "id"');
+  /** Who sees a playlist: its owner, everyone when it is public, and admins (Navidrome shows them all). */
+  private visible(pl: StandinPlaylist, user: string): boolean {
+    return pl.owner === user || pl.public || this.isAdmin(user);
+  }
+
+  private playlist(id: string | null, user: string, missing = 'id'): StandinPlaylist {
+    if (!id) throw new SubsonicError(10, `missing parameter: '${missing}'`);
     const pl = this.playlists.get(id);
-    if (!pl) throw new SubsonicError(70, 'playlist not found');
+    if (!pl || !this.visible(pl, user)) throw new SubsonicError(70, 'playlist not found');
     return pl;
   }
 
   private readonly routes: Record<
     string,
-    (p: URLSearchParams, res: http.ServerResponse) => Record<string, unknown> | undefined
+    (p: URLSearchParams, res: http.ServerResponse, user: string) => Record<string, unknown> | undefined
   > = {
     ping: () => ({}),
 
     getAlbumList2: (p, res) => {
       const type = p.get('type');
-      if (!type) throw new SubsonicError(10, 'Missing required parameter "type"');
+      if (!type) throw new SubsonicError(10, "missing parameter: 'type'");
       if (type !== 'newest') throw new SubsonicError(0, `list type ${type} is not in the stand-in`);
       const size = Math.min(500, Number(p.get('size') ?? 10));
       const offset = Number(p.get('offset') ?? 0);
@@ -408,6 +493,7 @@ export class NavidromeStandin {
     },
 
     getAlbum: (p) => {
+      // No id is just an album that is not there.
       const album = this.albums.find((a) => a.id === p.get('id'));
       if (!album) throw new SubsonicError(70, 'Album not found');
       const song = album.songs.map((s) => this.songJson(s));
@@ -422,7 +508,7 @@ export class NavidromeStandin {
 
     stream: (p, res) => {
       const song = this.songs.get(p.get('id') ?? '');
-      if (!song) throw new SubsonicError(70, 'Song not found');
+      if (!song) throw new SubsonicError(70, 'data not found');
       res.writeHead(200, {
         'content-type': song.contentType,
         'content-length': String(song.size),
@@ -434,37 +520,43 @@ export class NavidromeStandin {
       return undefined;
     },
 
-    getPlaylists: () => {
-      const list = [...this.playlists.values()].map((pl) => this.playlistJson(pl, false));
+    getPlaylists: (_p, _res, user) => {
+      const list = [...this.playlists.values()]
+        .filter((pl) => this.visible(pl, user))
+        .map((pl) => this.playlistJson(pl, false));
       return { playlists: list.length ? { playlist: list } : {} };
     },
 
-    getPlaylist: (p) => ({ playlist: this.playlistJson(this.playlist(p.get('id')), true) }),
+    getPlaylist: (p, _res, user) => ({ playlist: this.playlistJson(this.playlist(p.get('id'), user), true) }),
 
-    createPlaylist: (p) => {
+    createPlaylist: (p, _res, user) => {
       const now = new Date().toISOString();
       const existing = p.get('playlistId');
       // Ids the library does not know are dropped, as Navidrome's playlist join does.
       const ids = p.getAll('songId').filter((id) => this.songs.has(id));
       let pl: StandinPlaylist;
       if (existing) {
-        pl = this.playlist(existing);
+        pl = this.playlist(existing, user);
+        // Only the owner may replace the tracks, admin or not.
+        if (pl.owner !== user) throw new SubsonicError(50, 'User not authorized');
         pl.songIds = ids; // replaces every track
         pl.changed = now;
       } else {
         const name = p.get('name');
-        if (!name) throw new SubsonicError(0, "required 'name' parameter is missing");
-        pl = { id: randomUUID(), name, public: false, owner: this.user, created: now, changed: now, songIds: ids };
+        if (!name) throw new SubsonicError(0, 'Internal Server Error: required parameter name is missing');
+        pl = { id: randomUUID(), name, public: false, owner: user, created: now, changed: now, songIds: ids };
         this.playlists.set(pl.id, pl);
       }
       // createPlaylist answers with the playlist only since API 1.14.
       return versionAtLeast(this.version, '1.14.0') ? { playlist: this.playlistJson(pl, true) } : {};
     },
 
-    updatePlaylist: (p) => {
+    updatePlaylist: (p, _res, user) => {
       const id = p.get('playlistId');
-      if (!id) throw new SubsonicError(10, 'Missing required parameter "playlistId"');
-      const pl = this.playlist(id);
+      if (!id) throw new SubsonicError(10, "missing parameter: 'playlistId'");
+      const pl = this.playlists.get(id);
+      if (!pl || !this.visible(pl, user)) throw new SubsonicError(70, 'data not found');
+      if (pl.owner !== user && !this.isAdmin(user)) throw new SubsonicError(50, 'User not authorized');
       if (p.has('name')) pl.name = p.get('name')!;
       if (p.has('comment')) pl.comment = p.get('comment')!;
       if (p.has('public')) pl.public = p.get('public') === 'true';
@@ -475,10 +567,16 @@ export class NavidromeStandin {
       return {};
     },
 
-    deletePlaylist: (p) => {
-      const pl = this.playlist(p.get('id'));
-      if (pl.owner !== this.user) throw new SubsonicError(50, 'User is not authorized for the given operation.');
-      this.playlists.delete(pl.id);
+    deletePlaylist: (p, _res, user) => {
+      const id = p.get('id');
+      if (!id) throw new SubsonicError(10, "missing parameter: 'id'");
+      const pl = this.playlists.get(id);
+      // An admin deletes any playlist, and "deletes" one that is not there; others only their own.
+      if (!this.isAdmin(user)) {
+        if (!pl || !this.visible(pl, user)) throw new SubsonicError(70, 'data not found');
+        if (pl.owner !== user) throw new SubsonicError(0, 'Internal Server Error: permission denied');
+      }
+      this.playlists.delete(id);
       return {};
     },
 
@@ -489,9 +587,9 @@ export class NavidromeStandin {
       ],
     }),
 
-    tokenInfo: (p) => {
+    tokenInfo: (p, _res, user) => {
       if (!p.has('apiKey')) throw new SubsonicError(0, 'tokenInfo needs an API key login');
-      return { tokenInfo: { username: this.user } };
+      return { tokenInfo: { username: user } };
     },
   };
 }

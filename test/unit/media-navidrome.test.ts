@@ -208,7 +208,7 @@ describe('NavidromeProvider', { skip }, () => {
       server.calls('stream').map((c) => c.params.get('format')),
       ['raw', 'raw'],
     );
-    await assert.rejects(provider().openTrackAudio('nope'), expectError('not_found', /Song not found/));
+    await assert.rejects(provider().openTrackAudio('nope'), expectError('not_found', /data not found/));
   });
 
   test('creates a 250-track playlist in batches, lists it and deletes it', async () => {
