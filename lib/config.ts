@@ -160,7 +160,7 @@ export const SPEC = {
   ANALYSIS_PROFILE: oneOf(
     'exact',
     ANALYSIS_PROFILES,
-    'exact: MusiCNN on every patch (the reference); fast: on every fourth patch, at least eight per track; tempo, key and energy unchanged (docs/analysis.md, Profiles)',
+    'exact: MusiCNN on every patch (the reference); fast: on every sixth patch, at least twelve per track; tempo, key and energy unchanged (docs/analysis.md, Profiles)',
   ),
   MAX_CONCURRENT_ALBUMS: int(4, 1, 1000, 'Album child workflows of a library analysis in flight at once'),
   ANALYSIS_WORKERS: int(

@@ -5,7 +5,7 @@ import { MEL_SAMPLE_RATE, PATCH_FRAMES, patchCount } from '../../activities/anal
 import { FAST_MIN_PATCHES, FAST_PATCH_STRIDE, patchStride, profilePatcher } from '../../activities/analysis/profile.ts';
 import { analysisVersion } from '../../activities/analysis/version.ts';
 
-test('exact analyses every patch; fast every fourth, denser on short tracks, never fewer than the floor', () => {
+test('exact analyses every patch; fast every sixth, denser on short tracks, never fewer than the floor', () => {
   for (const n of [0, 1, 15, 40, 80, 1200, null]) assert.equal(patchStride('exact', n), 1);
   assert.equal(patchStride('fast', null), FAST_PATCH_STRIDE, 'unknown length: the plain stride');
   for (let n = 1; n <= 200; n++) {
