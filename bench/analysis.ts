@@ -262,7 +262,7 @@ async function compareProfiles(exact: RunStats, fast: RunStats): Promise<void> {
   console.log(
     `  on ${cos.length} files: embedding cosine mean ${mean.toFixed(4)}, worst ${Math.min(...cos).toFixed(4)}; largest tag difference ${tagErr.toFixed(4)}, mood head ${moodErr.toFixed(4)}; tempo, key and energy identical on ${sameDsp}/${cos.length}`,
   );
-  const files = [...exact.features.keys()].filter((f) => fast.features.has(f));
+  const files = [...exact.features.keys()].filter((f) => fast.features.has(f)).sort(); // not completion order: reproducible
   const tracks = (run: RunStats) =>
     files.map((id): TrackFeatures => {
       const f = run.features.get(id)!;
