@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
+import { analysisVersion } from '../../activities/analysis/version.ts';
 import type { LibraryProgress } from '../../workflows/analysis-progress.ts';
 import { progressQuery } from '../../workflows/analysis-progress.ts';
 import { makeClipLibrary, SONGS_DIR, type ClipLibrary } from '../helpers/analysis-library.ts';
@@ -30,10 +31,11 @@ after(async () => {
   await releaseServices();
 });
 
-async function setup(env: Record<string, string>) {
+/** A worker on a fresh database, or on `shared` (which the caller then ends). */
+async function setup(env: Record<string, string>, shared?: Pool) {
   const { temporalAddress } = await services();
-  const pool = createPool(await freshDatabase());
-  await migrate(pool);
+  const pool = shared ?? createPool(await freshDatabase());
+  if (!shared) await migrate(pool);
   const tempDir = path.join(dir, `tmp-${Math.random().toString(36).slice(2)}`);
   fs.mkdirSync(tempDir);
   const config = testConfig({ MODELS_DIR: modelsDir, TEMP_DIR: tempDir, ANALYSIS_WORKERS: '0', ...env });
@@ -52,7 +54,7 @@ async function setup(env: Record<string, string>) {
     analyse,
     async stop() {
       await w.stop();
-      await pool.end();
+      if (!shared) await pool.end();
     },
   };
 }
@@ -154,6 +156,46 @@ test('a local music folder: every track analysed once, broken files recorded, th
     assert.deepEqual(fs.readdirSync(s.tempDir), [], 'local files are analysed in place: no temp files');
   } finally {
     await s.stop();
+  }
+});
+
+test('ANALYSIS_PROFILE: fast features carry their own version; switching back to exact analyses the library again', async (t) => {
+  if (
+    !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
+    !requireOrSkip(t, modelsDir, 'MusiCNN models')
+  )
+    return;
+  assert.ok(ready);
+  const pool = createPool(await freshDatabase());
+  await migrate(pool);
+  const env = { MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: library.musicDir, PLAYLIST_DIR: path.join(dir, 'playlists') };
+  const good = library.files.filter((f) => !f.broken).length;
+  const versions = async () =>
+    (
+      await pool.query<{ v: string; n: number }>(
+        `SELECT analysis_version AS v, count(*)::int AS n FROM track_features GROUP BY 1 ORDER BY 1`,
+      )
+    ).rows;
+  try {
+    const fast = await setup({ ...env, ANALYSIS_PROFILE: 'fast' }, pool);
+    try {
+      const run = await fast.analyse('analysis-profile-fast');
+      assert.equal(run.tracksAnalyzed, good);
+      assert.deepEqual(await versions(), [{ v: analysisVersion({ patchHop: 187, profile: 'fast' }), n: good }]);
+      assert.equal((await fast.analyse('analysis-profile-fast-again')).tracksAnalyzed, 0, 'fast features are current');
+    } finally {
+      await fast.stop();
+    }
+    const exact = await setup(env, pool);
+    try {
+      const run = await exact.analyse('analysis-profile-exact');
+      assert.equal(run.tracksAnalyzed, good, 'fast features are not exact ones: analysed again');
+      assert.deepEqual(await versions(), [{ v: analysisVersion({ patchHop: 187, profile: 'exact' }), n: good }]);
+    } finally {
+      await exact.stop();
+    }
+  } finally {
+    await pool.end();
   }
 });
 
