@@ -126,7 +126,10 @@ export async function* decodeAudio(
   let informed = false;
   const inform = async () => {
     informed = true;
-    await described;
+    // The guard only matters if an ffmpeg printed no description: never leave it blocked on a full pipe.
+    let guard: NodeJS.Timeout | undefined;
+    await Promise.race([described, new Promise((resolve) => (guard = setTimeout(resolve, 5000)))]);
+    clearTimeout(guard);
     opts.onInfo?.(info);
   };
   try {
