@@ -339,7 +339,9 @@ test(
       'the cancelled run left the playlists alone',
     );
 
-    // A phone: one column, nothing wider than the screen.
+    // A phone: one column, nothing wider than the screen, even for the longest automatic names (no spaces).
+    await page.evaluate(`document.getElementById('map-legend').insertAdjacentHTML('beforeend',
+      '<li><span class="swatch"></span>Metal_Experimental_Heavy_Metal_Medium_Aggressive_Electronic_automatic</li>')`);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
     const overflow = await page.evaluate<number>(
