@@ -27,6 +27,7 @@ import {
   PATCH_SIZE,
   PatchAverager,
 } from '../../activities/analysis/musicnn.ts';
+import { cosineSimilarity } from '../../activities/clustering/distance.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { defaultWorkDir, type PatchSet } from './extract-patches.ts';
 
@@ -105,18 +106,6 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-function cosine(a: Float32Array, b: Float32Array, off = 0, n = a.length): number {
-  let ab = 0,
-    aa = 0,
-    bb = 0;
-  for (let i = off; i < off + n; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
@@ -239,9 +228,10 @@ export async function evaluate(opts: {
     results.push(row);
     if (!meta) continue;
     const f = await features(n);
-    const trackCos = f.tracks.map((t, i) => cosine(t.embedding, ref.tracks[i].embedding));
+    const trackCos = f.tracks.map((t, i) => cosineSimilarity(t.embedding, ref.tracks[i].embedding));
+    const patch = (e: Float32Array, i: number) => e.subarray(i * EMBEDDING_DIM, (i + 1) * EMBEDDING_DIM);
     const patchCos = Array.from({ length: ev.shape[0] }, (_, i) =>
-      cosine(f.patchEmbeddings, ref.patchEmbeddings, i * EMBEDDING_DIM, EMBEDDING_DIM),
+      cosineSimilarity(patch(f.patchEmbeddings, i), patch(ref.patchEmbeddings, i)),
     );
     const tagErr = f.tracks.map((t, i) => maxAbsDiff(t.tags, ref.tracks[i].tags));
     const moodErr = f.tracks.map((t, i) =>

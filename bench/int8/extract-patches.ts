@@ -5,15 +5,15 @@
 // numpy) plus `<set>.json` (shape, and the tracks with their patch counts in file order).
 //
 // Alone: npx tsx bench/int8/extract-patches.ts [dir] [--calib-patches 24] [--eval-patches 16]
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeAudio } from '../../activities/analysis/decode-audio.ts';
 import { LogMelPatcher, N_MELS, PATCH_FRAMES } from '../../activities/analysis/mel-spectrogram.ts';
-
-const PATCH = PATCH_FRAMES * N_MELS;
+import { PATCH_SIZE } from '../../activities/analysis/musicnn.ts';
+import { listAudio } from '../analysis.ts';
 
 /** Debian packages: fretsonfire-songs-muldjord + -sectoid (calibration), pushover-data + hyperrogue-music. */
 export const CALIB_SONGS = '/usr/share/games/fretsonfire/data/songs';
@@ -26,21 +26,9 @@ export interface PatchSet {
   tracks: { file: string; patches: number }[];
 }
 
-function findSongs(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...findSongs(p));
-    else if (e.name === 'song.ogg') out.push(p); // the full mix; guitar.ogg is one stem
-  }
-  return out.sort();
-}
-
-const oggs = (dir: string): string[] =>
-  readdirSync(dir)
-    .filter((f) => f.endsWith('.ogg'))
-    .sort()
-    .map((f) => join(dir, f));
+// The full mixes only: guitar.ogg is one stem of the same song.
+const findSongs = (dir: string): string[] => listAudio(dir).filter((f) => basename(f) === 'song.ogg');
+const oggs = (dir: string): string[] => listAudio(dir).filter((f) => f.endsWith('.ogg'));
 
 /** All patches of the track, then an evenly spread subset (deterministic, never only the start). */
 async function patchesOf(file: string, perTrack: number): Promise<Float32Array[]> {
@@ -72,8 +60,8 @@ async function writeSet(
     }
   }
   if (!chunks.length) throw new Error(`${name}: no patches from ${files.length} files`);
-  const buf = new Float32Array(chunks.length * PATCH);
-  chunks.forEach((c, i) => buf.set(c, i * PATCH));
+  const buf = new Float32Array(chunks.length * PATCH_SIZE);
+  chunks.forEach((c, i) => buf.set(c, i * PATCH_SIZE));
   writeFileSync(join(dir, `${name}.f32`), new Uint8Array(buf.buffer));
   const set: PatchSet = { shape: [chunks.length, PATCH_FRAMES, N_MELS], tracks };
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(set, null, 1));

@@ -1237,7 +1237,7 @@ function validationProblem(field: string, value: string) {
 }
 
 /** Deterministic Fisher-Yates shuffle (mulberry32), so a failing test replays the same order. */
-function shuffle<T>(items: T[], seed: number): T[] {
+export function shuffle<T>(items: T[], seed: number): T[] {
   const out = [...items];
   let a = seed >>> 0;
   const rand = () => {

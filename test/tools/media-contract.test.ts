@@ -19,7 +19,14 @@ import {
   type MediaProvider,
   type Track,
 } from '../../activities/media/provider.ts';
-import { guid, JellyfinStandin, writeSineWav, type StandinLibrary, type StandinVersion } from '../standins/jellyfin.ts';
+import {
+  guid,
+  JellyfinStandin,
+  shuffle,
+  writeSineWav,
+  type StandinLibrary,
+  type StandinVersion,
+} from '../standins/jellyfin.ts';
 import { startNavidromeStandin, type StandinAlbumInput } from '../standins/navidrome.ts';
 import { startSupysonic, supysonicSkip } from '../helpers/supysonic.ts';
 import { tagWav } from '../helpers/wav-tags.ts';
@@ -319,24 +326,6 @@ const isError = (code: MediaServerError['code']) => (err: unknown) => {
   return true;
 };
 
-/** A fixed permutation (mulberry32 Fisher-Yates), so playlists mix albums in an order no listing has. */
-function shuffled<T>(items: T[], seed: number): T[] {
-  const out = [...items];
-  let x = seed >>> 0;
-  const rand = () => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = x;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
@@ -614,7 +603,7 @@ const CASES: Case[] = [
     name: '250-track playlist: created complete, every id in the given order',
     async run(s) {
       const { tracks } = await catalog(s);
-      const wanted = shuffled(ids(tracks), 250).slice(0, 250);
+      const wanted = shuffle(ids(tracks), 250).slice(0, 250);
       const created = await s.provider.createPlaylist('Big mix_automatic', wanted);
       assert.equal(created.trackCount, 250);
       assert.equal((await s.provider.listPlaylists()).find((p) => p.id === created.id)?.trackCount, 250);
