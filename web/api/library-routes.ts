@@ -15,6 +15,7 @@ import {
 import type { Pool } from '../../lib/db.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
+import { FreshCache } from './fresh-cache.ts';
 
 const TOP_TAGS = 5;
 
@@ -53,7 +54,12 @@ async function libraryMap(
   return { snapshot: key, cached: false, ...(await job) };
 }
 
+/** The playlists change only when a clustering publishes: readers may see them up to half a second late. */
+export const PLAYLISTS_FRESH_MS = 500;
+
 export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
+  const recent = new FreshCache<Awaited<ReturnType<typeof currentPlaylists>>>(PLAYLISTS_FRESH_MS);
+  const lastPlaylists = () => recent.get('current', () => currentPlaylists(deps.pool));
   return [
     {
       method: 'get',
@@ -126,7 +132,7 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
       operationId: 'listPlaylists',
       tag: 'library',
       summary:
-        'The playlists of the last finished clustering, with their tracks and profile (mean tempo, energy, moods)',
+        'The playlists of the last finished clustering, with their tracks and profile (mean tempo, energy, moods); at most 0.5 s old',
       responses: { 200: '{runId, playlists}' },
       example: {
         response: {
@@ -143,9 +149,7 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
         },
       },
       async handler() {
-        return (
-          (await currentPlaylists(deps.pool)) ?? { runId: null, workflowId: null, finishedAt: null, playlists: [] }
-        );
+        return (await lastPlaylists()) ?? { runId: null, workflowId: null, finishedAt: null, playlists: [] };
       },
     },
     {
@@ -165,7 +169,7 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
       summary: 'The library in 2-D (PCA of the embeddings, cached per library snapshot), each track with its playlist',
       responses: { 200: 'Columns of points: ids, x, y, titles, artists, playlist (index into playlists or null)' },
       async handler(_ctx, { query }) {
-        const [map, current] = await Promise.all([libraryMap(deps.pool), currentPlaylists(deps.pool)]);
+        const [map, current] = await Promise.all([libraryMap(deps.pool), lastPlaylists()]);
         const playlists = current?.playlists ?? [];
         const playlistOf = new Map<string, number>();
         playlists.forEach((p, i) => p.tracks.forEach((t) => playlistOf.set(t.id, i)));

@@ -8,7 +8,15 @@ import { ANALYSIS, CLUSTERING, cancelRun, startRun, type RunKind } from '../../l
 import { listRuns } from '../../lib/store/runs.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
-import { activeTasks, runControl, taskStatus, temporalUrl, withTemporal, type TaskStatus } from './tasks.ts';
+import {
+  activeTasks,
+  forgetTask,
+  runControl,
+  taskStatus,
+  temporalUrl,
+  withTemporal,
+  type TaskStatus,
+} from './tasks.ts';
 
 const TASK_ID = {
   type: 'string',
@@ -45,6 +53,7 @@ async function start<I, P extends { workflowId: string; status: string }>(
 ) {
   return withTemporal(deps, async (client) => {
     const r = await startRun(kind, runControl(deps, client), input);
+    forgetTask(deps, r.workflowId);
     const what = taskType === 'main_analysis' ? 'library analysis' : 'clustering';
     if (!r.started)
       throw new ApiError(409, `a ${what} is already running: ${r.workflowId}`, undefined, { task_id: r.workflowId });
@@ -111,7 +120,7 @@ export function runRoutes(deps: ApiDeps): ApiRoute[] {
       tag: 'runs',
       params: { taskId: TASK_ID },
       summary:
-        "Status of a task: state (PENDING, PROGRESS, SUCCESS, FAILURE, REVOKED), progress %, the workflow's progress details",
+        "Status of a task: state (PENDING, PROGRESS, SUCCESS, FAILURE, REVOKED), progress %, the workflow's progress details (at most 0.5 s old)",
       responses: { 200: 'The task', 404: 'Unknown task id' },
       example: {
         response: {
@@ -142,6 +151,7 @@ export function runRoutes(deps: ApiDeps): ApiRoute[] {
         if (!t.running)
           throw new ApiError(409, `task ${t.task_id} is not running (${t.state})`, 'taskId', { task_id: t.task_id });
         await withTemporal(deps, (client) => client.workflow.getHandle(t.task_id).cancel());
+        forgetTask(deps, t.task_id);
         ctx.status = 202;
         return { task_id: t.task_id, status: 'cancelling' };
       },
@@ -163,7 +173,9 @@ export function runRoutes(deps: ApiDeps): ApiRoute[] {
               k === 'analysis' ? cancelRun(ANALYSIS, rc) : cancelRun(CLUSTERING, rc),
             ),
           );
-          return { cancelled: ids.filter((x): x is string => !!x) };
+          const cancelled = ids.filter((x): x is string => !!x);
+          for (const id of cancelled) forgetTask(deps, id);
+          return { cancelled };
         }),
     },
     {

@@ -7,6 +7,7 @@ import { ANALYSIS, CLUSTERING, runningRunId, type RunControl } from '../../lib/r
 import { findRun, isRunKey, type RunRow } from '../../lib/store/runs.ts';
 import { albumProgressQuery } from '../../workflows/analysis-progress.ts';
 import { ApiError } from './errors.ts';
+import { FreshCache } from './fresh-cache.ts';
 
 export interface TaskDeps {
   pool: Pool;
@@ -110,19 +111,27 @@ function fromRow(deps: TaskDeps, row: RunRow): TaskStatus {
   };
 }
 
-/** Lookups in flight, per app: concurrent requests for one id share one (pollers ask for the same runs). */
-const inFlight = new WeakMap<TaskDeps, Map<string, Promise<TaskStatus | undefined>>>();
+/**
+ * How old a status may be. Pollers (the page's SSE streams, scripts) ask for the same few runs: per app,
+ * each id is looked up at most twice a second (a progress query costs the workflow's worker a task).
+ */
+export const STATUS_FRESH_MS = 500;
+const recent = new WeakMap<TaskDeps, FreshCache<TaskStatus | undefined>>();
+
+function statusCache(deps: TaskDeps): FreshCache<TaskStatus | undefined> {
+  let cache = recent.get(deps);
+  if (!cache) recent.set(deps, (cache = new FreshCache(STATUS_FRESH_MS)));
+  return cache;
+}
 
 /** The status of a workflow id (its latest run), or of a stored run key; undefined when neither knows it. */
 export function taskStatus(deps: TaskDeps, id: string): Promise<TaskStatus | undefined> {
-  let mine = inFlight.get(deps);
-  if (!mine) inFlight.set(deps, (mine = new Map()));
-  let pending = mine.get(id);
-  if (!pending) {
-    pending = lookUpTask(deps, id).finally(() => mine.delete(id));
-    mine.set(id, pending);
-  }
-  return pending;
+  return statusCache(deps).get(id, () => lookUpTask(deps, id));
+}
+
+/** After this app started or cancelled a run, its next status is read afresh. */
+export function forgetTask(deps: TaskDeps, id: string): void {
+  statusCache(deps).forget(id);
 }
 
 /** The workflow's latest execution; undefined when Temporal does not know the id. */
