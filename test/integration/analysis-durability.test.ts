@@ -1,6 +1,7 @@
 // The library analysis when things go wrong mid-run, on a real Temporal dev server and PostgreSQL and real
-// music: a cancel stops it within seconds and leaves no downloads or children behind; a worker killed with -9
-// and a Temporal server restarted mid-run cost time but never a second analysis of a stored track.
+// music: a cancel stops it within seconds and leaves no downloads or children behind; a worker killed with -9,
+// a Temporal server restarted mid-run and a PostgreSQL restarted mid-run cost time but never a second analysis
+// of a stored track.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancelledFailure, Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../lib/embedded/postgres.ts';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../../lib/embedded/temporal.ts';
 import type { LibraryProgress } from '../../workflows/analysis-progress.ts';
 import { makeClipLibrary, SONGS_DIR, type ClipLibrary } from '../helpers/analysis-library.ts';
@@ -407,6 +409,70 @@ describe('analysis durability', { timeout: 800_000 }, () => {
       );
       console.log(
         `[durability] Temporal restart: away ${(downMs / 1000).toFixed(1)} s with ${storedWhileUp}/${TRACKS} tracks stored; run completed ${(recoveryMs / 1000).toFixed(1)} s after the stop; retried attempts stored: ${retried.join(', ') || 'none'}`,
+      );
+      await worker.killGroup();
+      await stopServer();
+    },
+  );
+
+  test(
+    'PostgreSQL restarted mid-run: activities retry until it is back, the run completes, every track stored once',
+    { timeout: 300_000 },
+    async (t) => {
+      if (
+        !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
+        !requireOrSkip(t, modelsDir, 'MusiCNN models')
+      )
+        return;
+      assert.ok(ready);
+      // A PostgreSQL of this test's own (the shared one serves the other test files): same data folder and port
+      // across the restart, as a service manager or a container restart would do.
+      const port = await freePort();
+      const dataDir = path.join(scratchDir('durability-pg'), 'data');
+      const start = () =>
+        startEmbeddedPostgres({ dataDir, port, user: 'audiomuse', password: 'test', database: 'durability' });
+      let server: EmbeddedPostgresHandle | undefined = await start();
+      const stopServer = onCleanup(() => server?.stop());
+      const pool = createPool(server.url);
+      onCleanup(() => pool.end());
+      await migrate(pool);
+      const { temporalAddress } = await services();
+      const taskQueue = `test-${randomUUID()}`;
+      const tempDir = path.join(dir, `tmp-pg-${randomUUID().slice(0, 8)}`);
+      const worker = spawnWorker(workerEnv({ databaseUrl: server.url, temporalAddress, taskQueue, tempDir }));
+      const client = await connectClient(temporalAddress);
+
+      const workflowId = `durability-pg-${randomUUID()}`;
+      const handle = await client.workflow.start('analyzeLibrary', { taskQueue, workflowId, args: [{}] });
+      await waitForFeatures(pool, 3, 150_000, worker.exited);
+
+      const stopping = server;
+      server = undefined;
+      const stoppedAt = Date.now();
+      await stopping.stop(); // fast shutdown: every open connection and transaction is cut
+      await assert.rejects(pool.query('SELECT 1'), 'PostgreSQL is down');
+      await sleep(3000);
+      server = await start();
+      assert.equal(server.reused, false, 'a new server process, not the old one');
+      const downMs = Date.now() - stoppedAt;
+      const before = await featureRows(pool);
+      assert.ok(before.length < TRACKS, `the restart came mid-run (${before.length}/${TRACKS} stored)`);
+
+      const result = (await handle.result()) as LibraryProgress;
+      const recoveryMs = Date.now() - stoppedAt;
+      assert.equal(worker.exited(), undefined, 'the worker process survived the outage');
+      assert.doesNotMatch(worker.output(), /analysis process \d+ \(pid \d+\) exited/);
+      const rows = await assertCompletedOnce(pool, result, workflowId);
+      for (const b of before) {
+        const a = rows.find((r) => r.trackId === b.trackId)!;
+        assert.equal(a.analyzedAt, b.analyzedAt, `${b.title} was not analysed again`);
+      }
+      const retried = rows.filter((r) => r.attempts > 1).map((r) => r.title);
+      t.diagnostic(
+        `PostgreSQL away ${downMs} ms with ${before.length}/${TRACKS} stored; completed ${recoveryMs} ms after the stop; stored on a retried attempt: ${retried.join(', ') || 'none'}`,
+      );
+      console.log(
+        `[durability] PostgreSQL restart: away ${(downMs / 1000).toFixed(1)} s with ${before.length}/${TRACKS} tracks stored; run completed ${(recoveryMs / 1000).toFixed(1)} s after the stop; retried attempts stored: ${retried.join(', ') || 'none'}`,
       );
       await worker.killGroup();
       await stopServer();
