@@ -40,7 +40,7 @@ export function createAnalysisActivities(deps: AnalysisDeps) {
         try {
           let file: string;
           if (media.localFile) {
-            file = await media.localFile(track.itemId);
+            file = await media.localFile(track.itemId, track.path ?? undefined);
           } else {
             const downloaded = await downloadToTemp(media, track.itemId, deps.tempDir, {
               signal,

@@ -94,6 +94,7 @@ export function createLibraryActivities(deps: LibraryDeps) {
           album: t.album,
           durationSec: t.duration,
           changeMarker: t.changeMarker,
+          path: t.path,
         }));
         const { toAnalyze, skipped } = await upsertAlbumTracks(deps.pool, input.source, input.albumId, rows, version);
         return { tracks: toAnalyze, tracksTotal: tracks.length, skipped };

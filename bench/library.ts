@@ -4,16 +4,17 @@
 // started here, the real worker process (`worker/main.ts`) with N analysis processes, `analyzeLibrary` started
 // through a client and timed until it completes. In the same run, the same files go through the engine alone
 // (bench:analysis's `procs` mode: N processes sharing a queue, no Temporal, no database). Prints tracks/hour
-// of both and their ratio (orchestration overhead), and the peak RSS of the whole process tree (this process,
-// PostgreSQL, Temporal, the worker and its analysis processes).
+// of both and their ratio (orchestration overhead), and the peak memory of the system (PostgreSQL, Temporal,
+// the worker, its analysis processes and their ffmpeg; not this process) as PSS and as summed RSS.
 import fs from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { loadConfig } from '../lib/config.ts';
 import type { LibraryProgress } from '../workflows/analysis-progress.ts';
 import { listAudio, report, runMode } from './analysis.ts';
-import { startBenchStack, treeRss, waitForPollers } from './services.ts';
+import { startBenchStack, treeCpu, treeMemory, waitForPollers, type TreeMemory } from './services.ts';
 
 const argv = process.argv.slice(2);
 const folder = argv.find((a, i) => !a.startsWith('--') && !/^--(workers|limit)$/.test(argv[i - 1] ?? ''));
@@ -72,10 +73,13 @@ async function main(): Promise<void> {
     TEMP_DIR: path.join(scratch, 'tmp'),
   });
   const { client } = stack;
-  let peak = { totalMB: 0, byProcess: new Map<string, number>() };
+  // The moments of the highest RSS sum and of the highest PSS sum (not always the same sample).
+  let peakRss: TreeMemory = { rssMB: 0, pssMB: 0, byProcess: new Map() };
+  let peakPss = peakRss;
   const sampler = setInterval(() => {
-    const now = treeRss();
-    if (now.totalMB > peak.totalMB) peak = now;
+    const now = treeMemory();
+    if (now.rssMB > peakRss.rssMB) peakRss = now;
+    if (now.pssMB > peakPss.pssMB) peakPss = now;
   }, 500);
   try {
     // Wait for the worker and every analysis process.
@@ -83,13 +87,16 @@ async function main(): Promise<void> {
       { name: taskQueue, kind: 'workflow', pollers: 1 },
       { name: `${taskQueue}-analysis`, kind: 'activity', pollers: workers },
     ]);
+    const cpu0 = treeCpu();
     const t0 = performance.now();
+    const t0Epoch = Date.now();
     const result = (await client.workflow.execute('analyzeLibrary', {
       taskQueue,
       workflowId: 'bench-library',
       args: [{ numRecentAlbums: 0 }],
     })) as LibraryProgress;
     const wall = (performance.now() - t0) / 1000;
+    const cpu1 = treeCpu();
     const db = new pg.Client({ connectionString: stack.databaseUrl });
     await db.connect();
     const {
@@ -109,14 +116,28 @@ async function main(): Promise<void> {
     console.log(
       `  workflow / engine = ${(workflowTph / engineTph).toFixed(3)} (orchestration costs ${((1 - workflowTph / engineTph) * 100).toFixed(1)} %)`,
     );
+    const act = await trackActivities(client, t0Epoch);
     console.log(
-      `  peak RSS of the system (PostgreSQL, Temporal dev server, worker, ${workers} analysis processes; without this bench process): ${peak.totalMB.toFixed(0)} MB`,
+      `  analyzeLibraryTrack activities: ${act.count}, ${(act.busy / act.count).toFixed(2)} s each from start to completion (engine: ${((engine.wall * workers) / engine.tracks).toFixed(2)} s of a process per track); first started ${act.firstStart.toFixed(1)} s after the run, last done ${(wall - act.lastEnd).toFixed(1)} s before its end; the analysis processes busy ${((act.busy / (wall * workers)) * 100).toFixed(0)} % of the run`,
     );
+    // Where the CPU went during the run: the analysis processes' share is what the engine alone would use.
+    const cpu = [...cpu1]
+      .map(([role, sec]): [string, number] => [role, sec - (cpu0.get(role) ?? 0)])
+      .filter(([, sec]) => sec >= 0.05)
+      .sort((x, y) => y[1] - x[1]);
     console.log(
-      `  at that moment: ${[...peak.byProcess]
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
-        .join(', ')}`,
+      `  CPU during the run (${((cpu.reduce((n, [, sec]) => n + sec, 0) / (wall * cpus().length)) * 100).toFixed(0)} % of ${cpus().length} cores): ${cpu.map(([role, sec]) => `${role} ${sec.toFixed(1)} s`).join(', ')}`,
+    );
+    const parts = (m: TreeMemory, k: 'rss' | 'pss') =>
+      [...m.byProcess]
+        .sort((a, b) => b[1][k] - a[1][k])
+        .map(([name, v]) => `${name} ${v[k].toFixed(0)} MB`)
+        .join(', ');
+    const what = `PostgreSQL, Temporal dev server, worker, ${workers} analysis processes, ffmpeg; without this bench process`;
+    console.log(`  peak memory of the system (${what}):`);
+    console.log(`    PSS (shared pages counted once): ${peakPss.pssMB.toFixed(0)} MB: ${parts(peakPss, 'pss')}`);
+    console.log(
+      `    RSS summed (shared pages counted in every process): ${peakRss.rssMB.toFixed(0)} MB: ${parts(peakRss, 'rss')}`,
     );
   } finally {
     clearInterval(sampler);
@@ -128,6 +149,31 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
+}
+
+/** Where the run's time went, from the album workflows' histories: the track activities' start and completion times. */
+async function trackActivities(client: Client, t0: number) {
+  const r = { count: 0, busy: 0, firstStart: Infinity, lastEnd: 0 };
+  const secs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+    Number(t?.seconds ?? 0) + (t?.nanos ?? 0) / 1e9;
+  for await (const w of client.workflow.list({ query: `WorkflowType = 'analyzeAlbum'` })) {
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    const started = new Map<number, number>();
+    for (const e of history.events ?? []) {
+      const at = secs(e.eventTime) - t0 / 1000;
+      if (e.activityTaskStartedEventAttributes) started.set(Number(e.eventId), at);
+      const done = e.activityTaskCompletedEventAttributes;
+      if (done) {
+        const from = started.get(Number(done.startedEventId));
+        if (from === undefined) continue;
+        r.count++;
+        r.busy += at - from;
+        r.firstStart = Math.min(r.firstStart, from);
+        r.lastEnd = Math.max(r.lastEnd, at);
+      }
+    }
+  }
+  return r;
 }
 
 main().catch((err) => {

@@ -96,33 +96,95 @@ export async function waitForPollers(
   }
 }
 
-/** VmRSS of this process's descendants (not this process: it is the bench, not the system), in MB. */
-export function treeRss(): { totalMB: number; byProcess: Map<string, number> } {
+/** Memory of the processes below this one, in MB, by process name. */
+export interface TreeMemory {
+  /** Sum of VmRSS: counts every shared page (code, PostgreSQL's shared buffers) once per process mapping it. */
+  rssMB: number;
+  /** Sum of PSS: each shared page split among the processes sharing it, i.e. what the system really holds. */
+  pssMB: number;
+  byProcess: Map<string, { rss: number; pss: number }>;
+}
+
+/** RSS and PSS of this process's descendants (not this process: it is the bench, not the system). */
+export function treeMemory(): TreeMemory {
   const parent = new Map<number, number>();
-  const rss = new Map<number, number>();
+  const usage = new Map<number, { rss: number; pss: number }>();
   const name = new Map<number, string>();
+  const kB = (text: string, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const status = fs.readFileSync(`/proc/${entry}/status`, 'utf8');
       const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      parent.set(Number(entry), Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]));
-      rss.set(Number(entry), Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+      parent.set(Number(entry), kB(status, 'PPid'));
+      const rollup = fs.readFileSync(`/proc/${entry}/smaps_rollup`, 'utf8');
+      usage.set(Number(entry), { rss: kB(status, 'VmRSS'), pss: kB(rollup, 'Pss') });
       const script = cmd.find((a) => /\.(ts|js)$/.test(a)) ?? cmd[0] ?? '?';
       name.set(Number(entry), `${path.basename(cmd[0] ?? '?')} ${path.basename(script)}`.trim());
+    } catch {
+      /* exited meanwhile, or not ours to read */
+    }
+  }
+  const below = (pid: number): boolean =>
+    pid > 1 && parent.has(pid) && (parent.get(pid) === process.pid || below(parent.get(pid)!));
+  const total = { rss: 0, pss: 0 };
+  const byProcess = new Map<string, { rss: number; pss: number }>();
+  for (const [pid, u] of usage) {
+    if (!below(pid)) continue;
+    total.rss += u.rss;
+    total.pss += u.pss;
+    const key = name.get(pid)!.startsWith('postgres') ? 'postgres (all backends)' : name.get(pid)!;
+    const sum = byProcess.get(key) ?? { rss: 0, pss: 0 };
+    byProcess.set(key, { rss: sum.rss + u.rss / 1024, pss: sum.pss + u.pss / 1024 });
+  }
+  return { rssMB: total.rss / 1024, pssMB: total.pss / 1024, byProcess };
+}
+
+/** USER_HZ of /proc/<pid>/stat: 100 on every Linux we run on. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds used so far by this process's descendants, by role (PostgreSQL's backends summed), with this
+ * process under `self` when given. Children that have exited and been waited for (ffmpeg) count under
+ * "<parent role>: exited children".
+ */
+export function treeCpu(self?: string): Map<string, number> {
+  const procs = new Map<number, { ppid: number; cpu: number; children: number; role: string }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command's closing parenthesis: state ppid … utime stime cutime cstime (14th–17th).
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const script = cmd.find((a) => /\.(ts|js)$/.test(a));
+      const role = script
+        ? /(web|worker)\/main\.ts$/.test(script)
+          ? `${/(web|worker)\/main\.ts$/.exec(script)![1]} process`
+          : path.basename(script, path.extname(script))
+        : /postgres/.test(cmd[0] ?? '')
+          ? 'postgres'
+          : path.basename(cmd[0] ?? '?');
+      procs.set(Number(entry), {
+        ppid: Number(f[1]),
+        cpu: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS,
+        children: (Number(f[13]) + Number(f[14])) / CLOCK_TICKS,
+        role,
+      });
     } catch {
       /* exited meanwhile */
     }
   }
   const below = (pid: number): boolean =>
-    pid > 1 && parent.has(pid) && (parent.get(pid) === process.pid || below(parent.get(pid)!));
-  let kb = 0;
-  const byProcess = new Map<string, number>();
-  for (const [pid, r] of rss) {
+    procs.has(pid) && (procs.get(pid)!.ppid === process.pid || below(procs.get(pid)!.ppid));
+  const out = new Map<string, number>();
+  const add = (role: string, s: number) => out.set(role, (out.get(role) ?? 0) + s);
+  if (self) add(self, process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6);
+  for (const [pid, p] of procs) {
     if (!below(pid)) continue;
-    kb += r;
-    const key = name.get(pid)!.startsWith('postgres') ? 'postgres (all backends)' : name.get(pid)!;
-    byProcess.set(key, (byProcess.get(key) ?? 0) + r / 1024);
+    add(p.role, p.cpu);
+    // PostgreSQL's exited backends are its own work; other parents' exited children are tools they ran.
+    if (p.children > 0) add(p.role === 'postgres' ? 'postgres' : `${p.role}: exited children`, p.children);
   }
-  return { totalMB: kb / 1024, byProcess };
+  return out;
 }

@@ -18,7 +18,7 @@ import { createPool, migrate } from '../lib/db.ts';
 import { plantLibrary, storePlantedFeatures } from '../test/helpers/planted-library.ts';
 import { freePort } from '../test/helpers/services.ts';
 import { writeSineWav } from '../test/standins/jellyfin.ts';
-import { startBenchStack, waitForPollers } from './services.ts';
+import { startBenchStack, treeCpu, waitForPollers } from './services.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => {
@@ -33,8 +33,6 @@ const runs = arg('runs', 200);
 /** --cpu-prof DIR: the web server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools). */
 const profileDir = argv.includes('--cpu-prof') ? path.resolve(argv[argv.indexOf('--cpu-prof') + 1]) : undefined;
 const TIMEOUT_MS = 10_000;
-/** USER_HZ of /proc/<pid>/stat: 100 on every Linux we run on. */
-const CLOCK_TICKS = 100;
 const loadavg = () =>
   os
     .loadavg()
@@ -136,33 +134,6 @@ async function openLoop(
   }
   await Promise.all(inFlight);
   return { samples, maxLagMs, wallS: (performance.now() - t0) / 1000 };
-}
-
-/** CPU seconds used so far by this process's descendants, by role (PostgreSQL's backends summed). */
-function treeCpu(): Map<string, number> {
-  const procs = new Map<number, { ppid: number; cpu: number; role: string }>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Fields after the command's closing parenthesis: state ppid … utime (14th) stime (15th), in clock ticks.
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const role =
-        cmd.find((a) => /(web|worker)\/main\.ts$/.test(a))?.replace(/.*\/(\w+)\/main\.ts$/, '$1 process') ??
-        (/postgres/.test(cmd[0] ?? '') ? 'postgres' : path.basename(cmd[0] ?? '?'));
-      procs.set(Number(entry), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS, role });
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const below = (pid: number): boolean =>
-    procs.has(pid) && (procs.get(pid)!.ppid === process.pid || below(procs.get(pid)!.ppid));
-  const out = new Map<string, number>([
-    ['load generator (this process)', process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6],
-  ]);
-  for (const [pid, p] of procs) if (below(pid)) out.set(p.role, (out.get(p.role) ?? 0) + p.cpu);
-  return out;
 }
 
 const ok = (s: Sample) => s.status >= 200 && s.status < 300;
@@ -307,9 +278,9 @@ async function main(): Promise<void> {
     // Each endpoint gets `rate`/s: status alternates its two ids, playlists takes every other slot.
     if (warmup > 0) await openLoop(port, targets, rate / 2, warmup);
     console.log(`load average before the measured run: ${loadavg()}`);
-    const cpu0 = treeCpu();
+    const cpu0 = treeCpu('load generator (this process)');
     const run = await openLoop(port, targets, rate / 2, duration);
-    const cpu1 = treeCpu();
+    const cpu1 = treeCpu('load generator (this process)');
     const by = (pred: (s: Sample) => boolean) => run.samples.filter(pred);
     const status = by((s) => s.target.path.startsWith('/api/status/'));
     const lists = by((s) => s.target.path === '/api/playlists');

@@ -188,4 +188,13 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'track paths',
+    sql: `
+      -- Where the server says the file is: a local folder's analysis process opens it directly instead of
+      -- scanning the whole folder to map an id to a file.
+      ALTER TABLE tracks ADD COLUMN path TEXT;
+    `,
+  },
 ];

@@ -109,6 +109,10 @@ class LibraryIndex {
 
   constructor(readonly musicDir: string) {}
 
+  get lastStats(): ScanStats | undefined {
+    return this.snapshot?.stats;
+  }
+
   async get(ttlMs: number, concurrency: number, force = false): Promise<LibrarySnapshot> {
     if (this.inflight) return this.inflight;
     if (!force && this.snapshot && Date.now() - this.snapshot.stats.finishedAt < ttlMs) return this.snapshot;
@@ -240,8 +244,15 @@ export class LocalFolderProvider implements MediaProvider {
     return new Set(trackIds.filter((_, i) => present[i]));
   }
 
-  async localFile(trackId: string): Promise<string> {
+  async localFile(trackId: string, pathHint?: string): Promise<string> {
+    // A hint that still names the track's file saves an analysis process the scan of the whole folder.
+    if (pathHint && (await this.namesTrack(pathHint, trackId))) return pathHint;
     return (await this.findTrack(trackId)).abs;
+  }
+
+  /** The last scan's figures; undefined while this process has not scanned the folder. */
+  get lastScan(): ScanStats | undefined {
+    return this.index.lastStats;
   }
 
   async listPlaylists(): Promise<Playlist[]> {
@@ -338,6 +349,17 @@ export class LocalFolderProvider implements MediaProvider {
   }
 
   /** Looks a track up, rescanning once when the id is unknown (the file may have been added since). */
+  /** True when `abs` is a file inside the music folder whose relative path gives `trackId` (ids hash paths). */
+  private async namesTrack(abs: string, trackId: string): Promise<boolean> {
+    const rel = path.relative(this.musicDir, abs);
+    if (!path.isAbsolute(abs) || !rel || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+    if (hashId('t', rel.normalize('NFC')) !== trackId && hashId('t', rel) !== trackId) return false;
+    return fs.stat(abs).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+  }
+
   private async findTrack(trackId: string): Promise<{ track: Track; abs: string }> {
     const hit = (await this.library()).trackById.get(trackId) ?? (await this.library(true)).trackById.get(trackId);
     if (!hit) throw new MediaServerError(`No track with id ${trackId} in ${this.musicDir}`, 'not_found');

@@ -69,8 +69,11 @@ export interface MediaProvider {
   existingTrackIds(trackIds: string[]): Promise<Set<string>>;
   /** Re-reads a cached view of the library (the local folder's scan), so a new run sees changed files. */
   rescan?(): Promise<unknown>;
-  /** The track's file on this machine, when the source is a local folder (analysed in place, no copy). */
-  localFile?(trackId: string): Promise<string>;
+  /**
+   * The track's file on this machine, when the source is a local folder (analysed in place, no copy).
+   * `pathHint` (the path listed with the track) is used when it still names that track's file.
+   */
+  localFile?(trackId: string, pathHint?: string): Promise<string>;
   listPlaylists(): Promise<Playlist[]>;
   createPlaylist(name: string, trackIds: string[]): Promise<Playlist>;
   /** Deletes a playlist, refusing (throwing) when the id does not name a playlist. */

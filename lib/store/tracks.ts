@@ -24,6 +24,8 @@ export interface AlbumTrackRow {
   album?: string;
   durationSec?: number;
   changeMarker?: string;
+  /** The file's path as the server reports it. */
+  path?: string;
 }
 
 export interface TrackToAnalyze {
@@ -61,13 +63,14 @@ export async function upsertAlbumTracks(
   const col = <K extends keyof AlbumTrackRow>(k: K) => tracks.map((t) => t[k] ?? null);
   const { rows } = await pool.query<{ id: string; title: string; skip: boolean }>(
     `WITH up AS (
-       INSERT INTO tracks (source, item_id, album_id, title, artist, album, duration_sec, change_marker)
-       SELECT $1, u.item_id, $2, u.title, u.artist, u.album, u.duration_sec, u.change_marker
-         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::real[], $8::text[])
-              AS u (item_id, title, artist, album, duration_sec, change_marker)
+       INSERT INTO tracks (source, item_id, album_id, title, artist, album, duration_sec, change_marker, path)
+       SELECT $1, u.item_id, $2, u.title, u.artist, u.album, u.duration_sec, u.change_marker, u.path
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::real[], $8::text[], $10::text[])
+              AS u (item_id, title, artist, album, duration_sec, change_marker, path)
        ON CONFLICT (source, item_id) DO UPDATE SET
          album_id = EXCLUDED.album_id, title = EXCLUDED.title, artist = EXCLUDED.artist, album = EXCLUDED.album,
-         duration_sec = EXCLUDED.duration_sec, change_marker = EXCLUDED.change_marker, updated_at = now()
+         duration_sec = EXCLUDED.duration_sec, change_marker = EXCLUDED.change_marker, path = EXCLUDED.path,
+         updated_at = now()
        RETURNING id, title, change_marker, analysis_status, analyzed_marker, failure_version
      )
      SELECT up.id::text AS id, coalesce(up.title, '') AS title,
@@ -86,6 +89,7 @@ export async function upsertAlbumTracks(
       col('durationSec'),
       col('changeMarker'),
       version,
+      col('path'),
     ],
   );
   const toAnalyze = rows.filter((r) => !r.skip).map((r) => ({ trackId: r.id, title: r.title }));
@@ -95,6 +99,8 @@ export async function upsertAlbumTracks(
 export interface TrackForAnalysis {
   source: string;
   itemId: string;
+  /** The file's path as the server reported it when the album was listed (null before migration 5). */
+  path: string | null;
   /** Already analysed with this version from the same file (an earlier attempt stored it). */
   current: boolean;
 }
@@ -105,7 +111,7 @@ export async function trackForAnalysis(
   version: string,
 ): Promise<TrackForAnalysis | undefined> {
   const { rows } = await pool.query<TrackForAnalysis>(
-    `SELECT t.source, t.item_id AS "itemId",
+    `SELECT t.source, t.item_id AS "itemId", t.path,
             (t.analysis_status = 'analyzed' AND f.analysis_version = $2
              AND t.analyzed_marker IS NOT DISTINCT FROM t.change_marker) AS current
        FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id

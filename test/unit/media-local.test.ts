@@ -289,6 +289,28 @@ describe('LocalFolderProvider scan cache and id stability', { skip }, () => {
     assert.equal(new Set(second.values()).size, 7);
   });
 
+  test('localFile opens the listed path without a scan; a hint that names another file or leaves the folder is ignored', async () => {
+    const listed = await idsByPath(new LocalFolderProvider({ musicDir: dir, playlistDir: path.join(dir, 'P') }));
+    const one = listed.get('B/Beta/01 - One.flac')!;
+    const two = listed.get('B/Beta/02 - Two.flac')!;
+    const abs = (rel: string) => path.join(dir, rel);
+
+    LocalFolderProvider.clearCache(); // an analysis process that has never listed the folder
+    const fresh = new LocalFolderProvider({ musicDir: dir, playlistDir: path.join(dir, 'P') });
+    assert.equal(await fresh.localFile(one, abs('B/Beta/01 - One.flac')), abs('B/Beta/01 - One.flac'));
+    assert.equal(await fresh.localFile(listed.get('Ω/Omega.ogg')!, abs('Ω/Omega.ogg')), abs('Ω/Omega.ogg'));
+    assert.equal(fresh.lastScan, undefined, 'no scan of the folder was needed');
+
+    // The hint is another track's file (a stale row): the id decides, through the scan.
+    assert.equal(await fresh.localFile(one, abs('B/Beta/02 - Two.flac')), abs('B/Beta/01 - One.flac'));
+    assert.ok(fresh.lastScan, 'a wrong hint falls back to the scan');
+    // Outside the folder, or a path that is not there: never opened, the scan answers or says not_found.
+    const outside = path.join(os.tmpdir(), 'elsewhere.flac');
+    assert.equal(await fresh.localFile(two, outside), abs('B/Beta/02 - Two.flac'));
+    assert.equal(await fresh.localFile(two, abs('B/Beta/../../../etc/passwd')), abs('B/Beta/02 - Two.flac'));
+    await assert.rejects(fresh.localFile('t-no-such-track', abs('B/Beta/01 - One.flac')), /No track with id/);
+  });
+
   test('a rescan reads tags only of new or changed files', async () => {
     LocalFolderProvider.clearCache();
     const p = new LocalFolderProvider({ musicDir: dir, playlistDir: path.join(dir, 'P'), scanTtlMs: 0 });
