@@ -19,7 +19,7 @@ import { loadSnapshot } from '../lib/store/clustering.ts';
 import { encodeEmbedding } from '../lib/store/tracks.ts';
 import type { ClusterLibraryInput, ClusteringProgress } from '../workflows/clustering-progress.ts';
 import { syntheticLibrary } from '../test/helpers/clustering-library.ts';
-import { startBenchStack, waitForPollers } from './services.ts';
+import { activityTimeline, startBenchStack, waitForPollers } from './services.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -104,6 +104,7 @@ async function main(): Promise<void> {
       { name: `${taskQueue}-clustering`, kind: 'activity', pollers: 1 },
     ]);
     const t0 = performance.now();
+    const t0Epoch = Date.now();
     const result = (await stack.client.workflow.execute('clusterLibrary', {
       taskQueue,
       workflowId: 'bench-cluster',
@@ -113,6 +114,13 @@ async function main(): Promise<void> {
     console.log(
       `\n[workflow] ${result.runsDone} runs in ${workflowS.toFixed(1)} s (${(result.runsDone / workflowS).toFixed(2)} runs/s), ` +
         `${result.runNumber} workflow runs (continue-as-new), best ${result.bestScore?.toFixed(4)}, ${result.outcome?.playlists.length} playlists`,
+    );
+
+    const gen = await activityTimeline(stack.client, `WorkflowId = 'bench-cluster'`, t0Epoch);
+    console.log(
+      `  ${gen.count} activities: ${gen.busy.toFixed(1)} s running, ${gen.waited.toFixed(1)} s from scheduled to started, ` +
+        `${gen.between.toFixed(1)} s from a completion to the next scheduling; first started ${gen.firstStart.toFixed(1)} s ` +
+        `after the start, last done ${(workflowS - gen.lastEnd).toFixed(1)} s before the end`,
     );
 
     // The engine alone on the very same snapshot (features as stored: float32), options and seed, in this process.

@@ -9,12 +9,11 @@
 import fs from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { loadConfig } from '../lib/config.ts';
 import type { LibraryProgress } from '../workflows/analysis-progress.ts';
 import { listAudio, report, runMode } from './analysis.ts';
-import { startBenchStack, treeCpu, treeMemory, waitForPollers, type TreeMemory } from './services.ts';
+import { activityTimeline, startBenchStack, treeCpu, treeMemory, waitForPollers, type TreeMemory } from './services.ts';
 
 const argv = process.argv.slice(2);
 const folder = argv.find((a, i) => !a.startsWith('--') && !/^--(workers|limit)$/.test(argv[i - 1] ?? ''));
@@ -116,9 +115,9 @@ async function main(): Promise<void> {
     console.log(
       `  workflow / engine = ${(workflowTph / engineTph).toFixed(3)} (orchestration costs ${((1 - workflowTph / engineTph) * 100).toFixed(1)} %)`,
     );
-    const act = await trackActivities(client, t0Epoch);
+    const act = await activityTimeline(client, `WorkflowType = 'analyzeAlbum'`, t0Epoch);
     console.log(
-      `  analyzeLibraryTrack activities: ${act.count}, ${(act.busy / act.count).toFixed(2)} s each from start to completion (engine: ${((engine.wall * workers) / engine.tracks).toFixed(2)} s of a process per track); first started ${act.firstStart.toFixed(1)} s after the run, last done ${(wall - act.lastEnd).toFixed(1)} s before its end; the analysis processes busy ${((act.busy / (wall * workers)) * 100).toFixed(0)} % of the run`,
+      `  analyzeLibraryTrack activities: ${act.count}, ${(act.busy / act.count).toFixed(2)} s each from start to completion, ${((act.waited / act.count) * 1000).toFixed(0)} ms each from scheduled to started (engine: ${((engine.wall * workers) / engine.tracks).toFixed(2)} s of a process per track); first started ${act.firstStart.toFixed(1)} s after the run, last done ${(wall - act.lastEnd).toFixed(1)} s before its end; the analysis processes busy ${((act.busy / (wall * workers)) * 100).toFixed(0)} % of the run`,
     );
     // Where the CPU went during the run: the analysis processes' share is what the engine alone would use.
     const cpu = [...cpu1]
@@ -149,31 +148,6 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-}
-
-/** Where the run's time went, from the album workflows' histories: the track activities' start and completion times. */
-async function trackActivities(client: Client, t0: number) {
-  const r = { count: 0, busy: 0, firstStart: Infinity, lastEnd: 0 };
-  const secs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-    Number(t?.seconds ?? 0) + (t?.nanos ?? 0) / 1e9;
-  for await (const w of client.workflow.list({ query: `WorkflowType = 'analyzeAlbum'` })) {
-    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
-    const started = new Map<number, number>();
-    for (const e of history.events ?? []) {
-      const at = secs(e.eventTime) - t0 / 1000;
-      if (e.activityTaskStartedEventAttributes) started.set(Number(e.eventId), at);
-      const done = e.activityTaskCompletedEventAttributes;
-      if (done) {
-        const from = started.get(Number(done.startedEventId));
-        if (from === undefined) continue;
-        r.count++;
-        r.busy += at - from;
-        r.firstStart = Math.min(r.firstStart, from);
-        r.lastEnd = Math.max(r.lastEnd, at);
-      }
-    }
-  }
-  return r;
 }
 
 main().catch((err) => {

@@ -188,3 +188,44 @@ export function treeCpu(self?: string): Map<string, number> {
   }
   return out;
 }
+
+/**
+ * Where a run's time went, from the histories of the workflows `query` lists (every run of a continue-as-new
+ * chain is its own execution): activities completed, their time from start to completion (`busy`), from
+ * scheduled to started (`waited`: queueing and dispatch), and from one completion to the next scheduling in
+ * the same execution (`between`: the workflow task that reacts to it). Times are seconds after `t0` (epoch ms).
+ */
+export async function activityTimeline(client: Client, query: string, t0: number) {
+  const r = { count: 0, busy: 0, waited: 0, between: 0, firstStart: Infinity, lastEnd: 0 };
+  const secs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+    Number(t?.seconds ?? 0) + (t?.nanos ?? 0) / 1e9 - t0 / 1000;
+  for await (const w of client.workflow.list({ query })) {
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    const scheduled = new Map<number, number>();
+    const started = new Map<number, number>();
+    let lastCompletion: number | undefined;
+    for (const e of history.events ?? []) {
+      const at = secs(e.eventTime);
+      if (e.activityTaskScheduledEventAttributes) {
+        scheduled.set(Number(e.eventId), at);
+        if (lastCompletion !== undefined) r.between += at - lastCompletion;
+        lastCompletion = undefined;
+      }
+      const start = e.activityTaskStartedEventAttributes;
+      if (start) {
+        started.set(Number(e.eventId), at);
+        r.waited += at - (scheduled.get(Number(start.scheduledEventId)) ?? at);
+      }
+      const done = e.activityTaskCompletedEventAttributes;
+      const from = done ? started.get(Number(done.startedEventId)) : undefined;
+      if (from !== undefined) {
+        r.count++;
+        r.busy += at - from;
+        r.firstStart = Math.min(r.firstStart, from);
+        r.lastEnd = Math.max(r.lastEnd, at);
+        lastCompletion = at;
+      }
+    }
+  }
+  return r;
+}
