@@ -206,6 +206,7 @@ export async function activityTimeline(client: Client, query: string, t0: number
     let lastCompletion: number | undefined;
     for (const e of history.events ?? []) {
       const at = secs(e.eventTime);
+      if (at < 0) continue; // an earlier execution under a reused id
       if (e.activityTaskScheduledEventAttributes) {
         scheduled.set(Number(e.eventId), at);
         if (lastCompletion !== undefined) r.between += at - lastCompletion;
@@ -228,4 +229,24 @@ export async function activityTimeline(client: Client, query: string, t0: number
     }
   }
   return r;
+}
+
+/** The whole machine's CPU ticks so far (first line of /proc/stat): busy, idle (with iowait) and stolen by the hypervisor. */
+export function machineTicks(): { busy: number; idle: number; steal: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+}
+
+/** Busy / idle / stolen shares of the machine between two machineTicks() readings, for a bench's report. */
+export function machineShares(a: ReturnType<typeof machineTicks>, b: ReturnType<typeof machineTicks>): string {
+  const d = { busy: b.busy - a.busy, idle: b.idle - a.idle, steal: b.steal - a.steal };
+  const all = d.busy + d.idle + d.steal || 1;
+  const pct = (x: number) => `${((x / all) * 100).toFixed(0)} %`;
+  return `busy ${pct(d.busy)}, idle ${pct(d.idle)}, stolen by the hypervisor ${pct(d.steal)}`;
 }
