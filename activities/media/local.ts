@@ -348,7 +348,6 @@ export class LocalFolderProvider implements MediaProvider {
     return this.index.get(this.ttlMs, this.concurrency, force);
   }
 
-  /** Looks a track up, rescanning once when the id is unknown (the file may have been added since). */
   /** True when `abs` is a file inside the music folder whose relative path gives `trackId` (ids hash paths). */
   private async namesTrack(abs: string, trackId: string): Promise<boolean> {
     const rel = path.relative(this.musicDir, abs);
@@ -360,6 +359,7 @@ export class LocalFolderProvider implements MediaProvider {
     );
   }
 
+  /** Looks a track up, rescanning once when the id is unknown (the file may have been added since). */
   private async findTrack(trackId: string): Promise<{ track: Track; abs: string }> {
     const hit = (await this.library()).trackById.get(trackId) ?? (await this.library(true)).trackById.get(trackId);
     if (!hit) throw new MediaServerError(`No track with id ${trackId} in ${this.musicDir}`, 'not_found');

@@ -5,11 +5,20 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { TestContext } from 'node:test';
+import { modelsDir, requireOrSkip } from '../shared-paths.ts';
 import type { StandinLibrary } from '../standins/jellyfin.ts';
 
 const run = promisify(execFile);
 
 export const SONGS_DIR = '/usr/share/games/fretsonfire/data/songs';
+
+/** The Debian test songs and the MusiCNN models, or a skip naming what is absent (a failure in CI). */
+export function requireSongsAndModels(t: TestContext): boolean {
+  return (
+    requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') && requireOrSkip(t, modelsDir, 'MusiCNN models')
+  );
+}
 
 export function packagedSongs(): string[] {
   if (!fs.existsSync(SONGS_DIR)) return [];

@@ -8,10 +8,10 @@ import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createPool, migrate } from '../../lib/db.ts';
 import { findTemporalCli } from '../../lib/embedded/temporal.ts';
-import { makeClipLibrary, SONGS_DIR } from '../helpers/analysis-library.ts';
+import { makeClipLibrary, requireSongsAndModels } from '../helpers/analysis-library.ts';
 import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
-import { modelsDir, repoRoot, requireOrSkip } from '../shared-paths.ts';
+import { modelsDir, repoRoot } from '../shared-paths.ts';
 
 const exec = promisify(execFile);
 let dir: string | undefined;
@@ -24,11 +24,7 @@ test(
   'audiomuse analysis start --wait / status / cancel, and temporal workflow start, one analysis at a time',
   { timeout: 300_000 },
   async (t) => {
-    if (
-      !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
-      !requireOrSkip(t, modelsDir, 'MusiCNN models')
-    )
-      return;
+    if (!requireSongsAndModels(t)) return;
     const temporal = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
     assert.ok(temporal, 'the temporal CLI is installed');
     dir = scratchDir('analysis-cli');

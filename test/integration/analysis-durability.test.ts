@@ -12,11 +12,11 @@ import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../lib/embedded/postgres.ts';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../../lib/embedded/temporal.ts';
 import type { LibraryProgress } from '../../workflows/analysis-progress.ts';
-import { makeClipLibrary, SONGS_DIR, type ClipLibrary } from '../helpers/analysis-library.ts';
+import { makeClipLibrary, requireSongsAndModels, SONGS_DIR, type ClipLibrary } from '../helpers/analysis-library.ts';
 import { freePort, freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { onCleanup, runCleanups, sleep, spawnWorker, type WorkerProcess } from '../helpers/worker-process.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
-import { modelsDir, repoRoot, requireOrSkip } from '../shared-paths.ts';
+import { modelsDir, repoRoot } from '../shared-paths.ts';
 import { JellyfinStandin } from '../standins/jellyfin.ts';
 
 const ALBUMS = 4;
@@ -168,11 +168,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     'cancel mid-run: closed as cancelled within 10 s, run marked, stored tracks kept, no downloads or children left',
     { timeout: 180_000 },
     async (t) => {
-      if (
-        !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
-        !requireOrSkip(t, modelsDir, 'MusiCNN models')
-      )
-        return;
+      if (!requireSongsAndModels(t)) return;
       assert.ok(ready);
       // Artist names of our own: the stand-in derives album ids (and so child workflow ids) from them, and other
       // test files on the same Temporal server use the plain names.
@@ -301,11 +297,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     'the worker killed with -9 mid-run: a new worker finishes it, no stored track analysed again',
     { timeout: 300_000 },
     async (t) => {
-      if (
-        !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
-        !requireOrSkip(t, modelsDir, 'MusiCNN models')
-      )
-        return;
+      if (!requireSongsAndModels(t)) return;
       assert.ok(ready);
       const { temporalAddress } = await services();
       const { url: databaseUrl, pool } = await newDatabase();
@@ -352,11 +344,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     'the Temporal server restarted mid-run: the worker reconnects and the run completes, every track stored once',
     { timeout: 300_000 },
     async (t) => {
-      if (
-        !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
-        !requireOrSkip(t, modelsDir, 'MusiCNN models')
-      )
-        return;
+      if (!requireSongsAndModels(t)) return;
       assert.ok(ready);
       const port = await freePort();
       const dbFile = path.join(dir, `temporal-${randomUUID().slice(0, 8)}`, 'temporal.sqlite');
@@ -419,11 +407,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
     'PostgreSQL restarted mid-run: activities retry until it is back, the run completes, every track stored once',
     { timeout: 300_000 },
     async (t) => {
-      if (
-        !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
-        !requireOrSkip(t, modelsDir, 'MusiCNN models')
-      )
-        return;
+      if (!requireSongsAndModels(t)) return;
       assert.ok(ready);
       // A PostgreSQL of this test's own (the shared one serves the other test files): same data folder and port
       // across the restart, as a service manager or a container restart would do.

@@ -10,7 +10,7 @@ import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { analysisVersion } from '../../activities/analysis/version.ts';
 import type { LibraryProgress } from '../../workflows/analysis-progress.ts';
 import { progressQuery } from '../../workflows/analysis-progress.ts';
-import { makeClipLibrary, SONGS_DIR, type ClipLibrary } from '../helpers/analysis-library.ts';
+import { makeClipLibrary, requireSongsAndModels, SONGS_DIR, type ClipLibrary } from '../helpers/analysis-library.ts';
 import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';
@@ -77,11 +77,7 @@ async function trackRows(pool: Pool) {
 }
 
 test('a local music folder: every track analysed once, broken files recorded, the re-run analyses nothing', async (t) => {
-  if (
-    !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
-    !requireOrSkip(t, modelsDir, 'MusiCNN models')
-  )
-    return;
+  if (!requireSongsAndModels(t)) return;
   assert.ok(ready);
   const s = await setup({
     MEDIA_SERVER_TYPE: 'local',
@@ -160,11 +156,7 @@ test('a local music folder: every track analysed once, broken files recorded, th
 });
 
 test('ANALYSIS_PROFILE: fast features carry their own version; switching back to exact analyses the library again', async (t) => {
-  if (
-    !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
-    !requireOrSkip(t, modelsDir, 'MusiCNN models')
-  )
-    return;
+  if (!requireSongsAndModels(t)) return;
   assert.ok(ready);
   const pool = createPool(await freshDatabase());
   await migrate(pool);
@@ -200,11 +192,7 @@ test('ANALYSIS_PROFILE: fast features carry their own version; switching back to
 });
 
 test('Jellyfin: tracks downloaded to TEMP_DIR, analysed, the downloads removed; progress query and bad input', async (t) => {
-  if (
-    !requireOrSkip(t, SONGS_DIR, 'Debian packages fretsonfire-songs-*') ||
-    !requireOrSkip(t, modelsDir, 'MusiCNN models')
-  )
-    return;
+  if (!requireSongsAndModels(t)) return;
   const standin = new JellyfinStandin(library.standin, '10.11.11');
   const url = await standin.listen();
   const user = standin.user('alice');
