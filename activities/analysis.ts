@@ -6,13 +6,13 @@ import { CancelledFailure } from '@temporalio/common';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { storeTrackFailure, storeTrackFeatures, trackForAnalysis } from '../lib/store/tracks.ts';
-import type { TrackResult } from '../workflows/analysis-progress.ts';
-import { analyzeTrack } from './analysis/analyze-track.ts';
-import { AnalysisError } from './analysis/errors.ts';
-import { analysisVersion } from './analysis/version.ts';
+import type { TrackResult } from '../contracts/analysis.ts';
+import { analyzeTrack } from '../engines/analysis/analyze-track.ts';
+import { AnalysisError } from '../engines/analysis/errors.ts';
+import { analysisVersion } from '../engines/analysis/version.ts';
 import { mapFailures } from './failures.ts';
-import { downloadToTemp } from './media/download.ts';
-import { MediaServerError, type MediaProvider } from './media/provider.ts';
+import { downloadToTemp } from '../providers/media/download.ts';
+import { MediaServerError, type MediaProvider } from '../providers/media/provider.ts';
 
 export interface AnalysisDeps {
   pool: Pool;

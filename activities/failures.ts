@@ -2,10 +2,10 @@
 // can fix (setup, credentials, configuration, bad audio). Temporal's retry policy is the only retry layer.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { FailureType } from '../lib/failure-types.ts';
-import { InputError } from '../lib/input-spec.ts';
-import { AnalysisError } from './analysis/errors.ts';
-import { MediaServerError } from './media/provider.ts';
+import { FailureType } from '../words/failure-types.ts';
+import { InputError } from '../contracts/input-spec.ts';
+import { AnalysisError } from '../engines/analysis/errors.ts';
+import { MediaServerError } from '../providers/media/provider.ts';
 
 export function toActivityFailure(err: unknown): Error {
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;

@@ -4,11 +4,11 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from '../lib/db.ts';
 import type { Config } from '../lib/config.ts';
 import { createFoundationActivities } from './foundation.ts';
-import { createClusteringActivities } from './clustering-run.ts';
+import { createClusteringActivities } from './clustering.ts';
 import { createLibraryActivities } from './library.ts';
 import { createNamingActivities } from './naming.ts';
 import { createPublishingActivities } from './publishing.ts';
-import type { MediaProvider } from './media/provider.ts';
+import type { MediaProvider } from '../providers/media/provider.ts';
 
 export interface ActivityDeps {
   pool: Pool;

@@ -4,20 +4,26 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { mayBeRunning } from '../lib/temporal.ts';
-import { checkInput, type InputSpec } from '../lib/input-spec.ts';
+import { checkInput } from '../contracts/input-spec.ts';
 import {
   abandonAnalysisRun,
   beginAnalysisRun,
   finishAnalysisRun,
   recordAnalysisProgress,
-  type RunCounters,
   type RunStatus,
 } from '../lib/store/analysis-runs.ts';
 import { storeTrackFailure, upsertAlbumTracks, type TrackToAnalyze } from '../lib/store/tracks.ts';
-import type { AlbumRef, AnalyzeLibraryInput, CarriedLibraryState } from '../workflows/analysis-progress.ts';
-import { analysisVersion } from './analysis/version.ts';
+import {
+  ANALYZE_LIBRARY_INPUT,
+  analyzeInputDefaults,
+  type AlbumRef,
+  type AnalyzeLibraryInput,
+  type CarriedLibraryState,
+  type RunCounters,
+} from '../contracts/analysis.ts';
+import { analysisVersion } from '../engines/analysis/version.ts';
 import { mapFailures } from './failures.ts';
-import type { MediaProvider } from './media/provider.ts';
+import type { MediaProvider } from '../providers/media/provider.ts';
 
 export interface LibraryDeps {
   pool: Pool;
@@ -124,30 +130,6 @@ export function createLibraryActivities(deps: LibraryDeps) {
     }): Promise<void> {
       await finishAnalysisRun(deps.pool, input.runId, input.status, input.counters, input.progress, input.error);
     },
-  };
-}
-
-/** What `analyzeLibrary` accepts (every field optional). */
-export const ANALYZE_LIBRARY_INPUT: InputSpec = {
-  numRecentAlbums: {
-    kind: 'int',
-    min: 0,
-    max: 10_000_000,
-    help: 'Most recently added albums to analyse (0 = the whole library)',
-  },
-  topNMoods: { kind: 'int', min: 1, max: 50, help: 'Mood tags kept per track' },
-  maxConcurrentAlbums: { kind: 'int', min: 1, max: 1000, help: 'Albums analysed at the same time' },
-  albumsPerRun: { kind: 'int', min: 1, max: 1000, help: 'Albums per workflow run before it continues as new' },
-};
-
-/** Every field's value when the request leaves it out. */
-export function analyzeInputDefaults(config: Config): CarriedLibraryState['params'] {
-  const a = config.analysis;
-  return {
-    numRecentAlbums: a.numRecentAlbums,
-    topNMoods: a.topNMoods,
-    maxConcurrentAlbums: a.maxConcurrentAlbums,
-    albumsPerRun: 500,
   };
 }
 

@@ -5,11 +5,11 @@ import { Context } from '@temporalio/activity';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { playlistSongs, renamePlaylist, runPlaylists } from '../lib/store/clustering.ts';
-import type { ClusteringPlan } from '../workflows/clustering-progress.ts';
-import type { CentroidProfile } from './clustering/postprocess.ts';
-import { AUTOMATIC_SUFFIX, DEFAULT_NAMING, tempoBand } from './clustering/postprocess.ts';
-import { DEFAULT_FEATURE_OPTIONS } from './clustering/features.ts';
-import { createPlaylistNamer, nameWithAi, type NamingOutcome } from './naming/namer.ts';
+import type { ClusteringPlan } from '../contracts/clustering.ts';
+import type { CentroidProfile } from '../engines/clustering/postprocess.ts';
+import { AUTOMATIC_SUFFIX, DEFAULT_NAMING, tempoBand } from '../engines/clustering/postprocess.ts';
+import { DEFAULT_FEATURE_OPTIONS } from '../engines/clustering/features.ts';
+import { createPlaylistNamer, nameWithAi, type NamingOutcome } from '../providers/naming/index.ts';
 
 export interface NamingDeps {
   pool: Pool;

@@ -15,9 +15,9 @@ import {
   runPlaylists,
   setPublishBaseline,
 } from '../lib/store/clustering.ts';
-import { isAutomaticPlaylistName } from './clustering/postprocess.ts';
+import { isAutomaticPlaylistName } from '../engines/clustering/postprocess.ts';
 import { mapFailures } from './failures.ts';
-import { MediaServerError, type MediaProvider } from './media/provider.ts';
+import { MediaServerError, type MediaProvider } from '../providers/media/provider.ts';
 
 export interface PublishingDeps {
   pool: Pool;

@@ -6,9 +6,9 @@
 // repetition plus the load average: on a shared machine the wall time mostly measures the neighbours.
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { EnergyMeter } from '../activities/analysis/energy.ts';
-import { KeyDetector } from '../activities/analysis/key.ts';
-import { TempoTracker } from '../activities/analysis/tempo.ts';
+import { EnergyMeter } from '../engines/analysis/energy.ts';
+import { KeyDetector } from '../engines/analysis/key.ts';
+import { TempoTracker } from '../engines/analysis/tempo.ts';
 import { chordProgression, drumLoop, mixInto } from '../test/unit/analysis-dsp-synth.ts';
 
 const SR = 16000;

@@ -5,15 +5,15 @@
 // on the bench's 10,000-track mood library with the bench's ranges. Early stop is off; each setting runs until
 // the largest budget, generation by generation on the worker pool, and the best-so-far is read at each budget.
 import os from 'node:os';
-import { WorkerPool } from '../activities/clustering/pool.ts';
+import { WorkerPool } from '../engines/clustering/pool.ts';
 import {
   DEFAULT_SEARCH_OPTIONS,
   evolveGeneration,
   initSearchState,
   prepareSearchData,
   type SearchOptions,
-} from '../activities/clustering/search.ts';
-import type { Algorithm } from '../activities/clustering/types.ts';
+} from '../engines/clustering/search.ts';
+import type { Algorithm } from '../engines/clustering/types.ts';
 import { syntheticLibrary } from '../test/helpers/clustering-library.ts';
 
 const argv = process.argv.slice(2);

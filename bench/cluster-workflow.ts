@@ -8,16 +8,16 @@
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { analysisVersion } from '../activities/analysis/version.ts';
-import { resolvePlan } from '../activities/clustering-run.ts';
-import { WorkerPool } from '../activities/clustering/pool.ts';
-import { postprocessClusters } from '../activities/clustering/postprocess.ts';
-import { prepareSearchData, resolveSearchOptions, runSearch } from '../activities/clustering/search.ts';
+import { analysisVersion } from '../engines/analysis/version.ts';
+import { resolvePlan } from '../activities/clustering.ts';
+import { WorkerPool } from '../engines/clustering/pool.ts';
+import { postprocessClusters } from '../engines/clustering/postprocess.ts';
+import { prepareSearchData, resolveSearchOptions, runSearch } from '../engines/clustering/search.ts';
 import { loadConfig } from '../lib/config.ts';
 import { migrate } from '../lib/db.ts';
 import { loadSnapshot } from '../lib/store/clustering.ts';
 import { encodeEmbedding } from '../lib/store/tracks.ts';
-import type { ClusterLibraryInput, ClusteringProgress } from '../workflows/clustering-progress.ts';
+import type { ClusterLibraryInput, ClusteringProgress } from '../contracts/clustering.ts';
 import { syntheticLibrary } from '../test/helpers/clustering-library.ts';
 import { activityTimeline, startBenchStack, waitForPollers } from './services.ts';
 

@@ -13,21 +13,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FeatureSpace } from '../activities/clustering/features.ts';
-import { WorkerPool } from '../activities/clustering/pool.ts';
-import { postprocessClusters } from '../activities/clustering/postprocess.ts';
+import type { FeatureSpace } from '../engines/clustering/features.ts';
+import { WorkerPool } from '../engines/clustering/pool.ts';
+import { postprocessClusters } from '../engines/clustering/postprocess.ts';
 import {
   DEFAULT_SEARCH_OPTIONS,
   prepareSearchData,
   runSearch,
   type ClusterParams,
   type SearchOptions,
-} from '../activities/clustering/search.ts';
-import { dbscan } from '../activities/clustering/dbscan.ts';
-import { gmm } from '../activities/clustering/gmm.ts';
-import { kmeans } from '../activities/clustering/kmeans.ts';
-import { Rng } from '../activities/clustering/rng.ts';
-import type { Algorithm, CovarianceType, Matrix } from '../activities/clustering/types.ts';
+} from '../engines/clustering/search.ts';
+import { dbscan } from '../engines/clustering/dbscan.ts';
+import { gmm } from '../engines/clustering/gmm.ts';
+import { kmeans } from '../engines/clustering/kmeans.ts';
+import { Rng } from '../engines/clustering/rng.ts';
+import type { Algorithm, CovarianceType, Matrix } from '../engines/clustering/types.ts';
 import { syntheticLibrary } from '../test/helpers/clustering-library.ts';
 
 const argv = process.argv.slice(2);

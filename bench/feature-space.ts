@@ -11,11 +11,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { FeatureSpace, TrackFeatures } from '../activities/clustering/features.ts';
-import { kmeans } from '../activities/clustering/kmeans.ts';
-import { postprocessClusters } from '../activities/clustering/postprocess.ts';
-import { Rng } from '../activities/clustering/rng.ts';
-import { prepareSearchData, runSearch } from '../activities/clustering/search.ts';
+import type { FeatureSpace, TrackFeatures } from '../engines/clustering/features.ts';
+import { kmeans } from '../engines/clustering/kmeans.ts';
+import { postprocessClusters } from '../engines/clustering/postprocess.ts';
+import { Rng } from '../engines/clustering/rng.ts';
+import { prepareSearchData, runSearch } from '../engines/clustering/search.ts';
 import { repoRoot } from '../lib/config.ts';
 
 const run = promisify(execFile);

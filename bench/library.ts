@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../lib/config.ts';
-import type { LibraryProgress } from '../workflows/analysis-progress.ts';
+import type { LibraryProgress } from '../contracts/analysis.ts';
 import { listAudio, report, runMode } from './analysis.ts';
 import {
   activityTimeline,

@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalFolderProvider } from '../activities/media/local.ts';
+import { LocalFolderProvider } from '../providers/media/local.ts';
 import { makeTone } from '../test/standins/audio.ts';
 
 const albums = Number(process.argv[2] ?? 100);

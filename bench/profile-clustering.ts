@@ -3,14 +3,14 @@
 // on both feature sets, and we count the tracks whose playlist changes (playlists matched one-to-one by
 // largest overlap; "no playlist" is a playlist too). For scale, the same count between two fits of the exact
 // features that differ only in the fit seed: what the clustering itself moves with no feature change at all.
-import type { FeatureSpace, TrackFeatures } from '../activities/clustering/features.ts';
+import type { FeatureSpace, TrackFeatures } from '../engines/clustering/features.ts';
 import {
   evaluateCandidate,
   prepareSearchData,
   resolveSearchOptions,
   runSearch,
   type SearchOptions,
-} from '../activities/clustering/search.ts';
+} from '../engines/clustering/search.ts';
 
 /** Options for a library of a hundred-odd tracks (the defaults are sized for thousands). */
 const SMALL_LIBRARY: Partial<SearchOptions> = {

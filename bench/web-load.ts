@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createMediaProvider } from '../activities/media/index.ts';
+import { createMediaProvider } from '../providers/media/index.ts';
 import { loadConfig, repoRoot } from '../lib/config.ts';
 import { createPool, migrate } from '../lib/db.ts';
 import { plantLibrary, storePlantedFeatures } from '../test/helpers/planted-library.ts';

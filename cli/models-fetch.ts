@@ -1,8 +1,8 @@
 // `npm run models:fetch`: downloads the MusiCNN ONNX files of models/manifest.json into MODELS_DIR and
 // verifies their sha256; files that already verify are skipped. MODELS_BASE_URL points at a mirror.
 // Exit 0 when every file verifies, 1 when some could not be fetched, 2 on a configuration error.
-import { MODEL_MANIFEST } from '../activities/analysis/model-files.ts';
-import { fetchModels } from '../activities/analysis/model-fetch.ts';
+import { MODEL_MANIFEST } from '../engines/analysis/model-files.ts';
+import { fetchModels } from '../providers/models/model-fetch.ts';
 import { loadConfig } from '../lib/config.ts';
 
 async function main(): Promise<number> {

@@ -4,7 +4,7 @@ import { loadConfig } from '../lib/config.ts';
 import { createPool } from '../lib/db.ts';
 import { resolveEndpoints } from '../lib/endpoints.ts';
 import { connectClient } from '../lib/temporal.ts';
-import { cancelRun, runProgress, startRun, type RunControl, type RunKind } from '../lib/run-control.ts';
+import { cancelRun, runProgress, startRun, type RunControl, type RunKind } from '../client/run-control.ts';
 
 export interface RunCommand<I, P extends { workflowId: string; status: string }> {
   kind: RunKind<I, P>;

@@ -2,7 +2,7 @@
 // without TEMPORAL_ADDRESS a `temporal server start-dev` (Web UI on TEMPORAL_UI_PORT), both keeping their data
 // in DATA_DIR; then the worker and the web server. Ctrl-C stops all of it. Missing model files are fetched
 // first, so a fresh checkout can analyse music.
-import { ensureModels } from '../activities/analysis/model-fetch.ts';
+import { ensureModels } from '../providers/models/model-fetch.ts';
 import { openDatabase, runProcess } from '../lib/boot.ts';
 import { startWeb } from '../web/server.ts';
 import { runWorker } from '../worker/run-worker.ts';

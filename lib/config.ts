@@ -4,6 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ANALYSIS_PROFILES, type AnalysisProfile } from '../words/analysis-profile.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -56,9 +57,6 @@ const float = (d: number, min: number, max: number, doc: string): FloatSpec => (
   max,
   doc,
 });
-/** `exact`: MusiCNN on every patch; `fast`: on a spread subset (activities/analysis/profile.ts). */
-export const ANALYSIS_PROFILES = ['exact', 'fast'] as const;
-export type AnalysisProfile = (typeof ANALYSIS_PROFILES)[number];
 
 const oneOf = (d: string, values: readonly string[], doc: string): EnumSpec => ({
   kind: 'enum',

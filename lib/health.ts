@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Pool } from './db.ts';
 import type { Health, PartHealth } from './health-types.ts';
-import { analysisTaskQueue, clusteringTaskQueue } from './task-queues.ts';
+import { analysisTaskQueue, clusteringTaskQueue } from '../words/task-queues.ts';
 
 export type { Health, PartHealth } from './health-types.ts';
 
@@ -140,7 +140,7 @@ export async function roundTripHealth(
   }
 }
 
-/** What health needs of a media provider (activities/media/provider.ts implements it). */
+/** What health needs of a media provider (providers/media/provider.ts implements it). */
 export interface MediaHealthSource {
   type: string;
   health(): Promise<{ ok: boolean }>;

@@ -9,7 +9,7 @@ import Router from '@koa/router';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
-import type { MediaProvider } from '../activities/media/provider.ts';
+import type { MediaProvider } from '../providers/media/provider.ts';
 import { isAuthenticated, SECURITY_HEADERS } from './api/auth.ts';
 import type { ApiDeps, ApiRoute } from './api/deps.ts';
 import { ApiError, toApiError } from './api/errors.ts';

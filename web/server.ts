@@ -1,7 +1,7 @@
 // The web process's composition root: the media provider, a Temporal client connected in the background, the
 // Koa app on an HTTP server that drains on shutdown.
 import http from 'node:http';
-import { createMediaProvider } from '../activities/media/index.ts';
+import { createMediaProvider } from '../providers/media/index.ts';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import type { Shutdown } from '../lib/shutdown.ts';

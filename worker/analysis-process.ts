@@ -4,7 +4,7 @@ import { openDatabase, runProcess } from '../lib/boot.ts';
 import { resolveEndpoints } from '../lib/endpoints.ts';
 import { installRuntime } from '../lib/runtime.ts';
 import { connectWorker } from '../lib/temporal.ts';
-import { getMusicnnModels } from '../activities/analysis/musicnn.ts';
+import { getMusicnnModels } from '../engines/analysis/musicnn.ts';
 import { createAnalysisWorker } from './worker.ts';
 import { processTempDir } from './temp-dirs.ts';
 

@@ -5,7 +5,7 @@ import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { installRuntime } from '../lib/runtime.ts';
 import type { Shutdown } from '../lib/shutdown.ts';
-import { analysisTaskQueue } from '../lib/task-queues.ts';
+import { analysisTaskQueue } from '../words/task-queues.ts';
 import { connectClient, connectWorker } from '../lib/temporal.ts';
 import { startAnalysisPool } from './analysis-pool.ts';
 import { createWorker } from './worker.ts';

@@ -9,9 +9,9 @@ import type { Pool } from '../lib/db.ts';
 import type { Config } from '../lib/config.ts';
 import { createActivities } from '../activities/index.ts';
 import { createAnalysisActivities } from '../activities/analysis.ts';
-import { createMediaProvider } from '../activities/media/index.ts';
-import type { MediaProvider } from '../activities/media/provider.ts';
-import { analysisTaskQueue, clusteringTaskQueue } from '../lib/task-queues.ts';
+import { createMediaProvider } from '../providers/media/index.ts';
+import type { MediaProvider } from '../providers/media/provider.ts';
+import { analysisTaskQueue, clusteringTaskQueue } from '../words/task-queues.ts';
 import { workflowSource } from './workflow-source.ts';
 
 export { workflowsPath } from './workflow-source.ts';

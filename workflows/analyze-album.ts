@@ -12,9 +12,9 @@ import {
 } from '@temporalio/workflow';
 import type { AnalysisActivities } from '../activities/analysis.ts';
 import type { LibraryActivities } from '../activities/library.ts';
-import { FATAL_FAILURE_TYPES } from '../lib/failure-types.ts';
-import { analysisTaskQueue } from '../lib/task-queues.ts';
-import { albumProgressQuery, type AlbumResult, type AnalyzeAlbumInput } from './analysis-progress.ts';
+import { FATAL_FAILURE_TYPES } from '../words/failure-types.ts';
+import { analysisTaskQueue } from '../words/task-queues.ts';
+import { albumProgressQuery, type AlbumResult, type AnalyzeAlbumInput } from '../contracts/analysis.ts';
 import { failureDetails } from './failure-details.ts';
 
 /** Tracks of one album in flight: with MAX_CONCURRENT_ALBUMS albums, enough to keep every analysis slot busy. */

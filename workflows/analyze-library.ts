@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LibraryActivities } from '../activities/library.ts';
-import { FATAL_FAILURE_TYPES } from '../lib/failure-types.ts';
+import { FATAL_FAILURE_TYPES } from '../words/failure-types.ts';
 import { analyzeAlbum } from './analyze-album.ts';
 import {
   addSample,
@@ -25,7 +25,7 @@ import {
   type AnalyzeLibraryInput,
   type CarriedLibraryState,
   type LibraryProgress,
-} from './analysis-progress.ts';
+} from '../contracts/analysis.ts';
 import { failureDetails, workflowFailure } from './failure-details.ts';
 
 /** Progress goes to PostgreSQL and the memo (Temporal Web) at most this often: each write is history. */

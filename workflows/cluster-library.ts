@@ -13,18 +13,18 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ClusteringActivities } from '../activities/clustering-run.ts';
-import type { SearchState } from '../activities/clustering/search.ts';
+import type { ClusteringActivities } from '../activities/clustering.ts';
+import type { SearchState } from '../words/search-state.ts';
 import type { NamingActivities } from '../activities/naming.ts';
 import type { PublishingActivities } from '../activities/publishing.ts';
-import { clusteringTaskQueue } from '../lib/task-queues.ts';
+import { clusteringTaskQueue } from '../words/task-queues.ts';
 import {
   clusteringProgressQuery,
   type CarriedClusteringState,
   type ClusterLibraryInput,
   type ClusteringOutcome,
   type ClusteringProgress,
-} from './clustering-progress.ts';
+} from '../contracts/clustering.ts';
 import { failureDetails, workflowFailure } from './failure-details.ts';
 
 /** Progress goes to PostgreSQL and the memo at most this often. */

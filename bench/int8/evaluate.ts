@@ -17,8 +17,8 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { N_MELS, PATCH_FRAMES } from '../../activities/analysis/mel-spectrogram.ts';
-import { loadVerifiedModels, modelFile } from '../../activities/analysis/model-files.ts';
+import { N_MELS, PATCH_FRAMES } from '../../engines/analysis/mel-spectrogram.ts';
+import { loadVerifiedModels, modelFile } from '../../engines/analysis/model-files.ts';
 import {
   type BatchOutput,
   EMBEDDING_DIM,
@@ -26,8 +26,8 @@ import {
   type MoodHead,
   PATCH_SIZE,
   PatchAverager,
-} from '../../activities/analysis/musicnn.ts';
-import { cosineSimilarity } from '../../activities/clustering/distance.ts';
+} from '../../engines/analysis/musicnn.ts';
+import { cosineSimilarity } from '../../engines/clustering/distance.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { defaultWorkDir, type PatchSet } from './extract-patches.ts';
 

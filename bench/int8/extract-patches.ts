@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { decodeAudio } from '../../activities/analysis/decode-audio.ts';
-import { LogMelPatcher, N_MELS, PATCH_FRAMES } from '../../activities/analysis/mel-spectrogram.ts';
-import { PATCH_SIZE } from '../../activities/analysis/musicnn.ts';
+import { decodeAudio } from '../../engines/analysis/decode-audio.ts';
+import { LogMelPatcher, N_MELS, PATCH_FRAMES } from '../../engines/analysis/mel-spectrogram.ts';
+import { PATCH_SIZE } from '../../engines/analysis/musicnn.ts';
 import { listAudio } from '../analysis.ts';
 
 /** Debian packages: fretsonfire-songs-muldjord + -sectoid (calibration), pushover-data + hyperrogue-music. */

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadVerifiedModels, modelFile } from '../../activities/analysis/model-files.ts';
+import { loadVerifiedModels, modelFile } from '../../engines/analysis/model-files.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { evaluate, formatReport } from './evaluate.ts';
 import { extractPatches } from './extract-patches.ts';

@@ -1,7 +1,7 @@
 // `audiomuse albums [--limit N]`: recent albums of the configured media server, newest first, one JSON line
 // each ({"id","name","artist","year","dateCreated"}). --limit 0 lists the whole library.
 import { loadConfig } from '../../lib/config.ts';
-import { createMediaProvider } from '../../activities/media/index.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
 
 const USAGE = 'usage: audiomuse albums [--limit N]   (N = 0 lists every album; default 50)';
 

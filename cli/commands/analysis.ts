@@ -1,6 +1,6 @@
 // `audiomuse analysis start [--albums N] [--concurrency N] [--wait] | status | cancel`: the library analysis.
-import { ANALYSIS } from '../../lib/run-control.ts';
-import type { AnalyzeLibraryInput } from '../../workflows/analysis-progress.ts';
+import { ANALYSIS } from '../../client/run-control.ts';
+import type { AnalyzeLibraryInput } from '../../contracts/analysis.ts';
 import { parseNumberFlags, runCommand } from '../run-command.ts';
 
 const USAGE = 'usage: audiomuse analysis start [--albums N] [--concurrency N] [--wait] | status | cancel';

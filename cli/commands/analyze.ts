@@ -1,10 +1,11 @@
 // `audiomuse analyze [options] <file...>`: analyses local audio files, one JSON line per file on stdout.
 // A file that cannot be analysed gives {path, error: {code, message}} and the run goes on (exit 0); a setup
 // problem (models missing or not verifying, no ffmpeg, bad configuration) stops with exit 2.
-import { analyzeTrack, topMoods, type TrackAnalysis } from '../../activities/analysis/analyze-track.ts';
-import { AnalysisError } from '../../activities/analysis/errors.ts';
-import { MOOD_LABELS, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
-import { ANALYSIS_PROFILES, type AnalysisProfile, loadConfig } from '../../lib/config.ts';
+import { analyzeTrack, topMoods, type TrackAnalysis } from '../../engines/analysis/analyze-track.ts';
+import { AnalysisError } from '../../engines/analysis/errors.ts';
+import { MOOD_LABELS, getMusicnnModels } from '../../engines/analysis/musicnn.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { ANALYSIS_PROFILES, type AnalysisProfile } from '../../words/analysis-profile.ts';
 
 const USAGE = `usage: audiomuse analyze [--full] [--max-seconds S] [--patch-hop N] [--profile P] [--threads N] <file...>
   --full           also print the whole embedding and all 50 tag scores by label

@@ -1,6 +1,6 @@
 // `audiomuse cluster start [--runs N] [--seed S] [--algorithm A] [--no-publish] [--wait] | status | cancel`.
-import { CLUSTERING } from '../../lib/run-control.ts';
-import type { ClusterLibraryInput } from '../../workflows/clustering-progress.ts';
+import { CLUSTERING } from '../../client/run-control.ts';
+import type { ClusterLibraryInput } from '../../contracts/clustering.ts';
 import { parseNumberFlags, runCommand } from '../run-command.ts';
 
 const USAGE =

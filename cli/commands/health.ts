@@ -5,7 +5,7 @@ import { createPool } from '../../lib/db.ts';
 import { resolveEndpoints } from '../../lib/endpoints.ts';
 import { checkHealth } from '../../lib/health.ts';
 import { connectClient } from '../../lib/temporal.ts';
-import { createMediaProvider } from '../../activities/media/index.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
 
 export async function run(args: string[]): Promise<number> {
   const unknown = args.filter((a) => a !== '--deep');

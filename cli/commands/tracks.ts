@@ -1,6 +1,6 @@
 // `audiomuse tracks <albumId>`: the album's tracks in disc/track order, one JSON line each.
 import { loadConfig } from '../../lib/config.ts';
-import { createMediaProvider } from '../../activities/media/index.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
 
 export async function run(args: string[]): Promise<number> {
   if (args.length !== 1 || args[0].startsWith('-'))

@@ -1,14 +1,6 @@
 // SQL of analysis_runs: one row per library analysis, at most one of them running (a partial unique index).
+import type { RunCounters } from '../../contracts/analysis.ts';
 import type { Pool } from '../db.ts';
-
-export interface RunCounters {
-  albumsTotal: number | null;
-  albumsDone: number;
-  albumsFailed: number;
-  tracksAnalyzed: number;
-  tracksSkipped: number;
-  tracksFailed: number;
-}
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 

@@ -1,20 +1,10 @@
 // SQL of clustering runs, their library snapshots and the playlists they make (drafts, published, superseded).
 import { inTransaction, type Pool } from '../db.ts';
 import type { LastRun } from './analysis-runs.ts';
-import { decodeEmbedding, MOOD_HEAD_COLUMNS } from './tracks.ts';
+import { loadVectors, type StoredVector } from './vectors.ts';
 
-export interface SnapshotTrack {
-  /** tracks.id as a string. */
-  id: string;
-  itemId: string;
-  artist: string | null;
-  title: string | null;
-  tempo: number | null;
-  energy: number | null;
-  tags: number[];
-  moods: Record<(typeof MOOD_HEAD_COLUMNS)[number], number>;
-  embedding: Float32Array;
-}
+/** A track of a run's snapshot: its features as loadVectors reads them. */
+export type SnapshotTrack = StoredVector;
 
 /** Ids of the tracks analysed with `version` from `source`, in a stable order (the search's row order). */
 export async function analysedTrackIds(pool: Pool, source: string, version: string): Promise<string[]> {
@@ -100,29 +90,14 @@ export async function clusteringRun(pool: Pool, runId: string): Promise<Clusteri
 }
 
 /** The snapshot's features in snapshot order (tracks deleted since are left out). */
+/** The run's snapshot: the tracks it fixed at its start, in that order, analysed with the run's version. */
 export async function loadSnapshot(pool: Pool, runId: string): Promise<SnapshotTrack[]> {
-  const { rows } = await pool.query(
-    `SELECT t.id::text AS id, t.item_id, t.artist, t.title, f.tempo, f.energy, f.tags, f.embedding,
-            ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}`).join(', ')}
-       FROM clustering_runs r
-       CROSS JOIN LATERAL unnest(r.snapshot_track_ids) WITH ORDINALITY AS s (track_id, ord)
-       JOIN tracks t ON t.id = s.track_id
-       JOIN track_features f ON f.track_id = t.id
-      WHERE r.id = $1
-      ORDER BY s.ord`,
+  const { rows } = await pool.query<{ source: string; version: string; ids: string[] }>(
+    `SELECT source, analysis_version AS version, snapshot_track_ids::text[] AS ids FROM clustering_runs WHERE id = $1`,
     [runId],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    itemId: r.item_id,
-    artist: r.artist,
-    title: r.title,
-    tempo: r.tempo,
-    energy: r.energy,
-    tags: r.tags,
-    moods: Object.fromEntries(MOOD_HEAD_COLUMNS.map((c) => [c, r[c]])) as SnapshotTrack['moods'],
-    embedding: decodeEmbedding(r.embedding),
-  }));
+  if (!rows[0]) return [];
+  return loadVectors(pool, { source: rows[0].source, analysisVersion: rows[0].version, trackIds: rows[0].ids });
 }
 
 export async function recordClusteringProgress(

@@ -1,7 +1,6 @@
 // Read model of the analysed library for the web API: tracks with their features (searched, paged), the
 // playlists of the last finished clustering, and the cached 2-D map of the library.
 import type { Pool } from '../db.ts';
-import { decodeEmbedding } from './tracks.ts';
 
 export interface TrackSummary {
   id: string;
@@ -125,32 +124,6 @@ export async function currentPlaylists(
   const byId = new Map(playlists.map((p) => [p.id, p.tracks]));
   for (const { playlistId, ...t } of tracks) byId.get(playlistId)!.push(t);
   return { runId: `clustering-${run.id}`, workflowId: run.workflowId, finishedAt: run.finishedAt, playlists };
-}
-
-/** What identifies the analysed library's state: a new analysis result or a removed track changes it. */
-export async function librarySnapshot(pool: Pool): Promise<{ key: string; tracks: number }> {
-  const {
-    rows: [r],
-  } = await pool.query<{ n: string; last: string | null; versions: string | null; ids: string | null }>(
-    `SELECT count(*) AS n, max(analyzed_at)::text AS last, string_agg(DISTINCT analysis_version, ',') AS versions,
-            sum(track_id)::text AS ids FROM track_features`,
-  );
-  return { key: `${r.versions ?? ''}|${r.n}|${r.last ?? ''}|${r.ids ?? ''}`, tracks: Number(r.n) };
-}
-
-/** Every analysed track's embedding with its title and artist, in id order. */
-export async function libraryEmbeddings(
-  pool: Pool,
-): Promise<{ ids: string[]; titles: (string | null)[]; artists: (string | null)[]; embeddings: Float32Array[] }> {
-  const { rows } = await pool.query<{ id: string; title: string | null; artist: string | null; embedding: Buffer }>(
-    `SELECT t.id::text AS id, t.title, t.artist, f.embedding FROM track_features f JOIN tracks t ON t.id = f.track_id ORDER BY t.id`,
-  );
-  return {
-    ids: rows.map((r) => r.id),
-    titles: rows.map((r) => r.title),
-    artists: rows.map((r) => r.artist),
-    embeddings: rows.map((r) => decodeEmbedding(r.embedding)),
-  };
 }
 
 export interface MapPoints {

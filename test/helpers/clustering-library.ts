@@ -6,8 +6,8 @@ import {
   OTHER_FEATURE_LABELS,
   EMBEDDING_DIMS,
   type TrackFeatures,
-} from '../../activities/clustering/features.ts';
-import { Rng } from '../../activities/clustering/rng.ts';
+} from '../../engines/clustering/features.ts';
+import { Rng } from '../../engines/clustering/rng.ts';
 
 export interface PlantedGroup {
   /** Indices into MOOD_LABELS of the group's dominant tags, strongest first. */

@@ -1,7 +1,7 @@
 // Test data and metrics for the clustering algorithm tests. The formula matrices are computed identically
 // by test/python/clustering_reference.py, whose scikit-learn results are in test/fixtures/clustering-reference.json.
-import type { Rng } from '../../activities/clustering/rng.ts';
-import { matrix, type Matrix } from '../../activities/clustering/types.ts';
+import type { Rng } from '../../engines/clustering/rng.ts';
+import { matrix, type Matrix } from '../../engines/clustering/types.ts';
 
 /** k separated isotropic Gaussian blobs (row i in blob i % k), centres on a lattice `gap` apart. */
 export function gaussianBlobs(

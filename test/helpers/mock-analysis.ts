@@ -8,8 +8,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { AnalysisActivities } from '../../activities/analysis.ts';
 import { ALBUM_PAGE, type LibraryActivities } from '../../activities/library.ts';
 import { installRuntime } from '../../lib/runtime.ts';
-import { analysisTaskQueue } from '../../lib/task-queues.ts';
-import type { TrackResult } from '../../workflows/analysis-progress.ts';
+import { analysisTaskQueue } from '../../words/task-queues.ts';
+import type { TrackResult } from '../../contracts/analysis.ts';
 import { runWorkers, workflowBundle } from './worker.ts';
 
 export interface FakeAlbum {

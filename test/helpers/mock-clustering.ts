@@ -6,24 +6,24 @@ import { heartbeat } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { resolvePlan, type ClusteringActivities, type StoredPlan } from '../../activities/clustering-run.ts';
-import type { TrackFeatures } from '../../activities/clustering/features.ts';
+import { resolvePlan, type ClusteringActivities, type StoredPlan } from '../../activities/clustering.ts';
+import type { TrackFeatures } from '../../engines/clustering/features.ts';
 import {
   evolveGeneration,
   prepareSearchData,
   resolveSearchOptions,
   type SearchData,
   type SearchOptions,
-} from '../../activities/clustering/search.ts';
+} from '../../engines/clustering/search.ts';
 import type { NamingActivities } from '../../activities/naming.ts';
-import type { NamingOutcome } from '../../activities/naming/namer.ts';
+import type { NamingOutcome } from '../../providers/naming/namer.ts';
 import type { PublishingActivities, PublishResult } from '../../activities/publishing.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
-import { FailureType } from '../../lib/failure-types.ts';
-import { InputError } from '../../lib/input-spec.ts';
+import { FailureType } from '../../words/failure-types.ts';
+import { InputError } from '../../contracts/input-spec.ts';
 import { installRuntime } from '../../lib/runtime.ts';
-import { clusteringTaskQueue } from '../../lib/task-queues.ts';
-import type { PublishedPlaylistSummary } from '../../workflows/clustering-progress.ts';
+import { clusteringTaskQueue } from '../../words/task-queues.ts';
+import type { PublishedPlaylistSummary } from '../../contracts/clustering.ts';
 import { heartbeatUntilCancelled } from './mock-analysis.ts';
 import { runWorkers, workflowBundle } from './worker.ts';
 
@@ -65,7 +65,7 @@ export const DEFAULT_MOCK_PLAYLISTS: PublishedPlaylistSummary[] = [
 
 /**
  * The search data and resolved options of a plan, exactly as the real activity prepares them from the stored
- * plan and snapshot (activities/clustering-run.ts `prepare`), minus the database and the worker pool.
+ * plan and snapshot (activities/clustering.ts `prepare`), minus the database and the worker pool.
  */
 export function prepareMockRun(
   tracks: readonly TrackFeatures[],

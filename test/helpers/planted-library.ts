@@ -3,9 +3,9 @@
 // clustering-library.ts) stored in PostgreSQL under the ids each media source gives them.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TrackFeatures } from '../../activities/clustering/features.ts';
-import { analysisVersion } from '../../activities/analysis/version.ts';
-import type { MediaProvider } from '../../activities/media/provider.ts';
+import type { TrackFeatures } from '../../engines/clustering/features.ts';
+import { analysisVersion } from '../../engines/analysis/version.ts';
+import type { MediaProvider } from '../../providers/media/provider.ts';
 import type { Pool } from '../../lib/db.ts';
 import { storeTrackFeatures, upsertAlbumTracks } from '../../lib/store/tracks.ts';
 import { syntheticLibrary } from './clustering-library.ts';

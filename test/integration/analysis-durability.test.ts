@@ -11,7 +11,7 @@ import { CancelledFailure, Client, Connection, WorkflowFailedError, type Workflo
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../lib/embedded/postgres.ts';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../../lib/embedded/temporal.ts';
-import type { LibraryProgress } from '../../workflows/analysis-progress.ts';
+import type { LibraryProgress } from '../../contracts/analysis.ts';
 import { makeClipLibrary, requireSongsAndModels, SONGS_DIR, type ClipLibrary } from '../helpers/analysis-library.ts';
 import { freePort, freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { onCleanup, runCleanups, sleep, spawnWorker, type WorkerProcess } from '../helpers/worker-process.ts';

@@ -11,9 +11,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
-import { runSearch } from '../../activities/clustering/search.ts';
+import { runSearch } from '../../engines/clustering/search.ts';
 import type { clusterLibrary } from '../../workflows/cluster-library.ts';
-import type { ClusterLibraryInput, ClusteringProgress } from '../../workflows/clustering-progress.ts';
+import type { ClusterLibraryInput, ClusteringProgress } from '../../contracts/clustering.ts';
 import { syntheticLibrary } from '../helpers/clustering-library.ts';
 import { EventType, runHistories } from '../helpers/histories.ts';
 import { mockClusteringActivities, prepareMockRun, startMockClusteringWorkers } from '../helpers/mock-clustering.ts';

@@ -220,7 +220,7 @@ test('`audiomuse health` prints the same JSON as the API and its exit code follo
 });
 
 test('health reports the media source without letting it decide whether the system runs', async () => {
-  const { createMediaProvider } = await import('../../activities/media/index.ts');
+  const { createMediaProvider } = await import('../../providers/media/index.ts');
   const { scratchDir } = await import('../helpers/services.ts');
   const music = scratchDir('health-music');
   const check = async (musicDir: string) => {

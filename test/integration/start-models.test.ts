@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { verifyModels } from '../../activities/analysis/model-files.ts';
+import { verifyModels } from '../../engines/analysis/model-files.ts';
 import { startModelMirror } from '../helpers/model-mirror.ts';
 import { freePort, freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { startProcess } from '../helpers/start-process.ts';

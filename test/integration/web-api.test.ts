@@ -5,11 +5,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { createMediaProvider } from '../../activities/media/index.ts';
-import { CLUSTER_LIBRARY_INPUT, clusterInputDefaults } from '../../activities/clustering-run.ts';
-import { MOOD_LABELS } from '../../activities/vocabulary.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
+import { CLUSTER_LIBRARY_INPUT, clusterInputDefaults } from '../../contracts/clustering.ts';
+import { MOOD_LABELS } from '../../words/vocabulary.ts';
 import type { Config } from '../../lib/config.ts';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
+import { storeTrackFeatures, upsertAlbumTracks } from '../../lib/store/tracks.ts';
+import { loadVectors } from '../../lib/store/vectors.ts';
+import { analysisVersion } from '../../engines/analysis/version.ts';
 import type { WebDeps } from '../../web/app.ts';
 import { writeSineWav } from '../standins/jellyfin.ts';
 import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
@@ -24,6 +27,7 @@ let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let base: string;
 let temporalAddress: string;
 const TRACKS = 120;
+const version = analysisVersion({ patchHop: 187, profile: 'exact' });
 
 const serve = async (deps: WebDeps) => (await serveApp(deps, { keepAliveTimeout: 60_000 })).base;
 
@@ -354,6 +358,41 @@ test(
     assert.equal(second.body.cached, true, 'the projection is computed once per library snapshot');
     assert.deepEqual(second.body.points.x, pts.x);
     assert.equal((await get('/api/map?percent=50')).body.points.ids.length, TRACKS / 2);
+    // Features of another analysis version, or of another media source, never join the configured library's map.
+    const features = (
+      await loadVectors(pool, { source: 'local', analysisVersion: version, trackIds: [pts.ids[0]] })
+    )[0];
+    for (const [source, v] of [
+      ['local', 'an-older-analysis-version'],
+      ['jellyfin', version],
+    ]) {
+      const { toAnalyze } = await upsertAlbumTracks(
+        pool,
+        source,
+        `other-${source}`,
+        [
+          {
+            itemId: `other-${v}`,
+            title: `Other ${v}`,
+            artist: 'Other',
+            album: 'Other',
+            durationSec: 1,
+            changeMarker: 'x',
+          },
+        ],
+        v,
+      );
+      await storeTrackFeatures(
+        pool,
+        toAnalyze[0].trackId,
+        { ...features, tags: Float32Array.from(features.tags), key: 'C', scale: 'major', keyStrength: 0.5, patches: 1 },
+        v,
+        1,
+      );
+    }
+    const third = await get('/api/map');
+    assert.equal(third.body.total, TRACKS, 'only the configured source, analysed with the current version');
+    assert.equal(third.body.snapshot, second.body.snapshot, 'rows outside the scope leave the snapshot alone');
 
     const search = await get(`/api/tracks?q=${encodeURIComponent(pl.playlists[0].tracks[0].title)}`);
     assert.equal(search.status, 200);
@@ -362,7 +401,7 @@ test(
     assert.equal(hit.status, 'analyzed');
     assert.equal(hit.features.topTags.length, 5);
     const all = await get('/api/tracks?limit=500');
-    assert.equal(all.body.total, TRACKS + 2);
+    assert.equal(all.body.total, TRACKS + 2 + 2, 'the planted library, two pending tracks, two outside the map');
     assert.equal((await get('/api/tracks?status=pending')).body.total, 2);
     const detail = await get(`/api/tracks/${hit.id}`);
     assert.equal(detail.status, 200);

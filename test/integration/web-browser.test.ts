@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createMediaProvider } from '../../activities/media/index.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import type { WebDeps } from '../../web/app.ts';

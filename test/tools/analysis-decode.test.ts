@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { decodeAudio } from '../../activities/analysis/decode-audio.ts';
-import { AnalysisError } from '../../activities/analysis/errors.ts';
+import { decodeAudio } from '../../engines/analysis/decode-audio.ts';
+import { AnalysisError } from '../../engines/analysis/errors.ts';
 
 let dir: string;
 const ff = (...args: string[]) => execFileSync(process.env.FFMPEG_PATH || 'ffmpeg', ['-v', 'error', '-y', ...args]);

@@ -16,10 +16,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { analyzeTrack } from '../../activities/analysis/analyze-track.ts';
-import { MOOD_LABELS, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
+import { analyzeTrack } from '../../engines/analysis/analyze-track.ts';
+import { MOOD_LABELS, getMusicnnModels } from '../../engines/analysis/musicnn.ts';
 import { modelsDir, repoRoot, requireOrSkip, sharedDir } from '../shared-paths.ts';
-import { cosineSimilarity } from '../../activities/clustering/distance.ts';
+import { cosineSimilarity } from '../../engines/clustering/distance.ts';
 
 const SECONDS = 45;
 const FILES = [

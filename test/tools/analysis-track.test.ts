@@ -8,11 +8,11 @@ import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { analyzeTrack, topMoods, type TrackAnalysis } from '../../activities/analysis/analyze-track.ts';
-import { AnalysisError } from '../../activities/analysis/errors.ts';
-import { MOOD_HEADS, MOOD_LABELS, type MusicnnModels, getMusicnnModels } from '../../activities/analysis/musicnn.ts';
+import { analyzeTrack, topMoods, type TrackAnalysis } from '../../engines/analysis/analyze-track.ts';
+import { AnalysisError } from '../../engines/analysis/errors.ts';
+import { MOOD_HEADS, MOOD_LABELS, type MusicnnModels, getMusicnnModels } from '../../engines/analysis/musicnn.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';
-import { cosineSimilarity } from '../../activities/clustering/distance.ts';
+import { cosineSimilarity } from '../../engines/clustering/distance.ts';
 
 const MAX_SECONDS = 45;
 const FOF = '/usr/share/games/fretsonfire/data/songs';

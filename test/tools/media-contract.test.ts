@@ -10,15 +10,15 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createMediaProvider } from '../../activities/media/index.ts';
-import { LocalFolderProvider, PLAYLIST_MARKER } from '../../activities/media/local.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
+import { LocalFolderProvider, PLAYLIST_MARKER } from '../../providers/media/local.ts';
 import {
   MediaServerError,
   type Album,
   type AlbumPage,
   type MediaProvider,
   type Track,
-} from '../../activities/media/provider.ts';
+} from '../../providers/media/provider.ts';
 import {
   guid,
   JellyfinStandin,

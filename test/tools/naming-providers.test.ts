@@ -13,7 +13,7 @@ import {
   type NamingOutcome,
   type NamingRequest,
   type PlaylistNamer,
-} from '../../activities/naming/namer.ts';
+} from '../../providers/naming/index.ts';
 import { answer, failure, startLlmStandin, type LlmProtocol, type LlmStandin } from '../standins/llm.ts';
 
 const GEMINI_KEY = 'AIzaSyTEST-gemini-key-0123456789';

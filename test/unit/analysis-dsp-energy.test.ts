@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EnergyMeter } from '../../activities/analysis/energy.ts';
+import { EnergyMeter } from '../../engines/analysis/energy.ts';
 import { repoRoot } from '../shared-paths.ts';
 import { SR, drumLoop, pushInChunks, scaled, sine } from './analysis-dsp-synth.ts';
 

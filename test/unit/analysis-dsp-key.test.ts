@@ -1,7 +1,7 @@
 // KeyDetector on chord progressions of harmonic-rich tones in known keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InsufficientAudioError, KEY_NAMES, KeyDetector } from '../../activities/analysis/key.ts';
+import { InsufficientAudioError, KEY_NAMES, KeyDetector } from '../../engines/analysis/key.ts';
 import { SR, chordProgression, drumLoop, mixInto, pushInChunks, scaled } from './analysis-dsp-synth.ts';
 
 const C3 = 48;

@@ -2,7 +2,7 @@
 // (which includes every octave error) fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InsufficientAudioError, TempoTracker } from '../../activities/analysis/tempo.ts';
+import { InsufficientAudioError, TempoTracker } from '../../engines/analysis/tempo.ts';
 import { SR, clickTrack, drumLoop, drumPattern, mixInto, pad, pushInChunks, scaled } from './analysis-dsp-synth.ts';
 
 const SECONDS = 30;

@@ -2,7 +2,7 @@
 // (the fused first two stages, pairs of stages, a last unpaired stage).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FFTPlan, RealPowerSpectrumPlan, hannWindow } from '../../activities/analysis/fft.ts';
+import { FFTPlan, RealPowerSpectrumPlan, hannWindow } from '../../engines/analysis/fft.ts';
 
 function dft(re: Float64Array, im: Float64Array): [Float64Array, Float64Array] {
   const n = re.length;

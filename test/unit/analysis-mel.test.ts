@@ -14,7 +14,7 @@ import {
   hzToMel,
   melFilterbank,
   melToHz,
-} from '../../activities/analysis/mel-spectrogram.ts';
+} from '../../engines/analysis/mel-spectrogram.ts';
 import { repoRoot } from '../shared-paths.ts';
 
 interface Reference {

@@ -7,16 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { AnalysisError } from '../../activities/analysis/errors.ts';
-import { MODEL_MANIFEST, verifyModels } from '../../activities/analysis/model-files.ts';
-import { fetchModels } from '../../activities/analysis/model-fetch.ts';
-import {
-  EMBEDDING_DIM,
-  MOOD_HEADS,
-  MOOD_LABELS,
-  MusicnnModels,
-  PATCH_SIZE,
-} from '../../activities/analysis/musicnn.ts';
+import { AnalysisError } from '../../engines/analysis/errors.ts';
+import { MODEL_MANIFEST, verifyModels } from '../../engines/analysis/model-files.ts';
+import { fetchModels } from '../../providers/models/model-fetch.ts';
+import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, MusicnnModels, PATCH_SIZE } from '../../engines/analysis/musicnn.ts';
 import { modelsDir, repoRoot, requireOrSkip } from '../shared-paths.ts';
 
 const reference = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/analysis-musicnn-reference.json'), 'utf8'))

@@ -1,9 +1,9 @@
 // Analysis profiles: which patches the fast profile analyses, and the version that keeps the two apart.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MEL_SAMPLE_RATE, PATCH_FRAMES, patchCount } from '../../activities/analysis/mel-spectrogram.ts';
-import { FAST_MIN_PATCHES, FAST_PATCH_STRIDE, patchStride, profilePatcher } from '../../activities/analysis/profile.ts';
-import { analysisVersion } from '../../activities/analysis/version.ts';
+import { MEL_SAMPLE_RATE, PATCH_FRAMES, patchCount } from '../../engines/analysis/mel-spectrogram.ts';
+import { FAST_MIN_PATCHES, FAST_PATCH_STRIDE, patchStride, profilePatcher } from '../../engines/analysis/profile.ts';
+import { analysisVersion } from '../../engines/analysis/version.ts';
 
 test('exact analyses every patch; fast every sixth, denser on short tracks, never fewer than the floor', () => {
   for (const n of [0, 1, 15, 40, 80, 1200, null]) assert.equal(patchStride('exact', n), 1);

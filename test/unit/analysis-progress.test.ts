@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { toActivityFailure } from '../../activities/failures.ts';
-import { AnalysisError } from '../../activities/analysis/errors.ts';
-import { MediaServerError } from '../../activities/media/provider.ts';
-import { FATAL_FAILURE_TYPES, FailureType } from '../../lib/failure-types.ts';
-import { InputError } from '../../lib/input-spec.ts';
-import { addSample, rateAndEta, RATE_WINDOW_MS, type RateSample } from '../../workflows/analysis-progress.ts';
+import { AnalysisError } from '../../engines/analysis/errors.ts';
+import { MediaServerError } from '../../providers/media/provider.ts';
+import { FATAL_FAILURE_TYPES, FailureType } from '../../words/failure-types.ts';
+import { InputError } from '../../contracts/input-spec.ts';
+import { addSample, rateAndEta, RATE_WINDOW_MS, type RateSample } from '../../contracts/analysis.ts';
 
 test('the rate window keeps the last minutes plus one baseline sample, and gives tracks/hour and an ETA', () => {
   let samples: RateSample[] = [];

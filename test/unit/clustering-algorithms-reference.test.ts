@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { dbscan } from '../../activities/clustering/dbscan.ts';
-import { gmm } from '../../activities/clustering/gmm.ts';
-import { kmeans } from '../../activities/clustering/kmeans.ts';
-import { pcaFit } from '../../activities/clustering/pca.ts';
-import { Rng } from '../../activities/clustering/rng.ts';
-import { matrix, type Matrix } from '../../activities/clustering/types.ts';
+import { dbscan } from '../../engines/clustering/dbscan.ts';
+import { gmm } from '../../engines/clustering/gmm.ts';
+import { kmeans } from '../../engines/clustering/kmeans.ts';
+import { pcaFit } from '../../engines/clustering/pca.ts';
+import { Rng } from '../../engines/clustering/rng.ts';
+import { matrix, type Matrix } from '../../engines/clustering/types.ts';
 import { adjustedRandIndex, ariLabels, blobMatrix, gmmStartLabels, wavesMatrix } from '../helpers/clustering.ts';
 import { repoRoot } from '../shared-paths.ts';
 

@@ -2,14 +2,14 @@
 // degenerate inputs and seed reproducibility.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dbscan } from '../../activities/clustering/dbscan.ts';
-import { gmm } from '../../activities/clustering/gmm.ts';
-import { ClusteringInputError } from '../../activities/clustering/input.ts';
-import { kmeans } from '../../activities/clustering/kmeans.ts';
-import { pcaFit, pcaInverseTransform, pcaTransform } from '../../activities/clustering/pca.ts';
-import { Rng } from '../../activities/clustering/rng.ts';
-import { standardScale, unscale } from '../../activities/clustering/scaling.ts';
-import { matrix, type ClusterFit, type Matrix } from '../../activities/clustering/types.ts';
+import { dbscan } from '../../engines/clustering/dbscan.ts';
+import { gmm } from '../../engines/clustering/gmm.ts';
+import { ClusteringInputError } from '../../engines/clustering/input.ts';
+import { kmeans } from '../../engines/clustering/kmeans.ts';
+import { pcaFit, pcaInverseTransform, pcaTransform } from '../../engines/clustering/pca.ts';
+import { Rng } from '../../engines/clustering/rng.ts';
+import { standardScale, unscale } from '../../engines/clustering/scaling.ts';
+import { matrix, type ClusterFit, type Matrix } from '../../engines/clustering/types.ts';
 import { adjustedRandIndex, blobMatrix, gaussianBlobs, hasNaN, wavesMatrix } from '../helpers/clustering.ts';
 
 function assertWellFormed(fit: ClusterFit, X: Matrix, allowNoise = false): void {

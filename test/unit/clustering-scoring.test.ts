@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { ProfileLayout } from '../../activities/clustering/features.ts';
-import { Rng } from '../../activities/clustering/rng.ts';
+import type { ProfileLayout } from '../../engines/clustering/features.ts';
+import { Rng } from '../../engines/clustering/rng.ts';
 import {
   calinskiHarabaszScore,
   daviesBouldinScore,
@@ -18,8 +18,8 @@ import {
   scoreClustering,
   silhouetteScore,
   type ScoredPlaylist,
-} from '../../activities/clustering/scoring.ts';
-import { matrix } from '../../activities/clustering/types.ts';
+} from '../../engines/clustering/scoring.ts';
+import { matrix } from '../../engines/clustering/types.ts';
 import { gaussianBlobs } from '../helpers/clustering.ts';
 import { repoRoot } from '../shared-paths.ts';
 

@@ -7,7 +7,7 @@ import {
   OTHER_FEATURE_LABELS,
   type ProfileLayout,
   type TrackFeatures,
-} from '../../activities/clustering/features.ts';
+} from '../../engines/clustering/features.ts';
 import {
   artistIds,
   automaticPlaylistName,
@@ -22,8 +22,8 @@ import {
   titleCase,
   DEFAULT_NAMING,
   type WinnerCluster,
-} from '../../activities/clustering/postprocess.ts';
-import { matrix } from '../../activities/clustering/types.ts';
+} from '../../engines/clustering/postprocess.ts';
+import { matrix } from '../../engines/clustering/types.ts';
 
 function track(i: number, artist: string | null, title: string | null, embedding?: number[]): TrackFeatures {
   return {

@@ -9,10 +9,10 @@ import {
   MOOD_LABELS,
   OTHER_FEATURE_LABELS,
   type TrackFeatures,
-} from '../../activities/clustering/features.ts';
-import { WorkerPool } from '../../activities/clustering/pool.ts';
-import { postprocessClusters } from '../../activities/clustering/postprocess.ts';
-import { Rng } from '../../activities/clustering/rng.ts';
+} from '../../engines/clustering/features.ts';
+import { WorkerPool } from '../../engines/clustering/pool.ts';
+import { postprocessClusters } from '../../engines/clustering/postprocess.ts';
+import { Rng } from '../../engines/clustering/rng.ts';
 import {
   effectiveRanges,
   evolveGeneration,
@@ -28,8 +28,8 @@ import {
   type SearchOptions,
   type SearchRanges,
   type SearchState,
-} from '../../activities/clustering/search.ts';
-import { DEFAULT_WEIGHTS } from '../../activities/clustering/scoring.ts';
+} from '../../engines/clustering/search.ts';
+import { DEFAULT_WEIGHTS } from '../../engines/clustering/scoring.ts';
 import { syntheticLibrary } from '../helpers/clustering-library.ts';
 
 const heads = (v = 0.5) => Object.fromEntries(OTHER_FEATURE_LABELS.map((m) => [m, v])) as TrackFeatures['moods'];

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../lib/config.ts';
-import { createMediaProvider, type MediaConfig } from '../../activities/media/index.ts';
-import { JellyfinProvider } from '../../activities/media/jellyfin.ts';
-import { MediaServerError } from '../../activities/media/provider.ts';
+import { createMediaProvider, type MediaConfig } from '../../providers/media/index.ts';
+import { JellyfinProvider } from '../../providers/media/jellyfin.ts';
+import { MediaServerError } from '../../providers/media/provider.ts';
 
 const badConfig = (re: RegExp) => (e: unknown) =>
   e instanceof MediaServerError && e.code === 'bad_config' && re.test(e.message);

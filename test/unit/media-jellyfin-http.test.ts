@@ -14,7 +14,7 @@ import {
   redactUrl,
   type HttpOptions,
 } from '../../lib/http.ts';
-import { MediaServerError, mediaHttpError } from '../../activities/media/provider.ts';
+import { MediaServerError, mediaHttpError } from '../../providers/media/provider.ts';
 
 type Script = (hit: number, req: http.IncomingMessage, res: http.ServerResponse) => void;
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { JellyfinProvider } from '../../activities/media/jellyfin.ts';
+import { JellyfinProvider } from '../../providers/media/jellyfin.ts';
 import {
   JellyfinStandin,
   syntheticLibrary,

@@ -5,9 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { downloadToTemp } from '../../activities/media/download.ts';
-import { JellyfinProvider, type JellyfinOptions } from '../../activities/media/jellyfin.ts';
-import { MediaServerError } from '../../activities/media/provider.ts';
+import { downloadToTemp } from '../../providers/media/download.ts';
+import { JellyfinProvider, type JellyfinOptions } from '../../providers/media/jellyfin.ts';
+import { MediaServerError } from '../../providers/media/provider.ts';
 import {
   JellyfinStandin,
   syntheticLibrary,

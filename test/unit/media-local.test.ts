@@ -6,8 +6,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { LocalFolderProvider, parseFileName } from '../../activities/media/local.ts';
-import { MediaServerError, type Track } from '../../activities/media/provider.ts';
+import { LocalFolderProvider, parseFileName } from '../../providers/media/local.ts';
+import { MediaServerError, type Track } from '../../providers/media/provider.ts';
 import { hasFfmpeg, makeTone } from '../standins/audio.ts';
 
 const ffmpeg = await hasFfmpeg();

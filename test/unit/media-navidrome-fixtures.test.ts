@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { subsonicToken } from '../../activities/media/navidrome.ts';
+import { subsonicToken } from '../../providers/media/navidrome.ts';
 import {
   callFixtureCase,
   FIXTURE_CASES,

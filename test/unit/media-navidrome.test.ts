@@ -11,8 +11,8 @@ import {
   NavidromeProvider,
   subsonicEncodedPassword,
   subsonicToken,
-} from '../../activities/media/navidrome.ts';
-import { MediaServerError } from '../../activities/media/provider.ts';
+} from '../../providers/media/navidrome.ts';
+import { MediaServerError } from '../../providers/media/provider.ts';
 import { hasFfmpeg, makeTone } from '../standins/audio.ts';
 import { startNavidromeStandin, type NavidromeStandin, type StandinAlbumInput } from '../standins/navidrome.ts';
 

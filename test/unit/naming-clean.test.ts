@@ -1,9 +1,9 @@
-// Cleaning of raw model answers into playlist names (activities/naming/clean.ts) and run-unique names.
+// Cleaning of raw model answers into playlist names (providers/naming/clean.ts) and run-unique names.
 // Expected names and lengths are written out by hand.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cleanPlaylistName, uniqueName } from '../../activities/naming/clean.ts';
-import { buildNamingPrompt } from '../../activities/naming/prompt.ts';
+import { cleanPlaylistName, uniqueName } from '../../providers/naming/clean.ts';
+import { buildNamingPrompt } from '../../providers/naming/prompt.ts';
 
 const NAME = 'Sunday Morning Coffee'; // 21 characters
 

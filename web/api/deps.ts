@@ -1,7 +1,7 @@
 // What the API's routes are built from: the composition root (`startWeb`, tests) passes these in.
 import type Koa from 'koa';
 import type { Config } from '../../lib/config.ts';
-import type { MediaProvider } from '../../activities/media/provider.ts';
+import type { MediaProvider } from '../../providers/media/provider.ts';
 import type { Route } from './openapi.ts';
 import type { TaskDeps } from './tasks.ts';
 

@@ -1,7 +1,7 @@
 // What a client sees when something goes wrong: a status and `{error, field?}`, never a stack trace or SQL.
 // Our own validation errors keep their message; PostgreSQL or Temporal being down becomes a 503 that says so.
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
-import { InputError } from '../../lib/input-spec.ts';
+import { InputError } from '../../contracts/input-spec.ts';
 
 /** An error whose message is safe and useful to show to the API caller. */
 export class ApiError extends Error {

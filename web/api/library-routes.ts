@@ -1,18 +1,8 @@
 // Routes that show the analysed library: tracks with features, the playlists, and the 2-D map.
-import { MOOD_LABELS } from '../../activities/vocabulary.ts';
-import { projectLibrary } from '../../activities/clustering/map-projection.ts';
-import {
-  cachedMap,
-  currentPlaylists,
-  libraryEmbeddings,
-  librarySnapshot,
-  searchTracks,
-  storeMap,
-  trackDetail,
-  type MapPoints,
-  type TrackSummary,
-} from '../../lib/store/library.ts';
-import type { Pool } from '../../lib/db.ts';
+import { MOOD_LABELS } from '../../words/vocabulary.ts';
+import { analysisVersion } from '../../engines/analysis/version.ts';
+import { currentPlaylists, searchTracks, trackDetail, type TrackSummary } from '../../lib/store/library.ts';
+import { libraryMap } from '../../queries/library-map.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { FreshCache } from './fresh-cache.ts';
@@ -32,34 +22,14 @@ function listed(t: TrackSummary) {
   return { ...t, features: { ...features, topTags: topTags(tags) } };
 }
 
-/** One computation per snapshot even when several pages ask at once. */
-const computing = new Map<string, Promise<{ points: MapPoints; computedAt: string }>>();
-
-async function libraryMap(
-  pool: Pool,
-): Promise<{ snapshot: string; cached: boolean; computedAt: string; points: MapPoints }> {
-  const { key } = await librarySnapshot(pool);
-  const hit = await cachedMap(pool, key);
-  if (hit) return { snapshot: key, cached: true, ...hit };
-  let job = computing.get(key);
-  if (!job) {
-    job = (async () => {
-      const lib = await libraryEmbeddings(pool);
-      const { x, y } = projectLibrary(lib.embeddings);
-      const points = { ids: lib.ids, x, y, titles: lib.titles, artists: lib.artists };
-      return { points, computedAt: await storeMap(pool, key, points) };
-    })().finally(() => computing.delete(key));
-    computing.set(key, job);
-  }
-  return { snapshot: key, cached: false, ...(await job) };
-}
-
 /** The playlists change only when a clustering publishes: readers may see them up to half a second late. */
 export const PLAYLISTS_FRESH_MS = 500;
 
 export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
   const recent = new FreshCache<Awaited<ReturnType<typeof currentPlaylists>>>(PLAYLISTS_FRESH_MS);
   const lastPlaylists = () => recent.get('current', () => currentPlaylists(deps.pool));
+  // The map shows what clustering would see: the configured source's tracks of the current analysis version.
+  const mapScope = { source: deps.config.mediaServerType, analysisVersion: analysisVersion(deps.config.analysis) };
   return [
     {
       method: 'get',
@@ -169,7 +139,7 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
       summary: 'The library in 2-D (PCA of the embeddings, cached per library snapshot), each track with its playlist',
       responses: { 200: 'Columns of points: ids, x, y, titles, artists, playlist (index into playlists or null)' },
       async handler(_ctx, { query }) {
-        const [map, current] = await Promise.all([libraryMap(deps.pool), lastPlaylists()]);
+        const [map, current] = await Promise.all([libraryMap(deps.pool, mapScope), lastPlaylists()]);
         const playlists = current?.playlists ?? [];
         const playlistOf = new Map<string, number>();
         playlists.forEach((p, i) => p.tracks.forEach((t) => playlistOf.set(t.id, i)));

@@ -1,8 +1,8 @@
 // The media source's setup help: GET /api/media says what is configured, what failed and what to set;
 // POST /api/media/check runs the provider's health check. A server that is down is an answer (200), not an error.
-import { createMediaProvider } from '../../activities/media/index.ts';
-import type { MediaProvider } from '../../activities/media/provider.ts';
-import { checkMediaConnection, mediaSetupAdvice, type ConnectionCheck } from '../../activities/media/setup-advice.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
+import type { MediaProvider } from '../../providers/media/provider.ts';
+import { checkMediaConnection, mediaSetupAdvice, type ConnectionCheck } from '../../providers/media/setup-advice.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 
 export function mediaRoutes(deps: Pick<ApiDeps, 'config' | 'media'>): ApiRoute[] {

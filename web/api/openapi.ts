@@ -2,7 +2,7 @@
 // table come the OpenAPI 3.1 document served at /api/openapi.json and the validators the server checks every
 // request with (compiled from the document itself), so the two can never disagree.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import type { JsonSchema } from '../../lib/input-spec.ts';
+import type { JsonSchema } from '../../contracts/input-spec.ts';
 import { ApiError } from './errors.ts';
 
 export interface RouteInput {

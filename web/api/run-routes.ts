@@ -1,10 +1,10 @@
 // Routes that start, watch and cancel runs. Paths and answers follow the original AudioMuse-AI API
 // (task_id, state, progress), so its scripts keep working; the task id is the Temporal workflow id.
 import { PassThrough } from 'node:stream';
-import { ANALYZE_LIBRARY_INPUT, analyzeInputDefaults } from '../../activities/library.ts';
-import { CLUSTER_LIBRARY_INPUT, clusterInputDefaults, resolvePlan } from '../../activities/clustering-run.ts';
-import { inputJsonSchema } from '../../lib/input-spec.ts';
-import { ANALYSIS, CLUSTERING, cancelRun, startRun, type RunKind } from '../../lib/run-control.ts';
+import { ANALYZE_LIBRARY_INPUT, analyzeInputDefaults } from '../../contracts/analysis.ts';
+import { CLUSTER_LIBRARY_INPUT, clusterInputDefaults, resolveClusterInput } from '../../contracts/clustering.ts';
+import { inputJsonSchema } from '../../contracts/input-spec.ts';
+import { ANALYSIS, CLUSTERING, cancelRun, startRun, type RunKind } from '../../client/run-control.ts';
 import { listRuns } from '../../lib/store/runs.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
@@ -108,7 +108,7 @@ export function runRoutes(deps: ApiDeps): ApiRoute[] {
         response: { task_id: 'cluster-library', task_type: 'main_clustering', status: 'queued' },
       },
       async handler(ctx, { body }) {
-        resolvePlan(body, deps.config); // min > max against the configured defaults → 400 naming the field
+        resolveClusterInput(body, clusterInputDefaults(deps.config)); // min > max against the configured defaults → 400 naming the field
         ctx.status = 202;
         return start(deps, CLUSTERING, body, 'main_clustering');
       },

@@ -3,9 +3,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { Pool } from '../../lib/db.ts';
-import { ANALYSIS, CLUSTERING, runningRunId, type RunControl } from '../../lib/run-control.ts';
+import { ANALYSIS, CLUSTERING, runningRunId, type RunControl } from '../../client/run-control.ts';
 import { findRun, isRunKey, type RunRow } from '../../lib/store/runs.ts';
-import { albumProgressQuery } from '../../workflows/analysis-progress.ts';
+import { albumProgressQuery } from '../../contracts/analysis.ts';
 import { ApiError } from './errors.ts';
 import { FreshCache } from './fresh-cache.ts';
 

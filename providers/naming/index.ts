@@ -1,7 +1,7 @@
 // AI naming of playlists, the public surface: build a namer from the configuration, ask it per playlist
 // with nameWithAi (which keeps the tag name on any failure), wait `namer.callDelayMs` between calls.
+export { createPlaylistNamer } from './create-namer.ts';
 export {
-  createPlaylistNamer,
   nameWithAi,
   NamingError,
   type AiNamingConfig,

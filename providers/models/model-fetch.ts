@@ -2,7 +2,7 @@
 // `npm start` on a fresh checkout. A file is saved only once its size and sha256 match the manifest.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MODEL_MANIFEST, readModel, sha256, type ModelFile } from './model-files.ts';
+import { MODEL_MANIFEST, readModel, sha256, type ModelFile } from '../../engines/analysis/model-files.ts';
 
 export interface FetchOptions {
   /** Replaces the manifest's download folder (a mirror): `<baseUrl>/<file>`. */

@@ -1,5 +1,6 @@
 // From clusters to playlists: member selection (also used inside every search iteration), tag names, and
 // the post-processing of the winning clustering (reference `tasks/clustering_postprocessing.py`, seed v0.2).
+import { DEFAULT_MIN_PLAYLIST_SIZE } from '../../words/clustering-defaults.ts';
 import {
   OTHER_FEATURE_LABELS,
   PROFILE_ENERGY,
@@ -173,7 +174,7 @@ export interface PostprocessOptions {
 export const DEFAULT_POSTPROCESS: PostprocessOptions = {
   maxSongsPerArtist: 3,
   maxSongsPerCluster: 40,
-  minPlaylistSize: 20,
+  minPlaylistSize: DEFAULT_MIN_PLAYLIST_SIZE,
   duplicateCosine: 0.01,
   duplicateLookback: 1,
 };

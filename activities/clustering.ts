@@ -7,9 +7,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
-import { FailureType } from '../lib/failure-types.ts';
+import { FailureType } from '../words/failure-types.ts';
 import { mayBeRunning } from '../lib/temporal.ts';
-import { checkInput, checkRanges, type InputSpec } from '../lib/input-spec.ts';
 import {
   abandonClusteringRun,
   analysedTrackIds,
@@ -23,23 +22,24 @@ import {
   storeDraftPlaylists,
   type SnapshotTrack,
 } from '../lib/store/clustering.ts';
-import type {
-  ClusterLibraryInput,
-  ClusteringOutcome,
-  ClusteringPlan,
-  GenerationSummary,
-  PublishedPlaylistSummary,
-} from '../workflows/clustering-progress.ts';
-import { analysisVersion } from './analysis/version.ts';
-import type { FeatureOptions, TrackFeatures } from './clustering/features.ts';
-import { WorkerPool } from './clustering/pool.ts';
+import {
+  clusterInputDefaults,
+  resolveClusterInput,
+  type ClusterLibraryInput,
+  type ClusteringOutcome,
+  type ClusteringPlan,
+  type GenerationSummary,
+  type PublishedPlaylistSummary,
+} from '../contracts/clustering.ts';
+import { analysisVersion } from '../engines/analysis/version.ts';
+import type { FeatureOptions, TrackFeatures } from '../engines/clustering/features.ts';
+import { WorkerPool } from '../engines/clustering/pool.ts';
 import {
   automaticPlaylistName,
   DEFAULT_POSTPROCESS,
   postprocessClusters,
   type PostprocessOptions,
-} from './clustering/postprocess.ts';
-import { DEFAULT_WEIGHTS } from './clustering/scoring.ts';
+} from '../engines/clustering/postprocess.ts';
 import {
   DEFAULT_SEARCH_OPTIONS,
   evaluateWinner,
@@ -49,10 +49,10 @@ import {
   type SearchData,
   type SearchOptions,
   type SearchState,
-} from './clustering/search.ts';
+} from '../engines/clustering/search.ts';
 import { mapFailures } from './failures.ts';
-import type { MediaProvider } from './media/provider.ts';
-import { keepStableNames } from './playlist-names.ts';
+import type { MediaProvider } from '../providers/media/provider.ts';
+import { keepStableNames } from '../engines/clustering/playlist-names.ts';
 
 export interface ClusteringDeps {
   pool: Pool;
@@ -75,103 +75,9 @@ export interface StoredPlan {
   postprocess: Partial<PostprocessOptions>;
 }
 
-const int = (min: number, max: number, help: string) => ({ kind: 'int', min, max, help }) as const;
-const num = (min: number, max: number, help: string) => ({ kind: 'number', min, max, help }) as const;
-
-/** What `clusterLibrary` accepts, with the help the web form shows; ranges as the configuration's. */
-export const CLUSTER_LIBRARY_INPUT: InputSpec = {
-  algorithm: { kind: 'enum', values: ['kmeans', 'dbscan', 'gmm'], help: 'Clustering algorithm the search tries' },
-  runs: int(1, 1_000_000, 'Parameter sets evaluated by the Monte Carlo search'),
-  seed: int(0, 0xffffffff, 'Random seed: the same seed on the same library gives the same playlists'),
-  featureSpace: {
-    kind: 'enum',
-    values: ['moods', 'moods+heads', 'embedding'],
-    help: 'What is clustered: top mood tags (+ tempo, energy), also the six mood heads, or the 200-d MusiCNN embedding',
-  },
-  publish: { kind: 'bool', help: 'Write the playlists to the media server (else they stay drafts here)' },
-  aiProvider: {
-    kind: 'enum',
-    values: ['NONE', 'OLLAMA', 'GEMINI', 'OPENAI'],
-    help: 'LLM that names the playlists (NONE keeps the tag names)',
-  },
-  numClustersMin: int(2, 10_000, 'K-Means: fewest clusters tried'),
-  numClustersMax: int(2, 10_000, 'K-Means: most clusters tried'),
-  dbscanEpsMin: num(0.000001, 1000, 'DBSCAN: smallest neighbourhood radius tried'),
-  dbscanEpsMax: num(0.000001, 1000, 'DBSCAN: largest neighbourhood radius tried'),
-  dbscanMinSamplesMin: int(1, 10_000, 'DBSCAN: smallest min_samples tried'),
-  dbscanMinSamplesMax: int(1, 10_000, 'DBSCAN: largest min_samples tried'),
-  gmmComponentsMin: int(1, 10_000, 'GMM: fewest components tried'),
-  gmmComponentsMax: int(1, 10_000, 'GMM: most components tried'),
-  gmmCovarianceType: { kind: 'enum', values: ['full', 'diag'], help: 'GMM covariance type' },
-  pcaComponentsMin: int(0, 200, 'Fewest PCA components tried (0 = no PCA)'),
-  pcaComponentsMax: int(0, 200, 'Most PCA components tried'),
-  maxSongsPerCluster: int(0, 100_000, 'Longer playlists are split into parts (0 = never)'),
-  maxSongsPerArtist: int(0, 100_000, 'Songs of one artist per playlist at most (0 = no cap)'),
-  maxDistance: num(0, 1000, 'Songs farther than this from their centroid are left out (0 = keep all)'),
-  minPlaylistSize: int(1, 100_000, 'Smaller playlists are dropped'),
-  topNMoods: int(1, 50, 'Mood tags per track used for clustering and names'),
-  earlyStopGenerations: int(0, 100_000, 'Stop after this many generations without a better score (0 = never)'),
-  generationSize: int(1, 1000, 'Parameter sets per generation (one activity)'),
-  generationsPerRun: int(1, 10_000, 'Generations per workflow run before it continues as new'),
-  weights: {
-    kind: 'object',
-    help: 'Weights of the score components',
-    fields: Object.fromEntries(
-      Object.keys(DEFAULT_WEIGHTS).map((w) => [w, num(0, 1000, `Weight of ${w} in the score`)]),
-    ),
-  },
-};
-
-/** Every field's value when the request leaves it out: the configuration's, else the engine's. */
-export function clusterInputDefaults(config: Config): Required<Omit<ClusterLibraryInput, 'carried'>> {
-  const c = config.clustering;
-  return {
-    algorithm: c.algorithm,
-    runs: c.runs,
-    seed: 1,
-    featureSpace: c.featureSpace,
-    publish: true,
-    aiProvider: config.ai.provider,
-    numClustersMin: c.numClusters[0],
-    numClustersMax: c.numClusters[1],
-    dbscanEpsMin: c.dbscanEps[0],
-    dbscanEpsMax: c.dbscanEps[1],
-    dbscanMinSamplesMin: c.dbscanMinSamples[0],
-    dbscanMinSamplesMax: c.dbscanMinSamples[1],
-    gmmComponentsMin: c.gmmComponents[0],
-    gmmComponentsMax: c.gmmComponents[1],
-    gmmCovarianceType: c.gmmCovarianceType,
-    pcaComponentsMin: c.pcaComponents[0],
-    pcaComponentsMax: c.pcaComponents[1],
-    maxSongsPerCluster: c.maxSongsPerCluster,
-    maxSongsPerArtist: c.maxSongsPerArtist,
-    maxDistance: c.maxDistance,
-    minPlaylistSize: DEFAULT_POSTPROCESS.minPlaylistSize,
-    topNMoods: config.analysis.topNMoods,
-    earlyStopGenerations: DEFAULT_SEARCH_OPTIONS.earlyStopGenerations,
-    generationSize: DEFAULT_SEARCH_OPTIONS.generationSize,
-    generationsPerRun: GENERATIONS_PER_RUN,
-    weights: { ...DEFAULT_WEIGHTS },
-  };
-}
-
-const RANGE_PAIRS: [string, string][] = [
-  ['numClustersMin', 'numClustersMax'],
-  ['dbscanEpsMin', 'dbscanEpsMax'],
-  ['dbscanMinSamplesMin', 'dbscanMinSamplesMax'],
-  ['gmmComponentsMin', 'gmmComponentsMax'],
-  ['pcaComponentsMin', 'pcaComponentsMax'],
-];
-
-/** Generations per workflow run before continue-as-new: each costs a handful of history events. */
-export const GENERATIONS_PER_RUN = 50;
-
 /** The input merged over the configuration, checked as a whole. */
 export function resolvePlan(input: ClusterLibraryInput, config: Config): StoredPlan {
-  const { carried: _ignored, ...request } = input;
-  checkInput(CLUSTER_LIBRARY_INPUT, request);
-  const m = { ...clusterInputDefaults(config), ...request };
-  checkRanges(m, RANGE_PAIRS);
+  const m = resolveClusterInput(input, clusterInputDefaults(config));
   return {
     seed: m.seed,
     publish: m.publish,
@@ -186,7 +92,7 @@ export function resolvePlan(input: ClusterLibraryInput, config: Config): StoredP
       minPlaylistSize: m.minPlaylistSize,
       earlyStopGenerations: m.earlyStopGenerations,
       generationSize: m.generationSize,
-      weights: { ...DEFAULT_WEIGHTS, ...request.weights },
+      weights: m.weights,
       ranges: {
         kmeansK: [m.numClustersMin, m.numClustersMax],
         dbscanEps: [m.dbscanEpsMin, m.dbscanEpsMax],

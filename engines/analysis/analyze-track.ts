@@ -16,7 +16,8 @@ import {
   PatchAverager,
   getMusicnnModels,
 } from './musicnn.ts';
-import { type AnalysisProfile, profilePatcher } from './profile.ts';
+import type { AnalysisProfile } from '../../words/analysis-profile.ts';
+import { profilePatcher } from './profile.ts';
 import { TempoTracker } from './tempo.ts';
 
 /** Peak below this (−80 dBFS) counts as digital silence: nothing for the models to describe. */

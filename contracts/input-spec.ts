@@ -95,3 +95,15 @@ export function inputJsonSchema(spec: InputSpec, defaults: Record<string, unknow
   );
   return { type: 'object', additionalProperties: false, properties };
 }
+
+/** The TypeScript type of an input a spec accepts (every field optional), so a field is declared only once. */
+export type InputOf<S> = { -readonly [K in keyof S]?: ValueOf<S[K]> };
+type ValueOf<F> = F extends { kind: 'int' | 'number' }
+  ? number
+  : F extends { kind: 'enum'; values: readonly (infer V)[] }
+    ? V
+    : F extends { kind: 'bool' }
+      ? boolean
+      : F extends { kind: 'object'; fields: infer G }
+        ? InputOf<G>
+        : never;

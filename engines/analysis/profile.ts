@@ -5,10 +5,8 @@
 // music a plain stride of 6 drops the worst embedding cosine to exact to 0.945–0.978 (short tracks, depending
 // on which patch of each group is kept), while with the floor of 12 it stays ≥ 0.988 for every choice
 // (docs/analysis.md, "Profiles"). The profile is part of the analysis version: clustering never mixes them.
-import type { AnalysisProfile } from '../../lib/config.ts';
+import type { AnalysisProfile } from '../../words/analysis-profile.ts';
 import { LogMelPatcher, MEL_SAMPLE_RATE, patchCount } from './mel-spectrogram.ts';
-
-export type { AnalysisProfile };
 
 export const FAST_PATCH_STRIDE = 6;
 export const FAST_MIN_PATCHES = 12;

@@ -2,7 +2,8 @@
 // (clustering) filter on it so vectors from different models never mix, and a new version re-analyses.
 import { createHash } from 'node:crypto';
 import { MODEL_MANIFEST } from './model-files.ts';
-import { type AnalysisProfile, profileTag } from './profile.ts';
+import type { AnalysisProfile } from '../../words/analysis-profile.ts';
+import { profileTag } from './profile.ts';
 
 /** Bump when mel, tempo, key or energy change what they compute. */
 export const DSP_REVISION = 1;

@@ -4,16 +4,12 @@
 // Imports of workflows/ are the shared query definitions and types only (no workflow code runs here).
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
-import type { Pool } from './db.ts';
-import { isWorkflowRunning } from './temporal.ts';
-import { lastAnalysisRun, runningAnalysis, type LastRun } from './store/analysis-runs.ts';
-import { lastClusteringRun, runningClustering } from './store/clustering.ts';
-import { progressQuery, type AnalyzeLibraryInput, type LibraryProgress } from '../workflows/analysis-progress.ts';
-import {
-  clusteringProgressQuery,
-  type ClusterLibraryInput,
-  type ClusteringProgress,
-} from '../workflows/clustering-progress.ts';
+import type { Pool } from '../lib/db.ts';
+import { isWorkflowRunning } from '../lib/temporal.ts';
+import { lastAnalysisRun, runningAnalysis, type LastRun } from '../lib/store/analysis-runs.ts';
+import { lastClusteringRun, runningClustering } from '../lib/store/clustering.ts';
+import { progressQuery, type AnalyzeLibraryInput, type LibraryProgress } from '../contracts/analysis.ts';
+import { clusteringProgressQuery, type ClusterLibraryInput, type ClusteringProgress } from '../contracts/clustering.ts';
 
 export interface RunControl {
   client: Client;

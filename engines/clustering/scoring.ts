@@ -4,28 +4,9 @@ import { OTHER_FEATURE_LABELS, PROFILE_MOODS, profileHeadsOffset, type ProfileLa
 import { sqDist } from './distance.ts';
 import type { Rng } from './rng.ts';
 import type { Matrix } from './types.ts';
+import { DEFAULT_WEIGHTS, type MetricName, type ScoreWeights } from '../../words/clustering-defaults.ts';
 
-export interface ScoreWeights {
-  moodDiversity: number;
-  moodPurity: number;
-  otherFeatureDiversity: number;
-  otherFeaturePurity: number;
-  silhouette: number;
-  daviesBouldin: number;
-  calinskiHarabasz: number;
-}
-export type MetricName = keyof ScoreWeights;
-
-/** SCORE_WEIGHT_* defaults of the reference (v0.4+). */
-export const DEFAULT_WEIGHTS: ScoreWeights = {
-  moodDiversity: 2.0,
-  moodPurity: 1.0,
-  otherFeatureDiversity: 0,
-  otherFeaturePurity: 0,
-  silhouette: 0,
-  daviesBouldin: 0,
-  calinskiHarabasz: 0,
-};
+export { DEFAULT_WEIGHTS, type MetricName, type ScoreWeights };
 
 /** Mean and standard deviation of log1p(raw) over the reference's calibration runs (LN_*_STATS). */
 export interface LogStats {

@@ -13,8 +13,7 @@ export interface ClusterFit {
   centroids: Matrix;
 }
 
-export type Algorithm = 'kmeans' | 'dbscan' | 'gmm';
-export type CovarianceType = 'full' | 'diag';
+export type { Algorithm, CovarianceType } from '../../words/search-state.ts';
 
 export function matrix(rows: number, cols: number, data?: Float64Array): Matrix {
   const d = data ?? new Float64Array(rows * cols);

@@ -1,6 +1,11 @@
 // Per-track vectors for the clustering search: what gets clustered (the feature space) and the "profile"
 // used to score and name clusters (reference `tasks/commons.py::score_vector`).
-import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS as ANALYSIS_MOOD_LABELS, type MoodHead } from '../vocabulary.ts';
+import {
+  EMBEDDING_DIM,
+  MOOD_HEADS,
+  MOOD_LABELS as ANALYSIS_MOOD_LABELS,
+  type MoodHead,
+} from '../../words/vocabulary.ts';
 import { matrix, type Matrix } from './types.ts';
 
 /** The 50 MSD tag labels in the tag head's output order (owned by the analysis; reference `config.MOOD_LABELS`). */

@@ -6,7 +6,6 @@
 // The state is small plain JSON, and every candidate's randomness comes from its own generator seeded by
 // (state.seed, generation, candidate index), so a generation's outcome depends only on (data, state, opts):
 // a workflow can persist the state between generations and resume with the same bits.
-import type { Config } from '../../lib/config.ts';
 import { dbscan } from './dbscan.ts';
 import { sqDist } from './distance.ts';
 import {
@@ -40,7 +39,15 @@ import {
   type ScoredPlaylist,
   type ScoringOptions,
 } from './scoring.ts';
+import {
+  DEFAULT_EARLY_STOP_GENERATIONS,
+  DEFAULT_GENERATION_SIZE,
+  DEFAULT_MIN_PLAYLIST_SIZE,
+} from '../../words/clustering-defaults.ts';
+import type { ClusterParams, Elite, SearchState } from '../../words/search-state.ts';
 import { matrix, type Algorithm, type ClusterFit, type CovarianceType, type Matrix } from './types.ts';
+
+export type { ClusterParams, Elite, SearchState };
 
 // ---------------------------------------------------------------------------------------------------------
 // Data prepared once per search
@@ -111,11 +118,6 @@ export function pcaView(data: SearchData, pca: number): Matrix {
 // ---------------------------------------------------------------------------------------------------------
 // Options
 
-export type ClusterParams =
-  | { algorithm: 'kmeans'; k: number; pca: number }
-  | { algorithm: 'dbscan'; eps: number; minSamples: number; pca: number }
-  | { algorithm: 'gmm'; components: number; covariance: CovarianceType; pca: number };
-
 export interface SearchRanges {
   /** NUM_CLUSTERS_MIN/MAX. */
   kmeansK: [number, number];
@@ -173,19 +175,19 @@ export interface SearchOptions extends ScoringOptions {
  */
 export const DEFAULT_SEARCH_OPTIONS: SearchOptions = {
   runs: 1000,
-  generationSize: 20,
+  generationSize: DEFAULT_GENERATION_SIZE,
   eliteCount: 10,
   exploitationStartFraction: 0.2,
   exploitationProbability: 0.7,
   mutationIntDelta: 3,
   mutationFloatDelta: 0.05,
-  earlyStopGenerations: 3,
+  earlyStopGenerations: DEFAULT_EARLY_STOP_GENERATIONS,
   algorithms: ['kmeans'],
   gmmCovariance: 'full',
   ranges: { kmeansK: [20, 60], dbscanEps: [0.1, 0.5], dbscanMinSamples: [5, 20], gmmComponents: [20, 60], pca: [0, 5] },
   maxDistance: 0.5,
   maxSongsPerArtist: 3,
-  minPlaylistSize: 20,
+  minPlaylistSize: DEFAULT_MIN_PLAYLIST_SIZE,
   topN: 10,
   naming: DEFAULT_NAMING,
   kmeansInit: 1,
@@ -197,26 +199,6 @@ export const DEFAULT_SEARCH_OPTIONS: SearchOptions = {
   otherFeatureThreshold: 0.3,
   silhouetteSampleSize: 1000,
 };
-
-/** The clustering part of lib/config.ts's Config (type only: the engine never reads the environment). */
-export type ClusteringConfig = Omit<Config['clustering'], 'maxSongsPerCluster'>;
-
-export function searchOptionsFromConfig(c: ClusteringConfig): Partial<SearchOptions> {
-  return {
-    runs: c.runs,
-    algorithms: [c.algorithm],
-    gmmCovariance: c.gmmCovarianceType,
-    maxDistance: c.maxDistance,
-    maxSongsPerArtist: c.maxSongsPerArtist,
-    ranges: {
-      kmeansK: c.numClusters,
-      dbscanEps: c.dbscanEps,
-      dbscanMinSamples: c.dbscanMinSamples,
-      gmmComponents: c.gmmComponents,
-      pca: c.pcaComponents,
-    },
-  };
-}
 
 export class SearchOptionsError extends RangeError {
   override name = 'SearchOptionsError';
@@ -446,31 +428,6 @@ export function evaluateCandidate(
 
 // ---------------------------------------------------------------------------------------------------------
 // Generations
-
-export interface Elite {
-  params: ClusterParams;
-  fitSeed: number;
-  fitness: number;
-  viable: number;
-  k: number;
-}
-
-export interface SearchState {
-  version: 1;
-  seed: number;
-  /** Generations completed. */
-  generation: number;
-  /** Candidates evaluated. */
-  runs: number;
-  /** Generations since the best last improved. */
-  stale: number;
-  /** Best distinct parameter sets by fitness, best first. */
-  elites: Elite[];
-  /** Best by (viable playlists, fitness); null until a candidate succeeds. */
-  best: (Elite & { generation: number; index: number }) | null;
-  done: boolean;
-  stopReason: 'runs' | 'stale' | null;
-}
 
 export function initSearchState(seed: number): SearchState {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)

@@ -3,10 +3,10 @@
 import * as ort from 'onnxruntime-node';
 import { N_MELS, PATCH_FRAMES } from './mel-spectrogram.ts';
 import { type ModelRole, loadVerifiedModels, modelFile } from './model-files.ts';
-import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, type MoodHead, type MoodScores } from '../vocabulary.ts';
+import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, type MoodHead, type MoodScores } from '../../words/vocabulary.ts';
 
 // The shared vocabulary lives in a dependency-free module; re-exported for the analysis side's callers.
-export { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, type MoodHead, type MoodScores } from '../vocabulary.ts';
+export { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, type MoodHead, type MoodScores } from '../../words/vocabulary.ts';
 export const PATCH_SIZE = PATCH_FRAMES * N_MELS;
 
 export interface MusicnnOptions {

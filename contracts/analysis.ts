@@ -1,19 +1,40 @@
 // What the analysis workflows take, carry and report. Shared with client code (CLI, web): one definition of
 // the `progress` query, typed on both sides. Workflow-safe: no Node built-ins, no I/O.
 import { defineQuery } from '@temporalio/workflow';
-import type { RunCounters } from '../lib/store/analysis-runs.ts';
+import type { InputOf, InputSpec } from './input-spec.ts';
 
-export interface AnalyzeLibraryInput {
-  /** Newest albums to analyse; 0 = all (default NUM_RECENT_ALBUMS). */
-  numRecentAlbums?: number;
-  /** Mood tags kept per track for clustering (default TOP_N_MOODS); recorded with the run. */
-  topNMoods?: number;
-  /** Album child workflows in flight at once (default MAX_CONCURRENT_ALBUMS). */
-  maxConcurrentAlbums?: number;
-  /** Albums started per workflow run before it drains and continues as new (keeps histories small). */
-  albumsPerRun?: number;
+/** What `analyzeLibrary` accepts (every field optional), with the help the API document shows. */
+export const ANALYZE_LIBRARY_INPUT = {
+  numRecentAlbums: {
+    kind: 'int',
+    min: 0,
+    max: 10_000_000,
+    help: 'Most recently added albums to analyse (0 = the whole library)',
+  },
+  topNMoods: { kind: 'int', min: 1, max: 50, help: 'Mood tags kept per track' },
+  maxConcurrentAlbums: { kind: 'int', min: 1, max: 1000, help: 'Albums analysed at the same time' },
+  albumsPerRun: { kind: 'int', min: 1, max: 1000, help: 'Albums per workflow run before it continues as new' },
+} as const satisfies InputSpec;
+
+export type AnalyzeLibraryInput = InputOf<typeof ANALYZE_LIBRARY_INPUT> & {
   /** Carried across continue-as-new; never set by callers. */
   carried?: CarriedLibraryState;
+};
+
+/** Albums started per workflow run before it drains and continues as new (keeps histories small). */
+export const ALBUMS_PER_RUN = 500;
+
+/** Every field's value when the request leaves it out (NUM_RECENT_ALBUMS, TOP_N_MOODS, MAX_CONCURRENT_ALBUMS). */
+export function analyzeInputDefaults(config: {
+  analysis: { numRecentAlbums: number; topNMoods: number; maxConcurrentAlbums: number };
+}): CarriedLibraryState['params'] {
+  const a = config.analysis;
+  return {
+    numRecentAlbums: a.numRecentAlbums,
+    topNMoods: a.topNMoods,
+    maxConcurrentAlbums: a.maxConcurrentAlbums,
+    albumsPerRun: ALBUMS_PER_RUN,
+  };
 }
 
 export interface AlbumRef {
@@ -67,15 +88,22 @@ export interface CarriedLibraryState {
   cursor: number;
   queue: AlbumRef[];
   listingDone: boolean;
-  counters: Counters;
+  counters: RunCounters;
   samples: RateSample[];
   runNumber: number;
 }
 
 /** The run's counters, as analysis_runs records them. */
-export type Counters = RunCounters;
+export interface RunCounters {
+  albumsTotal: number | null;
+  albumsDone: number;
+  albumsFailed: number;
+  tracksAnalyzed: number;
+  tracksSkipped: number;
+  tracksFailed: number;
+}
 
-export interface LibraryProgress extends Counters {
+export interface LibraryProgress extends RunCounters {
   workflowId: string;
   status: 'starting' | 'running' | 'completed' | 'cancelled' | 'failed' | 'already_running';
   source: string | null;

@@ -1,13 +1,10 @@
-// Optional AI naming of playlists: the PlaylistNamer interface (one per provider, like MediaProvider), the
-// factory that reads the AI configuration, and nameWithAi, which never fails a run: the tag name stays and
-// the reason is returned whenever the model gives no usable name.
+// Optional AI naming of playlists: the PlaylistNamer interface (one per provider, like MediaProvider; the
+// factory is create-namer.ts) and nameWithAi, which never fails a run: the tag name stays and the reason is
+// returned whenever the model gives no usable name.
 import type { Config } from '../../lib/config.ts';
 import { redactSecrets } from '../../lib/http.ts';
 import { cleanPlaylistName, uniqueName } from './clean.ts';
-import { GeminiNamer } from './gemini.ts';
-import { NamingError, oneLine, type LlmRequestOptions } from './llm-http.ts';
-import { OllamaNamer } from './ollama.ts';
-import { OpenAiNamer } from './openai.ts';
+import { oneLine, type LlmRequestOptions } from './llm-http.ts';
 
 export { NamingError, type NamingErrorCode, type LlmRequestOptions } from './llm-http.ts';
 
@@ -47,59 +44,6 @@ export interface NamerOptions extends LlmRequestOptions {
   ollamaStream?: boolean;
   /** Sampling temperature (default 0.7, AudioMuse-AI's). */
   temperature?: number;
-}
-
-/** The configured namer, or undefined for NONE. Throws a `bad_config` NamingError when the provider's
- *  required settings are missing (the configuration loader already demands them for AI_MODEL_PROVIDER). */
-export function createPlaylistNamer(cfg: AiNamingConfig, opts: NamerOptions = {}): PlaylistNamer | undefined {
-  switch (cfg.provider) {
-    case 'NONE':
-      return undefined;
-    case 'OLLAMA':
-      if (!cfg.ollamaUrl || !cfg.ollamaModel)
-        throw new NamingError(
-          'OLLAMA_SERVER_URL and OLLAMA_MODEL_NAME must be set when AI_MODEL_PROVIDER=OLLAMA',
-          'bad_config',
-        );
-      return new OllamaNamer({
-        url: cfg.ollamaUrl,
-        model: cfg.ollamaModel,
-        stream: opts.ollamaStream,
-        temperature: opts.temperature,
-        http: opts,
-      });
-    case 'GEMINI':
-      if (!cfg.geminiApiKey || !cfg.geminiModel)
-        throw new NamingError(
-          'GEMINI_API_KEY and GEMINI_MODEL_NAME must be set when AI_MODEL_PROVIDER=GEMINI',
-          'bad_config',
-        );
-      return new GeminiNamer({
-        apiKey: cfg.geminiApiKey,
-        model: cfg.geminiModel,
-        baseUrl: opts.geminiBaseUrl,
-        callDelayMs: Math.max(0, (cfg.geminiDelaySeconds ?? 0) * 1000),
-        temperature: opts.temperature,
-        http: opts,
-      });
-    case 'OPENAI':
-      if (!cfg.openaiUrl || !cfg.openaiModel)
-        throw new NamingError(
-          'OPENAI_SERVER_URL and OPENAI_MODEL_NAME must be set when AI_MODEL_PROVIDER=OPENAI',
-          'bad_config',
-        );
-      return new OpenAiNamer({
-        url: cfg.openaiUrl,
-        model: cfg.openaiModel,
-        apiKey: cfg.openaiApiKey,
-        temperature: opts.temperature,
-        http: opts,
-      });
-    default: {
-      const provider: string = cfg.provider;
-      throw new NamingError(`AI_MODEL_PROVIDER=${provider} is not one of NONE, OLLAMA, GEMINI, OPENAI`, 'bad_config');
-    }
-  }
 }
 
 export type NamingOutcome = { name: string; source: 'ai' } | { name: string; source: 'tag'; reason: string };

@@ -1,0 +1,39 @@
+// The library map, a request-time query the web API answers (and the CLI may): the analysed library of the
+// configured source and analysis version in 2-D, computed once per snapshot and cached in PostgreSQL.
+import type { Pool } from '../lib/db.ts';
+import { cachedMap, storeMap, type MapPoints } from '../lib/store/library.ts';
+import { loadVectors, vectorsSnapshot, type VectorScope } from '../lib/store/vectors.ts';
+import { projectLibrary } from '../engines/clustering/map-projection.ts';
+
+export interface LibraryMap {
+  snapshot: string;
+  cached: boolean;
+  computedAt: string;
+  points: MapPoints;
+}
+
+/** One computation per snapshot even when several pages ask at once. */
+const computing = new Map<string, Promise<{ points: MapPoints; computedAt: string }>>();
+
+export async function libraryMap(pool: Pool, scope: Omit<VectorScope, 'trackIds'>): Promise<LibraryMap> {
+  const { key } = await vectorsSnapshot(pool, scope);
+  const hit = await cachedMap(pool, key);
+  if (hit) return { snapshot: key, cached: true, ...hit };
+  let job = computing.get(key);
+  if (!job) {
+    job = (async () => {
+      const tracks = await loadVectors(pool, scope);
+      const { x, y } = projectLibrary(tracks.map((t) => t.embedding));
+      const points = {
+        ids: tracks.map((t) => t.id),
+        x,
+        y,
+        titles: tracks.map((t) => t.title),
+        artists: tracks.map((t) => t.artist),
+      };
+      return { points, computedAt: await storeMap(pool, key, points) };
+    })().finally(() => computing.delete(key));
+    computing.set(key, job);
+  }
+  return { snapshot: key, cached: false, ...(await job) };
+}
