@@ -15,24 +15,19 @@ import type { LibraryActivities } from '../activities/library.ts';
 import { FATAL_FAILURE_TYPES } from '../words/failure-types.ts';
 import { analysisTaskQueue } from '../words/task-queues.ts';
 import { albumProgressQuery, type AlbumResult, type AnalyzeAlbumInput } from '../contracts/analysis.ts';
+import { STEP_RETRY, TRACK_RETRY } from './retry-policies.ts';
 import { failureDetails } from './failure-details.ts';
 
 /** Tracks of one album in flight: with MAX_CONCURRENT_ALBUMS albums, enough to keep every analysis slot busy. */
 export const TRACKS_IN_FLIGHT = 2;
 /** Events before a huge album hands its remaining tracks to a fresh run (each track costs about 6). */
 const MAX_ALBUM_HISTORY = 6000;
-const TRACK_ATTEMPTS = 5;
+const TRACK_ATTEMPTS = TRACK_RETRY.maximumAttempts;
 
-const retry = {
-  initialInterval: '2 seconds',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-  maximumAttempts: 8,
-} as const;
-const { recordTrackFailure } = proxyActivities<LibraryActivities>({ startToCloseTimeout: '5 minutes', retry });
+const { recordTrackFailure } = proxyActivities<LibraryActivities>({ startToCloseTimeout: '5 minutes', retry: STEP_RETRY });
 // Listing an album is short and runs once per album of every run: as a local activity it costs the server one
 // marker event instead of a task round trip, which halves the server's work per album in a re-run of a big library.
-const { prepareAlbum } = proxyLocalActivities<LibraryActivities>({ startToCloseTimeout: '5 minutes', retry });
+const { prepareAlbum } = proxyLocalActivities<LibraryActivities>({ startToCloseTimeout: '5 minutes', retry: STEP_RETRY });
 
 export async function analyzeAlbum(input: AnalyzeAlbumInput): Promise<AlbumResult> {
   const { analyzeLibraryTrack } = proxyActivities<AnalysisActivities>({
@@ -42,12 +37,7 @@ export async function analyzeAlbum(input: AnalyzeAlbumInput): Promise<AlbumResul
     heartbeatTimeout: '30 seconds',
     // Wait for the activity to stop (ffmpeg killed, temp file removed) before the album reports cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      initialInterval: '5 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '2 minutes',
-      maximumAttempts: TRACK_ATTEMPTS,
-    },
+    retry: TRACK_RETRY,
   });
 
   const c = input.carried ?? (await prepare(input));

@@ -26,6 +26,7 @@ import {
   type CarriedLibraryState,
   type LibraryProgress,
 } from '../contracts/analysis.ts';
+import { STEP_RETRY } from './retry-policies.ts';
 import { failureDetails, workflowFailure } from './failure-details.ts';
 
 /** Progress goes to PostgreSQL and the memo (Temporal Web) at most this often: each write is history. */
@@ -34,7 +35,7 @@ const RECORD_EVERY_MS = 15_000;
 const { beginAnalysisRun, listAlbumPage, recordAnalysisProgress, finishAnalysisRun } =
   proxyActivities<LibraryActivities>({
     startToCloseTimeout: '5 minutes',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+    retry: STEP_RETRY,
   });
 
 export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<LibraryProgress> {

@@ -25,16 +25,11 @@ import {
   type ClusteringOutcome,
   type ClusteringProgress,
 } from '../contracts/clustering.ts';
+import { NAMING_RETRY, STEP_RETRY } from './retry-policies.ts';
 import { failureDetails, workflowFailure } from './failure-details.ts';
 
 /** Progress goes to PostgreSQL and the memo at most this often. */
 const RECORD_EVERY_MS = 10_000;
-const RETRY = {
-  initialInterval: '2 seconds',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-  maximumAttempts: 10,
-} as const;
 
 const {
   beginClusteringRun,
@@ -45,16 +40,16 @@ const {
 } = proxyActivities<ClusteringActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-  retry: RETRY,
+  retry: STEP_RETRY,
 });
 const { publishClusteringPlaylists } = proxyActivities<PublishingActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: RETRY,
+  retry: STEP_RETRY,
 });
 const { nameClusteringPlaylist } = proxyActivities<NamingActivities>({
   startToCloseTimeout: '10 minutes',
-  retry: { ...RETRY, maximumAttempts: 3 },
+  retry: NAMING_RETRY,
 });
 
 function initialState(seed: number): SearchState {
@@ -68,7 +63,7 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
     taskQueue: clusteringTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: '30 seconds',
-    retry: RETRY,
+    retry: STEP_RETRY,
   });
   let c: CarriedClusteringState | undefined = carried;
   let status: ClusteringProgress['status'] = c ? 'searching' : 'starting';

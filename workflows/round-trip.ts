@@ -1,10 +1,11 @@
 // The smallest end-to-end proof: client -> Temporal -> worker -> activity -> Postgres and back.
 import { proxyActivities } from '@temporalio/workflow';
 import type { FoundationActivities } from '../activities/foundation.ts';
+import { ROUND_TRIP_RETRY } from './retry-policies.ts';
 
 const { recordRoundTrip } = proxyActivities<FoundationActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 5 },
+  retry: ROUND_TRIP_RETRY,
 });
 
 export interface RoundTripResult {
