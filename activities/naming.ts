@@ -37,7 +37,7 @@ export function createNamingActivities(deps: NamingDeps) {
           namer,
           {
             tagName: base(p.name),
-            topMoods: Object.entries(profile.moods)
+            topTags: Object.entries(profile.moods)
               .map(([label, score]) => ({ label, score }))
               .sort((a, b) => b.score - a.score)
               .slice(0, 5),

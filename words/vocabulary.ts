@@ -2,7 +2,7 @@
 // the 50 MSD `tags` in the tag model's output order, the six `moodHeads`, and the `embedding` size.
 
 /** The 50 MSD tag labels in the tag model's output order (AudioMuse-AI `config.MOOD_LABELS`). */
-export const MOOD_LABELS = [
+export const TAGS = [
   'rock',
   'pop',
   'alternative',
@@ -54,6 +54,13 @@ export const MOOD_LABELS = [
   'House',
   'happy',
 ] as const;
+
+/** The `n` highest tag scores, best first (AudioMuse-AI keeps TOP_N_MOODS of them per track). */
+export function topTags(scores: ArrayLike<number>, n: number): { label: string; score: number }[] {
+  return TAGS.map((label, i) => ({ label: label as string, score: scores[i] }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, n);
+}
 
 /** The six mood heads (AudioMuse-AI `OTHER_FEATURE_LABELS`), in this order everywhere. */
 export const MOOD_HEADS = ['danceable', 'aggressive', 'happy', 'party', 'relaxed', 'sad'] as const;

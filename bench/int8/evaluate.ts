@@ -19,14 +19,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { N_MELS, PATCH_FRAMES } from '../../engines/analysis/mel-spectrogram.ts';
 import { loadVerifiedModels, modelFile } from '../../engines/analysis/model-files.ts';
-import {
-  type BatchOutput,
-  EMBEDDING_DIM,
-  MOOD_HEADS,
-  type MoodHead,
-  PATCH_SIZE,
-  PatchAverager,
-} from '../../engines/analysis/musicnn.ts';
+import { type BatchOutput, PATCH_SIZE, PatchAverager } from '../../engines/analysis/musicnn.ts';
+import { EMBEDDING_DIM, MOOD_HEADS, type MoodHead } from '../../words/vocabulary.ts';
 import { cosineSimilarity } from '../../engines/clustering/distance.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { defaultWorkDir, type PatchSet } from './extract-patches.ts';

@@ -1,9 +1,10 @@
 // `audiomuse analyze [options] <file...>`: analyses local audio files, one JSON line per file on stdout.
 // A file that cannot be analysed gives {path, error: {code, message}} and the run goes on (exit 0); a setup
 // problem (models missing or not verifying, no ffmpeg, bad configuration) stops with exit 2.
-import { analyzeTrack, topMoods, type TrackAnalysis } from '../../engines/analysis/analyze-track.ts';
+import { analyzeTrack, type TrackAnalysis } from '../../engines/analysis/analyze-track.ts';
 import { AnalysisError } from '../../engines/analysis/errors.ts';
-import { MOOD_LABELS, getMusicnnModels } from '../../engines/analysis/musicnn.ts';
+import { getMusicnnModels } from '../../engines/analysis/musicnn.ts';
+import { TAGS, topTags } from '../../words/vocabulary.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { ANALYSIS_PROFILES, type AnalysisProfile } from '../../words/analysis-profile.ts';
 
@@ -70,7 +71,7 @@ function describe(
     analyzedSec: r2(a.analyzedSec),
     patches: a.patches,
     embedding: { length: a.embedding.length, norm: r3(norm) },
-    topMoods: Object.fromEntries(topMoods(a.tags, topN).map((m) => [m.label, r3(m.score)])),
+    topTags: Object.fromEntries(topTags(a.tags, topN).map((m) => [m.label, r3(m.score)])),
     moods: Object.fromEntries(Object.entries(a.moods).map(([k, v]) => [k, r3(v)])),
     tempo: r2(a.tempo),
     key: a.key,
@@ -82,7 +83,7 @@ function describe(
   };
   if (full) {
     line.embedding = Array.from(a.embedding, (v) => Math.round(v * 1e6) / 1e6);
-    line.tags = Object.fromEntries(MOOD_LABELS.map((l, i) => [l, Math.round(a.tags[i] * 1e6) / 1e6]));
+    line.tags = Object.fromEntries(TAGS.map((l, i) => [l, Math.round(a.tags[i] * 1e6) / 1e6]));
   }
   return line;
 }

@@ -8,14 +8,8 @@ import { EnergyMeter } from './energy.ts';
 import { AnalysisError } from './errors.ts';
 import { KeyDetector } from './key.ts';
 import { type LogMelPatcher, MIN_PATCH_SAMPLES, PATCH_FRAMES } from './mel-spectrogram.ts';
-import {
-  MOOD_LABELS,
-  type MoodScores,
-  type MusicnnModels,
-  PATCH_SIZE,
-  PatchAverager,
-  getMusicnnModels,
-} from './musicnn.ts';
+import { type MoodScores } from '../../words/vocabulary.ts';
+import { type MusicnnModels, PATCH_SIZE, PatchAverager, getMusicnnModels } from './musicnn.ts';
 import type { AnalysisProfile } from '../../words/analysis-profile.ts';
 import { profilePatcher } from './profile.ts';
 import { TempoTracker } from './tempo.ts';
@@ -50,7 +44,7 @@ export interface TrackAnalysis {
   analyzedSec: number;
   /** Mean of the per-patch 200-d MusiCNN embeddings (of the patches the profile analyses). */
   embedding: Float32Array;
-  /** The 50 MSD tag scores in MOOD_LABELS order: mean over patches of the model's sigmoid outputs, in [0, 1]. */
+  /** The 50 MSD tag scores in TAGS order: mean over patches of the model's sigmoid outputs, in [0, 1]. */
   tags: Float32Array;
   /** Positive-class probability of each mood head, averaged over patches. */
   moods: MoodScores;
@@ -197,11 +191,4 @@ function orNull<T>(f: () => T): T | null {
 
 function toDb(x: number): string {
   return x > 0 ? (20 * Math.log10(x)).toFixed(1) : '-inf';
-}
-
-/** The `n` highest tag scores, best first (AudioMuse-AI keeps TOP_N_MOODS of them per track). */
-export function topMoods(tags: Float32Array, n: number): { label: string; score: number }[] {
-  return MOOD_LABELS.map((label, i) => ({ label: label as string, score: tags[i] }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, n);
 }

@@ -3,10 +3,8 @@
 import * as ort from 'onnxruntime-node';
 import { N_MELS, PATCH_FRAMES } from './mel-spectrogram.ts';
 import { type ModelRole, loadVerifiedModels, modelFile } from './model-files.ts';
-import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, type MoodHead, type MoodScores } from '../../words/vocabulary.ts';
+import { EMBEDDING_DIM, MOOD_HEADS, TAGS, type MoodHead, type MoodScores } from '../../words/vocabulary.ts';
 
-// The shared vocabulary lives in a dependency-free module; re-exported for the analysis side's callers.
-export { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, type MoodHead, type MoodScores } from '../../words/vocabulary.ts';
 export const PATCH_SIZE = PATCH_FRAMES * N_MELS;
 
 export interface MusicnnOptions {
@@ -124,7 +122,7 @@ export function getMusicnnModels(opts: MusicnnOptions): Promise<MusicnnModels> {
 /** Running means over patches: the track embedding, tag scores and mood-head scores. */
 export class PatchAverager {
   private readonly emb = new Float64Array(EMBEDDING_DIM);
-  private readonly tagSum = new Float64Array(MOOD_LABELS.length);
+  private readonly tagSum = new Float64Array(TAGS.length);
   private readonly moodSum = new Float64Array(MOOD_HEADS.length);
   private count = 0;
 
@@ -135,7 +133,7 @@ export class PatchAverager {
   add(b: BatchOutput): void {
     for (let i = 0; i < b.n; i++) {
       for (let d = 0; d < EMBEDDING_DIM; d++) this.emb[d] += b.embeddings[i * EMBEDDING_DIM + d];
-      for (let t = 0; t < MOOD_LABELS.length; t++) this.tagSum[t] += b.tags[i * MOOD_LABELS.length + t];
+      for (let t = 0; t < TAGS.length; t++) this.tagSum[t] += b.tags[i * TAGS.length + t];
       MOOD_HEADS.forEach((h, k) => {
         this.moodSum[k] += b.moods[h][i];
       });

@@ -1,15 +1,10 @@
 // Per-track vectors for the clustering search: what gets clustered (the feature space) and the "profile"
 // used to score and name clusters (reference `tasks/commons.py::score_vector`).
-import {
-  EMBEDDING_DIM,
-  MOOD_HEADS,
-  MOOD_LABELS as ANALYSIS_MOOD_LABELS,
-  type MoodHead,
-} from '../../words/vocabulary.ts';
+import { EMBEDDING_DIM, MOOD_HEADS, TAGS as ANALYSIS_MOOD_LABELS, type MoodHead } from '../../words/vocabulary.ts';
 import { matrix, type Matrix } from './types.ts';
 
-/** The 50 MSD tag labels in the tag head's output order (owned by the analysis; reference `config.MOOD_LABELS`). */
-export const MOOD_LABELS: readonly string[] = ANALYSIS_MOOD_LABELS;
+/** The 50 MSD tag labels in the tag head's output order (owned by the analysis; reference `config.TAGS`). */
+export const TAGS: readonly string[] = ANALYSIS_MOOD_LABELS;
 
 /** The six mood heads ("other features"), in the reference's order. */
 export const OTHER_FEATURE_LABELS = MOOD_HEADS;
@@ -24,7 +19,7 @@ export interface TrackFeatures {
   tempo: number | null;
   /** Energy on the analysis scale (normalised with FeatureOptions.energyRange); null reads as the mean. */
   energy: number | null;
-  /** 50 tag scores in MOOD_LABELS order. */
+  /** 50 tag scores in TAGS order. */
   tags: ArrayLike<number>;
   /** Mood-head scores in [0, 1]. */
   moods: Record<OtherFeature, number>;
@@ -43,8 +38,8 @@ export type FeatureSpace = 'moods' | 'moods+heads' | 'embedding';
 
 /**
  * Which mood labels are "active" (the TOP_N_MOODS slots of the vector):
- * - 'reference': the first TOP_N_MOODS labels of MOOD_LABELS (rock, pop, alternative, indie, electronic) — the
- *   reference's quirk (`MOOD_LABELS[:top_n_moods]`), whatever the library sounds like;
+ * - 'reference': the first TOP_N_MOODS labels of TAGS (rock, pop, alternative, indie, electronic) — the
+ *   reference's quirk (`TAGS[:top_n_moods]`), whatever the library sounds like;
  * - 'library' (default): the TOP_N_MOODS labels that appear most often among the tracks' own top-N tags;
  * - an explicit list of labels.
  */
@@ -105,7 +100,7 @@ const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 /** Indices of the n highest tags of one track (ties → earlier label). */
 function topTagIndices(tags: ArrayLike<number>, n: number): number[] {
-  const idx = Array.from({ length: MOOD_LABELS.length }, (_, i) => i);
+  const idx = Array.from({ length: TAGS.length }, (_, i) => i);
   idx.sort((a, b) => tags[b] - tags[a] || a - b);
   return idx.slice(0, n);
 }
@@ -113,23 +108,22 @@ function topTagIndices(tags: ArrayLike<number>, n: number): number[] {
 /** Resolves the active mood labels for a library (see MoodLabelChoice). */
 export function chooseMoodLabels(tracks: readonly TrackFeatures[], choice: MoodLabelChoice, topN: number): string[] {
   if (Array.isArray(choice)) {
-    for (const l of choice)
-      if (!MOOD_LABELS.includes(l)) throw new FeatureError(`unknown mood label ${JSON.stringify(l)}`);
+    for (const l of choice) if (!TAGS.includes(l)) throw new FeatureError(`unknown mood label ${JSON.stringify(l)}`);
     if (new Set(choice).size !== choice.length) throw new FeatureError('mood labels must be distinct');
     return [...choice];
   }
-  if (choice === 'reference') return MOOD_LABELS.slice(0, topN);
+  if (choice === 'reference') return TAGS.slice(0, topN);
   if (choice !== 'library') throw new FeatureError(`unknown mood label choice ${JSON.stringify(choice)}`);
-  const count = new Float64Array(MOOD_LABELS.length);
-  const sum = new Float64Array(MOOD_LABELS.length);
+  const count = new Float64Array(TAGS.length);
+  const sum = new Float64Array(TAGS.length);
   for (const t of tracks) {
     for (const i of topTagIndices(t.tags, topN)) count[i]++;
-    for (let i = 0; i < MOOD_LABELS.length; i++) sum[i] += t.tags[i];
+    for (let i = 0; i < TAGS.length; i++) sum[i] += t.tags[i];
   }
-  const order = Array.from({ length: MOOD_LABELS.length }, (_, i) => i).sort(
+  const order = Array.from({ length: TAGS.length }, (_, i) => i).sort(
     (a, b) => count[b] - count[a] || sum[b] - sum[a] || a - b,
   );
-  return order.slice(0, topN).map((i) => MOOD_LABELS[i]);
+  return order.slice(0, topN).map((i) => TAGS[i]);
 }
 
 function checkTrack(t: TrackFeatures, i: number, needEmbedding: boolean): void {
@@ -139,10 +133,10 @@ function checkTrack(t: TrackFeatures, i: number, needEmbedding: boolean): void {
     throw new FeatureError(`${where}: tempo must be a finite number or null, got ${t.tempo}`);
   if (t.energy !== null && !Number.isFinite(t.energy))
     throw new FeatureError(`${where}: energy must be a finite number or null, got ${t.energy}`);
-  if (!t.tags || t.tags.length !== MOOD_LABELS.length)
-    throw new FeatureError(`${where}: tags must hold ${MOOD_LABELS.length} scores, got ${t.tags?.length}`);
+  if (!t.tags || t.tags.length !== TAGS.length)
+    throw new FeatureError(`${where}: tags must hold ${TAGS.length} scores, got ${t.tags?.length}`);
   for (let j = 0; j < t.tags.length; j++) {
-    if (!Number.isFinite(t.tags[j])) throw new FeatureError(`${where}: tag ${MOOD_LABELS[j]} is ${t.tags[j]}`);
+    if (!Number.isFinite(t.tags[j])) throw new FeatureError(`${where}: tag ${TAGS[j]} is ${t.tags[j]}`);
   }
   for (const m of OTHER_FEATURE_LABELS) {
     if (!Number.isFinite(t.moods?.[m]))
@@ -169,8 +163,8 @@ export function buildFeatures(tracks: readonly TrackFeatures[], options: Partial
   const o = { ...DEFAULT_FEATURE_OPTIONS, ...options };
   if (!['moods', 'moods+heads', 'embedding'].includes(o.featureSpace))
     throw new FeatureError(`unknown featureSpace ${JSON.stringify(o.featureSpace)}`);
-  if (!Number.isInteger(o.topNMoods) || o.topNMoods < 1 || o.topNMoods > MOOD_LABELS.length) {
-    throw new FeatureError(`topNMoods must be an integer in [1, ${MOOD_LABELS.length}], got ${o.topNMoods}`);
+  if (!Number.isInteger(o.topNMoods) || o.topNMoods < 1 || o.topNMoods > TAGS.length) {
+    throw new FeatureError(`topNMoods must be an integer in [1, ${TAGS.length}], got ${o.topNMoods}`);
   }
   for (const [name, r] of [
     ['tempoRange', o.tempoRange],
@@ -184,7 +178,7 @@ export function buildFeatures(tracks: readonly TrackFeatures[], options: Partial
 
   const moodLabels = chooseMoodLabels(tracks, o.moodLabels, o.topNMoods);
   const layout: ProfileLayout = { moodLabels };
-  const labelIndex = moodLabels.map((l) => MOOD_LABELS.indexOf(l));
+  const labelIndex = moodLabels.map((l) => TAGS.indexOf(l));
   const m = moodLabels.length;
   const pw = profileWidth(layout);
   const n = tracks.length;

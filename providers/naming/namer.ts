@@ -13,7 +13,7 @@ export interface NamingRequest {
   /** The tag name the playlist keeps when AI naming fails, e.g. "Rock_Indie_Fast". */
   tagName: string;
   /** The centroid's strongest moods/tags, best first. */
-  topMoods: { label: string; score: number }[];
+  topTags: { label: string; score: number }[];
   tempoBand: 'Slow' | 'Medium' | 'Fast';
   tempoBpm: number | null;
   /** 0..1. */

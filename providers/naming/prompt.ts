@@ -10,7 +10,7 @@ const MAX_PROMPT_TAKEN = 30;
 const MAX_PROMPT_MOODS = 5;
 
 export function buildNamingPrompt(req: NamingRequest): string {
-  const moods = req.topMoods
+  const moods = req.topTags
     .filter((m) => m.label.trim())
     .slice(0, MAX_PROMPT_MOODS)
     .map((m) => `${oneLine(m.label, 40)} (${m.score.toFixed(2)})`);

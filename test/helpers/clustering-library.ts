@@ -1,16 +1,11 @@
 // Synthetic analysed libraries for the clustering search tests and bench/cluster.ts: tracks drawn from
 // planted groups, each with its own dominant tags, tempo, energy, mood heads and embedding centre.
 // Tag scores pass through a sigmoid like the MusiCNN tag head (so they sit in ~0.5–0.73 as real ones do).
-import {
-  MOOD_LABELS,
-  OTHER_FEATURE_LABELS,
-  EMBEDDING_DIMS,
-  type TrackFeatures,
-} from '../../engines/clustering/features.ts';
+import { TAGS, OTHER_FEATURE_LABELS, EMBEDDING_DIMS, type TrackFeatures } from '../../engines/clustering/features.ts';
 import { Rng } from '../../engines/clustering/rng.ts';
 
 export interface PlantedGroup {
-  /** Indices into MOOD_LABELS of the group's dominant tags, strongest first. */
+  /** Indices into TAGS of the group's dominant tags, strongest first. */
   tags: number[];
   /** Centre BPM. */
   tempo: number;
@@ -76,7 +71,7 @@ export function syntheticLibrary(opts: LibraryOptions): {
 } {
   const o = {
     tagsPerGroup: 3,
-    tagPool: MOOD_LABELS.map((_, i) => i),
+    tagPool: TAGS.map((_, i) => i),
     tempoSd: 6,
     embeddingNoise: 0.35,
     embeddingLatent: 0,
@@ -100,7 +95,7 @@ export function syntheticLibrary(opts: LibraryOptions): {
     const g = o.unevenSizes ? cum.findIndex((c) => (i + 0.5) / o.tracks <= c) : i % o.groups;
     const G = groups[g];
     group[i] = g;
-    const tags = new Float32Array(MOOD_LABELS.length);
+    const tags = new Float32Array(TAGS.length);
     for (let t = 0; t < tags.length; t++) tags[t] = sigmoid(Math.max(0, 0.06 + 0.04 * rng.normal()));
     G.tags.forEach((t, r) => (tags[t] = sigmoid(Math.max(0, 0.9 - 0.2 * r + 0.08 * rng.normal()))));
     const moods = Object.fromEntries(

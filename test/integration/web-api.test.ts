@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createMediaProvider } from '../../providers/media/index.ts';
 import { CLUSTER_LIBRARY_INPUT, clusterInputDefaults } from '../../contracts/clustering.ts';
-import { MOOD_LABELS } from '../../words/vocabulary.ts';
+import { TAGS } from '../../words/vocabulary.ts';
 import type { Config } from '../../lib/config.ts';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { storeTrackFeatures, upsertAlbumTracks } from '../../lib/store/tracks.ts';
@@ -405,7 +405,7 @@ test(
     assert.equal((await get('/api/tracks?status=pending')).body.total, 2);
     const detail = await get(`/api/tracks/${hit.id}`);
     assert.equal(detail.status, 200);
-    assert.deepEqual(Object.keys(detail.body.features.tags), [...MOOD_LABELS]);
+    assert.deepEqual(Object.keys(detail.body.features.tags), [...TAGS]);
     assert.ok(detail.body.playlists.length <= 1);
 
     assert.equal((await get('/api/last_task')).body.task_id, taskId);

@@ -38,7 +38,7 @@ test('analyze prints one JSON line per file and exits 0 even when a file fails',
     assert.equal(ok.path, song);
     assert.equal(ok.patches, 2);
     assert.equal(ok.embedding.length, 200);
-    assert.equal(Object.keys(ok.topMoods).length, 3);
+    assert.equal(Object.keys(ok.topTags).length, 3);
     assert.deepEqual(Object.keys(ok.moods), ['danceable', 'aggressive', 'happy', 'party', 'relaxed', 'sad']);
     assert.equal(Object.keys(ok.tags).length, 50);
     for (const k of ['durationSec', 'tempo', 'key', 'scale', 'energy', 'seconds']) assert.ok(k in ok, k);

@@ -17,7 +17,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeTrack } from '../../engines/analysis/analyze-track.ts';
-import { MOOD_LABELS, getMusicnnModels } from '../../engines/analysis/musicnn.ts';
+import { getMusicnnModels } from '../../engines/analysis/musicnn.ts';
+import { TAGS } from '../../words/vocabulary.ts';
 import { modelsDir, repoRoot, requireOrSkip, sharedDir } from '../shared-paths.ts';
 import { cosineSimilarity } from '../../engines/clustering/distance.ts';
 
@@ -108,7 +109,7 @@ test('embeddings and tag scores match Essentia + TensorFlow on the same tracks',
         const d = Math.abs(v - ours.tags[i]);
         if (d > worst) {
           worst = d;
-          worstTag = MOOD_LABELS[i];
+          worstTag = TAGS[i];
         }
       });
       figures[r.decoder].cos.push(cos);

@@ -8,9 +8,10 @@ import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { analyzeTrack, topMoods, type TrackAnalysis } from '../../engines/analysis/analyze-track.ts';
+import { analyzeTrack, type TrackAnalysis } from '../../engines/analysis/analyze-track.ts';
 import { AnalysisError } from '../../engines/analysis/errors.ts';
-import { MOOD_HEADS, MOOD_LABELS, type MusicnnModels, getMusicnnModels } from '../../engines/analysis/musicnn.ts';
+import { type MusicnnModels, getMusicnnModels } from '../../engines/analysis/musicnn.ts';
+import { MOOD_HEADS, TAGS, topTags } from '../../words/vocabulary.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';
 import { cosineSimilarity } from '../../engines/clustering/distance.ts';
 
@@ -44,7 +45,7 @@ const calmThemes = () =>
 const label = (path: string) => (basename(path) === 'song.ogg' ? basename(dirname(path)) : basename(path));
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const tag = (a: TrackAnalysis, l: (typeof MOOD_LABELS)[number]) => a.tags[MOOD_LABELS.indexOf(l)];
+const tag = (a: TrackAnalysis, l: (typeof TAGS)[number]) => a.tags[TAGS.indexOf(l)];
 
 let models: MusicnnModels;
 let tmp: string;
@@ -96,7 +97,7 @@ describe('analyzeTrack on real music', () => {
     const cos = cosineSimilarity(a.embedding, Float32Array.from(reference.embedding));
     assert.ok(cos >= 0.999, `embedding cosine ${cos.toFixed(5)} to the Essentia + TensorFlow reference`);
     const offTags = reference.tags.flatMap((v, i) =>
-      Math.abs(v - a.tags[i]) > 0.02 ? [`${MOOD_LABELS[i]} ${a.tags[i].toFixed(4)} vs ${v.toFixed(4)}`] : [],
+      Math.abs(v - a.tags[i]) > 0.02 ? [`${TAGS[i]} ${a.tags[i].toFixed(4)} vs ${v.toFixed(4)}`] : [],
     );
     assert.deepEqual(offTags, [], 'tag scores more than 0.02 from the reference');
     // The mood heads have no reference graph (see test/python/musicnn_reference.py): only their range here,
@@ -109,7 +110,7 @@ describe('analyzeTrack on real music', () => {
     assert.ok(a.key !== null && (a.scale === 'major' || a.scale === 'minor'));
     assert.ok(a.energy !== null && a.energy >= 0 && a.energy <= 1);
     assert.ok(Object.values(a.timings).every((s) => s >= 0));
-    assert.equal(topMoods(a.tags, 5).length, 5);
+    assert.equal(topTags(a.tags, 5).length, 5);
   });
 
   test('metal songs score higher on metal / heavy metal / hard rock and aggressive; calm themes on relaxed', async (t) => {

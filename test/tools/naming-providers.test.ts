@@ -23,7 +23,7 @@ const GOOD = 'Midnight Highway Rockers';
 
 const request = (over: Partial<NamingRequest> = {}): NamingRequest => ({
   tagName: 'Rock_Indie_Fast',
-  topMoods: [
+  topTags: [
     { label: 'rock', score: 0.62 },
     { label: 'indie', score: 0.41 },
     { label: 'alternative', score: 0.33 },

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { AnalysisError } from '../../engines/analysis/errors.ts';
 import { MODEL_MANIFEST, verifyModels } from '../../engines/analysis/model-files.ts';
 import { fetchModels } from '../../providers/models/model-fetch.ts';
-import { EMBEDDING_DIM, MOOD_HEADS, MOOD_LABELS, MusicnnModels, PATCH_SIZE } from '../../engines/analysis/musicnn.ts';
+import { MusicnnModels, PATCH_SIZE } from '../../engines/analysis/musicnn.ts';
+import { EMBEDDING_DIM, MOOD_HEADS, TAGS } from '../../words/vocabulary.ts';
 import { modelsDir, repoRoot, requireOrSkip } from '../shared-paths.ts';
 
 const reference = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/analysis-musicnn-reference.json'), 'utf8'))
@@ -29,9 +30,9 @@ test('manifest lists the eight files with licence, URL and head class index', ()
   // Essentia metadata: [danceable, not_danceable], [aggressive, not_aggressive], [happy, non_happy],
   // [non_party, party], [non_relaxed, relaxed], [non_sad, sad].
   assert.deepEqual(heads, { danceable: 0, aggressive: 0, happy: 0, party: 1, relaxed: 1, sad: 1 });
-  assert.equal(MOOD_LABELS.length, 50);
-  assert.equal(MOOD_LABELS[11], 'metal');
-  assert.equal(MOOD_LABELS[49], 'happy');
+  assert.equal(TAGS.length, 50);
+  assert.equal(TAGS[11], 'metal');
+  assert.equal(TAGS[49], 'happy');
 });
 
 function copyModels(to: string) {
@@ -115,14 +116,14 @@ test('sessions return 200-d embeddings, 50 tag scores and six head probabilities
     for (let i = 0; i < patches.length; i++) patches[i] = 2 + Math.sin(i * 0.37) + (i % 97) / 97; // log-mel-like range
     const out = await models.run(patches, 3);
     assert.equal(out.embeddings.length, 3 * EMBEDDING_DIM);
-    assert.equal(out.tags.length, 3 * MOOD_LABELS.length);
+    assert.equal(out.tags.length, 3 * TAGS.length);
     // The frozen TensorFlow graphs on the same three patches (test/python/musicnn_reference.py): the ONNX
     // conversion agrees to float32 rounding (embedding values reach ±12; measured difference ≈ 1e-5).
     for (let p = 0; p < 3; p++) {
       const emb = out.embeddings.subarray(p * EMBEDDING_DIM, (p + 1) * EMBEDDING_DIM);
       const worst = Math.max(...reference.embeddings[p].map((v, d) => Math.abs(v - emb[d])));
       assert.ok(worst < 1e-3, `patch ${p}: embedding differs from TensorFlow's by up to ${worst}`);
-      const tags = out.tags.subarray(p * MOOD_LABELS.length, (p + 1) * MOOD_LABELS.length);
+      const tags = out.tags.subarray(p * TAGS.length, (p + 1) * TAGS.length);
       const worstTag = Math.max(...reference.tags[p].map((v, d) => Math.abs(v - tags[d])));
       assert.ok(worstTag < 1e-4, `patch ${p}: tag scores differ from TensorFlow's by up to ${worstTag}`);
     }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  MOOD_LABELS,
+  TAGS,
   OTHER_FEATURE_LABELS,
   type ProfileLayout,
   type TrackFeatures,
@@ -32,7 +32,7 @@ function track(i: number, artist: string | null, title: string | null, embedding
     title,
     tempo: 120,
     energy: 0.5,
-    tags: new Float32Array(MOOD_LABELS.length),
+    tags: new Float32Array(TAGS.length),
     moods: Object.fromEntries(OTHER_FEATURE_LABELS.map((m) => [m, 0])) as TrackFeatures['moods'],
     embedding: embedding ? Float32Array.from(embedding) : undefined,
   };

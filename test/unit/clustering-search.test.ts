@@ -6,7 +6,7 @@ import {
   buildFeatures,
   chooseMoodLabels,
   FeatureError,
-  MOOD_LABELS,
+  TAGS,
   OTHER_FEATURE_LABELS,
   type TrackFeatures,
 } from '../../engines/clustering/features.ts';
@@ -40,8 +40,8 @@ function track(
   tagScores: Record<string, number>,
   embedding?: number[],
 ): TrackFeatures {
-  const tags = new Float32Array(MOOD_LABELS.length).fill(0.01);
-  for (const [label, v] of Object.entries(tagScores)) tags[MOOD_LABELS.indexOf(label)] = v;
+  const tags = new Float32Array(TAGS.length).fill(0.01);
+  for (const [label, v] of Object.entries(tagScores)) tags[TAGS.indexOf(label)] = v;
   return { id, tempo, energy, tags, moods: heads(), embedding: embedding ? Float32Array.from(embedding) : undefined };
 }
 
@@ -171,7 +171,7 @@ test('random parameters and their mutations stay within the ranges; mutation ste
 const small = syntheticLibrary({ tracks: 300, groups: 5, seed: 3, tagsPerGroup: 1, tagPool: [0, 1, 2, 3, 4, 5] });
 const smallData = prepareSearchData(
   small.tracks,
-  { featureSpace: 'moods', topNMoods: 1, moodLabels: MOOD_LABELS.slice(0, 6) },
+  { featureSpace: 'moods', topNMoods: 1, moodLabels: TAGS.slice(0, 6) },
   4,
 );
 const smallOpts: Partial<SearchOptions> = {
@@ -339,7 +339,7 @@ for (const featureSpace of ['moods', 'embedding'] as const) {
       tagsPerGroup: 1,
       tagPool: [0, 1, 2, 3, 4, 5, 6, 7],
     });
-    const data = prepareSearchData(lib.tracks, { featureSpace, topNMoods: 1, moodLabels: MOOD_LABELS.slice(0, 8) }, 5);
+    const data = prepareSearchData(lib.tracks, { featureSpace, topNMoods: 1, moodLabels: TAGS.slice(0, 8) }, 5);
     const out = await runSearch(data, {
       seed: 1,
       runs: 60,

@@ -194,7 +194,7 @@ describe('buildNamingPrompt', () => {
   test('carries moods, tempo, energy, songs as "title – artist" and the names to avoid, one song per line', () => {
     const prompt = buildNamingPrompt({
       tagName: 'Rock_Indie_Fast',
-      topMoods: [
+      topTags: [
         { label: 'rock', score: 0.62 },
         { label: 'indie', score: 0.41 },
         { label: 'alternative', score: 0.33 },
@@ -232,7 +232,7 @@ describe('buildNamingPrompt', () => {
   test('energy and BPM are optional', () => {
     const prompt = buildNamingPrompt({
       tagName: 'Mixed_Slow',
-      topMoods: [],
+      topTags: [],
       tempoBand: 'Slow',
       tempoBpm: null,
       energy: null,

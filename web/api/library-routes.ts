@@ -1,5 +1,5 @@
 // Routes that show the analysed library: tracks with features, the playlists, and the 2-D map.
-import { MOOD_LABELS } from '../../words/vocabulary.ts';
+import { TAGS, topTags } from '../../words/vocabulary.ts';
 import { analysisVersion } from '../../engines/analysis/version.ts';
 import { currentPlaylists, searchTracks, trackDetail, type TrackSummary } from '../../lib/store/library.ts';
 import { libraryMap } from '../../queries/library-map.ts';
@@ -9,17 +9,10 @@ import { FreshCache } from './fresh-cache.ts';
 
 const TOP_TAGS = 5;
 
-/** The 50 tag scores as the few best labels (lists) or a label → score map (one track). */
-const topTags = (tags: number[]) =>
-  tags
-    .map((score, i) => ({ label: MOOD_LABELS[i], score }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, TOP_TAGS);
-
 function listed(t: TrackSummary) {
   if (!t.features) return t;
   const { tags, ...features } = t.features;
-  return { ...t, features: { ...features, topTags: topTags(tags) } };
+  return { ...t, features: { ...features, topTags: topTags(tags, TOP_TAGS) } };
 }
 
 /** The playlists change only when a clustering publishes: readers may see them up to half a second late. */
@@ -90,8 +83,8 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
           ...t,
           features: {
             ...t.features,
-            tags: Object.fromEntries(t.features.tags.map((s, i) => [MOOD_LABELS[i], s])),
-            topTags: topTags(t.features.tags),
+            tags: Object.fromEntries(t.features.tags.map((s, i) => [TAGS[i], s])),
+            topTags: topTags(t.features.tags, TOP_TAGS),
           },
         };
       },
