@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maskCredentials } from '../lib/config.ts';
 import { startServices, type Services } from './helpers/services.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -28,7 +29,7 @@ if (!unitOnly) {
   console.log(`starting PostgreSQL and Temporal for ${files.length} test files...`);
   services = await startServices();
   console.log(
-    `PostgreSQL: ${services.postgresAdminUrl.replace(/:[^:@/]*@/, ':***@')}  Temporal: ${services.temporalAddress}`,
+    `PostgreSQL: ${maskCredentials(services.postgresAdminUrl)}  Temporal: ${services.temporalAddress}`,
   );
 }
 
