@@ -136,7 +136,7 @@ export const SPEC = {
   ),
   ALLOWED_HOSTS: str(
     '',
-    'Comma-separated host names the web server answers to besides localhost, IP addresses and this machine\'s name (e.g. the name of a reverse proxy); * accepts any (turns off the DNS-rebinding check)',
+    "Comma-separated host names the web server answers to besides localhost, IP addresses and this machine's name (e.g. the name of a reverse proxy); * accepts any (turns off the DNS-rebinding check)",
   ),
   TRUST_PROXY: oneOf(
     'false',

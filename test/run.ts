@@ -28,9 +28,7 @@ let services: Services | undefined;
 if (!unitOnly) {
   console.log(`starting PostgreSQL and Temporal for ${files.length} test files...`);
   services = await startServices();
-  console.log(
-    `PostgreSQL: ${maskCredentials(services.postgresAdminUrl)}  Temporal: ${services.temporalAddress}`,
-  );
+  console.log(`PostgreSQL: ${maskCredentials(services.postgresAdminUrl)}  Temporal: ${services.temporalAddress}`);
 }
 
 // A test that hangs fails with its name instead of eating CI's time: after 10 minutes, or 40 under CI, where

@@ -81,7 +81,8 @@ export function createAuth(token: string | undefined): Auth {
       const seen = failures.get(ctx.ip);
       const current = seen && seen.resetAt > now ? seen : { count: 0, resetAt: now + LOGIN_WINDOW_MS };
       // Locked out: not even a right token is checked, so answers reveal nothing until the window ends.
-      if (current.count >= LOGIN_FAILURES_ALLOWED) return { retryAfterSeconds: Math.ceil((current.resetAt - now) / 1000) };
+      if (current.count >= LOGIN_FAILURES_ALLOWED)
+        return { retryAfterSeconds: Math.ceil((current.resetAt - now) / 1000) };
       if (!same(candidate, token)) {
         current.count++;
         failures.set(ctx.ip, current);

@@ -29,13 +29,7 @@ export function requestGuard(allowedHosts: readonly string[] | '*'): Koa.Middlew
   return async (ctx, next) => {
     // ctx.hostname: the Host header (X-Forwarded-Host with TRUST_PROXY); brackets of an IPv6 literal removed.
     const hostname = ctx.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-    if (
-      names &&
-      hostname &&
-      !net.isIP(hostname) &&
-      !names.has(hostname) &&
-      !hostname.endsWith('.localhost')
-    )
+    if (names && hostname && !net.isIP(hostname) && !names.has(hostname) && !hostname.endsWith('.localhost'))
       throw new ApiError(
         421,
         `this server does not answer to the host name "${hostname}"; add it to ALLOWED_HOSTS if it is yours (e.g. a reverse proxy's name)`,
