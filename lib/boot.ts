@@ -1,6 +1,6 @@
 // Start-up pieces shared by every process (`npm start`, `npm run worker`, `npm run web`, the analysis
 // processes): configuration, ordered shutdown, the database. The composition roots live in worker/ and web/.
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, maskCredentials, type Config } from './config.ts';
 import { createPool, migrate, type Pool } from './db.ts';
 import { Shutdown } from './shutdown.ts';
 
@@ -42,7 +42,7 @@ export async function openDatabase(url: string, shutdown: Shutdown, maxConnectio
   try {
     await migrate(pool);
   } catch (err) {
-    throw new Error(`PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is not usable: ${(err as Error).message}`);
+    throw new Error(`PostgreSQL at ${maskCredentials(url)} is not usable: ${(err as Error).message}`);
   }
   return pool;
 }

@@ -130,7 +130,16 @@ export const SPEC = {
   WEB_HOST: str('0.0.0.0', 'Interface the web server binds'),
   API_TOKEN: str(
     '',
-    "When set, every /api call but health needs `Authorization: Bearer <token>` or the session cookie of the page's login form; unset, the UI and API are open to anyone who can reach WEB_PORT",
+    "When set (at least 16 characters), every /api call but a minimal health answer needs `Authorization: Bearer <token>` or the session cookie of the page's login form; unset, the UI and API are open to anyone who can reach WEB_PORT",
+  ),
+  ALLOWED_HOSTS: str(
+    '',
+    "Comma-separated host names the web server answers to besides localhost, IP addresses and this machine's name (e.g. the name of a reverse proxy); * accepts any (turns off the DNS-rebinding check)",
+  ),
+  TRUST_PROXY: oneOf(
+    'false',
+    ['false', 'true'],
+    'true behind a reverse proxy: take the client address, protocol (Secure cookie) and host from its X-Forwarded-* headers',
   ),
   TEMP_DIR: str(path.join(os.tmpdir(), 'audiomuse'), 'Downloads of tracks being analysed (always cleaned up)'),
   MODELS_DIR: str(
@@ -239,6 +248,10 @@ export interface Config {
   webHost: string;
   /** Required by the web API when set. */
   apiToken?: string;
+  /** Extra Host names the web server answers to (lower case); '*' accepts any. */
+  allowedHosts: string[] | '*';
+  /** Behind a reverse proxy: trust its X-Forwarded-* headers (koa `app.proxy`). */
+  trustProxy: boolean;
   /** Every variable as read (secrets masked), for GET /api/config. */
   variables: VariableInfo[];
   tempDir: string;
@@ -301,10 +314,10 @@ function parseVar(name: VarName, raw: string | undefined): string | number {
   const spec: VarSpec = SPEC[name];
   const value = raw?.trim();
   if (value === undefined || value === '') return spec.default;
+  // A secret's rejected value is not echoed; a URL's credentials are masked.
+  const shown = SECRET.test(name) ? '(value hidden)' : JSON.stringify(maskCredentials(raw ?? ''));
   const fail = (): never => {
-    throw new ConfigError(
-      `Invalid configuration: ${name}=${JSON.stringify(raw)} is not accepted; expected ${accepted(spec)}.`,
-    );
+    throw new ConfigError(`Invalid configuration: ${name}=${shown} is not accepted; expected ${accepted(spec)}.`);
   };
   switch (spec.kind) {
     case 'int': {
@@ -339,7 +352,37 @@ function parseVar(name: VarName, raw: string | undefined): string | number {
 }
 
 /** Variables whose values are never shown (API, logs): passwords, tokens, keys, URLs that may embed them. */
-const SECRET = /PASSWORD|TOKEN|_KEY$|DATABASE_URL/;
+const SECRET = /PASSWORD|TOKEN|_KEY$|SECRET|DATABASE_URL/;
+/** Query parameters whose values are credentials (`?token=`, `?api_key=`, `?password=`, `?sig=` …). */
+const SECRET_QUERY = /token|key|pass|secret|sig|auth|credential|session|jwt/i;
+
+/**
+ * A URL with its userinfo and secret-looking query values replaced by "***" (other text unchanged), for
+ * GET /api/config, error messages and logs. URLs inside free text are masked too.
+ */
+export function maskCredentials(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (found) => {
+    let u: URL;
+    try {
+      u = new URL(found);
+    } catch {
+      return found.replace(/\/\/[^/@]*@/, '//***@');
+    }
+    let masked = false;
+    if (u.username || u.password) {
+      u.username = '***';
+      u.password = '';
+      masked = true;
+    }
+    for (const key of new Set(u.searchParams.keys()))
+      if (SECRET_QUERY.test(key)) {
+        u.searchParams.set(key, '***');
+        masked = true;
+      }
+    // Unchanged URLs keep their exact spelling (URL would add a trailing slash).
+    return masked ? u.toString().replace(/%2A%2A%2A/g, '***') : found;
+  });
+}
 
 /** Every variable with its effective value (secrets as "***" when set), default and help. */
 export interface VariableInfo {
@@ -356,12 +399,29 @@ function describeVariables(env: Raw): VariableInfo[] {
     const value = String(parseVar(name, env[name]));
     return {
       name,
-      value: secret && value ? '***' : value,
+      value: secret && value ? '***' : maskCredentials(value),
       default: secret ? '' : String(SPEC[name].default),
       doc: SPEC[name].doc,
       secret,
     };
   });
+}
+
+/** Shorter tokens could be guessed through the login form despite its rate limit. */
+export const MIN_TOKEN_LENGTH = 16;
+
+function parseAllowedHosts(raw: string): string[] | '*' {
+  const names = raw
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter(Boolean);
+  if (names.includes('*')) return '*';
+  const bad = names.find((n) => !/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/.test(n));
+  if (bad !== undefined)
+    throw new ConfigError(
+      `Invalid configuration: ALLOWED_HOSTS entry ${JSON.stringify(bad)} is not accepted; expected comma-separated host names without scheme or port, or *.`,
+    );
+  return names;
 }
 
 /** A PostgreSQL connection URL with its parts escaped (the one place this format is written). */
@@ -431,8 +491,16 @@ export function loadConfig(env: Raw = process.env): Config {
   if (v.AI_MODEL_PROVIDER === 'GEMINI') require(['GEMINI_API_KEY'], 'when AI_MODEL_PROVIDER=GEMINI');
   if (v.AI_MODEL_PROVIDER === 'OPENAI') require(['OPENAI_SERVER_URL'], 'when AI_MODEL_PROVIDER=OPENAI');
 
+  if (v.API_TOKEN && v.API_TOKEN.length < MIN_TOKEN_LENGTH)
+    throw new ConfigError(
+      `Invalid configuration: API_TOKEN is ${v.API_TOKEN.length} characters long; expected at least ${MIN_TOKEN_LENGTH} (e.g. \`openssl rand -hex 16\`).`,
+    );
+  const allowedHosts = parseAllowedHosts(v.ALLOWED_HOSTS);
+
   const warnings: string[] = [];
   if (v.REDIS_URL) warnings.push('REDIS_URL is set but ignored: Temporal replaces Redis Queue in this version.');
+  if (allowedHosts === '*')
+    warnings.push('ALLOWED_HOSTS=* accepts any Host name: the web server no longer refuses DNS-rebinding requests.');
 
   const pg = {
     user: v.POSTGRES_USER,
@@ -478,6 +546,8 @@ export function loadConfig(env: Raw = process.env): Config {
     webPort: v.WEB_PORT,
     webHost: v.WEB_HOST,
     apiToken: opt(v.API_TOKEN),
+    allowedHosts,
+    trustProxy: v.TRUST_PROXY === 'true',
     variables: describeVariables(env),
     tempDir: path.resolve(v.TEMP_DIR),
     modelsDir: path.resolve(v.MODELS_DIR),

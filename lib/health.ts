@@ -116,10 +116,14 @@ export async function workerHealth(client: Client | undefined, taskQueue: string
   }
 }
 
-/** Runs the round-trip workflow: client -> server -> worker -> activity -> Postgres. */
+/**
+ * Runs the round-trip workflow: client -> server -> worker -> activity -> Postgres, then deletes the row the
+ * activity wrote (probes run this often; the delete also proves the row reached the database).
+ */
 export async function roundTripHealth(
   client: Client | undefined,
   taskQueue: string,
+  pool: Pool | undefined,
   timeoutMs = 15_000,
 ): Promise<PartHealth> {
   if (!client) return { ok: false, error: 'Temporal not connected' };
@@ -134,6 +138,8 @@ export async function roundTripHealth(
     })) as { token: string; worker: string };
     if (result.token !== token)
       return { ok: false, error: `round trip returned token ${result.token}, expected ${token}` };
+    const removed = await pool?.query('DELETE FROM round_trips WHERE token = $1', [token]);
+    if (removed?.rowCount !== 1) return { ok: false, error: `the round trip's row is not in PostgreSQL` };
     return { ok: true, worker: result.worker, latencyMs: Math.round(performance.now() - t0) };
   } catch (err) {
     return { ok: false, error: message(err) };
@@ -178,7 +184,7 @@ export async function checkHealth(opts: {
   };
   if (mediaServer) health.mediaServer = mediaServer;
   if (opts.roundTrip) {
-    health.roundTrip = await roundTripHealth(opts.client, opts.taskQueue);
+    health.roundTrip = await roundTripHealth(opts.client, opts.taskQueue, opts.pool);
     health.ok &&= health.roundTrip.ok;
   }
   return health;

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maskCredentials } from '../lib/config.ts';
 import { startServices, type Services } from './helpers/services.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -27,9 +28,7 @@ let services: Services | undefined;
 if (!unitOnly) {
   console.log(`starting PostgreSQL and Temporal for ${files.length} test files...`);
   services = await startServices();
-  console.log(
-    `PostgreSQL: ${services.postgresAdminUrl.replace(/:[^:@/]*@/, ':***@')}  Temporal: ${services.temporalAddress}`,
-  );
+  console.log(`PostgreSQL: ${maskCredentials(services.postgresAdminUrl)}  Temporal: ${services.temporalAddress}`);
 }
 
 // A test that hangs fails with its name instead of eating CI's time: after 10 minutes, or 40 under CI, where

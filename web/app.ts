@@ -10,12 +10,13 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import type { MediaProvider } from '../providers/media/provider.ts';
-import { isAuthenticated, SECURITY_HEADERS } from './api/auth.ts';
+import { createAuth, SECURITY_HEADERS } from './api/auth.ts';
 import type { ApiDeps, ApiRoute } from './api/deps.ts';
 import { ApiError, toApiError } from './api/errors.ts';
 import { libraryRoutes } from './api/library-routes.ts';
 import { mediaRoutes } from './api/media-routes.ts';
 import { buildOpenApi, compileValidators, type RouteInput } from './api/openapi.ts';
+import { requestGuard } from './api/origin.ts';
 import { readJsonBody, snakeToCamel } from './api/request.ts';
 import { runRoutes } from './api/run-routes.ts';
 import { systemRoutes } from './api/system-routes.ts';
@@ -55,7 +56,10 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
 
 export function createApp(web: WebDeps): Koa {
   const app = new Koa();
+  // Behind a reverse proxy (TRUST_PROXY): client address, protocol and host from its X-Forwarded-* headers.
+  app.proxy = web.config.trustProxy;
   const router = new Router();
+  const auth = createAuth(web.config.apiToken);
   // Getters, not copies: `client` arrives after the app is built.
   const deps: ApiDeps = {
     get client() {
@@ -68,6 +72,7 @@ export function createApp(web: WebDeps): Koa {
     temporalUiUrl: web.temporalUiUrl,
     taskQueue: web.config.temporal.taskQueue,
     namespace: web.config.temporal.namespace,
+    auth,
   };
   const routes = apiRoutes(deps);
   const openapi = buildOpenApi(routes, {
@@ -77,7 +82,6 @@ export function createApp(web: WebDeps): Koa {
       'Start, watch and cancel library analyses and clusterings; explore tracks, playlists and the library map. A task id is the Temporal workflow id.',
   });
   const validators = compileValidators(openapi);
-  const token = web.config.apiToken;
 
   app.use(async (ctx, next) => {
     ctx.set(SECURITY_HEADERS);
@@ -94,11 +98,12 @@ export function createApp(web: WebDeps): Koa {
       if (!known) console.error(`web: ${ctx.method} ${ctx.path}: ${(err as Error).stack ?? err}`);
     }
   });
+  app.use(requestGuard(web.config.allowedHosts));
 
   for (const route of routes) {
     const validator = validators.get(route.operationId)!;
     router[route.method](route.path, async (ctx) => {
-      if (!route.open && !isAuthenticated(ctx, token))
+      if (!route.open && !auth.isAuthenticated(ctx))
         throw new ApiError(401, 'this API needs a login: send Authorization: Bearer <API_TOKEN> or log in on the page');
       const raw = route.body ? await readJsonBody(ctx) : {};
       const input: RouteInput = validator.check({
@@ -112,7 +117,7 @@ export function createApp(web: WebDeps): Koa {
   }
 
   router.get('/api/openapi.json', (ctx) => {
-    if (!isAuthenticated(ctx, token)) throw new ApiError(401, 'this API needs a login');
+    if (!auth.isAuthenticated(ctx)) throw new ApiError(401, 'this API needs a login');
     ctx.body = openapi;
   });
   router.get(['/apidocs', '/apidocs/:file'], async (ctx) => {

@@ -85,5 +85,10 @@ export async function startWeb(
   });
   shutdown.add('web server', () => drainServer(server, WEB_DRAIN_MS));
   console.log(`web UI and API on http://localhost:${config.webPort}`);
+  const loopback = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/i.test(config.webHost);
+  if (!config.apiToken && !loopback)
+    console.warn(
+      `warning: the API is open to the network: WEB_HOST=${config.webHost} and no API_TOKEN; anyone who can reach port ${config.webPort} can start and cancel runs (set API_TOKEN, or WEB_HOST=127.0.0.1)`,
+    );
   return server;
 }

@@ -2,6 +2,7 @@
 // `npm start` on a fresh checkout. A file is saved only once its size and sha256 match the manifest.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { maskCredentials } from '../../lib/config.ts';
 import { MODEL_MANIFEST, readModel, sha256, type ModelFile } from '../../engines/analysis/model-files.ts';
 
 export interface FetchOptions {
@@ -45,7 +46,7 @@ async function download(url: string, attempts: number, onChunk: (bytes: number) 
       if (attempt < attempts) await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
     }
   }
-  throw new Error(`download of ${url} failed after ${attempts} attempt(s): ${reason(last)}`);
+  throw new Error(`download of ${maskCredentials(url)} failed after ${attempts} attempt(s): ${reason(last)}`);
 }
 
 const urlOf = (m: ModelFile, baseUrl?: string) => (baseUrl ? `${baseUrl.replace(/\/+$/, '')}/${m.file}` : m.url);

@@ -34,3 +34,26 @@ export function closeServedApps(): void {
   for (const server of open) server.close();
   open.clear();
 }
+
+/** A request naming any Host (fetch always sends the URL's host): what a DNS-rebinding page's browser sends. */
+export function requestAs(
+  base: string,
+  host: string,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${base}${path}`,
+      { method: opts.method ?? 'GET', headers: { ...opts.headers, host } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text.startsWith('{') ? JSON.parse(text) : text }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -81,6 +81,11 @@ test(
     assert.equal(body.postgres.ok && body.temporal.ok && body.worker.ok, true);
     const deep: any = await (await fetch(`${health}?deep=1`)).json();
     assert.equal(deep.roundTrip.ok, true, JSON.stringify(deep));
+    // The deep check removes its row; a row of our own shows that the data survives the restarts below.
+    const db = new pg.Client({ connectionString: dbUrl });
+    await db.connect();
+    await db.query(`INSERT INTO round_trips (token, worker) VALUES ('survives-restarts', 'test')`);
+    await db.end();
     const ui = await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`);
     assert.equal(ui.status, 200, 'Temporal Web answers on TEMPORAL_UI_PORT');
     // The round-trip workflow is visible to the `temporal` CLI too.
@@ -119,9 +124,11 @@ test(
       assert.match(third.output(), /Temporal.*reusing the running server/);
       const client = new pg.Client({ connectionString: dbUrl });
       await client.connect();
-      const { rows } = await client.query('SELECT count(*)::int AS n FROM round_trips');
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS n FROM round_trips WHERE token = 'survives-restarts'`,
+      );
       await client.end();
-      assert.equal(rows[0].n, 1, "the first run's round trip survived the restarts");
+      assert.equal(rows[0].n, 1, "the first run's row survived the restarts");
       const history = spawnSync(
         'temporal',
         ['workflow', 'list', '--address', `127.0.0.1:${ports.TEMPORAL_PORT}`, '--output', 'json'],

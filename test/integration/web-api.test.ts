@@ -13,11 +13,17 @@ import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { storeTrackFeatures, upsertAlbumTracks } from '../../lib/store/tracks.ts';
 import { loadVectors } from '../../lib/store/vectors.ts';
 import { analysisVersion } from '../../engines/analysis/version.ts';
-import type { WebDeps } from '../../web/app.ts';
+import os from 'node:os';
+import { openDatabase } from '../../lib/boot.ts';
+import { Shutdown } from '../../lib/shutdown.ts';
+import { apiRoutes, type WebDeps } from '../../web/app.ts';
+import { createAuth, LOGIN_FAILURES_ALLOWED, SESSION_SECONDS, signSession } from '../../web/api/auth.ts';
+import type { ApiRoute } from '../../web/api/deps.ts';
+import { startWeb } from '../../web/server.ts';
 import { writeSineWav } from '../standins/jellyfin.ts';
 import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
 import { freePort, freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
-import { closeServedApps, serveApp } from '../helpers/web-app.ts';
+import { closeServedApps, requestAs, serveApp } from '../helpers/web-app.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 
 let dir: string;
@@ -437,46 +443,122 @@ test(
   },
 );
 
-test('API_TOKEN: health stays open, everything else needs the bearer token or the login cookie; security headers everywhere', async () => {
-  const url = await serve({
+const TOKEN = 'correct horse battery staple';
+/** A path of a route with every `:param` filled in. */
+const pathOf = (route: ApiRoute) => route.path.replace(/:(\w+)/g, 'x');
+/** The app's route table (only its shape is read). */
+const appRoutes = () =>
+  apiRoutes({
     pool,
-    config: { ...config, apiToken: 'correct horse' },
-    client: worker.client,
+    config,
     temporalAddress,
+    taskQueue: config.temporal.taskQueue,
+    namespace: config.temporal.namespace,
+    auth: createAuth(undefined),
   });
-  const at = (p: string, init?: RequestInit) => fetch(`${url}${p}`, init);
-  assert.equal((await at('/api/health')).status !== 401, true);
-  for (const p of ['/api/runs', '/api/playlists', '/api/config', '/api/openapi.json', '/api/status/analyze-library']) {
-    const r = await at(p);
-    assert.equal(r.status, 401, p);
-    assert.doesNotMatch(JSON.stringify(await r.json()), /correct horse/);
+
+test('API_TOKEN: every route not marked open answers 401 without the token; health keeps a minimal open answer', async () => {
+  const url = await serve({ pool, config: { ...config, apiToken: TOKEN }, client: worker.client, temporalAddress });
+  const routes = appRoutes();
+  assert.ok(routes.length >= 20, `${routes.length} routes`);
+  for (const route of routes.filter((r) => !r.open)) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { cookie: 'audiomuse_session=00' }] as Record<
+      string,
+      string
+    >[]) {
+      const r = await fetch(`${url}${pathOf(route)}`, { method: route.method.toUpperCase(), headers });
+      assert.equal(r.status, 401, `${route.method} ${route.path} with ${JSON.stringify(headers)}`);
+      assert.doesNotMatch(await r.text(), /correct horse/);
+    }
   }
-  assert.equal((await at('/api/analysis/start', { method: 'POST' })).status, 401);
-  assert.equal((await at('/api/runs', { headers: { authorization: 'Bearer wrong' } })).status, 401);
-  assert.equal((await at('/api/runs', { headers: { authorization: 'Bearer correct horse' } })).status, 200);
+  assert.equal((await fetch(`${url}/api/openapi.json`)).status, 401);
+  assert.deepEqual(
+    routes.filter((r) => r.open).map((r) => `${r.method} ${r.path}`),
+    ['get /api/health', 'get /api/session', 'post /api/login', 'post /api/logout'],
+    'the routes open without the token',
+  );
+
+  const count = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM round_trips')).rows[0].n;
+  const rows = await count();
+  // Open: whether each part is up, for probes (deployment/healthcheck.mjs reads `postgres.ok`); nothing else.
+  const open = await fetch(`${url}/api/health`);
+  const health: any = await open.json();
+  assert.equal(open.status, 200, JSON.stringify(health));
+  assert.deepEqual(Object.keys(health).sort(), ['checkedAt', 'ok', 'postgres', 'temporal', 'worker']);
+  for (const part of ['postgres', 'temporal', 'worker']) assert.deepEqual(health[part], { ok: true }, part);
+  const deep = await fetch(`${url}/api/health?deep=1`);
+  assert.equal(deep.status, 401, 'the deep check starts a workflow and writes a row: it needs the token');
+  assert.equal(await count(), rows, 'the refused deep check wrote nothing');
+  const full: any = await (
+    await fetch(`${url}/api/health?deep=1`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  ).json();
+  assert.equal(full.roundTrip.ok, true, JSON.stringify(full));
+  assert.match(full.postgres.version, /\d/, 'versions with the token');
+  assert.equal(full.temporal.address, temporalAddress);
+  assert.equal(await count(), rows, 'the deep check removed the row it wrote');
+});
+
+test('API_TOKEN: bearer token or a signed, expiring session cookie that logout revokes; security headers everywhere', async () => {
+  const url = await serve({ pool, config: { ...config, apiToken: TOKEN }, client: worker.client, temporalAddress });
+  const at = (p: string, init?: RequestInit) => fetch(`${url}${p}`, init);
+  assert.equal((await at('/api/runs', { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
   assert.deepEqual(await (await at('/api/session')).json(), { authRequired: true, authenticated: false });
 
-  const login = (token: string) =>
+  const login = (token: string, headers: Record<string, string> = {}) =>
     at('/api/login', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ token }),
     });
   const bad = await login('guess');
   assert.equal(bad.status, 401);
   assert.equal(bad.headers.get('set-cookie'), null);
-  const good = await login('correct horse');
+  const good = await login(TOKEN);
   assert.equal(good.status, 200);
   const cookie = good.headers.get('set-cookie')!;
-  assert.match(cookie, /audiomuse_session=[0-9a-f]{64}/);
+  assert.match(cookie, /audiomuse_session=\d{10}\.[\w-]{16}\.[\w-]{43};/);
   assert.match(cookie, /httponly/i);
   assert.match(cookie, /samesite=strict/i);
+  assert.doesNotMatch(cookie, /secure/i, 'plain HTTP without TRUST_PROXY: no Secure flag');
   assert.doesNotMatch(cookie, /correct/);
   const session = cookie.split(';')[0];
-  assert.equal((await at('/api/runs', { headers: { cookie: session } })).status, 200);
-  assert.equal((await at('/api/runs', { headers: { cookie: 'audiomuse_session=00' } })).status, 401);
+  const withCookie = (c: string) => at('/api/runs', { headers: { cookie: c } });
+  assert.equal((await withCookie(session)).status, 200);
+
+  // The expiry is in the signed value and checked by the server, whatever the browser keeps.
+  const [, expires, id, mac] = /=(\d+)\.([\w-]+)\.([\w-]+)/.exec(session)!;
+  assert.equal(
+    (await withCookie(`audiomuse_session=${Number(expires) + 86400}.${id}.${mac}`)).status,
+    401,
+    'a forged expiry',
+  );
+  const weekAgo = Date.now() - (SESSION_SECONDS + 60) * 1000;
+  assert.equal((await withCookie(`audiomuse_session=${signSession(TOKEN, weekAgo)}`)).status, 401, 'expired');
+  assert.equal((await withCookie(`audiomuse_session=${signSession(TOKEN, Date.now() - 60_000)}`)).status, 200);
+  assert.equal((await withCookie(`audiomuse_session=${signSession('another token value', Date.now())}`)).status, 401);
+
+  // Logout revokes the session: a copy of the cookie taken before stops working.
+  const other = (await login(TOKEN)).headers.get('set-cookie')!.split(';')[0];
   const out = await at('/api/logout', { method: 'POST', headers: { cookie: session } });
   assert.match(out.headers.get('set-cookie') ?? '', /audiomuse_session=;/);
+  assert.equal((await withCookie(session)).status, 401, 'the copied cookie is revoked');
+  assert.equal((await withCookie(other)).status, 200, 'another session stays');
+
+  // Behind a proxy that says https (TRUST_PROXY=true), the cookie is Secure; without it the header is not believed.
+  const proxied = await serve({
+    pool,
+    config: { ...config, apiToken: TOKEN, trustProxy: true },
+    client: worker.client,
+    temporalAddress,
+  });
+  const via = (base: string) =>
+    fetch(`${base}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ token: TOKEN }),
+    });
+  assert.match((await via(proxied)).headers.get('set-cookie') ?? '', /;\s*secure/i);
+  assert.doesNotMatch((await via(url)).headers.get('set-cookie') ?? '', /secure/i);
 
   for (const p of ['/', '/api/health', '/api/runs', '/api/nothing', '/apidocs/']) {
     const r = await at(p);
@@ -484,6 +566,151 @@ test('API_TOKEN: health stays open, everything else needs the bearer token or th
     assert.equal(r.headers.get('x-frame-options'), 'DENY', p);
     assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'self'/, p);
   }
+});
+
+test('API_TOKEN: wrong logins from one address are limited (429 with Retry-After), the right token included', async () => {
+  const url = await serve({ pool, config: { ...config, apiToken: TOKEN }, client: worker.client, temporalAddress });
+  const login = (token: string) =>
+    fetch(`${url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+  for (let i = 0; i < LOGIN_FAILURES_ALLOWED; i++) assert.equal((await login(`guess ${i}`)).status, 401, `guess ${i}`);
+  const limited = await login('one more guess');
+  assert.equal(limited.status, 429);
+  const wait = Number(limited.headers.get('retry-after'));
+  assert.ok(wait >= 1 && wait <= 60, `Retry-After: ${wait}`);
+  assert.match(((await limited.json()) as any).error, /too many wrong tokens/);
+  assert.equal((await login(TOKEN)).status, 429, 'not even the right token is checked while limited');
+});
+
+test('cross-site: every state-changing route refuses another Origin with 403 (with and without a body); its own origin passes', async () => {
+  const runs = async () =>
+    (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM clustering_runs')).rows[0].n;
+  const before = await runs();
+  const changing = appRoutes().filter((r) => r.method !== 'get');
+  assert.ok(changing.length >= 7, `${changing.length} state-changing routes`);
+  for (const route of changing) {
+    for (const body of [undefined, JSON.stringify({ runs: 5 })]) {
+      for (const headers of [
+        { origin: 'http://evil.example' },
+        { origin: 'null' },
+        { 'sec-fetch-site': 'cross-site' },
+      ] as Record<string, string>[]) {
+        const r = await fetch(`${base}${pathOf(route)}`, {
+          method: route.method.toUpperCase(),
+          headers: { ...headers, ...(body && { 'content-type': 'application/json' }) },
+          body,
+        });
+        const answer: any = await r.json();
+        const what = `${route.method} ${route.path} ${JSON.stringify(headers)} ${body ? 'with' : 'without'} a body`;
+        assert.equal(r.status, 403, `${what}: ${JSON.stringify(answer)}`);
+        assert.match(answer.error, /cross-site request refused/, what);
+      }
+    }
+    // The page's own origin: the request reaches the route (its validation or handler answers, not the guard).
+    const own = await fetch(`${base}${pathOf(route)}`, {
+      method: route.method.toUpperCase(),
+      headers: { origin: base, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
+      body: JSON.stringify({ bogusField: 1 }),
+    });
+    const answer: any = await own.json();
+    assert.ok(
+      ![403, 421].includes(own.status),
+      `${route.method} ${route.path} from ${base}: ${JSON.stringify(answer)}`,
+    );
+  }
+  assert.equal(await runs(), before, 'no refused request started a clustering');
+  assert.deepEqual((await get('/api/active_tasks')).body, []);
+  const cancelAll = await post('/api/cancel_all/clustering', undefined, { headers: { origin: base } });
+  assert.equal(cancelAll.status, 200, 'a same-origin POST with no body works');
+});
+
+test('Host: names this server does not know are refused (DNS rebinding); localhost, IPs and ALLOWED_HOSTS answer', async () => {
+  const port = new URL(base).port;
+  for (const [method, p] of [
+    ['GET', '/api/runs'],
+    ['GET', '/'],
+    ['POST', '/api/cancel_all/analysis'],
+  ]) {
+    const r = await requestAs(base, `attacker.example:${port}`, p, { method });
+    assert.equal(r.status, 421, `${method} ${p}: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.error, /host name "attacker\.example".*ALLOWED_HOSTS/);
+  }
+  for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `${os.hostname()}:${port}`])
+    assert.equal((await requestAs(base, host, '/api/runs')).status, 200, host);
+  assert.equal(
+    (
+      await requestAs(base, `localhost:${port}`, '/api/cancel_all/analysis', {
+        method: 'POST',
+        headers: { origin: `http://localhost:${port}` },
+      })
+    ).status,
+    200,
+    'a POST from the page reached as localhost',
+  );
+  const proxied = await serve({
+    pool,
+    config: { ...config, allowedHosts: ['music.example.org'] },
+    client: worker.client,
+    temporalAddress,
+  });
+  assert.equal((await requestAs(proxied, 'music.example.org', '/api/runs')).status, 200);
+  assert.equal((await requestAs(proxied, 'attacker.example', '/api/runs')).status, 421);
+  const any = await serve({ pool, config: { ...config, allowedHosts: '*' }, client: worker.client, temporalAddress });
+  assert.equal((await requestAs(any, 'attacker.example', '/api/runs')).status, 200, 'ALLOWED_HOSTS=*');
+});
+
+test('secrets: /api/config masks every planted credential, and so do the logs', async () => {
+  const planted = {
+    MEDIA_SERVER_TYPE: 'local',
+    MUSIC_DIR: config.musicDir,
+    OLLAMA_SERVER_URL: 'http://o-user:ollama-userinfo-secret@ollama:11434/api/generate',
+    JELLYFIN_URL: 'http://j-user:jellyfin-userinfo-secret@jellyfin:8096',
+    JELLYFIN_TOKEN: 'jellyfin-token-secret',
+    NAVIDROME_URL: 'http://n-user:navidrome-userinfo-secret@navidrome:4533',
+    NAVIDROME_PASSWORD: 'navidrome-password-secret',
+    MODELS_BASE_URL: 'https://mirror.example/models?token=models-token-secret',
+    REDIS_URL: 'redis://r-user:redis-userinfo-secret@redis:6379/0',
+    OPENAI_SERVER_URL: 'https://llm.example/v1?key=openai-key-secret&password=openai-password-secret',
+    OPENAI_API_KEY: 'openai-api-key-secret',
+    GEMINI_API_KEY: 'gemini-api-key-secret',
+    DATABASE_URL: `postgresql://u@127.0.0.1:${await freePort()}/d?password=database-password-secret`,
+    API_TOKEN: TOKEN,
+  };
+  const secrets = [...JSON.stringify(planted).matchAll(/[\w-]+-secret|correct horse/g)].map((m) => m[0]);
+  assert.ok(secrets.length >= 13);
+  const planted_config = testConfig(planted);
+  const url = await serve({ pool, config: planted_config, client: worker.client, temporalAddress });
+  const shown = await (await fetch(`${url}/api/config`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+  assert.match(shown, /ollama:11434/, 'the URLs are there, masked');
+  for (const secret of secrets) assert.ok(!shown.includes(secret), `/api/config shows ${secret}`);
+
+  // Logs: the start-up error of an unusable database, and the start-up line of an open API.
+  const lines: string[] = [];
+  const { warn, log } = console;
+  console.warn = console.log = (...args: unknown[]) => void lines.push(args.join(' '));
+  const shutdown = new Shutdown();
+  try {
+    await assert.rejects(openDatabase(planted_config.databaseUrl!, shutdown), (err: Error) => {
+      lines.push(err.message);
+      return /PostgreSQL at postgresql:\/\/\*\*\*@127\.0\.0\.1:\d+\/d\?password=\*\*\* is not usable/.test(err.message);
+    });
+    const open = { ...config, webPort: await freePort(), webHost: '0.0.0.0' };
+    await startWeb(open, pool, temporalAddress, shutdown);
+    await startWeb({ ...open, webPort: await freePort(), webHost: '127.0.0.1' }, pool, temporalAddress, shutdown);
+    await startWeb({ ...open, webPort: await freePort(), apiToken: TOKEN }, pool, temporalAddress, shutdown);
+  } finally {
+    console.warn = warn;
+    console.log = log;
+    await shutdown.run();
+  }
+  const text = lines.join('\n');
+  for (const secret of secrets) assert.ok(!text.includes(secret), `the log shows ${secret}`);
+  const openLines = lines.filter((l) => /the API is open/.test(l));
+  assert.equal(openLines.length, 1, text);
+  assert.match(openLines[0], /^warning: the API is open to the network: WEB_HOST=0\.0\.0\.0 and no API_TOKEN/);
 });
 
 test('Temporal or PostgreSQL down: 503 with a clear message, health still answers', async () => {

@@ -367,7 +367,7 @@ test(
     if (!s) return;
     const base = await serve({
       pool: s.pool,
-      config: { ...s.config, apiToken: 'browser secret' },
+      config: { ...s.config, apiToken: 'browser secret token' },
       client: s.worker.client,
       temporalAddress: s.temporalAddress,
     });
@@ -380,7 +380,7 @@ test(
     assert.equal(errors.length, 1, errors.join('\n'));
     assert.match(errors[0], /status of 401/, 'the only console message is the refused login');
 
-    await page.fill('#login-token', 'browser secret');
+    await page.fill('#login-token', 'browser secret token');
     await page.keyboard.press('Enter');
     await page.locator('#cf-runs').waitFor({ timeout: 15_000 }); // the form needs the protected OpenAPI document
     assert.equal(await page.locator('#login').isHidden(), true);

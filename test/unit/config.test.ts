@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, repoRoot, SPEC } from '../../lib/config.ts';
+import { ConfigError, loadConfig, maskCredentials, repoRoot, SPEC } from '../../lib/config.ts';
 
 const expectError = (env: Record<string, string>, pattern: RegExp) => {
   assert.throws(
@@ -136,4 +136,80 @@ test('Subsonic: SUBSONIC_AUTH decides which variables are needed, and SUBSONIC_*
     { ...url, SUBSONIC_URL: 'http://other:1', NAVIDROME_USER: 'u', NAVIDROME_PASSWORD: 'p' },
     /NAVIDROME_URL and SUBSONIC_URL .* different values/,
   );
+});
+
+test('/api/config values: userinfo and secret-looking query values of every URL variable are masked', () => {
+  const env = {
+    OLLAMA_SERVER_URL: 'http://olly:olly-pass@ollama:11434/api/generate',
+    JELLYFIN_URL: 'https://jf-user:jf-pass@jellyfin.example/?api_key=jf-query-key',
+    JELLYFIN_USER_ID: 'a'.repeat(32),
+    JELLYFIN_TOKEN: 'jf-token-value',
+    NAVIDROME_URL: 'http://nd-user:nd-pass@navidrome:4533?sig=nd-signature',
+    MODELS_BASE_URL: 'https://mirror.example/models?token=mirror-token&x=kept',
+    REDIS_URL: 'redis://:redis-pass@redis:6379/0',
+    OPENAI_SERVER_URL: 'https://llm.example/v1/chat/completions?password=llm-password&auth=llm-auth',
+    DATABASE_URL: 'postgres://db-user@db:5432/audiomuse?password=db-query-password',
+    OPENAI_API_KEY: 'sk-openai-secret-key',
+  };
+  const shown = JSON.stringify(loadConfig(env).variables);
+  for (const secret of [
+    'olly-pass',
+    'jf-pass',
+    'jf-query-key',
+    'jf-token-value',
+    'nd-pass',
+    'nd-signature',
+    'mirror-token',
+    'redis-pass',
+    'llm-password',
+    'llm-auth',
+    'db-query-password',
+    'sk-openai-secret-key',
+  ])
+    assert.doesNotMatch(shown, new RegExp(secret), `${secret} is shown by /api/config`);
+  const value = (name: string) => loadConfig(env).variables.find((v) => v.name === name)!.value;
+  assert.equal(value('MODELS_BASE_URL'), 'https://mirror.example/models?token=***&x=kept', 'the rest of the URL stays');
+  assert.equal(value('REDIS_URL'), 'redis://***@redis:6379/0');
+  assert.equal(value('OLLAMA_SERVER_URL'), 'http://***@ollama:11434/api/generate');
+  assert.equal(value('DATABASE_URL'), '***');
+  assert.equal(
+    loadConfig({}).variables.find((v) => v.name === 'OLLAMA_SERVER_URL')!.value,
+    SPEC.OLLAMA_SERVER_URL.default,
+  );
+});
+
+test("log lines and config errors mask URL credentials; a secret variable's rejected value is not echoed", () => {
+  assert.equal(
+    maskCredentials('PostgreSQL at postgresql://u:pw@h:5432/d?password=q&sslmode=require is not usable'),
+    'PostgreSQL at postgresql://***@h:5432/d?password=***&sslmode=require is not usable',
+  );
+  expectError({ DATABASE_URL: 'mysql://u:db-secret@h/d' }, /DATABASE_URL=\(value hidden\) is not accepted/);
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'mysql://u:db-secret@h/d' }),
+    (err: Error) => !/db-secret/.test(err.message),
+  );
+  expectError(
+    { JELLYFIN_URL: 'ftp://u:ftp-secret@jf/?token=tk-secret' },
+    /JELLYFIN_URL="ftp:\/\/\*\*\*@jf\/\?token=\*\*\*"/,
+  );
+});
+
+test('API_TOKEN needs 16 characters; ALLOWED_HOSTS and TRUST_PROXY are parsed', () => {
+  expectError(
+    { API_TOKEN: 'short-token' },
+    /^Invalid configuration: API_TOKEN is 11 characters long; expected at least 16/,
+  );
+  assert.throws(
+    () => loadConfig({ API_TOKEN: 'short-token' }),
+    (err: Error) => !err.message.includes('short-token'),
+  );
+  assert.equal(loadConfig({ API_TOKEN: 'a-long-enough-token' }).apiToken, 'a-long-enough-token');
+  const c = loadConfig({ ALLOWED_HOSTS: ' Music.Example.org , nas.local,', TRUST_PROXY: 'TRUE' });
+  assert.deepEqual(c.allowedHosts, ['music.example.org', 'nas.local']);
+  assert.equal(c.trustProxy, true);
+  assert.equal(loadConfig({}).trustProxy, false);
+  expectError({ ALLOWED_HOSTS: 'https://music.example.org' }, /ALLOWED_HOSTS entry "https:\/\/music.example.org"/);
+  const any = loadConfig({ ALLOWED_HOSTS: '*' });
+  assert.equal(any.allowedHosts, '*');
+  assert.match(any.warnings.join('\n'), /ALLOWED_HOSTS=\* .*DNS-rebinding/);
 });

@@ -2,6 +2,7 @@
 import type Koa from 'koa';
 import type { Config } from '../../lib/config.ts';
 import type { MediaProvider } from '../../providers/media/provider.ts';
+import type { Auth } from './auth.ts';
 import type { Route } from './openapi.ts';
 import type { TaskDeps } from './tasks.ts';
 
@@ -10,6 +11,8 @@ export interface ApiDeps extends TaskDeps {
   temporalAddress: string;
   /** The configured media source, reported by /api/health. */
   media?: MediaProvider;
+  /** API_TOKEN checks, sessions and the login rate limit of this app. */
+  auth: Auth;
 }
 
 export type ApiRoute = Route<Koa.Context>;

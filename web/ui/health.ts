@@ -15,7 +15,8 @@ function detail(key: keyof Health, p: PartHealth): string {
   if (!p.ok) return p.error ?? 'down';
   switch (key) {
     case 'postgres':
-      return `${String(p.version)}, ${String(p.latencyMs)} ms`;
+      // The minimal answer (API_TOKEN set, session expired) carries no version: only "up".
+      return p.version === undefined ? 'up' : `${String(p.version)}, ${String(p.latencyMs)} ms`;
     case 'temporal':
       return String(p.address ?? '');
     case 'worker':
