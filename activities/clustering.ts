@@ -10,18 +10,15 @@ import type { Pool } from '../lib/db.ts';
 import { FailureType } from '../words/failure-types.ts';
 import { mayBeRunning } from '../lib/temporal.ts';
 import {
-  abandonClusteringRun,
   analysedTrackIds,
-  beginClusteringRun,
   clusteringRun,
-  finishClusteringRun,
   loadSnapshot,
   publishedPlaylists,
-  recordClusteringProgress,
   runPlaylists,
   storeDraftPlaylists,
   type SnapshotTrack,
 } from '../lib/store/clustering.ts';
+import { beginOrAttachRun, finishRun, recordRunProgress } from '../lib/store/runs.ts';
 import {
   clusterInputDefaults,
   resolveClusterInput,
@@ -196,30 +193,20 @@ export function createClusteringActivities(deps: ClusteringDeps) {
           firstRunId: input.firstRunId,
           source,
           params: plan,
-          analysisVersion: version,
-          trackIds,
+          columns: { analysis_version: version, snapshot_track_ids: trackIds },
         };
-        for (;;) {
-          const r = await beginClusteringRun(deps.pool, run);
-          if ('runId' in r) {
-            return {
-              runId: r.runId,
-              seed: plan.seed,
-              runs: plan.search.runs!,
-              publish: plan.publish,
-              aiProvider: plan.aiProvider,
-              generationsPerRun: plan.generationsPerRun,
-              trackCount: trackIds.length,
-              namingDelaySeconds: plan.aiProvider === 'GEMINI' ? deps.config.ai.geminiDelaySeconds : 0,
-            };
-          }
-          if (await mayBeRunning(deps.client, r.runningWorkflowId)) return { runningWorkflowId: r.runningWorkflowId };
-          await abandonClusteringRun(
-            deps.pool,
-            r.runningWorkflowId,
-            'its workflow is no longer running (terminated or reset)',
-          );
-        }
+        const r = await beginOrAttachRun(deps.pool, 'clustering', run, (id) => mayBeRunning(deps.client, id));
+        if (!('runId' in r)) return r;
+        return {
+          runId: r.runId,
+          seed: plan.seed,
+          runs: plan.search.runs!,
+          publish: plan.publish,
+          aiProvider: plan.aiProvider,
+          generationsPerRun: plan.generationsPerRun,
+          trackCount: trackIds.length,
+          namingDelaySeconds: plan.aiProvider === 'GEMINI' ? deps.config.ai.geminiDelaySeconds : 0,
+        };
       });
     },
 
@@ -259,12 +246,11 @@ export function createClusteringActivities(deps: ClusteringDeps) {
     },
 
     async recordClusteringProgress(input: { runId: string; state: SearchState; progress: object }): Promise<void> {
-      await recordClusteringProgress(deps.pool, input.runId, {
+      await recordRunProgress(deps.pool, 'clustering', input.runId, input.progress, {
         generation: input.state.generation,
-        bestScore: input.state.best?.fitness ?? null,
-        bestParams: input.state.best?.params ?? null,
-        searchState: input.state,
-        progress: input.progress,
+        best_score: input.state.best?.fitness ?? null,
+        best_params: input.state.best?.params ?? null,
+        search_state: input.state,
       });
     },
 
@@ -322,7 +308,12 @@ export function createClusteringActivities(deps: ClusteringDeps) {
       progress: object;
       error?: string;
     }): Promise<void> {
-      await finishClusteringRun(deps.pool, input.runId, input.status, input.outcome, input.progress, input.error);
+      await finishRun(deps.pool, 'clustering', input.runId, {
+        status: input.status,
+        progress: input.progress,
+        error: input.error,
+        columns: { outcome: input.outcome },
+      });
       if (input.status !== 'completed') await forget(input.runId);
     },
 

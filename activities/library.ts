@@ -5,13 +5,8 @@ import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { mayBeRunning } from '../lib/temporal.ts';
 import { checkInput } from '../contracts/input-spec.ts';
-import {
-  abandonAnalysisRun,
-  beginAnalysisRun,
-  finishAnalysisRun,
-  recordAnalysisProgress,
-  type RunStatus,
-} from '../lib/store/analysis-runs.ts';
+import { counterColumns } from '../lib/store/analysis-runs.ts';
+import { beginOrAttachRun, finishRun, recordRunProgress, type RunStatus } from '../lib/store/runs.ts';
 import { storeTrackFailure, upsertAlbumTracks, type TrackToAnalyze } from '../lib/store/tracks.ts';
 import {
   ANALYZE_LIBRARY_INPUT,
@@ -59,12 +54,8 @@ export function createLibraryActivities(deps: LibraryDeps) {
           source,
           params: { ...params, analysisVersion: version },
         };
-        for (;;) {
-          const r = await beginAnalysisRun(deps.pool, run);
-          if ('runId' in r) return { runId: r.runId, source, params };
-          if (await mayBeRunning(deps.client, r.running.workflowId)) return { runningWorkflowId: r.running.workflowId };
-          await abandonAnalysisRun(deps.pool, r.running, 'its workflow is no longer running (terminated or reset)');
-        }
+        const r = await beginOrAttachRun(deps.pool, 'analysis', run, (id) => mayBeRunning(deps.client, id));
+        return 'runId' in r ? { runId: r.runId, source, params } : r;
       });
     },
 
@@ -118,7 +109,7 @@ export function createLibraryActivities(deps: LibraryDeps) {
     },
 
     async recordAnalysisProgress(input: { runId: string; counters: RunCounters; progress: object }): Promise<void> {
-      await recordAnalysisProgress(deps.pool, input.runId, input.counters, input.progress);
+      await recordRunProgress(deps.pool, 'analysis', input.runId, input.progress, counterColumns(input.counters));
     },
 
     async finishAnalysisRun(input: {
@@ -128,7 +119,12 @@ export function createLibraryActivities(deps: LibraryDeps) {
       progress: object;
       error?: string;
     }): Promise<void> {
-      await finishAnalysisRun(deps.pool, input.runId, input.status, input.counters, input.progress, input.error);
+      await finishRun(deps.pool, 'analysis', input.runId, {
+        status: input.status,
+        progress: input.progress,
+        error: input.error,
+        columns: counterColumns(input.counters),
+      });
     },
   };
 }

@@ -6,8 +6,7 @@ import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { Pool } from '../lib/db.ts';
 import { isWorkflowRunning } from '../lib/temporal.ts';
-import { lastAnalysisRun, runningAnalysis, type LastRun } from '../lib/store/analysis-runs.ts';
-import { lastClusteringRun, runningClustering } from '../lib/store/clustering.ts';
+import { lastRun, runningRun, type RunKindName } from '../lib/store/runs.ts';
 import { progressQuery, type AnalyzeLibraryInput, type LibraryProgress } from '../contracts/analysis.ts';
 import { clusteringProgressQuery, type ClusterLibraryInput, type ClusteringProgress } from '../contracts/clustering.ts';
 
@@ -22,9 +21,8 @@ export interface RunKind<Input, Progress extends { workflowId: string; status: s
   /** The id our CLI and API start it under. */
   workflowId: string;
   query: QueryDefinition<Progress>;
-  running(pool: Pool): Promise<{ workflowId: string } | undefined>;
-  /** The last run's recorded progress, status and error. */
-  last(pool: Pool): Promise<LastRun | undefined>;
+  /** Its rows in the runs store. */
+  kind: RunKindName;
   /** Only for the type: what start() takes. */
   input?: Input;
 }
@@ -33,16 +31,14 @@ export const ANALYSIS: RunKind<Omit<AnalyzeLibraryInput, 'carried'>, LibraryProg
   workflowType: 'analyzeLibrary',
   workflowId: 'analyze-library',
   query: progressQuery,
-  running: runningAnalysis,
-  last: lastAnalysisRun,
+  kind: 'analysis',
 };
 
 export const CLUSTERING: RunKind<Omit<ClusterLibraryInput, 'carried'>, ClusteringProgress> = {
   workflowType: 'clusterLibrary',
   workflowId: 'cluster-library',
   query: clusteringProgressQuery,
-  running: runningClustering,
-  last: lastClusteringRun,
+  kind: 'clustering',
 };
 
 /** The workflow id of the run of this kind going on now, if any. */
@@ -50,7 +46,7 @@ export async function runningRunId<I, P extends { workflowId: string; status: st
   kind: RunKind<I, P>,
   c: RunControl,
 ): Promise<string | undefined> {
-  const row = await kind.running(c.pool);
+  const row = await runningRun(c.pool, kind.kind);
   if (row && (await isWorkflowRunning(c.client, row.workflowId))) return row.workflowId;
   // A run whose first activity has not recorded it yet is only known to Temporal.
   return (await isWorkflowRunning(c.client, kind.workflowId)) ? kind.workflowId : undefined;
@@ -81,7 +77,7 @@ export async function runProgress<I, P extends { workflowId: string; status: str
 ): Promise<P | undefined> {
   const running = await runningRunId(kind, c);
   if (running) return c.client.workflow.getHandle(running).query(kind.query);
-  const last = await kind.last(c.pool);
+  const last = await lastRun(c.pool, kind.kind);
   if (!last) return undefined;
   // The row's status wins: a run stopped from outside never wrote its final progress.
   return {

@@ -1,6 +1,5 @@
 // SQL of clustering runs, their library snapshots and the playlists they make (drafts, published, superseded).
 import { inTransaction, type Pool } from '../db.ts';
-import type { LastRun } from './analysis-runs.ts';
 import { loadVectors, type StoredVector } from './vectors.ts';
 
 /** A track of a run's snapshot: its features as loadVectors reads them. */
@@ -25,60 +24,6 @@ export interface ClusteringRunRow {
   trackCount: number;
 }
 
-/** Records a run with its snapshot. Idempotent per workflow run; returns the running one on conflict. */
-export async function beginClusteringRun(
-  pool: Pool,
-  run: {
-    workflowId: string;
-    firstRunId: string;
-    source: string;
-    params: object;
-    analysisVersion: string;
-    trackIds: string[];
-  },
-): Promise<{ runId: string } | { runningWorkflowId: string }> {
-  try {
-    const { rows } = await pool.query<{ id: string }>(
-      `INSERT INTO clustering_runs (workflow_id, first_run_id, source, params, analysis_version, snapshot_track_ids)
-       VALUES ($1, $2, $3, $4, $5, $6::bigint[])
-       ON CONFLICT (workflow_id, first_run_id) DO UPDATE SET updated_at = now()
-       RETURNING id::text`,
-      [run.workflowId, run.firstRunId, run.source, JSON.stringify(run.params), run.analysisVersion, run.trackIds],
-    );
-    return { runId: rows[0].id };
-  } catch (err) {
-    if ((err as { constraint?: string }).constraint !== 'clustering_runs_one_running') throw err;
-    const { rows } = await pool.query<{ workflow_id: string }>(
-      `SELECT workflow_id FROM clustering_runs WHERE status = 'running'`,
-    );
-    if (!rows[0]) return beginClusteringRun(pool, run);
-    return { runningWorkflowId: rows[0].workflow_id };
-  }
-}
-
-export async function runningClustering(pool: Pool): Promise<{ workflowId: string; firstRunId: string } | undefined> {
-  const { rows } = await pool.query<{ workflowId: string; firstRunId: string }>(
-    `SELECT workflow_id AS "workflowId", first_run_id AS "firstRunId" FROM clustering_runs WHERE status = 'running'`,
-  );
-  return rows[0];
-}
-
-export async function lastClusteringRun(pool: Pool): Promise<LastRun | undefined> {
-  const { rows } = await pool.query<LastRun>(
-    `SELECT workflow_id AS "workflowId", status, error, progress FROM clustering_runs ORDER BY started_at DESC, id DESC LIMIT 1`,
-  );
-  return rows[0];
-}
-
-/** Closes the run of a workflow that no longer exists or runs (terminated, reset, history deleted). */
-export async function abandonClusteringRun(pool: Pool, workflowId: string, why: string): Promise<void> {
-  await pool.query(
-    `UPDATE clustering_runs SET status = 'failed', error = $2, finished_at = now(), updated_at = now()
-      WHERE workflow_id = $1 AND status = 'running'`,
-    [workflowId, why],
-  );
-}
-
 export async function clusteringRun(pool: Pool, runId: string): Promise<ClusteringRunRow | undefined> {
   const { rows } = await pool.query<ClusteringRunRow>(
     `SELECT id::text AS "runId", workflow_id AS "workflowId", source, params, analysis_version AS "analysisVersion",
@@ -89,7 +34,6 @@ export async function clusteringRun(pool: Pool, runId: string): Promise<Clusteri
   return rows[0];
 }
 
-/** The snapshot's features in snapshot order (tracks deleted since are left out). */
 /** The run's snapshot: the tracks it fixed at its start, in that order, analysed with the run's version. */
 export async function loadSnapshot(pool: Pool, runId: string): Promise<SnapshotTrack[]> {
   const { rows } = await pool.query<{ source: string; version: string; ids: string[] }>(
@@ -98,41 +42,6 @@ export async function loadSnapshot(pool: Pool, runId: string): Promise<SnapshotT
   );
   if (!rows[0]) return [];
   return loadVectors(pool, { source: rows[0].source, analysisVersion: rows[0].version, trackIds: rows[0].ids });
-}
-
-export async function recordClusteringProgress(
-  pool: Pool,
-  runId: string,
-  p: { generation: number; bestScore: number | null; bestParams: unknown; searchState: unknown; progress: unknown },
-): Promise<void> {
-  await pool.query(
-    `UPDATE clustering_runs SET generation = $2, best_score = $3, best_params = $4, search_state = $5, progress = $6,
-       updated_at = now()
-     WHERE id = $1 AND status = 'running'`,
-    [
-      runId,
-      p.generation,
-      p.bestScore,
-      JSON.stringify(p.bestParams ?? null),
-      JSON.stringify(p.searchState),
-      JSON.stringify(p.progress),
-    ],
-  );
-}
-
-export async function finishClusteringRun(
-  pool: Pool,
-  runId: string,
-  status: 'completed' | 'failed' | 'cancelled',
-  outcome: unknown,
-  progress: unknown,
-  error?: string,
-): Promise<void> {
-  await pool.query(
-    `UPDATE clustering_runs SET status = $2, outcome = $3, progress = $4, error = $5, finished_at = now(), updated_at = now()
-      WHERE id = $1 AND status = 'running'`,
-    [runId, status, JSON.stringify(outcome ?? null), JSON.stringify(progress), error ?? null],
-  );
 }
 
 export interface DraftPlaylist {

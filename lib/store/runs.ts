@@ -59,3 +59,146 @@ export async function findRun(pool: Pool, idOrWorkflowId: string): Promise<RunRo
       });
   return rows[0] && strip(rows[0]);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// The lifecycle both long runs share, written once: begin-or-attach, progress, finish. Each kind keeps its
+// own table (ids stay stable for playlists and run keys) with kind-specific columns next to the common ones.
+
+const TABLE: Record<RunKindName, string> = { analysis: 'analysis_runs', clustering: 'clustering_runs' };
+/** The columns a kind may set besides the common ones (names are code, never input: checked anyway). */
+const KIND_COLUMNS: Record<RunKindName, readonly string[]> = {
+  analysis: ['albums_total', 'albums_done', 'albums_failed', 'tracks_done', 'tracks_skipped', 'tracks_failed'],
+  clustering: [
+    'analysis_version',
+    'snapshot_track_ids',
+    'generation',
+    'best_score',
+    'best_params',
+    'search_state',
+    'outcome',
+  ],
+};
+/** JSON columns get their values serialised; the rest are passed as they are. */
+const JSON_COLUMNS = new Set(['best_params', 'search_state', 'outcome']);
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+export type KindColumns = Record<string, unknown>;
+
+export interface RunningRun {
+  workflowId: string;
+  firstRunId: string;
+}
+
+export interface LastRun {
+  workflowId: string;
+  status: string;
+  error: string | null;
+  progress: unknown;
+}
+
+function columns(kind: RunKindName, cols: KindColumns, firstParam: number): { names: string[]; values: unknown[] } {
+  const names = Object.keys(cols);
+  for (const n of names) if (!KIND_COLUMNS[kind].includes(n)) throw new Error(`${TABLE[kind]} has no column ${n}`);
+  const values = names.map((n) => (JSON_COLUMNS.has(n) ? JSON.stringify(cols[n] ?? null) : cols[n]));
+  return { names: names.map((n, i) => `${n} = $${firstParam + i}`), values };
+}
+
+/**
+ * Records the start of a run. Idempotent for the same workflow run (a retried activity gets the same row).
+ * When another run of the kind is still marked running, returns it instead of starting.
+ */
+export async function beginRun(
+  pool: Pool,
+  kind: RunKindName,
+  run: RunningRun & { source: string; params: object; columns?: KindColumns },
+): Promise<{ runId: string } | { running: RunningRun }> {
+  const extra = Object.keys(run.columns ?? {});
+  for (const n of extra) if (!KIND_COLUMNS[kind].includes(n)) throw new Error(`${TABLE[kind]} has no column ${n}`);
+  try {
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO ${TABLE[kind]} (workflow_id, first_run_id, source, params${extra.map((n) => `, ${n}`).join('')})
+       VALUES ($1, $2, $3, $4${extra.map((_, i) => `, $${5 + i}`).join('')})
+       ON CONFLICT (workflow_id, first_run_id) DO UPDATE SET updated_at = now()
+       RETURNING id::text`,
+      [run.workflowId, run.firstRunId, run.source, JSON.stringify(run.params), ...extra.map((n) => run.columns![n])],
+    );
+    return { runId: rows[0].id };
+  } catch (err) {
+    if ((err as { constraint?: string }).constraint !== `${TABLE[kind]}_one_running`) throw err;
+    const running = await runningRun(pool, kind);
+    if (!running) return beginRun(pool, kind, run); // it finished in between
+    return { running };
+  }
+}
+
+/**
+ * beginRun, attaching to the running run when its workflow still runs and closing it as failed when not
+ * (terminated, reset, history deleted), then trying again.
+ */
+export async function beginOrAttachRun(
+  pool: Pool,
+  kind: RunKindName,
+  run: Parameters<typeof beginRun>[2],
+  mayBeRunning: (workflowId: string) => Promise<boolean>,
+): Promise<{ runId: string } | { runningWorkflowId: string }> {
+  for (;;) {
+    const r = await beginRun(pool, kind, run);
+    if ('runId' in r) return r;
+    if (await mayBeRunning(r.running.workflowId)) return { runningWorkflowId: r.running.workflowId };
+    await abandonRun(pool, kind, r.running, 'its workflow is no longer running (terminated or reset)');
+  }
+}
+
+export async function runningRun(pool: Pool, kind: RunKindName): Promise<RunningRun | undefined> {
+  const { rows } = await pool.query<RunningRun>(
+    `SELECT workflow_id AS "workflowId", first_run_id AS "firstRunId" FROM ${TABLE[kind]} WHERE status = 'running'`,
+  );
+  return rows[0];
+}
+
+export async function lastRun(pool: Pool, kind: RunKindName): Promise<LastRun | undefined> {
+  const { rows } = await pool.query<LastRun>(
+    `SELECT workflow_id AS "workflowId", status, error, progress FROM ${TABLE[kind]} ORDER BY started_at DESC, id DESC LIMIT 1`,
+  );
+  return rows[0];
+}
+
+/** Closes a run whose workflow no longer exists or runs. */
+export async function abandonRun(pool: Pool, kind: RunKindName, run: RunningRun, why: string): Promise<void> {
+  await pool.query(
+    `UPDATE ${TABLE[kind]} SET status = 'failed', error = $3, finished_at = now(), updated_at = now()
+      WHERE workflow_id = $1 AND first_run_id = $2 AND status = 'running'`,
+    [run.workflowId, run.firstRunId, why],
+  );
+}
+
+/** The progress JSON and the kind's columns of a running run. */
+export async function recordRunProgress(
+  pool: Pool,
+  kind: RunKindName,
+  runId: string,
+  progress: unknown,
+  cols: KindColumns = {},
+): Promise<void> {
+  const c = columns(kind, cols, 3);
+  await pool.query(
+    `UPDATE ${TABLE[kind]} SET progress = $2, ${[...c.names, 'updated_at = now()'].join(', ')}
+      WHERE id = $1 AND status = 'running'`,
+    [runId, JSON.stringify(progress), ...c.values],
+  );
+}
+
+/** Final status; only a running row changes, so a retried call never rewrites a finished run. */
+export async function finishRun(
+  pool: Pool,
+  kind: RunKindName,
+  runId: string,
+  end: { status: Exclude<RunStatus, 'running'>; progress: unknown; error?: string; columns?: KindColumns },
+): Promise<void> {
+  const c = columns(kind, end.columns ?? {}, 5);
+  await pool.query(
+    `UPDATE ${TABLE[kind]} SET status = $2, progress = $3, error = $4, ${[...c.names, 'finished_at = now(), updated_at = now()'].join(', ')}
+      WHERE id = $1 AND status = 'running'`,
+    [runId, end.status, JSON.stringify(end.progress), end.error ?? null, ...c.values],
+  );
+}
