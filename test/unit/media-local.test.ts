@@ -8,11 +8,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalFolderProvider, parseFileName } from '../../activities/media/local.ts';
 import { MediaServerError, type Track } from '../../activities/media/provider.ts';
-import { hasFfmpeg, makeTone } from '../standins/audio.ts';
+import { ffmpegOrSkip, makeTone } from '../standins/audio.ts';
 
-const ffmpeg = await hasFfmpeg();
-if (!ffmpeg && process.env.CI) throw new Error('ffmpeg is not on PATH; CI must install it');
-const skip = ffmpeg ? false : 'ffmpeg is not on PATH; skipped';
+const skip = await ffmpegOrSkip();
 
 let tmp: string;
 let music: string;
