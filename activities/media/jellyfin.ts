@@ -285,16 +285,27 @@ export class JellyfinProvider implements MediaProvider {
         'refused',
       );
     }
+    const notOurs = `the Jellyfin user may not delete playlist ${playlistId} (only its owner or an administrator can)`;
     await this.getJson(
       'DELETE',
       `/Items/${encodeURIComponent(playlistId)}`,
       {},
       {
         notFound: `Jellyfin has no playlist with id ${playlistId}`,
-        forbidden: `the Jellyfin user may not delete playlist ${playlistId} (only its owner or an administrator can)`,
+        forbidden: notOurs,
         forbiddenCode: 'refused', // the token was good for the GET above: this playlist is not ours to delete
       },
-    );
+    ).catch((err: unknown) => {
+      // Jellyfin answers 401 "Unauthorized access" when the item cannot be deleted by this user (CanDelete).
+      if (err instanceof MediaServerError && err.status === 401) {
+        throw new MediaServerError(
+          `Jellyfin refused to delete playlist ${playlistId} (401): ${notOurs}`,
+          'refused',
+          401,
+        );
+      }
+      throw err;
+    });
   }
 
   async health(): Promise<ProviderHealth> {
