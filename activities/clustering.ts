@@ -262,7 +262,7 @@ export function createClusteringActivities(deps: ClusteringDeps) {
     async storeClusteringPlaylists(input: {
       runId: string;
       state: SearchState;
-    }): Promise<Omit<ClusteringOutcome, 'published' | 'missingTracks' | 'namingFailures'>> {
+    }): Promise<Omit<ClusteringOutcome, 'published' | 'missingTracks' | 'namingFailures' | 'leftAlone'>> {
       return mapFailures(async () => {
         const run = await prepare(input.runId);
         const winner = evaluateWinner(run.data, input.state, run.options);

@@ -189,6 +189,8 @@ export interface ClusteringOutcome {
   published: boolean;
   missingTracks: number;
   namingFailures: number;
+  /** Earlier playlists of ours the user took over (renamed, or the server refused their delete): kept as they are. */
+  leftAlone: number;
 }
 
 export interface ClusteringProgress {

@@ -99,6 +99,11 @@ export const SPEC = {
   SUBSONIC_API_KEY: str('', 'Other name of NAVIDROME_API_KEY'),
   MUSIC_DIR: str(path.join(os.homedir(), 'Music'), 'Music folder scanned by the local provider'),
   PLAYLIST_DIR: str('', 'Where the local provider writes .m3u8 playlists (default: <MUSIC_DIR>/Playlists)'),
+  MUSIC_DIR_SYMLINKS: oneOf(
+    'contain',
+    ['contain', 'follow'],
+    'Symlinks in MUSIC_DIR: contain = skip one whose target is outside MUSIC_DIR (with one warning), follow = follow it anywhere',
+  ),
   MEDIA_TIMEOUT_SECONDS: int(120, 1, 3600, 'Timeout of one media server request'),
   // Storage and orchestration
   DATABASE_URL: url('', 'PostgreSQL URL; overrides the POSTGRES_* variables'),
@@ -230,6 +235,8 @@ export interface Config {
   subsonicAuth: 'token' | 'apikey' | 'password' | 'auto';
   musicDir: string;
   playlistDir: string;
+  /** MUSIC_DIR_SYMLINKS: whether the local scan follows symlinks out of MUSIC_DIR. */
+  musicDirSymlinks: 'contain' | 'follow';
   mediaTimeoutMs: number;
   /** Set when DATABASE_URL or POSTGRES_HOST is given; otherwise the embedded PostgreSQL is used. */
   databaseUrl?: string;
@@ -527,6 +534,7 @@ export function loadConfig(env: Raw = process.env): Config {
     subsonicAuth: v.SUBSONIC_AUTH as Config['subsonicAuth'],
     musicDir: path.resolve(v.MUSIC_DIR),
     playlistDir: path.resolve(v.PLAYLIST_DIR || path.join(v.MUSIC_DIR, 'Playlists')),
+    musicDirSymlinks: v.MUSIC_DIR_SYMLINKS as Config['musicDirSymlinks'],
     mediaTimeoutMs: v.MEDIA_TIMEOUT_SECONDS * 1000,
     databaseUrl,
     postgres: {

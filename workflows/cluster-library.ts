@@ -148,7 +148,7 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
 
     status = 'naming';
     const stored = await storeClusteringPlaylists({ runId: run.plan.runId, state: run.state });
-    outcome = { ...stored, published: false, missingTracks: 0, namingFailures: 0 };
+    outcome = { ...stored, published: false, missingTracks: 0, namingFailures: 0, leftAlone: 0 };
     if (run.plan.aiProvider !== 'NONE') {
       for (const [i, p] of stored.playlists.entries()) {
         if (p.nameSource === 'kept') continue; // a name people know wins over a new one
@@ -166,7 +166,12 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
       status = 'publishing';
       upsertMemo({ progress: snapshot() });
       const published = await publishClusteringPlaylists({ runId: run.plan.runId });
-      outcome = { ...outcome, published: true, missingTracks: published.missingTracks };
+      outcome = {
+        ...outcome,
+        published: true,
+        missingTracks: published.missingTracks,
+        leftAlone: published.leftAlone ?? 0, // absent from results recorded before it was counted
+      };
     }
     await releaseClusteringRun({ runId: run.plan.runId });
   } catch (err) {

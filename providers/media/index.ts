@@ -19,6 +19,7 @@ export type MediaConfig = Pick<Config, 'mediaServerType'> &
       | 'subsonicAuth'
       | 'musicDir'
       | 'playlistDir'
+      | 'musicDirSymlinks'
       | 'tempDir'
       | 'mediaTimeoutMs'
     >
@@ -68,7 +69,11 @@ export async function createMediaProvider(cfg: MediaConfig, opts: { retries?: nu
       if (absent.length)
         throw new MediaServerError(`${absent.join(', ')} must be set when MEDIA_SERVER_TYPE=local`, 'bad_config');
       const { LocalFolderProvider } = await import('./local.ts');
-      return new LocalFolderProvider({ musicDir: cfg.musicDir!, playlistDir: cfg.playlistDir! });
+      return new LocalFolderProvider({
+        musicDir: cfg.musicDir!,
+        playlistDir: cfg.playlistDir!,
+        symlinks: cfg.musicDirSymlinks,
+      });
     }
     default:
       throw new MediaServerError(

@@ -69,8 +69,9 @@ type Query = Record<string, string | number | boolean | string[] | undefined>;
 interface CallContext {
   /** What a 404 means for this call. */
   notFound?: string;
-  /** What a 403 means for this call. */
+  /** What a 403 means for this call, and its error code (default `auth`). */
   forbidden?: string;
+  forbiddenCode?: MediaServerError['code'];
   /** What a 400 means for this call (the server's body is appended), and its error code. */
   badRequest?: string;
   badRequestCode?: MediaServerError['code'];
@@ -284,15 +285,27 @@ export class JellyfinProvider implements MediaProvider {
         'refused',
       );
     }
+    const notOurs = `the Jellyfin user may not delete playlist ${playlistId} (only its owner or an administrator can)`;
     await this.getJson(
       'DELETE',
       `/Items/${encodeURIComponent(playlistId)}`,
       {},
       {
         notFound: `Jellyfin has no playlist with id ${playlistId}`,
-        forbidden: `the Jellyfin user may not delete playlist ${playlistId} (only its owner or an administrator can)`,
+        forbidden: notOurs,
+        forbiddenCode: 'refused', // the token was good for the GET above: this playlist is not ours to delete
       },
-    );
+    ).catch((err: unknown) => {
+      // Jellyfin answers 401 "Unauthorized access" when the item cannot be deleted by this user (CanDelete).
+      if (err instanceof MediaServerError && err.status === 401) {
+        throw new MediaServerError(
+          `Jellyfin refused to delete playlist ${playlistId} (401): ${notOurs}`,
+          'refused',
+          401,
+        );
+      }
+      throw err;
+    });
   }
 
   async health(): Promise<ProviderHealth> {
@@ -409,7 +422,7 @@ export class JellyfinProvider implements MediaProvider {
       case 403:
         return new MediaServerError(
           `Jellyfin refused ${what} (403): ${ctx.forbidden ?? `the token's user may not act for JELLYFIN_USER_ID=${this.options.userId} (use that user's token, an administrator's, or an API key)`}`,
-          'auth',
+          ctx.forbiddenCode ?? 'auth',
           403,
         );
       case 404:

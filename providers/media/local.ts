@@ -5,7 +5,7 @@
 // moving the library to another mount point, and are safe in URLs. The scan is shared by every provider
 // instance on the same MUSIC_DIR (activities create providers freely) and is incremental: after `scanTtlMs`
 // the tree is walked again but only new or changed files (by mtime and size) have their tags read.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import {
   type Album,
   type AlbumPage,
   type AudioStream,
+  type CreatePlaylistOptions,
   type MediaProvider,
   type Playlist,
   type ProviderHealth,
@@ -28,6 +29,8 @@ export interface LocalFolderOptions {
   scanTtlMs?: number;
   /** Files whose tags are parsed at the same time (default 4). */
   parseConcurrency?: number;
+  /** `contain` (default): a symlink whose target is outside musicDir is skipped, with one warning; `follow`: followed. */
+  symlinks?: 'contain' | 'follow';
 }
 
 export const AUDIO_EXTENSIONS = new Set([
@@ -91,6 +94,8 @@ export interface ScanStats {
   unreadable: number;
   /** Directories that could not be listed, relative to musicDir. */
   skippedDirs: string[];
+  /** Symlinks not followed because their target is outside musicDir (`symlinks: 'contain'`), relative to it. */
+  skippedLinks: string[];
   finishedAt: number;
 }
 
@@ -106,8 +111,12 @@ class LibraryIndex {
   private files = new Map<string, FileEntry>();
   private snapshot?: LibrarySnapshot;
   private inflight?: Promise<LibrarySnapshot>;
+  private readonly warnedLinks = new Set<string>();
 
-  constructor(readonly musicDir: string) {}
+  constructor(
+    readonly musicDir: string,
+    readonly symlinks: 'contain' | 'follow',
+  ) {}
 
   get lastStats(): ScanStats | undefined {
     return this.snapshot?.stats;
@@ -134,7 +143,18 @@ class LibraryIndex {
     }
     const found = new Map<string, { abs: string; mtimeMs: number; size: number }>();
     const skippedDirs: string[] = [];
-    await walk(this.musicDir, '', new Set([`${root.dev}:${root.ino}`]), found, skippedDirs);
+    const skippedLinks: string[] = [];
+    // Contained, a symlink may lead anywhere inside the real MUSIC_DIR (itself possibly reached by a symlink).
+    const inside = this.symlinks === 'contain' ? await fs.realpath(this.musicDir) : undefined;
+    await walk(this.musicDir, '', new Set([`${root.dev}:${root.ino}`]), found, skippedDirs, { inside, skippedLinks });
+    for (const link of skippedLinks) {
+      if (this.warnedLinks.has(link)) continue;
+      this.warnedLinks.add(link);
+      console.warn(
+        `local: skipped symlink ${link} in MUSIC_DIR ${this.musicDir}: its target is outside MUSIC_DIR ` +
+          '(set MUSIC_DIR_SYMLINKS=follow to follow it)',
+      );
+    }
 
     const next = new Map<string, FileEntry>();
     const toParse: FileEntry[] = [];
@@ -161,6 +181,7 @@ class LibraryIndex {
       parsed: toParse.length,
       unreadable,
       skippedDirs,
+      skippedLinks,
       finishedAt: Date.now(),
     });
     return this.snapshot;
@@ -184,8 +205,10 @@ export class LocalFolderProvider implements MediaProvider {
     this.playlistDir = path.resolve(options.playlistDir);
     this.ttlMs = options.scanTtlMs ?? 60_000;
     this.concurrency = Math.max(1, options.parseConcurrency ?? 4);
-    let index = indexes.get(this.musicDir);
-    if (!index) indexes.set(this.musicDir, (index = new LibraryIndex(this.musicDir)));
+    const symlinks = options.symlinks ?? 'contain';
+    const key = `${symlinks}:${this.musicDir}`;
+    let index = indexes.get(key);
+    if (!index) indexes.set(key, (index = new LibraryIndex(this.musicDir, symlinks)));
     this.index = index;
   }
 
@@ -234,6 +257,7 @@ export class LocalFolderProvider implements MediaProvider {
         const hit = lib.trackById.get(id);
         return (
           hit !== undefined &&
+          listable(hit.abs) &&
           (await fs.access(hit.abs, fsc.R_OK).then(
             () => true,
             () => false,
@@ -259,7 +283,7 @@ export class LocalFolderProvider implements MediaProvider {
     return (await this.playlistFiles()).map(({ id, name, trackCount }) => ({ id, name, trackCount }));
   }
 
-  async createPlaylist(name: string, trackIds: string[]): Promise<Playlist> {
+  async createPlaylist(name: string, trackIds: string[], options: CreatePlaylistOptions = {}): Promise<Playlist> {
     const title = name.replace(/[\r\n]+/g, ' ').trim();
     if (!title) throw new MediaServerError('A playlist needs a non-empty name', 'refused');
     let lib = await this.library();
@@ -271,7 +295,9 @@ export class LocalFolderProvider implements MediaProvider {
         'not_found',
       );
     }
-    const entries = trackIds.map((id) => lib.trackById.get(id)!);
+    // A line break in a path would split its entry into two lines of the .m3u8 (and M3U has no escape for it):
+    // such a track is left out (existingTrackIds does not list it, so the publish counts it as missing).
+    const entries = trackIds.map((id) => lib.trackById.get(id)!).filter(({ abs }) => listable(abs));
 
     const lines = ['#EXTM3U', `${PLAYLIST_MARKER} written by AudioMuse; it may replace or delete this file`];
     lines.push(`#PLAYLIST:${title}`);
@@ -288,16 +314,33 @@ export class LocalFolderProvider implements MediaProvider {
     const body = lines.join('\n') + '\n';
 
     await fs.mkdir(this.playlistDir, { recursive: true });
+    // Written whole to a hidden temporary file first, then renamed into place: a crash or a full disk never
+    // leaves a half-written playlist, and a player reading the old file sees the old or the new one.
     const base = safeFileName(title);
-    for (let n = 1; ; n++) {
-      const file = n === 1 ? `${base}.m3u8` : `${base} (${n}).m3u8`;
+    const temp = path.join(this.playlistDir, `.${base}.${randomUUID()}.tmp`);
+    try {
+      const handle = await fs.open(temp, 'wx');
       try {
-        // 'wx' never overwrites: a same-named playlist (ours or the user's) gets a numbered sibling.
-        await fs.writeFile(path.join(this.playlistDir, file), body, { flag: 'wx' });
-        return { id: playlistId(file), name: title, trackCount: entries.length };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 1000) throw err;
+        await handle.writeFile(body);
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
+      for (let n = 1; n <= 1000; n++) {
+        const file = n === 1 ? `${base}.m3u8` : `${base} (${n}).m3u8`;
+        const target = path.join(this.playlistDir, file);
+        const id = playlistId(file);
+        // Our own earlier playlist of this name is replaced in place, so players and shares keep the file.
+        if (options.replace?.has(id) && (await this.readPlaylistFile(file))?.ours) {
+          await fs.rename(temp, target);
+          return { id, name: title, trackCount: entries.length };
+        }
+        // Any other existing file (the user's, or ours that may not be replaced) keeps its name: number ours.
+        if (await linkIfAbsent(temp, target)) return { id, name: title, trackCount: entries.length };
+      }
+      throw new MediaServerError(`No free file name for playlist "${title}" in ${this.playlistDir}`, 'refused');
+    } finally {
+      await fs.rm(temp, { force: true });
     }
   }
 
@@ -353,6 +396,11 @@ export class LocalFolderProvider implements MediaProvider {
     const rel = path.relative(this.musicDir, abs);
     if (!path.isAbsolute(abs) || !rel || rel.startsWith('..') || path.isAbsolute(rel)) return false;
     if (hashId('t', rel.normalize('NFC')) !== trackId && hashId('t', rel) !== trackId) return false;
+    // A path listed before symlinks were contained may lead out of the folder: then the scan decides.
+    if (this.index.symlinks === 'contain') {
+      const [root, target] = await Promise.all([fs.realpath(this.musicDir), fs.realpath(abs)]).catch(() => []);
+      if (!root || !target || !isInside(root, target)) return false;
+    }
     return fs.stat(abs).then(
       (s) => s.isFile(),
       () => false,
@@ -376,31 +424,70 @@ export class LocalFolderProvider implements MediaProvider {
     }
     const out = [];
     for (const fileName of names.filter((n) => /\.m3u8?$/i.test(n)).sort()) {
-      const file = path.join(this.playlistDir, fileName);
-      let text: string;
-      try {
-        if (!(await fs.stat(file)).isFile()) continue;
-        text = await fs.readFile(file, 'utf8');
-      } catch {
-        continue; // vanished or unreadable: not listable
-      }
-      const lines = text
-        .replace(/^\uFEFF/, '')
-        .split(/\r?\n/)
-        .map((l) => l.trim());
-      const firstEntry = lines.findIndex((l) => l !== '' && !l.startsWith('#'));
-      const header = firstEntry < 0 ? lines : lines.slice(0, firstEntry);
-      const named = header.find((l) => l.startsWith('#PLAYLIST:'));
-      out.push({
-        id: playlistId(fileName),
-        file,
-        name: named ? named.slice('#PLAYLIST:'.length).trim() : fileName.replace(/\.m3u8?$/i, ''),
-        trackCount: lines.filter((l) => l !== '' && !l.startsWith('#')).length,
-        ours: header.some((l) => l.startsWith(PLAYLIST_MARKER)),
-      });
+      const found = await this.readPlaylistFile(fileName);
+      if (found) out.push(found);
     }
     return out;
   }
+
+  /** One playlist file of PLAYLIST_DIR; undefined when it is not there, not a file or unreadable. */
+  private async readPlaylistFile(fileName: string) {
+    const file = path.join(this.playlistDir, fileName);
+    let text: string;
+    try {
+      if (!(await fs.stat(file)).isFile()) return undefined;
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      return undefined; // vanished or unreadable: not listable
+    }
+    const lines = text
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .map((l) => l.trim());
+    const firstEntry = lines.findIndex((l) => l !== '' && !l.startsWith('#'));
+    const header = firstEntry < 0 ? lines : lines.slice(0, firstEntry);
+    const named = header.find((l) => l.startsWith('#PLAYLIST:'));
+    return {
+      id: playlistId(fileName),
+      file,
+      name: named ? named.slice('#PLAYLIST:'.length).trim() : fileName.replace(/\.m3u8?$/i, ''),
+      trackCount: lines.filter((l) => l !== '' && !l.startsWith('#')).length,
+      ours: header.some((l) => l.startsWith(PLAYLIST_MARKER)),
+    };
+  }
+}
+
+/** Gives `temp`'s content the name `target` unless that exists (never overwrites); false when it does. */
+async function linkIfAbsent(temp: string, target: string): Promise<boolean> {
+  try {
+    await fs.link(temp, target); // atomic create-if-absent
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // Some network and FUSE file systems have no hard links: check, then rename.
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw err;
+    if (
+      await fs.lstat(target).then(
+        () => true,
+        () => false,
+      )
+    )
+      return false;
+    await fs.rename(temp, target);
+    return true;
+  }
+}
+
+/** True when the real path `target` is `root` or below it. */
+function isInside(root: string, target: string): boolean {
+  const up = path.relative(root, target);
+  return up !== '..' && !up.startsWith(`..${path.sep}`) && !path.isAbsolute(up);
+}
+
+/** False for a path a playlist line cannot hold. */
+function listable(abs: string): boolean {
+  return !/[\r\n]/.test(abs);
 }
 
 function checkPaging({ startIndex, limit }: { startIndex: number; limit: number }) {
@@ -415,6 +502,7 @@ async function walk(
   seen: Set<string>,
   found: Map<string, { abs: string; mtimeMs: number; size: number }>,
   skipped: string[],
+  links: { inside?: string; skippedLinks: string[] },
 ): Promise<void> {
   let entries;
   try {
@@ -431,6 +519,14 @@ async function walk(
       const rel = relDir ? `${relDir}/${e.name}` : e.name;
       const isDir = e.isDirectory() || e.isSymbolicLink();
       if (!isDir && !(e.isFile() && AUDIO_EXTENSIONS.has(path.extname(e.name).toLowerCase()))) return;
+      if (e.isSymbolicLink() && links.inside) {
+        const target = await fs.realpath(abs).catch(() => undefined); // broken symlink
+        if (!target) return;
+        if (!isInside(links.inside, target)) {
+          links.skippedLinks.push(`${rel} → ${target}`);
+          return;
+        }
+      }
       const st = await fs.stat(abs).catch(() => undefined); // broken symlink or vanished file
       if (!st) return;
       if (st.isDirectory()) {
@@ -445,7 +541,7 @@ async function walk(
       }
     }),
   );
-  for (const [abs, rel] of subdirs) await walk(abs, rel, seen, found, skipped);
+  for (const [abs, rel] of subdirs) await walk(abs, rel, seen, found, skipped, links);
 }
 
 async function readTags(file: string): Promise<FileTags | undefined> {

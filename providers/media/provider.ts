@@ -58,6 +58,12 @@ export interface ProviderHealth {
   error?: string;
 }
 
+export interface CreatePlaylistOptions {
+  /** Ids of our own playlists this one takes the place of: the local folder writes over such a file (same name,
+   *  same id) instead of numbering a new one. Servers create a new playlist and ignore it. */
+  replace?: ReadonlySet<string>;
+}
+
 export interface MediaProvider {
   readonly type: 'jellyfin' | 'navidrome' | 'local';
   /** Albums newest first (by date added); `startIndex`/`limit` page through them. */
@@ -75,8 +81,9 @@ export interface MediaProvider {
    */
   localFile?(trackId: string, pathHint?: string): Promise<string>;
   listPlaylists(): Promise<Playlist[]>;
-  createPlaylist(name: string, trackIds: string[]): Promise<Playlist>;
-  /** Deletes a playlist, refusing (throwing) when the id does not name a playlist. */
+  createPlaylist(name: string, trackIds: string[], options?: CreatePlaylistOptions): Promise<Playlist>;
+  /** Deletes a playlist: `not_found` when it is gone, `refused` when it is not ours to delete (a user's file, another
+   *  owner's playlist, a server that says no) or the id does not name a playlist. */
   deletePlaylist(playlistId: string): Promise<void>;
   health(): Promise<ProviderHealth>;
 }

@@ -181,6 +181,7 @@ export function mockClusteringActivities(opts: MockClusteringOptions): {
           created: (opts.playlists ?? DEFAULT_MOCK_PLAYLISTS).length,
           adopted: 0,
           deleted: 0,
+          leftAlone: 0,
           missingTracks: 0,
         }
       );

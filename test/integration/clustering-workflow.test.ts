@@ -115,6 +115,22 @@ async function serverPlaylists(media: MediaProvider) {
   return (await media.listPlaylists()).map((p) => ({ id: p.id, name: p.name, trackCount: p.trackCount }));
 }
 
+/** What the database calls published for a run is on the server, whole and under its name. */
+async function assertPublishedExist(pool: ReturnType<typeof createPool>, media: MediaProvider, workflowId: string) {
+  const rows = (await stored(pool, workflowId)).filter((r) => r.status === 'published');
+  assert.ok(rows.length > 0, `${workflowId} published playlists`);
+  const onServer = await serverPlaylists(media);
+  for (const r of rows) {
+    const found = onServer.find((p) => p.id === r.server_playlist_id);
+    assert.deepEqual(
+      found && [found.name, found.trackCount],
+      [r.name, r.titles.length],
+      `${r.name} (${r.server_playlist_id}) is on the server`,
+    );
+  }
+  return rows;
+}
+
 test('local folder: playlists as .m3u8, a second run keeps names and replaces only our playlists, a dry run touches nothing', async () => {
   const playlistDir = path.join(dir, 'local-playlists');
   const s = await setup({ MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: playlistDir });
@@ -209,6 +225,61 @@ test('local folder: playlists as .m3u8, a second run keeps names and replaces on
   }
 });
 
+test('local folder: a re-run keeps every file name; files deleted by hand come back; a playlist the user replaced or renamed is left alone', async () => {
+  const playlistDir = path.join(dir, 'keep-playlists');
+  const s = await setup({ MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: lib.musicDir, PLAYLIST_DIR: playlistDir });
+  const m3u8 = () =>
+    fs
+      .readdirSync(playlistDir)
+      .filter((f) => f.endsWith('.m3u8'))
+      .sort();
+  const read = (f: string) => fs.readFileSync(path.join(playlistDir, f), 'utf8');
+  try {
+    assert.equal((await s.cluster('keep-1')).status, 'completed');
+    const rows1 = await assertPublishedExist(s.pool, s.media, 'keep-1');
+    const files = m3u8();
+    assert.equal(files.length, rows1.length);
+
+    // The same result again: every playlist is written over its own file.
+    assert.equal((await s.cluster('keep-2')).status, 'completed');
+    assert.deepEqual(m3u8(), files, 'every playlist keeps its file name');
+    const rows2 = await assertPublishedExist(s.pool, s.media, 'keep-2');
+    assert.deepEqual(
+      rows2.map((r) => r.server_playlist_id),
+      rows1.map((r) => r.server_playlist_id),
+    );
+
+    // Files deleted by hand, then a run that keeps the names: written under the freed names, and kept.
+    for (const f of files) fs.rmSync(path.join(playlistDir, f));
+    assert.equal((await s.cluster('keep-3')).status, 'completed');
+    assert.deepEqual(m3u8(), files, 'every file is back');
+    await assertPublishedExist(s.pool, s.media, 'keep-3');
+
+    // The user replaces one file with their own and renames another playlist (its #PLAYLIST line).
+    const [taken, renamed] = files;
+    const theirs = '#EXTM3U\n#PLAYLIST:Mine now\n';
+    fs.writeFileSync(path.join(playlistDir, taken), theirs);
+    const renamedText = read(renamed).replace(/^#PLAYLIST:.*$/m, '#PLAYLIST:Renamed by me');
+    fs.writeFileSync(path.join(playlistDir, renamed), renamedText);
+    const fourth = await s.cluster('keep-4');
+    assert.equal(fourth.status, 'completed', fourth.error);
+    assert.equal(fourth.outcome!.leftAlone, 2, 'left alone: 2');
+    assert.equal(read(taken), theirs, "the user's file is untouched");
+    assert.equal(read(renamed), renamedText, 'the renamed playlist is untouched');
+    assert.equal(m3u8().length, files.length + 2, 'the two taken names got numbered siblings');
+    await assertPublishedExist(s.pool, s.media, 'keep-4');
+    const { rows: recorded } = await s.pool.query<{ left: number; superseded: number }>(
+      `SELECT (r.outcome->>'leftAlone')::int AS left,
+              (SELECT count(*)::int FROM playlists p JOIN clustering_runs r3 ON r3.id = p.clustering_run_id
+                WHERE r3.workflow_id = 'keep-3' AND p.status = 'superseded') AS superseded
+         FROM clustering_runs r WHERE r.workflow_id = 'keep-4'`,
+    );
+    assert.deepEqual(recorded[0], { left: 2, superseded: rows1.length }, 'counted in the run, ours superseded');
+  } finally {
+    await s.stop();
+  }
+});
+
 test('Jellyfin: published, a user playlist ending in _automatic survives, a reply lost during publish leaves no duplicate', async () => {
   const standin = new JellyfinStandin(lib.jellyfin, '10.11.11');
   const url = await standin.listen();
@@ -253,7 +324,7 @@ test('Jellyfin: published, a user playlist ending in _automatic survives, a repl
       onServer.some((p) => p.id === mine.id),
       "the user's Chill_Slow_automatic survives",
     );
-    const rows2 = await stored(s.pool, 'cluster-jf-2');
+    const rows2 = await assertPublishedExist(s.pool, s.media, 'cluster-jf-2');
     assert.equal(onServer.length, rows2.length + 1, "only the second run's playlists and the user's");
     assert.ok(second.outcome!.kept + second.outcome!.new === rows2.length);
   } finally {
@@ -262,7 +333,7 @@ test('Jellyfin: published, a user playlist ending in _automatic survives, a repl
   }
 });
 
-test('Navidrome: published as Subsonic playlists', async () => {
+test('Navidrome: published as Subsonic playlists; one that changed owner or was renamed is left alone', async () => {
   const standin = await startNavidromeStandin({ albums: lib.navidrome });
   const s = await setup({
     MEDIA_SERVER_TYPE: 'navidrome',
@@ -278,6 +349,18 @@ test('Navidrome: published as Subsonic playlists', async () => {
     assert.deepEqual(onServer.map((p) => p.name).sort(), rows.map((x) => x.name).sort());
     for (const x of rows)
       assert.equal(onServer.find((p) => p.id === x.server_playlist_id)?.trackCount, x.titles.length);
+
+    // One playlist now belongs to another user (the delete is refused), another was renamed by the user.
+    const [given, renamed] = rows.map((x) => standin.playlists.get(x.server_playlist_id!)!);
+    given.owner = 'bob';
+    renamed.name = 'Renamed by me';
+    const second = await s.cluster('cluster-nd-2');
+    assert.equal(second.status, 'completed', second.error);
+    assert.equal(second.outcome!.leftAlone, 2);
+    const rows2 = await assertPublishedExist(s.pool, s.media, 'cluster-nd-2');
+    const after = await serverPlaylists(s.media);
+    assert.ok(after.some((p) => p.id === given.id) && after.some((p) => p.id === renamed.id), 'both left alone');
+    assert.equal(after.length, rows2.length + 2, 'the other old playlists were deleted');
   } finally {
     await s.stop();
     await standin.close();

@@ -48,6 +48,16 @@ export async function makeTone(file: string, { seconds = 1, frequency = 440, tag
   ]);
 }
 
+/**
+ * The `skip` option of tests that make tones: false when ffmpeg runs, else the reason to skip — or, under CI,
+ * a thrown error, so a CI image without ffmpeg fails instead of passing with these tests skipped.
+ */
+export async function ffmpegOrSkip(): Promise<false | string> {
+  if (await hasFfmpeg()) return false;
+  if (process.env.CI) throw new Error('ffmpeg is not on PATH; CI must install it');
+  return 'ffmpeg is not on PATH; skipped';
+}
+
 /** True when ffmpeg runs; tests skip (or fail under CI) otherwise. */
 export async function hasFfmpeg(): Promise<boolean> {
   try {

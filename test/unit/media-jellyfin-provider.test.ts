@@ -270,6 +270,15 @@ describe('playlists', () => {
     assert.equal(env.standin.itemKind(album), 'MusicAlbum');
   });
 
+  test("another user's playlist we can see is refused, not a login error: publishing leaves it alone", async () => {
+    const [a] = env.standin.trackIds();
+    // Made by the admin (public, as Jellyfin's DTO defaults), seen by alice, not hers to delete.
+    const shared = await env.provider({ userId: env.standin.user('admin').id }).createPlaylist('Shared_automatic', [a]);
+    const alice = env.provider({ token: env.standin.user('alice').token });
+    await assert.rejects(alice.deletePlaylist(shared.id), isError('refused', /may not delete playlist/));
+    assert.ok(env.standin.playlists().some((p) => p.id === shared.id));
+  });
+
   test('deleting an unknown playlist is a not_found error', async () => {
     await assert.rejects(
       env.provider().deletePlaylist('00000000000000000000000000000001'),

@@ -8,11 +8,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalFolderProvider, parseFileName } from '../../providers/media/local.ts';
 import { MediaServerError, type Track } from '../../providers/media/provider.ts';
-import { hasFfmpeg, makeTone } from '../standins/audio.ts';
+import { ffmpegOrSkip, makeTone } from '../standins/audio.ts';
 
-const ffmpeg = await hasFfmpeg();
-if (!ffmpeg && process.env.CI) throw new Error('ffmpeg is not on PATH; CI must install it');
-const skip = ffmpeg ? false : 'ffmpeg is not on PATH; skipped';
+const skip = await ffmpegOrSkip();
 
 let tmp: string;
 let music: string;
@@ -220,6 +218,39 @@ describe('LocalFolderProvider', { skip }, () => {
     assert.ok(!existsSync(path.join(lists, 'Twice.m3u8')));
   });
 
+  test('with its id in `replace`, our own playlist is written over in place: same file, same id, no temp file left', async () => {
+    const p = provider();
+    const [a, b] = await allTracks(p);
+    const first = await p.createPlaylist('Kept_automatic', [a.id]);
+    const again = await p.createPlaylist('Kept_automatic', [a.id, b.id], { replace: new Set([first.id]) });
+    assert.equal(again.id, first.id);
+    assert.deepEqual(
+      (await fs.readdir(lists)).filter((f) => f.startsWith('Kept') || f.startsWith('.')),
+      ['Kept_automatic.m3u8'],
+      'one file under the same name, no temporary file beside it',
+    );
+    assert.deepEqual(
+      (await p.listPlaylists()).filter((l) => l.id === first.id),
+      [{ id: first.id, name: 'Kept_automatic', trackCount: 2 }],
+    );
+    await p.deletePlaylist(first.id);
+  });
+
+  test("a user's file under our name is never written over, even when its id is in `replace`: ours is numbered", async () => {
+    const p = provider();
+    const [t] = await allTracks(p);
+    const theirs = path.join(lists, 'Taken_automatic.m3u8');
+    const text = '#EXTM3U\n../Artist A/Album One/01 - First.flac\n';
+    await fs.writeFile(theirs, text);
+    const userId = (await p.listPlaylists()).find((l) => l.name === 'Taken_automatic')!.id;
+    const ours = await p.createPlaylist('Taken_automatic', [t.id], { replace: new Set([userId]) });
+    assert.notEqual(ours.id, userId);
+    assert.equal(await fs.readFile(theirs, 'utf8'), text, "the user's file is untouched");
+    assert.ok(existsSync(path.join(lists, 'Taken_automatic (2).m3u8')));
+    await p.deletePlaylist(ours.id);
+    await fs.rm(theirs);
+  });
+
   test('deletes its own playlists and refuses a user .m3u', async () => {
     const p = provider();
     const [t] = await allTracks(p);
@@ -336,6 +367,78 @@ describe('LocalFolderProvider scan cache and id stability', { skip }, () => {
     const other = new LocalFolderProvider({ musicDir: dir, playlistDir: path.join(dir, 'P') });
     await other.listRecentAlbums({ startIndex: 0, limit: 1 });
     assert.equal((await p.rescan()).parsed, 0);
+  });
+});
+
+describe('LocalFolderProvider symlinks and line breaks in paths', { skip }, () => {
+  let dir: string;
+  let music: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'audiomuse-local-links-'));
+    music = path.join(dir, 'music');
+    await makeTone(path.join(music, 'In/Album/01 - Inside.flac'), { tags: { title: 'Inside', album: 'In' } });
+    await makeTone(path.join(dir, 'outside/Secret/01 - Secret.flac'), { tags: { title: 'Secret', album: 'Out' } });
+    await makeTone(path.join(dir, 'outside/lone.flac'), { tags: { title: 'Lone', album: 'Out' } });
+    await fs.symlink(path.join(dir, 'outside/Secret'), path.join(music, 'Escape')); // a folder outside
+    await fs.symlink(path.join(dir, 'outside/lone.flac'), path.join(music, 'In/Album/02 - Lone.flac')); // a file outside
+    await fs.symlink('../In/Album', path.join(music, 'Alias')); // a folder inside: always followed
+    // Linux allows a line break in a file name; an .m3u8 line cannot hold one.
+    await makeTone(path.join(music, 'Odd/01 - Two\nLines.flac'), { tags: { title: 'Two Lines', album: 'Odd' } });
+  });
+  after(async () => {
+    LocalFolderProvider.clearCache();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const titles = async (p: LocalFolderProvider) => {
+    const { albums } = await p.listRecentAlbums({ startIndex: 0, limit: 100 });
+    return (await Promise.all(albums.map((a) => p.listAlbumTracks(a.id))))
+      .flat()
+      .map((t) => t.title)
+      .sort();
+  };
+
+  test('by default a symlink leading out of MUSIC_DIR is skipped, with one warning each; inside ones are followed', async (t) => {
+    const warn = t.mock.method(console, 'warn', () => {});
+    const p = new LocalFolderProvider({ musicDir: music, playlistDir: path.join(dir, 'lists'), scanTtlMs: 0 });
+    assert.deepEqual(await titles(p), ['Inside', 'Two Lines']);
+    const stats = await p.rescan();
+    assert.deepEqual(stats.skippedLinks.map((l) => l.split(' → ')[0]).sort(), ['Escape', 'In/Album/02 - Lone.flac']);
+    assert.equal(warn.mock.callCount(), 2, 'one warning per link, not one per scan');
+    assert.match(String(warn.mock.calls[0].arguments[0]), /outside MUSIC_DIR.*MUSIC_DIR_SYMLINKS=follow/);
+    // A path listed before (a stale hint through the link) is not opened: the scan answers, and knows no such track.
+    const escaped = path.join(music, 'Escape/01 - Secret.flac');
+    const follow = new LocalFolderProvider({
+      musicDir: music,
+      playlistDir: path.join(dir, 'lists'),
+      symlinks: 'follow',
+    });
+    const secret = (await follow.listRecentAlbums({ startIndex: 0, limit: 10 })).albums.find((a) => a.name === 'Out')!;
+    const [secretTrack] = await follow.listAlbumTracks(secret.id);
+    await assert.rejects(p.localFile(secretTrack.id, escaped), /No track with id/);
+  });
+
+  test('MUSIC_DIR_SYMLINKS=follow follows them', async () => {
+    const p = new LocalFolderProvider({ musicDir: music, playlistDir: path.join(dir, 'lists'), symlinks: 'follow' });
+    assert.deepEqual(await titles(p), ['Inside', 'Lone', 'Secret', 'Two Lines']);
+    assert.deepEqual((await p.rescan()).skippedLinks, []);
+  });
+
+  test('a track whose path holds a line break is left out of the .m3u8 and not counted as present', async () => {
+    const p = new LocalFolderProvider({ musicDir: music, playlistDir: path.join(dir, 'lists') });
+    const { albums } = await p.listRecentAlbums({ startIndex: 0, limit: 10 });
+    const tracks = (await Promise.all(albums.map((a) => p.listAlbumTracks(a.id)))).flat();
+    const odd = tracks.find((t) => t.title === 'Two Lines')!;
+    const inside = tracks.find((t) => t.title === 'Inside')!;
+    assert.deepEqual([...(await p.existingTrackIds([odd.id, inside.id]))], [inside.id]);
+    const created = await p.createPlaylist('Odd', [odd.id, inside.id]);
+    assert.equal(created.trackCount, 1);
+    const text = await fs.readFile(path.join(dir, 'lists/Odd.m3u8'), 'utf8');
+    const entries = text
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !l.startsWith('#'));
+    assert.deepEqual(entries, ['../music/In/Album/01 - Inside.flac'], text);
   });
 });
 

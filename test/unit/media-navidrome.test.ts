@@ -13,12 +13,10 @@ import {
   subsonicToken,
 } from '../../providers/media/navidrome.ts';
 import { MediaServerError } from '../../providers/media/provider.ts';
-import { hasFfmpeg, makeTone } from '../standins/audio.ts';
+import { ffmpegOrSkip, makeTone } from '../standins/audio.ts';
 import { startNavidromeStandin, type NavidromeStandin, type StandinAlbumInput } from '../standins/navidrome.ts';
 
-const ffmpeg = await hasFfmpeg();
-if (!ffmpeg && process.env.CI) throw new Error('ffmpeg is not on PATH; CI must install it');
-const skip = ffmpeg ? false : 'ffmpeg is not on PATH; skipped';
+const skip = await ffmpegOrSkip();
 
 function expectError(code: MediaServerError['code'], pattern?: RegExp) {
   return (err: unknown) => {

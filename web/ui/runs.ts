@@ -26,12 +26,15 @@ function stats(kind: Kind, d: Record<string, unknown>): string[] {
       `ETA ${duration(num(d, 'etaSeconds'))}`,
     ];
   }
+  // Earlier playlists the user renamed or took over on the server: kept there, so say how many.
+  const leftAlone = num((d.outcome ?? {}) as Record<string, unknown>, 'leftAlone');
   return [
     `runs ${count(num(d, 'runsDone') ?? 0)} / ${count(num(d, 'runsTotal'))}`,
     `generation ${count(num(d, 'generation') ?? 0)}`,
     `best score ${fixed(num(d, 'bestScore'), 3)}`,
     `${fixed(num(d, 'runsPerSecond'), 1)} runs/s`,
     `ETA ${duration(num(d, 'etaSeconds'))}`,
+    ...(leftAlone ? [`left alone: ${count(leftAlone)}`] : []),
   ];
 }
 
