@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { fetchJson, fetchStream, redactUrl, type HttpOptions } from '../../lib/http.ts';
+import { extensionOfMime, PLAYLIST_BATCH } from './audio-types.ts';
 import {
   MediaServerError,
   mediaHttpError,
@@ -34,8 +35,6 @@ export interface JellyfinOptions {
 
 /** Largest page asked of /Items: AudioMuse uses 500 because of the per-request cost on 10.11. */
 const PAGE = 500;
-/** Ids per playlist create/add call, as AudioMuse does (keeps the query string short). */
-const PLAYLIST_BATCH = 100;
 const CLIENT_VERSION = '0.1.0';
 
 interface ItemDto {
@@ -485,23 +484,6 @@ function toTrack(t: ItemDto, albumId: string): Track {
   };
 }
 
-const MIME_EXT: Record<string, string> = {
-  'audio/flac': '.flac',
-  'audio/x-flac': '.flac',
-  'audio/mpeg': '.mp3',
-  'audio/mp3': '.mp3',
-  'audio/ogg': '.ogg',
-  'audio/opus': '.opus',
-  'audio/wav': '.wav',
-  'audio/x-wav': '.wav',
-  'audio/vnd.wave': '.wav',
-  'audio/mp4': '.m4a',
-  'audio/aac': '.aac',
-  'audio/x-ms-wma': '.wma',
-  'audio/x-aiff': '.aiff',
-  'audio/aiff': '.aiff',
-};
-
 /** The file extension of a download: from Content-Disposition's file name, else from Content-Type. */
 function extensionOf(headers: Headers): string {
   const cd = headers.get('content-disposition') ?? '';
@@ -516,7 +498,7 @@ function extensionOf(headers: Headers): string {
   const ext = /(\.[a-z0-9]{1,5})$/i.exec(name)?.[1];
   if (ext) return ext.toLowerCase();
   const mime = (headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  return MIME_EXT[mime] ?? '';
+  return extensionOfMime(mime) ?? '';
 }
 
 /** A short, one-line excerpt of an error body (ProblemDetails titles/errors, or text). */

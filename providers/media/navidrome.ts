@@ -6,6 +6,7 @@
 // code the caller can act on. The API version of every answer is kept, so older servers get what they support.
 import { createHash, randomBytes } from 'node:crypto';
 import { fetchStream, fetchText, redactUrl, type HttpOptions } from '../../lib/http.ts';
+import { extensionOfMime, PLAYLIST_BATCH } from './audio-types.ts';
 import {
   MediaServerError,
   mediaHttpError,
@@ -49,8 +50,6 @@ const TOKEN_API_VERSION = '1.13.0';
 const CREATE_RETURNS_PLAYLIST_VERSION = '1.14.0';
 /** getAlbumList2 returns at most this many albums per call. */
 const ALBUM_PAGE_MAX = 500;
-/** Song ids per createPlaylist / updatePlaylist call. */
-const PLAYLIST_BATCH = 100;
 /** Error codes that mean "not this login method" (missing parameter, token or method not supported), so
  *  `auto` tries the next one. 40 (wrong credentials) is final: another method would not fix the password. */
 const NEXT_LOGIN_CODES = new Set([10, 41, 42, 43, 44]);
@@ -147,30 +146,6 @@ interface CallOptions {
   /** Log in this way instead of the resolved login (used while `auto` probes). */
   login?: SubsonicLogin;
 }
-
-const EXTENSION_BY_MIME: Record<string, string> = {
-  'audio/mpeg': '.mp3',
-  'audio/mp3': '.mp3',
-  'audio/flac': '.flac',
-  'audio/x-flac': '.flac',
-  'audio/ogg': '.ogg',
-  'application/ogg': '.ogg',
-  'audio/opus': '.opus',
-  'audio/mp4': '.m4a',
-  'audio/x-m4a': '.m4a',
-  'audio/m4a': '.m4a',
-  'audio/aac': '.aac',
-  'audio/wav': '.wav',
-  'audio/x-wav': '.wav',
-  'audio/wave': '.wav',
-  'audio/x-ms-wma': '.wma',
-  'audio/aiff': '.aiff',
-  'audio/x-aiff': '.aiff',
-  'audio/x-ape': '.ape',
-  'audio/x-wavpack': '.wv',
-  'audio/dsf': '.dsf',
-  'audio/x-dsf': '.dsf',
-};
 
 export class NavidromeProvider implements MediaProvider {
   readonly type = 'navidrome' as const;
@@ -302,7 +277,7 @@ export class NavidromeProvider implements MediaProvider {
       throw this.protocolError('stream', `answered with ${type} instead of audio`);
     }
     const length = Number(res.headers.get('content-length'));
-    let extension = this.suffixes.get(trackId) ?? EXTENSION_BY_MIME[type];
+    let extension = this.suffixes.get(trackId) ?? extensionOfMime(type);
     if (extension === undefined) {
       // Unknown type (e.g. application/octet-stream): ask for the song's suffix.
       const song = await this.call('getSong', [['id', trackId]]).catch(() => undefined);
