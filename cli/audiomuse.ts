@@ -9,6 +9,7 @@ const COMMANDS: Record<string, string> = {
   albums: 'list recent albums from the configured media server (--limit N)',
   tracks: "list an album's tracks: audiomuse tracks <albumId>",
   playlists: 'list the media server playlists',
+  map: 'the analysed library in 2-D, as the web page draws it (--points for every point)',
 };
 
 function usage(): string {

@@ -1,8 +1,10 @@
-// The library map, a request-time query the web API answers (and the CLI may): the analysed library of the
+// The library map, a request-time query the web API (`GET /api/map`) and the CLI (`audiomuse map`) answer: the analysed library of the
 // configured source and analysis version in 2-D, computed once per snapshot and cached in PostgreSQL.
+import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { cachedMap, storeMap, type MapPoints } from '../lib/store/library.ts';
 import { loadVectors, vectorsSnapshot, type VectorScope } from '../lib/store/vectors.ts';
+import { analysisVersion } from '../engines/analysis/version.ts';
 import { projectLibrary } from '../engines/clustering/map-projection.ts';
 
 export interface LibraryMap {
@@ -10,6 +12,11 @@ export interface LibraryMap {
   cached: boolean;
   computedAt: string;
   points: MapPoints;
+}
+
+/** What the map shows: what clustering would see, the configured source's tracks of the current analysis version. */
+export function libraryMapScope(config: Pick<Config, 'mediaServerType' | 'analysis'>): Omit<VectorScope, 'trackIds'> {
+  return { source: config.mediaServerType, analysisVersion: analysisVersion(config.analysis) };
 }
 
 /** One computation per snapshot even when several pages ask at once. */

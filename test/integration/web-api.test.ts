@@ -2,7 +2,9 @@
 // real activities, a planted library in a local folder. Every endpoint, every validation path, 404/409/503,
 // the token rules and server-sent events.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createMediaProvider } from '../../providers/media/index.ts';
@@ -28,11 +30,13 @@ import { startTestWorker, testConfig } from '../helpers/worker.ts';
 
 let dir: string;
 let pool: Pool;
+let databaseUrl: string;
 let config: Config;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let base: string;
 let temporalAddress: string;
 const TRACKS = 120;
+const exec = promisify(execFile);
 const version = analysisVersion({ patchHop: 187, profile: 'exact' });
 
 const serve = async (deps: WebDeps) => (await serveApp(deps, { keepAliveTimeout: 60_000 })).base;
@@ -63,7 +67,8 @@ before(async () => {
   dir = scratchDir('web-api');
   const lib = plantLibrary(dir, { tracks: TRACKS, groups: 4, seed: 11 });
   temporalAddress = (await services()).temporalAddress;
-  pool = createPool(await freshDatabase());
+  databaseUrl = await freshDatabase();
+  pool = createPool(databaseUrl);
   await migrate(pool);
   config = testConfig({
     MEDIA_SERVER_TYPE: 'local',
@@ -399,6 +404,15 @@ test(
     const third = await get('/api/map');
     assert.equal(third.body.total, TRACKS, 'only the configured source, analysed with the current version');
     assert.equal(third.body.snapshot, second.body.snapshot, 'rows outside the scope leave the snapshot alone');
+    // The CLI answers the same query from the same store: the same snapshot, already cached, the same points.
+    const cli = await exec(process.execPath, ['--import', 'tsx', 'cli/audiomuse.ts', 'map', '--points'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: config.musicDir },
+    });
+    const fromCli = JSON.parse(cli.stdout);
+    assert.equal(fromCli.snapshot, second.body.snapshot);
+    assert.equal(fromCli.cached, true);
+    assert.equal(fromCli.total, TRACKS);
+    assert.deepEqual(fromCli.points.x, pts.x);
 
     const search = await get(`/api/tracks?q=${encodeURIComponent(pl.playlists[0].tracks[0].title)}`);
     assert.equal(search.status, 200);

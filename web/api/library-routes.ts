@@ -1,8 +1,7 @@
 // Routes that show the analysed library: tracks with features, the playlists, and the 2-D map.
 import { TAGS, topTags } from '../../words/vocabulary.ts';
-import { analysisVersion } from '../../engines/analysis/version.ts';
 import { currentPlaylists, searchTracks, trackDetail, type TrackSummary } from '../../lib/store/library.ts';
-import { libraryMap } from '../../queries/library-map.ts';
+import { libraryMap, libraryMapScope } from '../../queries/library-map.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { FreshCache } from './fresh-cache.ts';
@@ -21,8 +20,7 @@ export const PLAYLISTS_FRESH_MS = 500;
 export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
   const recent = new FreshCache<Awaited<ReturnType<typeof currentPlaylists>>>(PLAYLISTS_FRESH_MS);
   const lastPlaylists = () => recent.get('current', () => currentPlaylists(deps.pool));
-  // The map shows what clustering would see: the configured source's tracks of the current analysis version.
-  const mapScope = { source: deps.config.mediaServerType, analysisVersion: analysisVersion(deps.config.analysis) };
+  const mapScope = libraryMapScope(deps.config);
   return [
     {
       method: 'get',
