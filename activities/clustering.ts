@@ -124,7 +124,7 @@ const toTrackFeatures = (t: SnapshotTrack): TrackFeatures => ({
   tempo: t.tempo,
   energy: t.energy,
   tags: t.tags,
-  moods: t.moods,
+  moodHeads: t.moodHeads,
   embedding: t.embedding,
 });
 

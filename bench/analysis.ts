@@ -79,7 +79,7 @@ async function child(): Promise<void> {
             timings: a.timings,
             embedding: Array.from(a.embedding),
             tags: Array.from(a.tags),
-            moods: MOOD_HEADS.map((h) => a.moods[h]),
+            moods: MOOD_HEADS.map((h) => a.moodHeads[h]),
             tempo: a.tempo,
             key: a.key,
             scale: a.scale,
@@ -276,7 +276,7 @@ async function compareProfiles(exact: RunStats, fast: RunStats): Promise<void> {
   const tracks = (run: RunStats) =>
     files.map((id): TrackFeatures => {
       const f = run.features.get(id)!;
-      return { ...f, id, moods: Object.fromEntries(MOOD_HEADS.map((h, i) => [h, f.moods[i]])) as MoodScores };
+      return { ...f, id, moodHeads: Object.fromEntries(MOOD_HEADS.map((h, i) => [h, f.moods[i]])) as MoodScores };
     });
   for (const space of ['moods', 'embedding'] as const) {
     const c = await compareClusterings(tracks(exact), tracks(fast), space);

@@ -66,7 +66,7 @@ async function analyse(files: { file: string; label: number }[]): Promise<Analys
       error?: unknown;
       embedding?: number[];
       tags?: Record<string, number> | number[];
-      moods?: TrackFeatures['moods'];
+      moods?: TrackFeatures['moodHeads'];
       tempo: number | null;
       energy: number | null;
     };
@@ -83,7 +83,7 @@ async function analyse(files: { file: string; label: number }[]): Promise<Analys
         tempo: r.tempo,
         energy: r.energy,
         tags,
-        moods: r.moods!,
+        moodHeads: r.moods!,
         embedding: r.embedding,
       },
     });

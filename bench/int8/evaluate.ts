@@ -200,7 +200,7 @@ export async function evaluate(opts: {
         moods[h] = Float32Array.from({ length: n }, (_, i) => out[i * 2 + (m.positiveIndex ?? 0)]);
       }
       const avg = new PatchAverager();
-      avg.add({ n, embeddings, tags, moods } satisfies BatchOutput);
+      avg.add({ n, embeddings, tags, moodHeads: moods } satisfies BatchOutput);
       tracks.push(avg.result());
       off += n;
     }
@@ -230,8 +230,8 @@ export async function evaluate(opts: {
     const tagErr = f.tracks.map((t, i) => maxAbsDiff(t.tags, ref.tracks[i].tags));
     const moodErr = f.tracks.map((t, i) =>
       maxAbsDiff(
-        MOOD_HEADS.map((h) => t.moods[h]),
-        MOOD_HEADS.map((h) => ref.tracks[i].moods[h]),
+        MOOD_HEADS.map((h) => t.moodHeads[h]),
+        MOOD_HEADS.map((h) => ref.tracks[i].moodHeads[h]),
       ),
     );
     const worst = Math.min(...trackCos);

@@ -72,7 +72,7 @@ function describe(
     patches: a.patches,
     embedding: { length: a.embedding.length, norm: r3(norm) },
     topTags: Object.fromEntries(topTags(a.tags, topN).map((m) => [m.label, r3(m.score)])),
-    moods: Object.fromEntries(Object.entries(a.moods).map(([k, v]) => [k, r3(v)])),
+    moodHeads: Object.fromEntries(Object.entries(a.moodHeads).map(([k, v]) => [k, r3(v)])),
     tempo: r2(a.tempo),
     key: a.key,
     scale: a.scale,

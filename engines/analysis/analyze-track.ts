@@ -47,7 +47,7 @@ export interface TrackAnalysis {
   /** The 50 MSD tag scores in TAGS order: mean over patches of the model's sigmoid outputs, in [0, 1]. */
   tags: Float32Array;
   /** Positive-class probability of each mood head, averaged over patches. */
-  moods: MoodScores;
+  moodHeads: MoodScores;
   /** BPM in 40–200; null when the track is too short for a tempo. */
   tempo: number | null;
   key: string | null;
@@ -154,7 +154,7 @@ export async function analyzeTrack(input: string | Readable, opts: AnalyzeOption
   const e = orNull(() => energy.result());
   timings.dsp += (performance.now() - t) / 1000;
 
-  const { embedding, tags, moods } = averager.result();
+  const { embedding, tags, moodHeads } = averager.result();
   const truncated = opts.maxSeconds !== undefined && analyzedSec >= opts.maxSeconds - 0.05;
   timings.total = (performance.now() - t0) / 1000;
   return {
@@ -162,7 +162,7 @@ export async function analyzeTrack(input: string | Readable, opts: AnalyzeOption
     analyzedSec,
     embedding,
     tags,
-    moods,
+    moodHeads,
     tempo: tempoBpm,
     key: k?.key ?? null,
     scale: k?.scale ?? null,

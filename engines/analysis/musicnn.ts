@@ -21,7 +21,7 @@ export interface BatchOutput {
   n: number;
   embeddings: Float32Array; // n × 200
   tags: Float32Array; // n × 50, each in [0, 1] (the tag model ends in a sigmoid)
-  moods: Record<MoodHead, Float32Array>; // n positive-class probabilities per head
+  moodHeads: Record<MoodHead, Float32Array>; // n positive-class probabilities per head
 }
 
 const HEAD_ROLES: readonly MoodHead[] = MOOD_HEADS;
@@ -85,14 +85,14 @@ export class MusicnnModels {
     const tagOut = await this.tagModel.run({ [tag.input]: embTensor });
     const tags = new Float32Array(tagOut[tag.output].data as Float32Array);
 
-    const moods = {} as Record<MoodHead, Float32Array>;
+    const moodHeads = {} as Record<MoodHead, Float32Array>;
     for (const h of HEAD_ROLES) {
       const m = modelFile(h);
       const out = (await this.heads.get(h)!.run({ [m.input]: embTensor }))[m.output].data as Float32Array;
       const pos = m.positiveIndex ?? 0;
-      moods[h] = Float32Array.from({ length: n }, (_, i) => out[i * 2 + pos]);
+      moodHeads[h] = Float32Array.from({ length: n }, (_, i) => out[i * 2 + pos]);
     }
-    return { n, embeddings, tags, moods };
+    return { n, embeddings, tags, moodHeads };
   }
 
   async release(): Promise<void> {
@@ -135,24 +135,24 @@ export class PatchAverager {
       for (let d = 0; d < EMBEDDING_DIM; d++) this.emb[d] += b.embeddings[i * EMBEDDING_DIM + d];
       for (let t = 0; t < TAGS.length; t++) this.tagSum[t] += b.tags[i * TAGS.length + t];
       MOOD_HEADS.forEach((h, k) => {
-        this.moodSum[k] += b.moods[h][i];
+        this.moodSum[k] += b.moodHeads[h][i];
       });
     }
     this.count += b.n;
   }
 
   /** Means over all patches added. Tag scores are the mean of the per-patch sigmoid outputs (no extra sigmoid). */
-  result(): { embedding: Float32Array; tags: Float32Array; moods: MoodScores } {
+  result(): { embedding: Float32Array; tags: Float32Array; moodHeads: MoodScores } {
     if (this.count === 0) throw new Error('PatchAverager: no patches');
     const n = this.count;
-    const moods = {} as MoodScores;
+    const moodHeads = {} as MoodScores;
     MOOD_HEADS.forEach((h, k) => {
-      moods[h] = this.moodSum[k] / n;
+      moodHeads[h] = this.moodSum[k] / n;
     });
     return {
       embedding: Float32Array.from(this.emb, (v) => v / n),
       tags: Float32Array.from(this.tagSum, (v) => v / n),
-      moods,
+      moodHeads,
     };
   }
 }

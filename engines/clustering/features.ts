@@ -22,7 +22,7 @@ export interface TrackFeatures {
   /** 50 tag scores in TAGS order. */
   tags: ArrayLike<number>;
   /** Mood-head scores in [0, 1]. */
-  moods: Record<OtherFeature, number>;
+  moodHeads: Record<OtherFeature, number>;
   /** 200-d MusiCNN embedding (required for featureSpace 'embedding'). */
   embedding?: ArrayLike<number> | null;
 }
@@ -139,8 +139,8 @@ function checkTrack(t: TrackFeatures, i: number, needEmbedding: boolean): void {
     if (!Number.isFinite(t.tags[j])) throw new FeatureError(`${where}: tag ${TAGS[j]} is ${t.tags[j]}`);
   }
   for (const m of OTHER_FEATURE_LABELS) {
-    if (!Number.isFinite(t.moods?.[m]))
-      throw new FeatureError(`${where}: mood ${m} must be a finite number, got ${t.moods?.[m]}`);
+    if (!Number.isFinite(t.moodHeads?.[m]))
+      throw new FeatureError(`${where}: mood ${m} must be a finite number, got ${t.moodHeads?.[m]}`);
   }
   if (needEmbedding) {
     if (!t.embedding || t.embedding.length !== EMBEDDING_DIMS) {
@@ -202,7 +202,7 @@ export function buildFeatures(tracks: readonly TrackFeatures[], options: Partial
     profile[row + PROFILE_ENERGY] = energyNorm(t) ?? energyMean;
     const kept = new Set(topTagIndices(t.tags, o.topNMoods));
     for (let j = 0; j < m; j++) profile[row + PROFILE_MOODS + j] = kept.has(labelIndex[j]) ? t.tags[labelIndex[j]] : 0;
-    OTHER_FEATURE_LABELS.forEach((f, j) => (profile[row + PROFILE_MOODS + m + j] = t.moods[f]));
+    OTHER_FEATURE_LABELS.forEach((f, j) => (profile[row + PROFILE_MOODS + m + j] = t.moodHeads[f]));
   }
 
   let vectors: Matrix;

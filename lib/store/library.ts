@@ -19,7 +19,7 @@ export interface TrackSummary {
     key: string | null;
     scale: string | null;
     energy: number | null;
-    moods: Record<'danceable' | 'aggressive' | 'happy' | 'party' | 'relaxed' | 'sad', number>;
+    moodHeads: Record<'danceable' | 'aggressive' | 'happy' | 'party' | 'relaxed' | 'sad', number>;
     /** The 50 tag scores in label order. */
     tags: number[];
     analysisVersion: string;
@@ -31,7 +31,7 @@ const TRACK_COLUMNS = `t.id::text AS id, t.item_id AS "itemId", t.source, t.titl
   t.analysis_status AS status, t.failure_code AS "failureCode", t.failure_reason AS "failureReason",
   CASE WHEN f.track_id IS NULL THEN NULL ELSE json_build_object(
     'tempo', f.tempo, 'key', f.musical_key, 'scale', f.scale, 'energy', f.energy,
-    'moods', json_build_object('danceable', f.danceable, 'aggressive', f.aggressive, 'happy', f.happy, 'party', f.party,
+    'moodHeads', json_build_object('danceable', f.danceable, 'aggressive', f.aggressive, 'happy', f.happy, 'party', f.party,
                                'relaxed', f.relaxed, 'sad', f.sad),
     'tags', f.tags, 'analysisVersion', f.analysis_version, 'analyzedAt', f.analyzed_at) END AS features`;
 

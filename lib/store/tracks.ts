@@ -8,7 +8,7 @@ export const MOOD_HEAD_COLUMNS = ['danceable', 'aggressive', 'happy', 'party', '
 export interface StoredFeatures {
   embedding: Float32Array;
   tags: Float32Array;
-  moods: Record<(typeof MOOD_HEAD_COLUMNS)[number], number>;
+  moodHeads: Record<(typeof MOOD_HEAD_COLUMNS)[number], number>;
   tempo: number | null;
   key: string | null;
   scale: 'major' | 'minor' | null;
@@ -144,7 +144,7 @@ export async function storeTrackFeatures(
         trackId,
         encodeEmbedding(f.embedding),
         Array.from(f.tags),
-        ...MOOD_HEAD_COLUMNS.map((h) => f.moods[h]),
+        ...MOOD_HEAD_COLUMNS.map((h) => f.moodHeads[h]),
         f.tempo,
         f.key,
         f.scale,

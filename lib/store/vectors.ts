@@ -20,7 +20,7 @@ export interface StoredVector {
   tempo: number | null;
   energy: number | null;
   tags: number[];
-  moods: Record<(typeof MOOD_HEAD_COLUMNS)[number], number>;
+  moodHeads: Record<(typeof MOOD_HEAD_COLUMNS)[number], number>;
   embedding: Float32Array;
 }
 
@@ -53,7 +53,7 @@ export async function loadVectors(pool: Pool, scope: VectorScope): Promise<Store
     tempo: r.tempo,
     energy: r.energy,
     tags: r.tags,
-    moods: Object.fromEntries(MOOD_HEAD_COLUMNS.map((c) => [c, r[c]])) as StoredVector['moods'],
+    moodHeads: Object.fromEntries(MOOD_HEAD_COLUMNS.map((c) => [c, r[c]])) as StoredVector['moodHeads'],
     embedding: decodeEmbedding(r.embedding),
   }));
 }

@@ -100,7 +100,7 @@ export function syntheticLibrary(opts: LibraryOptions): {
     G.tags.forEach((t, r) => (tags[t] = sigmoid(Math.max(0, 0.9 - 0.2 * r + 0.08 * rng.normal()))));
     const moods = Object.fromEntries(
       OTHER_FEATURE_LABELS.map((m, j) => [m, Math.min(1, Math.max(0, G.heads[j] + 0.06 * rng.normal()))]),
-    ) as TrackFeatures['moods'];
+    ) as TrackFeatures['moodHeads'];
     const embedding = new Float32Array(EMBEDDING_DIMS);
     if (mix) {
       for (let q = 0; q < L; q++) z[q] = latentCentres[g][q] + 0.8 * rng.normal();
@@ -119,7 +119,7 @@ export function syntheticLibrary(opts: LibraryOptions): {
       tempo: G.tempo + o.tempoSd * rng.normal(),
       energy: Math.min(1, Math.max(0, G.energy + 0.03 * rng.normal())),
       tags,
-      moods,
+      moodHeads: moods,
       embedding,
     });
   }

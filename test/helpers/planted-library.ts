@@ -102,7 +102,7 @@ export async function storePlantedFeatures(
         {
           embedding: Float32Array.from(f.embedding!),
           tags: Float32Array.from(f.tags),
-          moods: f.moods,
+          moodHeads: f.moodHeads,
           tempo: f.tempo,
           key: 'C',
           scale: 'major',

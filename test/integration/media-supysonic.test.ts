@@ -156,7 +156,7 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
     const local = await analyzeTrack(files[1].file, { modelsDir });
     assert.ok(Math.abs(streamed.durationSec - 8) < 0.1, `duration ${streamed.durationSec}`);
     assert.deepEqual([...streamed.embedding], [...local.embedding]);
-    assert.deepEqual(streamed.moods, local.moods);
+    assert.deepEqual(streamed.moodHeads, local.moodHeads);
     assert.equal(streamed.tempo, local.tempo);
   });
 

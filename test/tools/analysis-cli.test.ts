@@ -39,7 +39,7 @@ test('analyze prints one JSON line per file and exits 0 even when a file fails',
     assert.equal(ok.patches, 2);
     assert.equal(ok.embedding.length, 200);
     assert.equal(Object.keys(ok.topTags).length, 3);
-    assert.deepEqual(Object.keys(ok.moods), ['danceable', 'aggressive', 'happy', 'party', 'relaxed', 'sad']);
+    assert.deepEqual(Object.keys(ok.moodHeads), ['danceable', 'aggressive', 'happy', 'party', 'relaxed', 'sad']);
     assert.equal(Object.keys(ok.tags).length, 50);
     for (const k of ['durationSec', 'tempo', 'key', 'scale', 'energy', 'seconds']) assert.ok(k in ok, k);
     assert.deepEqual(Object.keys(bad), ['path', 'error']);

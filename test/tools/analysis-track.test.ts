@@ -102,7 +102,7 @@ describe('analyzeTrack on real music', () => {
     assert.deepEqual(offTags, [], 'tag scores more than 0.02 from the reference');
     // The mood heads have no reference graph (see test/python/musicnn_reference.py): only their range here,
     // their direction on metal vs calm music in the next test.
-    for (const h of MOOD_HEADS) assert.ok(a.moods[h] >= 0 && a.moods[h] <= 1, h);
+    for (const h of MOOD_HEADS) assert.ok(a.moodHeads[h] >= 0 && a.moodHeads[h] <= 1, h);
     assert.equal(a.analyzedSec, MAX_SECONDS);
     assert.ok(Math.abs(a.durationSec - 143.68) < 0.1, `durationSec ${a.durationSec} is the whole song's`);
     // The song's notes.mid chart says 150 BPM throughout (test/tools/analysis-dsp-real.test.ts reads the charts).
@@ -141,8 +141,8 @@ describe('analyzeTrack on real music', () => {
       .map(label);
     assert.ok(below.length <= 1, `metal songs not above the calm themes: ${below.join(', ')}`);
     // The mood heads' positive classes (index 0 for aggressive, 1 for relaxed) point the right way.
-    assert.ok(mean(metal.map((a) => a.moods.aggressive)) > mean(calm.map((a) => a.moods.aggressive)) + 0.3);
-    assert.ok(mean(calm.map((a) => a.moods.relaxed)) > mean(metal.map((a) => a.moods.relaxed)) + 0.3);
+    assert.ok(mean(metal.map((a) => a.moodHeads.aggressive)) > mean(calm.map((a) => a.moodHeads.aggressive)) + 0.3);
+    assert.ok(mean(calm.map((a) => a.moodHeads.relaxed)) > mean(metal.map((a) => a.moodHeads.relaxed)) + 0.3);
   });
 
   test('the fast profile analyses a spread quarter of a 48-patch song, close to exact, with the same tempo, key and energy', async (t) => {

@@ -128,7 +128,8 @@ test('sessions return 200-d embeddings, 50 tag scores and six head probabilities
       assert.ok(worstTag < 1e-4, `patch ${p}: tag scores differ from TensorFlow's by up to ${worstTag}`);
     }
     // The mood heads have no reference graph: their shape and range only.
-    for (const h of MOOD_HEADS) assert.ok(out.moods[h].length === 3 && out.moods[h].every((v) => v >= 0 && v <= 1), h);
+    for (const h of MOOD_HEADS)
+      assert.ok(out.moodHeads[h].length === 3 && out.moodHeads[h].every((v) => v >= 0 && v <= 1), h);
     // Patches are independent: running one alone gives the same numbers.
     const single = await models.run(patches.subarray(PATCH_SIZE), 1);
     for (let d = 0; d < EMBEDDING_DIM; d++)

@@ -33,7 +33,7 @@ function track(i: number, artist: string | null, title: string | null, embedding
     tempo: 120,
     energy: 0.5,
     tags: new Float32Array(TAGS.length),
-    moods: Object.fromEntries(OTHER_FEATURE_LABELS.map((m) => [m, 0])) as TrackFeatures['moods'],
+    moodHeads: Object.fromEntries(OTHER_FEATURE_LABELS.map((m) => [m, 0])) as TrackFeatures['moodHeads'],
     embedding: embedding ? Float32Array.from(embedding) : undefined,
   };
 }

@@ -32,7 +32,7 @@ import {
 import { DEFAULT_WEIGHTS } from '../../engines/clustering/scoring.ts';
 import { syntheticLibrary } from '../helpers/clustering-library.ts';
 
-const heads = (v = 0.5) => Object.fromEntries(OTHER_FEATURE_LABELS.map((m) => [m, v])) as TrackFeatures['moods'];
+const heads = (v = 0.5) => Object.fromEntries(OTHER_FEATURE_LABELS.map((m) => [m, v])) as TrackFeatures['moodHeads'];
 function track(
   id: string,
   tempo: number | null,
@@ -42,7 +42,14 @@ function track(
 ): TrackFeatures {
   const tags = new Float32Array(TAGS.length).fill(0.01);
   for (const [label, v] of Object.entries(tagScores)) tags[TAGS.indexOf(label)] = v;
-  return { id, tempo, energy, tags, moods: heads(), embedding: embedding ? Float32Array.from(embedding) : undefined };
+  return {
+    id,
+    tempo,
+    energy,
+    tags,
+    moodHeads: heads(),
+    embedding: embedding ? Float32Array.from(embedding) : undefined,
+  };
 }
 
 test('moods vector: normalised tempo and energy, then the active moods kept from each track’s top-N tags', () => {
@@ -110,7 +117,7 @@ test('bad tracks fail with a FeatureError naming the track and field', () => {
   );
   assert.throws(
     () =>
-      buildFeatures([{ ...ok, moods: { ...ok.moods, sad: undefined as unknown as number } }], {
+      buildFeatures([{ ...ok, moodHeads: { ...ok.moodHeads, sad: undefined as unknown as number } }], {
         featureSpace: 'moods',
       }),
     /mood sad/,

@@ -33,7 +33,7 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
         limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
         offset: { type: 'integer', minimum: 0, default: 0 },
       },
-      summary: 'Tracks, searched and paged, with their features (top tags, moods, tempo, key, energy) or failure',
+      summary: 'Tracks, searched and paged, with their features (top tags, mood heads, tempo, key, energy) or failure',
       responses: { 200: '{total, tracks}' },
       example: {
         response: {
@@ -71,7 +71,7 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
       operationId: 'getTrack',
       tag: 'library',
       params: { id: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'Track id (from /api/tracks)' } },
-      summary: 'One track: all 50 tag scores by label, moods, tempo, key, energy, and the playlists it is in',
+      summary: 'One track: all 50 tag scores by label, mood heads, tempo, key, energy, and the playlists it is in',
       responses: { 200: 'The track', 404: 'Unknown track' },
       async handler(_ctx, { params }) {
         const t = await trackDetail(deps.pool, params.id);
@@ -93,7 +93,7 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
       operationId: 'listPlaylists',
       tag: 'library',
       summary:
-        'The playlists of the last finished clustering, with their tracks and profile (mean tempo, energy, moods); at most 0.5 s old',
+        'The playlists of the last finished clustering, with their tracks and profile (mean tempo, energy, top tags as `moods`); at most 0.5 s old',
       responses: { 200: '{runId, playlists}' },
       example: {
         response: {
