@@ -24,10 +24,16 @@ export const TRACKS_IN_FLIGHT = 2;
 const MAX_ALBUM_HISTORY = 6000;
 const TRACK_ATTEMPTS = TRACK_RETRY.maximumAttempts;
 
-const { recordTrackFailure } = proxyActivities<LibraryActivities>({ startToCloseTimeout: '5 minutes', retry: STEP_RETRY });
+const { recordTrackFailure } = proxyActivities<LibraryActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: STEP_RETRY,
+});
 // Listing an album is short and runs once per album of every run: as a local activity it costs the server one
 // marker event instead of a task round trip, which halves the server's work per album in a re-run of a big library.
-const { prepareAlbum } = proxyLocalActivities<LibraryActivities>({ startToCloseTimeout: '5 minutes', retry: STEP_RETRY });
+const { prepareAlbum } = proxyLocalActivities<LibraryActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: STEP_RETRY,
+});
 
 export async function analyzeAlbum(input: AnalyzeAlbumInput): Promise<AlbumResult> {
   const { analyzeLibraryTrack } = proxyActivities<AnalysisActivities>({
