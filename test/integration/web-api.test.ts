@@ -13,7 +13,7 @@ import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import type { WebDeps } from '../../web/app.ts';
 import { writeSineWav } from '../standins/jellyfin.ts';
 import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
-import { freePort, freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
+import { freePort, freshDatabase, freshNamespace, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { closeServedApps, serveApp } from '../helpers/web-app.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 
@@ -56,6 +56,8 @@ before(async () => {
   pool = createPool(await freshDatabase());
   await migrate(pool);
   config = testConfig({
+    // Its own namespace: the fixed `analyze-library` id would meet the browser test's or the CLI test's run.
+    TEMPORAL_NAMESPACE: await freshNamespace('web-api'),
     MEDIA_SERVER_TYPE: 'local',
     MUSIC_DIR: lib.musicDir,
     PLAYLIST_DIR: path.join(dir, 'playlists'),
@@ -260,7 +262,7 @@ test(
         clearTimeout(timer);
       }
       const m = pattern.exec(text);
-      assert.ok(m, `no ${what} in the event stream within ${ms / 1000} s: ${text}`);
+      assert.ok(m, `no ${what} in the event stream (it ended, or ${ms / 1000} s passed): ${text}`);
       return m;
     };
     const first = await readUntil(/event: progress\ndata: (.*)\n\n/, 'first progress event');
