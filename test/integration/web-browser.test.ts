@@ -393,9 +393,9 @@ test(
     await page.locator('#cf-runs').waitFor(); // the form needs the protected OpenAPI document
     assert.equal(await page.locator('#login').isHidden(), true);
     await page.locator('#health [data-part=temporal].ok').waitFor();
-    // The protected run list answered: its rows, or "No runs yet" when this test runs alone (a refusal shows
-    // td.error); it does not depend on the runs the first test made.
-    await page.locator('#runs-body tr[data-run], #runs-body td.empty').first().waitFor();
+    // The protected run list answered: its rows, or "No runs yet" when this test runs alone (not the page's
+    // "Loading…"; a refusal shows td.error): it does not depend on the runs the first test made.
+    await page.locator('#runs-body tr[data-run], #runs-body td.empty:has-text("No runs yet")').first().waitFor();
     assert.equal(
       await page.evaluate<boolean>('document.cookie.includes("audiomuse_session")'),
       false,
