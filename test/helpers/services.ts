@@ -5,10 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../lib/embedded/postgres.ts';
 import { startEmbeddedTemporal } from '../../lib/embedded/temporal.ts';
 import { installRuntime } from '../../lib/runtime.ts';
+import { waitFor } from './wait.ts';
 
 export interface Services {
   /** Admin URL (database "postgres") of the test PostgreSQL server. */
@@ -93,4 +96,31 @@ export async function freshDatabase(): Promise<string> {
     await admin.end();
   }
   return postgresAdminUrl.replace(/\/postgres$/, `/${name}`);
+}
+
+/**
+ * A new namespace on the test Temporal server, for a file that drives the product's fixed workflow ids
+ * (`analyze-library`, `cluster-library`): in the shared `default` namespace another file's run of the same id
+ * would show up as this file's running run (and the other way round).
+ */
+export async function freshNamespace(prefix: string): Promise<string> {
+  const { temporalAddress } = await services();
+  const namespace = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const connection = await Connection.connect({ address: temporalAddress });
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    // The frontend serves a new namespace once its registry has read it.
+    await waitFor(`Temporal namespace ${namespace} to be served`, () =>
+      connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 }).then(
+        () => true,
+        () => false,
+      ),
+    );
+  } finally {
+    await connection.close();
+  }
+  return namespace;
 }

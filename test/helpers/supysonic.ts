@@ -96,7 +96,7 @@ export async function startSupysonic(opts: { musicDir: string; users: SupysonicU
   };
 
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000; // generous: a loaded machine starts Python slowly
   for (;;) {
     if (server.exitCode !== null) {
       await stop();
@@ -112,7 +112,7 @@ export async function startSupysonic(opts: { musicDir: string; users: SupysonicU
     if (up) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`supysonic-server did not answer on ${url} within 30 s: ${stderr}`);
+      throw new Error(`supysonic-server did not answer on ${url} within 120 s: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -102,7 +102,7 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
       }
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 60_000;
       while (groupMembers(pgid).length > 0) {
         if (Date.now() > deadline)
           throw new Error(`process group ${pgid} still has ${groupMembers(pgid).join(', ')} after SIGKILL`);

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { createPool, migrate } from '../../lib/db.ts';
 import { findTemporalCli } from '../../lib/embedded/temporal.ts';
 import { makeClipLibrary, requireSongsAndModels } from '../helpers/analysis-library.ts';
-import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
+import { freshDatabase, freshNamespace, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { modelsDir, repoRoot } from '../shared-paths.ts';
 
@@ -42,6 +42,8 @@ test(
       MODELS_DIR: modelsDir,
       TEMP_DIR: path.join(dir, 'tmp'),
       ANALYSIS_WORKERS: '0',
+      // Its own namespace: the fixed `analyze-library` id would meet the web tests' runs.
+      TEMPORAL_NAMESPACE: await freshNamespace('analysis-cli'),
     };
     const config = testConfig(env);
     const worker = await startTestWorker({
@@ -91,6 +93,8 @@ test(
         'start',
         '--address',
         temporalAddress,
+        '--namespace',
+        config.temporal.namespace,
         '--task-queue',
         config.temporal.taskQueue,
         '--type',

@@ -165,7 +165,7 @@ async function assertCompletedOnce(pool: Pool, result: LibraryProgress, workflow
 
 describe('analysis durability', { timeout: 800_000 }, () => {
   test(
-    'cancel mid-run: closed as cancelled within 10 s, run marked, stored tracks kept, no downloads or children left',
+    'cancel mid-run: closed promptly as cancelled, run marked, stored tracks kept, no downloads or children left',
     { timeout: 180_000 },
     async (t) => {
       if (!requireSongsAndModels(t)) return;
@@ -222,7 +222,8 @@ describe('analysis durability', { timeout: 800_000 }, () => {
         err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure,
         `result rejects as cancelled: ${String(err)}`,
       );
-      assert.ok(closedAfterMs < 10_000, `closed ${closedAfterMs} ms after the cancel request`);
+      // Generous (a loaded machine): the bound catches a cancel that waits for the run, not a slow one.
+      assert.ok(closedAfterMs < 60_000, `closed ${closedAfterMs} ms after the cancel request`);
 
       const {
         rows: [run],
@@ -249,7 +250,7 @@ describe('analysis durability', { timeout: 800_000 }, () => {
       ).length;
       assert.ok(downloads >= storedBefore.length, `tracks were downloaded to TEMP_DIR (${downloads})`);
       let left = filesUnder(tempDir);
-      for (const until = Date.now() + 3000; left.length > 0 && Date.now() < until; left = filesUnder(tempDir))
+      for (const until = Date.now() + 30_000; left.length > 0 && Date.now() < until; left = filesUnder(tempDir))
         await sleep(100);
       assert.deepEqual(left, [], 'TEMP_DIR is empty');
 
@@ -275,10 +276,10 @@ describe('analysis durability', { timeout: 800_000 }, () => {
         children.some((c) => c.status === 'CANCELLED'),
         `an album in flight was cancelled: ${JSON.stringify(children)}`,
       );
-      // The same through visibility (updated asynchronously, so given a few seconds): nothing on this test's
+      // The same through visibility (updated asynchronously, so given up to 30 s): nothing on this test's
       // task queue runs any more.
       let stillRunning: string[] = [];
-      for (const until = Date.now() + 5000; ;) {
+      for (const until = Date.now() + 30_000; ;) {
         stillRunning = [];
         for await (const e of w.client.workflow.list({
           query: `TaskQueue = "${config.temporal.taskQueue}" AND ExecutionStatus = "Running"`,

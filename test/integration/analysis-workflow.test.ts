@@ -12,6 +12,7 @@ import type { LibraryProgress } from '../../contracts/analysis.ts';
 import { progressQuery } from '../../contracts/analysis.ts';
 import { makeClipLibrary, requireSongsAndModels, SONGS_DIR, type ClipLibrary } from '../helpers/analysis-library.ts';
 import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';
 import { JellyfinStandin } from '../standins/jellyfin.ts';
@@ -209,13 +210,17 @@ test('Jellyfin: tracks downloaded to TEMP_DIR, analysed, the downloads removed; 
       args: [{ numRecentAlbums: 2, maxConcurrentAlbums: 1 }],
     });
     const seen: LibraryProgress[] = [];
-    while (true) {
-      const p = await handle.query(progressQuery).catch(() => undefined);
-      if (p) seen.push(p);
-      if (p && p.status !== 'running' && p.status !== 'starting') break;
-      if ((await handle.describe()).status.name !== 'RUNNING') break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await waitFor(
+      'the Jellyfin analysis to finish',
+      async () => {
+        const p = await handle.query(progressQuery).catch(() => undefined);
+        if (p) seen.push(p);
+        if (p && p.status !== 'running' && p.status !== 'starting') return true;
+        return (await handle.describe()).status.name !== 'RUNNING';
+      },
+      300_000,
+      300,
+    );
     const result = (await handle.result()) as LibraryProgress;
     assert.equal(result.albumsTotal, 2, 'numRecentAlbums caps the run');
     assert.equal(result.albumsDone, 2);

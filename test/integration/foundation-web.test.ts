@@ -95,7 +95,8 @@ test('deep health runs the round trip through the worker, then removes the row i
   assert.equal(body.roundTrip.ok, true);
   assert.equal(await count(), before, 'the row the round trip wrote (health checks it was there) is removed');
   const ms = body.roundTrip.latencyMs;
-  assert.ok(ms > 0 && ms < 15_000, `round-trip latency ${ms} ms: a workflow through the worker takes more than 0`);
+  // No upper bound here: the round trip's own 15 s execution timeout fails it (ok: false) when it hangs.
+  assert.ok(ms > 0, `round-trip latency ${ms} ms: a workflow through the worker takes more than 0`);
 });
 
 test('health is 503 and names the missing worker when nobody polls the task queue', async () => {

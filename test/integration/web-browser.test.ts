@@ -12,7 +12,7 @@ import { loadConfig, type Config } from '../../lib/config.ts';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import type { WebDeps } from '../../web/app.ts';
 import { makeClipLibrary, SONGS_DIR } from '../helpers/analysis-library.ts';
-import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
+import { freshDatabase, freshNamespace, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { closeServedApps, serveApp } from '../helpers/web-app.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { modelsDir, repoRoot, requireOrSkip } from '../shared-paths.ts';
@@ -24,6 +24,8 @@ const ALBUMS = 6,
   TRACKS_PER_ALBUM = 3;
 /** The map's inner margin in CSS pixels (web/ui/map.ts), to find a dot on the canvas from its coordinates. */
 const MAP_PAD = 12;
+/** How long a wait for a page state may take: generous, since the suite may run on a loaded 2-core machine. */
+const STATE_MS = 60_000;
 
 interface Stack {
   dir: string;
@@ -58,6 +60,8 @@ function needStack(t: TestContext): Promise<Stack> | undefined {
     const pool = createPool(await freshDatabase());
     await migrate(pool);
     const config = testConfig({
+      // Its own namespace: another file's `analyze-library` in `default` would be this page's running analysis.
+      TEMPORAL_NAMESPACE: await freshNamespace('web-browser'),
       MEDIA_SERVER_TYPE: 'local',
       MUSIC_DIR: library.musicDir,
       PLAYLIST_DIR: path.join(dir, 'playlists'),
@@ -106,6 +110,7 @@ async function openPage(
   viewport = { width: 1280, height: 800 },
 ): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport });
+  page.setDefaultTimeout(STATE_MS);
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
@@ -119,7 +124,7 @@ const text = (page: Page, selector: string) => page.locator(selector).innerText(
 
 test(
   'analysis to 100 %, a clustering from the form, playlists with profiles, the map, a cancelled run; no console errors',
-  { timeout: 240_000 },
+  { timeout: 540_000 },
   async (t) => {
     const s = await needStack(t);
     if (!s) return;
@@ -128,12 +133,13 @@ test(
 
     // Health strip: every part the system needs is up.
     for (const part of ['postgres', 'temporal', 'worker', 'mediaServer'])
-      await page.locator(`#health [data-part=${part}].ok`).waitFor({ timeout: 15_000 });
+      await page.locator(`#health [data-part=${part}].ok`).waitFor();
     assert.equal(await page.locator('#banner').isHidden(), true, 'no banner while everything is up');
     assert.equal(await page.locator('#temporal-web').getAttribute('href'), TEMPORAL_UI);
     assert.equal(await page.locator('#media').isHidden(), true, 'a working music folder needs no advice');
 
     // The form comes from the OpenAPI document: every parameter, with the configured defaults and ranges.
+    await page.locator('#cf-runs').waitFor();
     const doc = (await (await fetch(`${s.base}/api/openapi.json`)).json()) as {
       components: {
         schemas: {
@@ -158,7 +164,8 @@ test(
     assert.equal(await page.locator('#cf-runs').getAttribute('max'), String(props.runs.maximum));
     assert.match(await text(page, '#cf-numClustersMin-help'), /K-Means: fewest clusters tried/);
 
-    // Keyboard: the buttons and fields are reached with Tab.
+    // Keyboard: the buttons and fields are reached with Tab (a disabled button is not: wait until it is enabled).
+    await page.locator('#analysis-start:enabled').waitFor();
     const reached = new Set<string>();
     await page.locator('body').focus();
     for (let i = 0; i < 30; i++) {
@@ -176,8 +183,8 @@ test(
     new MutationObserver(() => window.seenPercent.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
   }`);
     await page.click('#analysis-start');
-    await page.locator('#analysis-percent', { hasText: /^100 %$/ }).waitFor({ timeout: 180_000 });
-    await page.locator('#analysis-state', { hasText: /^finished$/ }).waitFor({ timeout: 30_000 });
+    await page.locator('#analysis-percent', { hasText: /^100 %$/ }).waitFor({ timeout: 300_000 });
+    await page.locator('#analysis-state', { hasText: /^finished$/ }).waitFor();
     assert.equal(await text(page, '#analysis-percent'), '100 %');
     const seen = await page.evaluate<string[]>('window.seenPercent');
     assert.ok(
@@ -195,7 +202,7 @@ test(
     await runRow.locator('td.status.completed').waitFor();
     assert.equal(
       await runRow.locator('a').getAttribute('href'),
-      `${TEMPORAL_UI}/namespaces/default/workflows/analyze-library`,
+      `${TEMPORAL_UI}/namespaces/${s.config.temporal.namespace}/workflows/analyze-library`,
     );
 
     // The browser checks the form before anything is sent: ranges and min ≤ max.
@@ -220,7 +227,7 @@ test(
     await page.fill('#cf-pcaComponentsMax', '0');
     await page.fill('#cf-earlyStopGenerations', '0');
     await page.click('#clustering-start');
-    await page.locator('#clustering-state', { hasText: /^finished$/ }).waitFor({ timeout: 120_000 });
+    await page.locator('#clustering-state', { hasText: /^finished$/ }).waitFor({ timeout: 180_000 });
     assert.equal(await text(page, '#clustering-percent'), '100 %');
     assert.equal(await text(page, '#cf-runs-error'), '', 'the errors are gone once the values are right');
     assert.match(await text(page, '#clustering-stats'), /runs 30 \/ 30/);
@@ -327,12 +334,12 @@ test(
     // A second, long clustering, cancelled from the page.
     await page.fill('#cf-runs', '1000000');
     await page.click('#clustering-start');
-    await page.locator('#clustering-state', { hasText: /^running$/ }).waitFor({ timeout: 30_000 });
+    await page.locator('#clustering-state', { hasText: /^running$/ }).waitFor();
     assert.equal(await page.locator('#clustering-cancel').isEnabled(), true);
     await page.click('#clustering-cancel');
-    await page.locator('#clustering-state', { hasText: /^cancelled$/ }).waitFor({ timeout: 20_000 });
+    await page.locator('#clustering-state', { hasText: /^cancelled$/ }).waitFor();
     assert.equal(await page.locator('#clustering-start').isEnabled(), true, 'a new run can be started again');
-    await page.locator('#runs-body tr[data-run="clustering-2"] td.status.cancelled').waitFor({ timeout: 10_000 });
+    await page.locator('#runs-body tr[data-run="clustering-2"] td.status.cancelled').waitFor();
     assert.equal(
       await page.locator('.playlist').count(),
       api.playlists.length,
@@ -343,7 +350,8 @@ test(
     await page.evaluate(`document.getElementById('map-legend').insertAdjacentHTML('beforeend',
       '<li><span class="swatch"></span>Metal_Experimental_Heavy_Metal_Medium_Aggressive_Electronic_automatic</li>')`);
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForTimeout(300);
+    await page.waitForFunction('window.innerWidth === 390');
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))'); // map redrawn
     const overflow = await page.evaluate<number>(
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
@@ -361,7 +369,7 @@ test(
 
 test(
   'with API_TOKEN set, the page asks for the token and then works with the session cookie',
-  { timeout: 120_000 },
+  { timeout: 300_000 },
   async (t) => {
     const s = await needStack(t);
     if (!s) return;
@@ -382,10 +390,12 @@ test(
 
     await page.fill('#login-token', 'browser secret token');
     await page.keyboard.press('Enter');
-    await page.locator('#cf-runs').waitFor({ timeout: 15_000 }); // the form needs the protected OpenAPI document
+    await page.locator('#cf-runs').waitFor(); // the form needs the protected OpenAPI document
     assert.equal(await page.locator('#login').isHidden(), true);
     await page.locator('#health [data-part=temporal].ok').waitFor();
-    await page.locator('#runs-body tr[data-run]').first().waitFor();
+    // The protected run list answered: its rows, or "No runs yet" when this test runs alone (not the page's
+    // "Loading…"; a refusal shows td.error): it does not depend on the runs the first test made.
+    await page.locator('#runs-body tr[data-run], #runs-body td.empty:has-text("No runs yet")').first().waitFor();
     assert.equal(
       await page.evaluate<boolean>('document.cookie.includes("audiomuse_session")'),
       false,
@@ -398,7 +408,7 @@ test(
 
 test(
   'a missing MUSIC_DIR: the page says what to set, and "Check connection" answers in one line',
-  { timeout: 60_000 },
+  { timeout: 300_000 },
   async (t) => {
     const s = await needStack(t);
     if (!s) return;

@@ -169,7 +169,6 @@ describe('media http helper', () => {
 
   test('retryTimeouts: false gives up after one timed-out attempt even for an idempotent request', async () => {
     reset(() => {});
-    const t0 = Date.now();
     await assert.rejects(
       fetchText(
         `${base}/x`,
@@ -178,8 +177,7 @@ describe('media http helper', () => {
       ),
       (e: unknown) => e instanceof MediaServerError && e.code === 'timeout',
     );
-    assert.equal(hits, 1);
-    assert.ok(Date.now() - t0 < 1000);
+    assert.equal(hits, 1, 'one attempt, no retry after the timeout');
     // the same request is still retried on a 500, since it is idempotent
     reset((n, _req, res) => {
       res.statusCode = n === 1 ? 500 : 200;
