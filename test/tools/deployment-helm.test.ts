@@ -165,11 +165,11 @@ function commonChecks(docs: K8s[]): void {
   assert.ok(mounts.includes(config.MODELS_DIR), `MODELS_DIR ${config.MODELS_DIR} is a volume`);
 }
 
-/** Memory per worker pod from README's measured RSS: main worker + N x (analysis process + its ffmpeg). */
+/** Memory per worker pod from the measured RSS (docs/benchmarks.md): main worker + N x (analysis process + ffmpeg). */
 function measuredWorkerMi(analysisWorkers: number): number {
-  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const m = /analysis processes \d+ \(\d+ × (\d+)\), worker (\d+),.*?ffmpeg (\d+)/.exec(readme);
-  assert.ok(m, 'README "Benchmarks" lists the peak RSS per process');
+  const benchmarks = fs.readFileSync(path.join(repoRoot, 'docs', 'benchmarks.md'), 'utf8');
+  const m = /analysis processes \d+ \(\d+ × (\d+)\), worker (\d+),.*?ffmpeg (\d+)/.exec(benchmarks);
+  assert.ok(m, 'docs/benchmarks.md lists the peak RSS per process');
   const [perProcess, worker, ffmpeg] = [Number(m[1]), Number(m[2]), Number(m[3])];
   return worker + analysisWorkers * (perProcess + ffmpeg);
 }

@@ -50,7 +50,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
-{{/* Worker memory from the measured RSS: main worker + per analysis process (README "Benchmarks"). */}}
+{{/* Worker memory from the measured RSS: main worker + per analysis process (docs/benchmarks.md). */}}
 {{- define "audiomuse.workerMemoryMi" -}}
 {{- add .Values.worker.memory.baseMi (mul .Values.worker.analysisWorkers .Values.worker.memory.perAnalysisProcessMi) -}}
 {{- end -}}
