@@ -322,10 +322,10 @@ test('temporal.tls.secretName mounts the TLS files in web and worker pods, read-
   if (!docs) return;
   commonChecks(docs);
   for (const suffix of ['-web', '-worker']) {
-    const spec = one(docs, 'Deployment', suffix).spec.template.spec;
+    const spec: K8s = one(docs, 'Deployment', suffix).spec.template.spec;
     const volume = spec.volumes.find((v: K8s) => v.secret?.secretName === 'temporal-tls');
     assert.ok(volume, `${suffix}: the Secret is a volume`);
-    const mount = spec.containers[0].volumeMounts.find((m: K8s) => m.name === volume.name);
+    const mount: K8s = spec.containers[0].volumeMounts.find((m: K8s) => m.name === volume.name);
     assert.equal(mount?.readOnly, true);
     assert.ok(ca.startsWith(`${mount.mountPath}/`), `${suffix}: TEMPORAL_TLS_CA_FILE is on the mount`);
     assert.equal(podEnv(docs, spec).config.TEMPORAL_TLS_CA_FILE, ca);
