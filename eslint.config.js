@@ -30,4 +30,12 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // fluent-ffmpeg is archived upstream (README "Dependencies"): it stays behind the one decode module.
+    files: ['**/*.ts'],
+    ignores: ['**/decode-audio.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'fluent-ffmpeg', message: 'Only decode-audio.ts runs ffmpeg (README "Dependencies").' }] }],
+    },
+  },
 );

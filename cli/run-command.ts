@@ -26,10 +26,12 @@ export async function runCommand<I, P extends { workflowId: string; status: stri
   const input = sub === 'start' ? cmd.parseStart(rest.filter((a) => a !== '--wait')) : undefined;
   const config = loadConfig();
   const { databaseUrl, temporalAddress } = resolveEndpoints(config);
-  const pool = createPool(databaseUrl, 1);
-  const client = await connectClient(temporalAddress, config.temporal.namespace).catch((err: Error) => {
-    throw new Error(`Temporal at ${temporalAddress} is not reachable (${err.message}); is \`npm start\` running?`);
-  });
+  const pool = createPool(databaseUrl, { max: 1, statementTimeoutMs: config.database.statementTimeoutMs });
+  const client = await connectClient(temporalAddress, config.temporal.namespace, config.temporal.security).catch(
+    (err: Error) => {
+      throw new Error(`Temporal at ${temporalAddress} is not reachable (${err.message}); is \`npm start\` running?`);
+    },
+  );
   const c: RunControl = { client, pool, taskQueue: config.temporal.taskQueue };
   try {
     if (sub === 'status') {

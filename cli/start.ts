@@ -58,7 +58,7 @@ await runProcess('start', async (config, shutdown) => {
     );
   }
 
-  const pool = await openDatabase(databaseUrl, shutdown);
+  const pool = await openDatabase(databaseUrl, shutdown, config);
   await runWorker(config, pool, databaseUrl, temporalAddress, shutdown);
   await startWeb(config, pool, temporalAddress, shutdown, temporalUiUrl);
 });

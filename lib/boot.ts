@@ -36,11 +36,18 @@ export async function runProcess(
   }
 }
 
-export async function openDatabase(url: string, shutdown: Shutdown, maxConnections?: number): Promise<Pool> {
-  const pool = createPool(url, maxConnections);
+/** The process's one pool (`analysis` processes keep a smaller one), migrated before use. */
+export async function openDatabase(
+  url: string,
+  shutdown: Shutdown,
+  config: Config,
+  role: 'main' | 'analysis' = 'main',
+): Promise<Pool> {
+  const { poolSize, analysisPoolSize, statementTimeoutMs, migrationLockTimeoutMs } = config.database;
+  const pool = createPool(url, { max: role === 'analysis' ? analysisPoolSize : poolSize, statementTimeoutMs });
   shutdown.add('postgres pool', () => pool.end());
   try {
-    await migrate(pool);
+    await migrate(pool, undefined, migrationLockTimeoutMs);
   } catch (err) {
     throw new Error(`PostgreSQL at ${maskCredentials(url)} is not usable: ${(err as Error).message}`);
   }

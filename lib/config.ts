@@ -1,6 +1,7 @@
 // One typed configuration, read once from the environment. Every variable is declared in SPEC with its
 // default and what it accepts, so a bad value stops start-up with one line naming it (ConfigError), and the
 // README table can be checked against this list.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +116,25 @@ export const SPEC = {
     'PostgreSQL host; with neither this nor DATABASE_URL, `npm start` runs an embedded PostgreSQL',
   ),
   POSTGRES_PORT: int(5432, 1, 65535, 'PostgreSQL port'),
+  DATABASE_POOL_SIZE: int(
+    10,
+    1,
+    1000,
+    'PostgreSQL connections the web, the worker (its main process) and `npm start` each keep at most',
+  ),
+  ANALYSIS_DATABASE_POOL_SIZE: int(2, 1, 100, 'PostgreSQL connections each analysis process keeps at most'),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: int(
+    60,
+    0,
+    86_400,
+    'PostgreSQL cancels a statement running longer than this (0 = no limit); migrations have no limit',
+  ),
+  MIGRATION_LOCK_TIMEOUT_SECONDS: int(
+    30,
+    1,
+    3600,
+    'A migration waiting this long for a table lock fails (the process exits; its restart retries) instead of queueing every query behind it',
+  ),
   EMBEDDED_POSTGRES_PORT: int(5433, 1, 65535, 'Port of the embedded PostgreSQL'),
   EMBEDDED_POSTGRES_ROOT_DIR: str(
     '/var/lib/audiomuse',
@@ -129,6 +149,22 @@ export const SPEC = {
   ),
   TEMPORAL_PORT: int(7233, 1, 65535, 'gRPC port of the embedded Temporal dev server'),
   TEMPORAL_UI_PORT: int(8233, 1, 65535, 'Web UI port of the embedded Temporal dev server'),
+  TEMPORAL_TLS: oneOf(
+    'auto',
+    ['auto', 'on', 'off'],
+    'TLS to TEMPORAL_ADDRESS; auto: on when a TEMPORAL_TLS_* variable or TEMPORAL_API_KEY is set (system CAs unless TEMPORAL_TLS_CA_FILE)',
+  ),
+  TEMPORAL_TLS_CA_FILE: str(
+    '',
+    "PEM file of the CA that signed the Temporal server's certificate (default: system CAs)",
+  ),
+  TEMPORAL_TLS_CERT_FILE: str('', 'PEM client certificate for mutual TLS (with TEMPORAL_TLS_KEY_FILE)'),
+  TEMPORAL_TLS_KEY_FILE: str('', 'PEM private key of TEMPORAL_TLS_CERT_FILE'),
+  TEMPORAL_TLS_SERVER_NAME: str(
+    '',
+    "Name the Temporal server's certificate is checked against (default: the host of TEMPORAL_ADDRESS)",
+  ),
+  TEMPORAL_API_KEY: str('', 'API key sent to Temporal (Temporal Cloud API keys); implies TLS'),
   DATA_DIR: str(path.join(repoRoot, '.data'), 'Persistent folder of the embedded PostgreSQL and Temporal databases'),
   REDIS_URL: str('', 'Accepted for compatibility and ignored: Temporal replaces Redis Queue'),
   WEB_PORT: int(8000, 1, 65535, 'Port of the web UI and REST API'),
@@ -249,7 +285,17 @@ export interface Config {
     embeddedPort: number;
     embeddedRootDir: string;
   };
-  temporal: { address?: string; namespace: string; taskQueue: string; cliPath?: string; port: number; uiPort: number };
+  /** Pool sizes and timeouts of every PostgreSQL pool (README "Connections"). */
+  database: { poolSize: number; analysisPoolSize: number; statementTimeoutMs: number; migrationLockTimeoutMs: number };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    cliPath?: string;
+    port: number;
+    uiPort: number;
+    security: TemporalSecurity;
+  };
   dataDir: string;
   webPort: number;
   webHost: string;
@@ -300,6 +346,68 @@ export interface Config {
   };
   /** Non-fatal remarks for the log (e.g. REDIS_URL ignored). */
   warnings: string[];
+}
+
+/** How the web, workers and CLI reach an external Temporal: TLS (false = plaintext) and an API key. */
+export interface TemporalSecurity {
+  tls:
+    | false
+    | {
+        serverNameOverride?: string;
+        serverRootCACertificate?: Buffer;
+        clientCertPair?: { crt: Buffer; key: Buffer };
+      };
+  apiKey?: string;
+}
+
+function temporalSecurity(v: {
+  TEMPORAL_ADDRESS: string;
+  TEMPORAL_TLS: string;
+  TEMPORAL_TLS_CA_FILE: string;
+  TEMPORAL_TLS_CERT_FILE: string;
+  TEMPORAL_TLS_KEY_FILE: string;
+  TEMPORAL_TLS_SERVER_NAME: string;
+  TEMPORAL_API_KEY: string;
+}): TemporalSecurity {
+  const fail = (why: string): never => {
+    throw new ConfigError(`Invalid configuration: ${why}.`);
+  };
+  const set = (
+    ['TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME'] as const
+  ).filter((n) => v[n] !== '');
+  if (v.TEMPORAL_TLS_CERT_FILE && !v.TEMPORAL_TLS_KEY_FILE)
+    fail('TEMPORAL_TLS_CERT_FILE is set without TEMPORAL_TLS_KEY_FILE; set both for mutual TLS');
+  if (v.TEMPORAL_TLS_KEY_FILE && !v.TEMPORAL_TLS_CERT_FILE)
+    fail('TEMPORAL_TLS_KEY_FILE is set without TEMPORAL_TLS_CERT_FILE; set both for mutual TLS');
+  const on = v.TEMPORAL_TLS === 'on' || (v.TEMPORAL_TLS === 'auto' && (set.length > 0 || v.TEMPORAL_API_KEY !== ''));
+  if (v.TEMPORAL_TLS === 'off' && set.length) fail(`TEMPORAL_TLS=off but ${set.join(', ')} is set`);
+  if ((on || v.TEMPORAL_API_KEY) && !v.TEMPORAL_ADDRESS)
+    fail(
+      `${on ? 'TLS' : 'TEMPORAL_API_KEY'} needs TEMPORAL_ADDRESS (an external Temporal; the embedded dev server has neither)`,
+    );
+  const read = (name: 'TEMPORAL_TLS_CA_FILE' | 'TEMPORAL_TLS_CERT_FILE' | 'TEMPORAL_TLS_KEY_FILE') => {
+    if (!v[name]) return undefined;
+    try {
+      return fs.readFileSync(v[name]);
+    } catch (err) {
+      return fail(
+        `${name}=${v[name]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+  };
+  const apiKey = v.TEMPORAL_API_KEY || undefined;
+  if (!on) return { tls: false, apiKey };
+  const ca = read('TEMPORAL_TLS_CA_FILE');
+  const crt = read('TEMPORAL_TLS_CERT_FILE');
+  const key = read('TEMPORAL_TLS_KEY_FILE');
+  return {
+    tls: {
+      ...(v.TEMPORAL_TLS_SERVER_NAME && { serverNameOverride: v.TEMPORAL_TLS_SERVER_NAME }),
+      ...(ca && { serverRootCACertificate: ca }),
+      ...(crt && key && { clientCertPair: { crt, key } }),
+    },
+    apiKey,
+  };
 }
 
 function accepted(spec: VarSpec): string {
@@ -542,6 +650,12 @@ export function loadConfig(env: Raw = process.env): Config {
       embeddedPort: v.EMBEDDED_POSTGRES_PORT,
       embeddedRootDir: path.resolve(v.EMBEDDED_POSTGRES_ROOT_DIR),
     },
+    database: {
+      poolSize: v.DATABASE_POOL_SIZE,
+      analysisPoolSize: v.ANALYSIS_DATABASE_POOL_SIZE,
+      statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
+      migrationLockTimeoutMs: v.MIGRATION_LOCK_TIMEOUT_SECONDS * 1000,
+    },
     temporal: {
       address: opt(v.TEMPORAL_ADDRESS),
       namespace: v.TEMPORAL_NAMESPACE,
@@ -549,6 +663,7 @@ export function loadConfig(env: Raw = process.env): Config {
       cliPath: opt(v.TEMPORAL_CLI_PATH),
       port: v.TEMPORAL_PORT,
       uiPort: v.TEMPORAL_UI_PORT,
+      security: temporalSecurity(v),
     },
     dataDir: path.resolve(v.DATA_DIR),
     webPort: v.WEB_PORT,

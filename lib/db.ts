@@ -1,5 +1,7 @@
-// PostgreSQL access: one pool per process, and migrations applied under an advisory lock.
+// PostgreSQL access: one pool per process, sized and time-limited from the configuration, and migrations
+// applied under an advisory lock.
 import pg from 'pg';
+import { SPEC } from './config.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 
 export type Pool = pg.Pool;
@@ -23,18 +25,44 @@ export async function inTransaction<T>(pool: pg.Pool, body: (c: pg.PoolClient) =
 /** Arbitrary constant; every AudioMuse process migrating the same database takes this lock. */
 const MIGRATION_LOCK_ID = 0x41554d53; // "AUMS"
 
-export function createPool(connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000 });
+export interface PoolOptions {
+  /** Connections kept at most (DATABASE_POOL_SIZE, ANALYSIS_DATABASE_POOL_SIZE). */
+  max?: number;
+  /** PostgreSQL cancels a statement running longer (DATABASE_STATEMENT_TIMEOUT_SECONDS); 0 = no limit. */
+  statementTimeoutMs?: number;
+}
+
+export function createPool(connectionString: string, opts: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: opts.max ?? SPEC.DATABASE_POOL_SIZE.default,
+    // A session setting sent at connect: a runaway query cannot hold a connection (and its locks) for good.
+    statement_timeout: opts.statementTimeoutMs ?? SPEC.DATABASE_STATEMENT_TIMEOUT_SECONDS.default * 1000,
+    connectionTimeoutMillis: 10_000,
+  });
   // An idle client losing its connection (e.g. Postgres restarted) must not crash the process.
   pool.on('error', (err) => console.warn(`postgres: idle connection error: ${err.message}`));
   return pool;
 }
 
-/** Applies pending migrations; safe to call from several processes at once. Returns the versions applied. */
-export async function migrate(pool: pg.Pool, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+/** PostgreSQL's lock_not_available: a statement gave up waiting for a lock (lock_timeout). */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * Applies pending migrations; safe to call from several processes at once. Returns the versions applied.
+ * No statement timeout (a migration may rewrite a big table, and a process waits here while another migrates),
+ * but a lock timeout: DDL queued behind a long query would block every later query of that table.
+ */
+export async function migrate(
+  pool: pg.Pool,
+  migrations: Migration[] = MIGRATIONS,
+  lockTimeoutMs = SPEC.MIGRATION_LOCK_TIMEOUT_SECONDS.default * 1000,
+): Promise<number[]> {
   const client = await pool.connect();
   try {
+    await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await client.query(`SET lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
@@ -49,13 +77,19 @@ export async function migrate(pool: pg.Pool, migrations: Migration[] = MIGRATION
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
+        const waited =
+          (err as { code?: string }).code === LOCK_NOT_AVAILABLE
+            ? ` (waited MIGRATION_LOCK_TIMEOUT_SECONDS=${lockTimeoutMs / 1000} for a lock a running query holds; a restart retries)`
+            : '';
+        throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}${waited}`);
       }
       applied.push(m.version);
     }
     return applied;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+    // Back to the pool's own timeouts (session settings stay with the pooled connection).
+    await client.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined);
     client.release();
   }
 }

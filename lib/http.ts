@@ -47,6 +47,9 @@ export interface HttpOptions {
   retryTimeouts?: boolean;
   /** Values (API keys, tokens) removed from every message this layer builds, besides the known patterns. */
   secrets?: readonly string[];
+  /** Largest body read, in bytes (default: 64 MiB for fetchText/fetchJson, 4 GiB for fetchStream); a larger
+   *  answer is a `server` error naming the limit, so a broken or hostile server cannot exhaust memory or disk. */
+  maxBodyBytes?: number;
   /** Makes the thrown errors; default `new HttpError(message, code, status)`. */
   makeError?: HttpErrorFactory;
   signal?: AbortSignal;
@@ -106,10 +109,50 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   return out;
 }
 
+export const DEFAULT_MAX_TEXT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_STREAM_BYTES = 4 * 1024 * 1024 * 1024;
+/** Same-host redirects followed per request. */
+const MAX_REDIRECTS = 5;
+
+const sizeText = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(2)} MiB` : `${bytes} bytes`;
+
+function tooLarge(opts: HttpOptions, what: string, limit: number): Error {
+  return makeError(
+    opts,
+    `${opts.server} answered ${what} with more than ${sizeText(limit)}, the limit of a response read from it; ` +
+      'is the URL pointing at the right endpoint?',
+    'server',
+  );
+}
+
+/** Reads a body as UTF-8, failing as soon as it passes `limit` bytes (Content-Length is checked first). */
+async function readCapped(res: Response, limit: number, opts: HttpOptions, what: string): Promise<string> {
+  if (Number(res.headers.get('content-length') ?? 0) > limit) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge(opts, what, limit);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(opts, what, limit);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
 /** Fetches and reads the body as text; 4xx and a final 5xx are returned, not thrown. */
 export async function fetchText(url: string | URL, init: RequestInit, opts: HttpOptions): Promise<TextResponse> {
-  return withRetries(url, init, opts, async (res, attempt) => {
-    const text = await attempt.within(res.text());
+  return withRetries(url, init, opts, async (res, attempt, what) => {
+    const text = await attempt.within(readCapped(res, opts.maxBodyBytes ?? DEFAULT_MAX_TEXT_BYTES, opts, what));
     return { status: res.status, headers: res.headers, text };
   });
 }
@@ -140,20 +183,25 @@ export async function fetchJson<T>(
  * errors with a `timeout` error when no chunk arrives for `timeoutMs`.
  */
 export async function fetchStream(url: string | URL, init: RequestInit, opts: HttpOptions): Promise<StreamResponse> {
-  return withRetries(url, init, opts, async (res, attempt) => {
+  return withRetries(url, init, opts, async (res, attempt, what) => {
     if (res.status < 200 || res.status >= 300 || !res.body) {
-      const text = await attempt.within(res.text());
+      const text = await attempt.within(readCapped(res, DEFAULT_MAX_TEXT_BYTES, opts, what));
       return { status: res.status, headers: res.headers, text };
     }
-    return { status: res.status, headers: res.headers, body: attempt.idleStream(res.body) };
+    const limit = opts.maxBodyBytes ?? DEFAULT_MAX_STREAM_BYTES;
+    if (Number(res.headers.get('content-length') ?? 0) > limit) {
+      await res.body.cancel().catch(() => {});
+      throw tooLarge(opts, what, limit);
+    }
+    return { status: res.status, headers: res.headers, body: attempt.idleStream(res.body, limit) };
   });
 }
 
 interface Attempt {
   /** Resolves `p` or rejects when the attempt's timeout fires. */
   within<T>(p: Promise<T>): Promise<T>;
-  /** Hands the body over as a Node stream guarded by an idle timer; the attempt timer stops. */
-  idleStream(body: ReadableStream<Uint8Array>): Readable;
+  /** Hands the body over as a Node stream guarded by an idle timer and a size cap; the attempt timer stops. */
+  idleStream(body: ReadableStream<Uint8Array>, maxBytes: number): Readable;
 }
 
 class TimeoutError extends Error {}
@@ -172,7 +220,7 @@ async function withRetries<T>(
   url: string | URL,
   init: RequestInit,
   opts: HttpOptions,
-  read: (res: Response, attempt: Attempt) => Promise<T>,
+  read: (res: Response, attempt: Attempt, what: string) => Promise<T>,
 ): Promise<T> {
   const method = (init.method ?? 'GET').toUpperCase();
   const idempotent = opts.idempotent ?? (method !== 'POST' && method !== 'PATCH');
@@ -202,20 +250,20 @@ async function withRetries<T>(
     timedOut.catch(() => {}); // observed only through `within`
     const att: Attempt = {
       within: (p) => Promise.race([p, timedOut]),
-      idleStream: (body) => {
+      idleStream: (body, maxBytes) => {
         handedOff = true;
         clearTimeout(timer);
-        return guardIdle(body, controller, opts, what, cleanup);
+        return guardIdle(body, controller, opts, what, cleanup, maxBytes);
       },
     };
 
     let retryAfterMs = 0;
     try {
       armTimer();
-      const res = await fetch(url, { ...init, signal: controller.signal });
+      const res = await fetchSameHost(url, { ...init, signal: controller.signal }, opts, what);
       const transient = res.status >= 500 || res.status === 429;
       const retryable = transient && (idempotent || res.status === 503) && attempt < opts.retries;
-      if (!retryable) return await read(res, att);
+      if (!retryable) return await read(res, att, what);
       lastProblem = `HTTP ${res.status}`;
       retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
       await res.body?.cancel().catch(() => {});
@@ -242,6 +290,39 @@ async function withRetries<T>(
 }
 
 /**
+ * fetch that follows redirects only within the same host (an upgrade to https included): a redirect elsewhere
+ * would carry our credentials (headers, query) to a server nobody configured, so it is an error naming both.
+ */
+async function fetchSameHost(url: string | URL, init: RequestInit, opts: HttpOptions, what: string): Promise<Response> {
+  let current = new URL(url);
+  let request = init;
+  for (let hops = 0; ; hops++) {
+    const res = await fetch(current, { ...request, redirect: 'manual' });
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (!location) return res;
+    await res.body?.cancel().catch(() => {});
+    const next = new URL(location, current);
+    const sameHost =
+      next.host === current.host ||
+      (next.hostname === current.hostname && current.protocol === 'http:' && next.protocol === 'https:');
+    if (!sameHost)
+      throw makeError(
+        opts,
+        `${opts.server} redirected ${what} to another host (${redactUrl(next)}); not followed, since the ` +
+          'request carries credentials: set the server URL to where it redirects if that is intended',
+        'server',
+        res.status,
+      );
+    if (hops >= MAX_REDIRECTS)
+      throw makeError(opts, `${opts.server} redirected ${what} more than ${MAX_REDIRECTS} times`, 'server', res.status);
+    // 303, and 301/302 after a POST, turn into a GET without a body (what browsers and fetch do).
+    const toGet = res.status === 303 || ((res.status === 301 || res.status === 302) && request.method === 'POST');
+    if (toGet) request = { ...request, method: 'GET', body: undefined };
+    current = next;
+  }
+}
+
+/**
  * The body as a Node stream whose idle timer runs only while the consumer waits for the network, so a slow
  * consumer (backpressure) never counts as a stalled server.
  */
@@ -251,9 +332,11 @@ function guardIdle(
   opts: HttpOptions,
   what: string,
   cleanup: () => void,
+  maxBytes: number,
 ): Readable {
   const reader = body.getReader();
   let idle: NodeJS.Timeout | undefined;
+  let size = 0;
   const stream = new Readable({
     read() {
       idle = setTimeout(() => {
@@ -263,8 +346,10 @@ function guardIdle(
       reader.read().then(
         ({ done, value }) => {
           clearTimeout(idle);
-          if (done) stream.push(null);
-          else stream.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+          if (done) return void stream.push(null);
+          size += value.byteLength;
+          if (size > maxBytes) return void stream.destroy(tooLarge(opts, what, maxBytes));
+          stream.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
         },
         (err: unknown) => {
           clearTimeout(idle);

@@ -1,9 +1,16 @@
-// Connections to Temporal for clients (web, CLI) and workers.
+// Connections to Temporal for clients (web, CLI) and workers, with the TLS and API key of the configuration.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { TemporalSecurity } from './config.ts';
 
-export async function connectClient(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address, connectTimeout: '5s' });
+const PLAINTEXT: TemporalSecurity = { tls: false };
+
+export async function connectClient(
+  address: string,
+  namespace: string,
+  security: TemporalSecurity = PLAINTEXT,
+): Promise<Client> {
+  const connection = await Connection.connect({ address, connectTimeout: '5s', ...security });
   return new Client({ connection, namespace });
 }
 
@@ -26,6 +33,6 @@ export async function mayBeRunning(
   return c ? isWorkflowRunning(c, workflowId).catch(() => true) : true;
 }
 
-export function connectWorker(address: string): Promise<NativeConnection> {
-  return NativeConnection.connect({ address });
+export function connectWorker(address: string, security: TemporalSecurity = PLAINTEXT): Promise<NativeConnection> {
+  return NativeConnection.connect({ address, ...security });
 }

@@ -5,6 +5,6 @@ import { resolveEndpoints } from '../lib/endpoints.ts';
 
 await runProcess('web', async (config, shutdown) => {
   const { databaseUrl, temporalAddress } = resolveEndpoints(config);
-  const pool = await openDatabase(databaseUrl, shutdown);
+  const pool = await openDatabase(databaseUrl, shutdown, config);
   await startWeb(config, pool, temporalAddress, shutdown);
 });

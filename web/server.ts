@@ -44,7 +44,7 @@ function connectClientInBackground(deps: WebDeps, address: string, namespace: st
   });
   const attempt = async () => {
     try {
-      const client = await connectClient(address, namespace);
+      const client = await connectClient(address, namespace, deps.config.temporal.security);
       if (stopped) await client.connection.close();
       else deps.client = client;
     } catch (err) {

@@ -15,9 +15,9 @@ await runProcess('analysis', async (config, shutdown) => {
   await getMusicnnModels({ modelsDir: config.modelsDir }).catch((err: Error) =>
     console.warn(`analysis: ${err.message}`),
   );
-  const pool = await openDatabase(databaseUrl, shutdown, 2);
+  const pool = await openDatabase(databaseUrl, shutdown, config, 'analysis');
   installRuntime();
-  const connection = await connectWorker(temporalAddress);
+  const connection = await connectWorker(temporalAddress, config.temporal.security);
   shutdown.add('temporal worker connection', () => connection.close());
   const worker = await createAnalysisWorker({
     connection,

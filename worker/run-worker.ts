@@ -19,11 +19,11 @@ export async function runWorker(
   shutdown: Shutdown,
 ): Promise<void> {
   installRuntime();
-  const connection = await connectWorker(temporalAddress);
+  const connection = await connectWorker(temporalAddress, config.temporal.security);
   shutdown.add('temporal worker connection', () => connection.close());
   let client: Promise<Client> | undefined;
   const activityClient = () => {
-    client ??= connectClient(temporalAddress, config.temporal.namespace);
+    client ??= connectClient(temporalAddress, config.temporal.namespace, config.temporal.security);
     client.catch(() => (client = undefined));
     return client;
   };

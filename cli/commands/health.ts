@@ -12,10 +12,12 @@ export async function run(args: string[]): Promise<number> {
   if (unknown.length) throw new Error(`unknown argument ${unknown[0]}; usage: audiomuse health [--deep]`);
   const config = loadConfig();
   const { databaseUrl, temporalAddress } = resolveEndpoints(config);
-  const pool = createPool(databaseUrl, 1);
+  const pool = createPool(databaseUrl, { max: 1, statementTimeoutMs: config.database.statementTimeoutMs });
   let client: Client | undefined;
   try {
-    client = await connectClient(temporalAddress, config.temporal.namespace).catch(() => undefined);
+    client = await connectClient(temporalAddress, config.temporal.namespace, config.temporal.security).catch(
+      () => undefined,
+    );
     const health = await checkHealth({
       pool,
       client,

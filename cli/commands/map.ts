@@ -12,7 +12,10 @@ export async function run(args: string[]): Promise<number> {
   const bad = args.find((a) => a !== '--points');
   if (bad) throw new Error(`unknown argument ${bad}; ${USAGE}`);
   const config = loadConfig();
-  const pool = createPool(resolveEndpoints(config).databaseUrl, 1);
+  const pool = createPool(resolveEndpoints(config).databaseUrl, {
+    max: 1,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+  });
   try {
     await migrate(pool);
     const map = await libraryMap(pool, libraryMapScope(config));

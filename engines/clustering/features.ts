@@ -1,10 +1,10 @@
 // Per-track vectors for the clustering search: what gets clustered (the feature space) and the "profile"
 // used to score and name clusters (reference `tasks/commons.py::score_vector`).
-import { EMBEDDING_DIM, MOOD_HEADS, TAGS as ANALYSIS_MOOD_LABELS, type MoodHead } from '../../words/vocabulary.ts';
+import { EMBEDDING_DIM, MOOD_HEADS, TAGS as TAG_TUPLE, type MoodHead } from '../../words/vocabulary.ts';
 import { matrix, type Matrix } from './types.ts';
 
-/** The 50 MSD tag labels in the tag head's output order (owned by the analysis; reference `config.TAGS`). */
-export const TAGS: readonly string[] = ANALYSIS_MOOD_LABELS;
+/** The tags as plain strings: labels chosen by a request are checked against them. */
+const TAGS: readonly string[] = TAG_TUPLE;
 
 /** The six mood heads ("other features"), in the reference's order. */
 export const OTHER_FEATURE_LABELS = MOOD_HEADS;

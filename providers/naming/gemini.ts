@@ -1,4 +1,4 @@
-// Gemini namer: REST `POST {base}/v1beta/models/{model}:generateContent?key=…`, the text of the first
+// Gemini namer: REST `POST {base}/v1beta/models/{model}:generateContent` (key in `x-goog-api-key`), the text of the first
 // candidate's parts (thought parts skipped). GEMINI_API_CALL_DELAY_SECONDS is exposed as callDelayMs for the
 // caller to wait between calls; nothing sleeps here.
 import { asNamingError, llmHttpOptions, NamingError, postJson, type LlmRequestOptions } from './llm-http.ts';
@@ -43,7 +43,6 @@ export class GeminiNamer implements PlaylistNamer {
     } catch {
       throw new NamingError(`The Gemini base URL ${JSON.stringify(base)} is not a URL`, 'bad_config');
     }
-    this.url.searchParams.set('key', options.apiKey);
   }
 
   async suggest(req: NamingRequest, opts: { signal?: AbortSignal } = {}): Promise<string> {
@@ -56,7 +55,8 @@ export class GeminiNamer implements PlaylistNamer {
           contents: [{ role: 'user', parts: [{ text: buildNamingPrompt(req) }] }],
           generationConfig: { temperature: this.options.temperature ?? 0.7 },
         },
-        {},
+        // In a header, not `?key=`: URLs end up in proxy and server logs.
+        { 'x-goog-api-key': this.options.apiKey },
         http,
       )) as GenerateContentResponse;
       const candidate = body?.candidates?.[0];

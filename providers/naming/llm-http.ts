@@ -34,9 +34,12 @@ export interface LlmRequestOptions {
   backoffMs?: number;
   /** Cap on a server's Retry-After and on a backoff delay (default 30 s). */
   maxRetryAfterMs?: number;
+  /** Largest answer read (default 4 MiB: a name is a few words; Ollama's token context adds some kB). */
+  maxBodyBytes?: number;
 }
 
 export const DEFAULT_LLM_TIMEOUT_MS = 60_000;
+export const DEFAULT_LLM_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** lib/http options for one LLM call. `secrets` are scrubbed from every message. */
 export function llmHttpOptions(
@@ -51,6 +54,7 @@ export function llmHttpOptions(
     retries: opts.retries ?? 2,
     backoffMs: opts.backoffMs ?? 1000,
     maxBackoffMs: opts.maxRetryAfterMs ?? 30_000,
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_LLM_MAX_BODY_BYTES,
     // Generating text changes nothing on the server, so a POST may be repeated after a 5xx or a 429 ...
     idempotent: true,
     // ... but a model that was too slow once will be too slow again.

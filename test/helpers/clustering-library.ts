@@ -1,7 +1,8 @@
 // Synthetic analysed libraries for the clustering search tests and bench/cluster.ts: tracks drawn from
 // planted groups, each with its own dominant tags, tempo, energy, mood heads and embedding centre.
 // Tag scores pass through a sigmoid like the MusiCNN tag head (so they sit in ~0.5–0.73 as real ones do).
-import { TAGS, OTHER_FEATURE_LABELS, EMBEDDING_DIMS, type TrackFeatures } from '../../engines/clustering/features.ts';
+import { OTHER_FEATURE_LABELS, EMBEDDING_DIMS, type TrackFeatures } from '../../engines/clustering/features.ts';
+import { TAGS } from '../../words/vocabulary.ts';
 import { Rng } from '../../engines/clustering/rng.ts';
 
 export interface PlantedGroup {

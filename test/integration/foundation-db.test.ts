@@ -1,5 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
+import { loadConfig } from '../../lib/config.ts';
 import { createPool, migrate } from '../../lib/db.ts';
 import { MIGRATIONS } from '../../lib/migrations.ts';
 import { freshDatabase, releaseServices } from '../helpers/services.ts';
@@ -89,6 +91,78 @@ test('the schema holds tracks with features, runs and playlists, and enforces it
     const { rowCount } = await pool.query('SELECT 1 FROM playlist_tracks WHERE playlist_id = $1', [pl.id]);
     assert.equal(rowCount, 0, 'deleting a track removes it from playlists and drops its features');
   } finally {
+    await pool.end();
+  }
+});
+
+test('a pool sized from the configuration never opens more connections, and PostgreSQL enforces its statement timeout', async () => {
+  const url = await freshDatabase();
+  const { database } = loadConfig({ DATABASE_POOL_SIZE: '2' });
+  const pool = createPool(`${url}?application_name=sized-pool`, {
+    max: database.poolSize,
+    statementTimeoutMs: database.statementTimeoutMs,
+  });
+  const limits = loadConfig({ DATABASE_STATEMENT_TIMEOUT_SECONDS: '1' }).database;
+  const limited = createPool(url, { max: 1, statementTimeoutMs: limits.statementTimeoutMs });
+  const holder = new pg.Client({ connectionString: url });
+  // Outside any transaction: pg_stat_activity is read once per transaction.
+  const observer = new pg.Client({ connectionString: url });
+  await Promise.all([holder.connect(), observer.connect()]);
+  try {
+    await migrate(pool);
+    // Five queries wait on a lock another session holds: the pool runs two and queues three.
+    await holder.query('BEGIN; LOCK TABLE tracks IN ACCESS EXCLUSIVE MODE');
+    const queries = Array.from({ length: 5 }, () => pool.query('SELECT count(*) FROM tracks'));
+    const sessions = async (where = 'true') =>
+      Number(
+        (
+          await observer.query(
+            `SELECT count(*) AS n FROM pg_stat_activity
+              WHERE application_name = 'sized-pool' AND datname = current_database() AND ${where}`,
+          )
+        ).rows[0].n,
+      );
+    // Until every query either blocks on the lock in a session of the pool or waits for a connection.
+    while ((await sessions(`wait_event_type = 'Lock'`)) + pool.waitingCount < queries.length)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(pool.totalCount, 2, 'the pool opened DATABASE_POOL_SIZE connections');
+    assert.equal(await sessions(), 2, 'PostgreSQL sees DATABASE_POOL_SIZE sessions of the pool');
+    await holder.query('COMMIT');
+    await Promise.all(queries);
+    assert.equal(await sessions(), 2, 'the queued queries reused the two connections');
+
+    const { rows } = await limited.query('SHOW statement_timeout');
+    assert.equal(rows[0].statement_timeout, '1s');
+    await assert.rejects(limited.query('SELECT pg_sleep(30)'), /canceling statement due to statement timeout/);
+  } finally {
+    await Promise.all([holder.end(), observer.end()]);
+    await Promise.all([pool.end(), limited.end()]);
+  }
+});
+
+test('migrations wait on no statement timeout but give up on a lock a running query holds, naming the setting', async () => {
+  const url = await freshDatabase();
+  // One connection: the migration's session settings must not stay with it.
+  const pool = createPool(url, { max: 1, statementTimeoutMs: 60_000 });
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  try {
+    await migrate(pool);
+    // A long read holds ACCESS SHARE on tracks; ALTER TABLE needs ACCESS EXCLUSIVE.
+    await holder.query('BEGIN; SELECT count(*) FROM tracks');
+    const alter = { version: 10_000, name: 'wide-tracks', sql: 'ALTER TABLE tracks ADD COLUMN wide INTEGER' };
+    await assert.rejects(
+      migrate(pool, [...MIGRATIONS, alter], 200),
+      /migration 10000 \(wide-tracks\) failed: canceling statement due to lock timeout \(waited MIGRATION_LOCK_TIMEOUT_SECONDS=0\.2/,
+    );
+    const { rows } = await pool.query(
+      `SELECT current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt`,
+    );
+    assert.deepEqual(rows[0], { st: '1min', lt: '0' }, "the pool's connection is back to its own timeouts");
+    await holder.query('COMMIT');
+    assert.deepEqual(await migrate(pool, [...MIGRATIONS, alter], 200), [10_000], 'once the lock is free it applies');
+  } finally {
+    await holder.end();
     await pool.end();
   }
 });

@@ -716,7 +716,7 @@ test('secrets: /api/config masks every planted credential, and so do the logs', 
   console.warn = console.log = (...args: unknown[]) => void lines.push(args.join(' '));
   const shutdown = new Shutdown();
   try {
-    await assert.rejects(openDatabase(planted_config.databaseUrl!, shutdown), (err: Error) => {
+    await assert.rejects(openDatabase(planted_config.databaseUrl!, shutdown, planted_config), (err: Error) => {
       lines.push(err.message);
       return /PostgreSQL at postgresql:\/\/\*\*\*@127\.0\.0\.1:\d+\/d\?password=\*\*\* is not usable/.test(err.message);
     });

@@ -1,7 +1,8 @@
 // In-process LLM servers for the naming tests, one per protocol, on 127.0.0.1:
 // - Ollama `POST /api/generate`: NDJSON chunks ending with `"done":true` when `stream` is true (Ollama's
 //   default when the field is absent), one JSON object when false; errors as `{"error":"…"}`.
-// - Gemini `POST /v1beta/models/{model}:generateContent?key=…` (or `x-goog-api-key`): `candidates[0].content.
+// - Gemini `POST /v1beta/models/{model}:generateContent` with the `x-goog-api-key` header (a `?key=` is refused
+//   here, though Google takes it: keys in URLs reach logs): `candidates[0].content.
 //   parts[].text`; errors as `{"error":{"code","message","status"}}`; a wrong key is a 400 as Google answers.
 // - OpenAI `POST /v1/chat/completions` with `Authorization: Bearer …`: `choices[0].message.content`; a wrong
 //   key is a 401 whose message echoes the key (as OpenAI's "Incorrect API key provided: sk-…" does).
@@ -248,7 +249,9 @@ export class LlmStandin {
     const key = this.options.apiKey;
     if (!key) return undefined;
     if (this.options.protocol === 'gemini') {
-      const given = u.searchParams.get('key') ?? req.headers['x-goog-api-key'];
+      // Google accepts `?key=` too, but a key in a URL ends up in proxy and server logs: ours must use the header.
+      if (u.searchParams.has('key')) return { status: 400, message: 'API key sent in the URL; send x-goog-api-key.' };
+      const given = req.headers['x-goog-api-key'];
       return given === key ? undefined : { status: 400, message: 'API key not valid. Please pass a valid API key.' };
     }
     if (this.options.protocol === 'openai') {

@@ -91,6 +91,19 @@ test('healthchecks back every depends_on condition; one-shot services end; the w
   );
 });
 
+test('Temporal Web (no login, it can cancel and terminate runs) is published on loopback only', (t) => {
+  const r = config(t, envExample);
+  if (!r) return;
+  // docker-compose v1 prints "ip:published:target/proto"; the Compose spec's long form has host_ip.
+  const hostIps = (svc: Compose) =>
+    (svc.ports ?? []).map((p: Compose) =>
+      typeof p === 'string' ? (/^(?:(.+):)?\d+:\d+(?:\/\w+)?$/.exec(p)?.[1] ?? '') : (p.host_ip ?? ''),
+    );
+  assert.deepEqual(hostIps(r.resolved.services['temporal-ui']), ['127.0.0.1']);
+  for (const [name, svc] of Object.entries<Compose>(r.resolved.services))
+    if (name !== 'audiomuse-web') assert.ok(!hostIps(svc).includes(''), `${name} publishes no port on every interface`);
+});
+
 test('no credential is written in compose.yaml; POSTGRES_PASSWORD must be set', (t) => {
   const raw = fs.readFileSync(composeFile, 'utf8');
   for (const m of raw.matchAll(/^\s+([A-Z_]+): (.*)$/gm)) {

@@ -1,7 +1,8 @@
-// Keeps deployment/Dockerfile in step with what CI runs (there is no Docker engine to build it here): same
-// Node major and Debian release, same npm command, ffmpeg from Debian in both; every file the entry points
-// import is copied and not ignored; the image's workflow-bundle step runs here and the bundle replays the
-// recorded histories; the entry point and the health check script behave as the chart and compose expect.
+// Keeps deployment/Dockerfile in step with what CI runs (there is no Docker engine to build it here): a
+// maintained Node LTS that package.json engines admit, as they admit CI's Node; the same Debian release and npm
+// command, ffmpeg from Debian in both; every file the entry points import is copied and not ignored; the
+// image's workflow-bundle step runs here and the bundle replays the recorded histories; the entry point and
+// the health check script behave as the chart and compose expect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -31,14 +32,39 @@ const runs = instructions.filter((l) => l.startsWith('RUN ')).map((l) => l.slice
 const envOf = (name: string) =>
   new RegExp(`\\b${name}=(\\S+)`).exec(instructions.filter((l) => l.startsWith('ENV ')).join(' '))?.[1];
 
-test('same Node major and Debian release as CI, ffmpeg from Debian in both, the same npm command', () => {
+/** End of life of the Node LTS lines (nodejs.org/en/about/previous-releases); odd majors are never LTS. */
+const LTS_END_OF_LIFE: Record<number, string> = { 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30' };
+
+/** Whether a package.json engines range of `^M.m.p`, `>=M…` alternatives admits Node major `major`. */
+function enginesAdmit(range: string, major: number): boolean {
+  return range.split('||').some((alt) => {
+    const m = /^\s*(\^|>=)(\d+)(?:\.\d+){0,2}\s*$/.exec(alt);
+    assert.ok(m, `engines alternative "${alt.trim()}" is ^M.m.p or >=M`);
+    return m[1] === '^' ? major === Number(m[2]) : major >= Number(m[2]);
+  });
+}
+
+test('the image runs a maintained Node LTS that engines admit, as does CI; Debian release, ffmpeg and npm ci as in CI', () => {
   const from = instructions.filter((l) => l.startsWith('FROM '));
   assert.equal(from.length, 1);
   const m = /^FROM node:(\d+)-(\w+)-slim$/.exec(from[0]);
   assert.ok(m, from[0]);
-  assert.equal(m[1], process.versions.node.split('.')[0], 'the image runs the Node major the tests run on');
+  const imageMajor = Number(m[1]);
+  const endOfLife = LTS_END_OF_LIFE[imageMajor];
+  assert.ok(endOfLife, `node:${imageMajor} is an LTS line this test knows (add its end of life when moving on)`);
+  // A date, not a speed: this fails on the day the image's Node line stops getting security fixes.
+  assert.ok(
+    new Date().toISOString().slice(0, 10) < endOfLife,
+    `node:${imageMajor} reached end of life on ${endOfLife}`,
+  );
   const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
-  assert.match(pkg.engines.node, new RegExp(`^>=${m[1]}\\.`), 'package.json engines name the same major');
+  assert.ok(
+    enginesAdmit(pkg.engines.node, imageMajor),
+    `engines "${pkg.engines.node}" admit the image's Node ${imageMajor}`,
+  );
+  // CI runs the tests on this machine's Node: the code must stay within what engines admit there too.
+  const ciMajor = Number(process.versions.node.split('.')[0]);
+  assert.ok(enginesAdmit(pkg.engines.node, ciMajor), `engines "${pkg.engines.node}" admit CI's Node ${ciMajor}`);
   const osRelease = fs.readFileSync('/etc/os-release', 'utf8');
   assert.equal(/VERSION_CODENAME=(\w+)/.exec(osRelease)?.[1], m[2], 'CI runs on the Debian release of the image');
 

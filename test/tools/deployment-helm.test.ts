@@ -269,8 +269,7 @@ test('values-k3s.yaml: traefik ingress, local-path PVC, Temporal installed by K3
   const ingress = one(docs, 'Ingress');
   assert.equal(ingress.spec.ingressClassName, 'traefik');
   const backends = ingress.spec.rules.map((r: K8s) => r.http.paths[0].backend.service.name);
-  assert.ok(backends.includes(one(docs, 'Service', '-web').metadata.name));
-  assert.ok(backends.includes(`${release}-temporal-web`), 'Temporal Web behind the ingress');
+  assert.deepEqual(backends, [one(docs, 'Service', '-web').metadata.name], 'Temporal Web (no login) is not published');
   assert.equal(one(docs, 'StatefulSet', '-postgres').spec.volumeClaimTemplates[0].spec.storageClassName, 'local-path');
   assert.equal(one(docs, 'Deployment', '-worker').spec.replicas, 2);
 
@@ -280,6 +279,7 @@ test('values-k3s.yaml: traefik ingress, local-path PVC, Temporal installed by K3
   assert.equal(hc.spec.version, '1.6.0');
   assert.equal(hc.spec.repo, 'https://go.temporal.io/helm-charts');
   const values = parse(hc.spec.valuesContent);
+  assert.equal(values.web.service.type, 'ClusterIP', 'Temporal Web stays inside the cluster');
   const secret = one(docs, 'Secret');
   const { config } = podEnv(docs, one(docs, 'Deployment', '-worker').spec.template.spec);
   for (const store of ['default', 'visibility']) {
@@ -296,6 +296,40 @@ test('values-k3s.yaml: traefik ingress, local-path PVC, Temporal installed by K3
     'Temporal creates our namespace',
   );
   assert.equal(config.TEMPORAL_ADDRESS, `${release}-temporal-frontend:7233`);
+});
+
+test('ingress.temporalWebHost publishes Temporal Web only when asked', (t) => {
+  const docs = render(t, [
+    '-f',
+    path.join(chart, 'values-k3s.yaml'),
+    '--set',
+    'ingress.temporalWebHost=temporal.audiomuse.local',
+  ]);
+  if (!docs) return;
+  const rules = one(docs, 'Ingress').spec.rules;
+  const temporalWeb = rules.find((r: K8s) => r.host === 'temporal.audiomuse.local');
+  assert.equal(temporalWeb?.http.paths[0].backend.service.name, `${release}-temporal-web`);
+});
+
+test('temporal.tls.secretName mounts the TLS files in web and worker pods, read-only', (t) => {
+  const ca = '/etc/audiomuse/temporal-tls/ca.crt';
+  const docs = render(t, [
+    '--set',
+    'temporal.tls.secretName=temporal-tls',
+    '--set',
+    `config.TEMPORAL_TLS_CA_FILE=${ca}`,
+  ]);
+  if (!docs) return;
+  commonChecks(docs);
+  for (const suffix of ['-web', '-worker']) {
+    const spec: K8s = one(docs, 'Deployment', suffix).spec.template.spec;
+    const volume = spec.volumes.find((v: K8s) => v.secret?.secretName === 'temporal-tls');
+    assert.ok(volume, `${suffix}: the Secret is a volume`);
+    const mount: K8s = spec.containers[0].volumeMounts.find((m: K8s) => m.name === volume.name);
+    assert.equal(mount?.readOnly, true);
+    assert.ok(ca.startsWith(`${mount.mountPath}/`), `${suffix}: TEMPORAL_TLS_CA_FILE is on the mount`);
+    assert.equal(podEnv(docs, spec).config.TEMPORAL_TLS_CA_FILE, ca);
+  }
 });
 
 test('values-external.yaml: existing PostgreSQL, Temporal and Secret; autoscaled workers', (t) => {
@@ -335,9 +369,10 @@ test('without a Temporal address or install, rendering stops with what to set', 
   assert.match(r.stderr, /set temporal\.address .* or temporal\.install\.enabled/);
 });
 
-test('NOTES tell how to open the UI and Temporal Web', (t) => {
+/** NOTES.txt as helm renders it with these arguments. */
+function renderNotes(t: TestContext, args: string[]): string | undefined {
   const helm = requireTool(t, 'helm');
-  if (!helm) return;
+  if (!helm) return undefined;
   // `helm install --dry-run` needs a cluster; render NOTES.txt with helm's own engine (tpl) in a copy instead.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'audiomuse-notes-'));
   try {
@@ -348,31 +383,34 @@ test('NOTES tell how to open the UI and Temporal Web', (t) => {
       path.join(copy, 'templates', 'notes.yaml'),
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n{{ tpl (.Files.Get "NOTES.in") . | indent 4 }}\n',
     );
-    const r = run([
-      ...helm,
-      'template',
-      release,
-      copy,
-      '-f',
-      path.join(chart, 'values-k3s.yaml'),
-      '--set',
-      'ingress.enabled=false',
-      '--namespace',
-      'music',
-      '--show-only',
-      'templates/notes.yaml',
-    ]);
+    const r = run([...helm, 'template', release, copy, ...args, '--show-only', 'templates/notes.yaml']);
     assert.equal(r.code, 0, r.stderr);
-    const notes = parse(r.stdout).data.notes as string;
-    const docs = render(t, ['-f', path.join(chart, 'values-k3s.yaml'), '--set', 'ingress.enabled=false'])!;
-    const web = one(docs, 'Service', '-web');
-    assert.match(
-      notes,
-      new RegExp(`kubectl -n music port-forward svc/${web.metadata.name} 8000:${web.spec.ports[0].port}`),
-    );
-    assert.match(notes, new RegExp(`port-forward svc/${release}-temporal-web 8080:8080`));
-    assert.match(notes, /WARNING: POSTGRES_PASSWORD is the documented default/);
+    return parse(r.stdout).data.notes as string;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+test('NOTES tell how to open the UI and Temporal Web', (t) => {
+  const k3s = ['-f', path.join(chart, 'values-k3s.yaml')];
+  const notes = renderNotes(t, [...k3s, '--set', 'ingress.enabled=false', '--namespace', 'music']);
+  if (notes === undefined) return;
+  const docs = render(t, [...k3s, '--set', 'ingress.enabled=false'])!;
+  const web = one(docs, 'Service', '-web');
+  assert.match(
+    notes,
+    new RegExp(`kubectl -n music port-forward svc/${web.metadata.name} 8000:${web.spec.ports[0].port}`),
+  );
+  assert.match(notes, new RegExp(`port-forward svc/${release}-temporal-web 8080:8080`));
+  assert.match(notes, /WARNING: POSTGRES_PASSWORD is the documented default/);
+  assert.doesNotMatch(notes, /without API_TOKEN/, 'no ingress: no warning about it');
+  // An ingress without API_TOKEN opens the API beyond the LAN; Temporal Web behind one has no login at all.
+  const open = renderNotes(t, [...k3s, '--set', 'ingress.temporalWebHost=temporal.audiomuse.local'])!;
+  assert.match(
+    open,
+    /WARNING: the ingress publishes the UI and API without API_TOKEN: anyone who reaches\s+audiomuse\.local/,
+  );
+  assert.match(open, /WARNING: Temporal Web at temporal\.audiomuse\.local has no login/);
+  const closed = renderNotes(t, [...k3s, '--set-string', 'secrets.API_TOKEN=a-long-enough-token-0123456789'])!;
+  assert.doesNotMatch(closed, /WARNING: (the ingress|Temporal Web)/);
 });

@@ -2,12 +2,8 @@
 // cap, duplicates, merge by name, minimum size, balanced chunking, tag names and the `_automatic` suffix.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  TAGS,
-  OTHER_FEATURE_LABELS,
-  type ProfileLayout,
-  type TrackFeatures,
-} from '../../engines/clustering/features.ts';
+import { OTHER_FEATURE_LABELS, type ProfileLayout, type TrackFeatures } from '../../engines/clustering/features.ts';
+import { TAGS } from '../../words/vocabulary.ts';
 import {
   artistIds,
   automaticPlaylistName,

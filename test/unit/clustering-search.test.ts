@@ -6,10 +6,10 @@ import {
   buildFeatures,
   chooseMoodLabels,
   FeatureError,
-  TAGS,
   OTHER_FEATURE_LABELS,
   type TrackFeatures,
 } from '../../engines/clustering/features.ts';
+import { TAGS } from '../../words/vocabulary.ts';
 import { WorkerPool } from '../../engines/clustering/pool.ts';
 import { postprocessClusters } from '../../engines/clustering/postprocess.ts';
 import { Rng } from '../../engines/clustering/rng.ts';
@@ -41,7 +41,7 @@ function track(
   embedding?: number[],
 ): TrackFeatures {
   const tags = new Float32Array(TAGS.length).fill(0.01);
-  for (const [label, v] of Object.entries(tagScores)) tags[TAGS.indexOf(label)] = v;
+  for (const [label, v] of Object.entries(tagScores)) tags[(TAGS as readonly string[]).indexOf(label)] = v;
   return {
     id,
     tempo,
