@@ -19,6 +19,7 @@ import { buildOpenApi, compileValidators, type RouteInput } from './api/openapi.
 import { requestGuard } from './api/origin.ts';
 import { readJsonBody, snakeToCamel } from './api/request.ts';
 import { runRoutes } from './api/run-routes.ts';
+import { similarityRoutes } from './api/similarity-routes.ts';
 import { systemRoutes } from './api/system-routes.ts';
 import { ensureUiBundle, UI_DIST_DIR } from './ui-bundle.ts';
 
@@ -51,7 +52,13 @@ const SWAGGER_INIT = `window.onload = () => { window.ui = SwaggerUIBundle({ url:
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' }); };\n`;
 
 export function apiRoutes(deps: ApiDeps): ApiRoute[] {
-  return [...runRoutes(deps), ...libraryRoutes(deps), ...systemRoutes(deps), ...mediaRoutes(deps)];
+  return [
+    ...runRoutes(deps),
+    ...libraryRoutes(deps),
+    ...similarityRoutes(deps),
+    ...systemRoutes(deps),
+    ...mediaRoutes(deps),
+  ];
 }
 
 export function createApp(web: WebDeps): Koa {

@@ -17,6 +17,7 @@ export interface StoredVector {
   itemId: string;
   artist: string | null;
   title: string | null;
+  album: string | null;
   tempo: number | null;
   energy: number | null;
   tags: number[];
@@ -24,7 +25,7 @@ export interface StoredVector {
   embedding: Float32Array;
 }
 
-const COLUMNS = `t.id::text AS id, t.item_id, t.artist, t.title, f.tempo, f.energy, f.tags, f.embedding,
+const COLUMNS = `t.id::text AS id, t.item_id, t.artist, t.title, t.album, f.tempo, f.energy, f.tags, f.embedding,
   ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}`).join(', ')}`;
 
 export async function loadVectors(pool: Pool, scope: VectorScope): Promise<StoredVector[]> {
@@ -50,6 +51,7 @@ export async function loadVectors(pool: Pool, scope: VectorScope): Promise<Store
     itemId: r.item_id,
     artist: r.artist,
     title: r.title,
+    album: r.album,
     tempo: r.tempo,
     energy: r.energy,
     tags: r.tags,

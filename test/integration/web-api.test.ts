@@ -31,6 +31,8 @@ import { startTestWorker, testConfig } from '../helpers/worker.ts';
 let dir: string;
 let pool: Pool;
 let databaseUrl: string;
+/** The planted group of each title: the songs that should sound alike. */
+let groupOf: Map<string, number>;
 let config: Config;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let base: string;
@@ -66,6 +68,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 120
 before(async () => {
   dir = scratchDir('web-api');
   const lib = plantLibrary(dir, { tracks: TRACKS, groups: 4, seed: 11 });
+  groupOf = lib.groupOf;
   temporalAddress = (await services()).temporalAddress;
   databaseUrl = await freshDatabase();
   pool = createPool(databaseUrl);
@@ -115,6 +118,8 @@ test('the OpenAPI document lists every endpoint, and its schemas are the workflo
     'get /api/tracks',
     'get /api/tracks/{id}',
     'get /api/map',
+    'get /api/similar_tracks',
+    'get /api/find_path',
     'get /api/health',
     'get /api/media',
     'post /api/media/check',
@@ -479,6 +484,73 @@ const appRoutes = () =>
     namespace: config.temporal.namespace,
     auth: createAuth(undefined),
   });
+
+test("similar_tracks and find_path answer the plugins' requests in the original's shapes", async () => {
+  const songs = await loadVectors(pool, { source: 'local', analysisVersion: version });
+  const byItem = new Map(songs.map((t) => [t.itemId, t]));
+  const seed = songs[7];
+  // The Navidrome plugin's call (v9 adds server=), the Jellyfin plugin's, the Lyrion mixer's.
+  for (const q of [
+    `item_id=${encodeURIComponent(seed.itemId)}&n=10&eliminate_duplicates=true&radius_similarity=true&server=main`,
+    `item_id=${encodeURIComponent(seed.itemId)}&n=10`,
+    `item_id=${encodeURIComponent(seed.itemId)}&n=10&mood_similarity=true`,
+  ]) {
+    const r = await get(`/api/similar_tracks?${q}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.length, 10);
+    for (const s of r.body) {
+      assert.deepEqual(Object.keys(s).sort(), ['album', 'author', 'distance', 'item_id', 'title']);
+      assert.ok(byItem.has(s.item_id) && s.item_id !== seed.itemId, 'known ids, never the seed');
+      assert.ok(s.distance >= 0 && s.distance < 1, `the plugins' similarity 1 − distance is in (0, 1]: ${s.distance}`);
+    }
+    assert.equal(new Set(r.body.map((s: any) => s.item_id)).size, 10);
+  }
+  // Nearest first: the songs of the seed's planted group come first.
+  const nearest = await get(
+    `/api/similar_tracks?item_id=${encodeURIComponent(seed.itemId)}&n=10&radius_similarity=false`,
+  );
+  const same = nearest.body.filter((s: any) => groupOf.get(s.title) === groupOf.get(seed.title!)).length;
+  assert.ok(same >= 9, `${same} of the 10 nearest share the seed's group`);
+  assert.ok(nearest.body.every((s: any, i: number) => i === 0 || nearest.body[i - 1].distance <= s.distance));
+  const byName = await get(
+    `/api/similar_tracks?title=${encodeURIComponent(seed.title!)}&artist=${encodeURIComponent(seed.artist!)}&n=10&radius_similarity=false`,
+  );
+  assert.deepEqual(byName.body, nearest.body, 'title + artist finds the same seed');
+  assert.equal((await get('/api/similar_tracks?item_id=nope')).status, 404);
+  assert.equal((await get('/api/similar_tracks?n=5')).body.field, 'item_id');
+
+  // The Navidrome plugin's path call: starts with A, ends with B, max_steps songs, none twice.
+  const [a, b] = [songs[0], songs.find((t) => groupOf.get(t.title!) !== groupOf.get(songs[0].title!))!];
+  const path = await get(
+    `/api/find_path?start_song_id=${encodeURIComponent(a.itemId)}&end_song_id=${encodeURIComponent(b.itemId)}&max_steps=12&path_fix_size=false&mood_pct=100`,
+  );
+  assert.equal(path.status, 200, JSON.stringify(path.body));
+  const ids = path.body.path.map((s: any) => s.item_id);
+  assert.equal(ids.length, 12);
+  assert.equal(ids[0], a.itemId);
+  assert.equal(ids.at(-1), b.itemId);
+  assert.equal(new Set(ids).size, 12);
+  assert.ok(path.body.total_distance > 0);
+  const pathOf = async (extra: string) =>
+    (
+      await get(
+        `/api/find_path?start_song_id=${encodeURIComponent(a.itemId)}&end_song_id=${encodeURIComponent(b.itemId)}&max_steps=12&${extra}`,
+      )
+    ).body.path.map((s: any) => s);
+  const perArtist = await pathOf('one_per_artist=true');
+  assert.equal(new Set(perArtist.map((s: any) => s.author)).size, 12, 'one song per artist (16 artists planted)');
+  const v1 = (await pathOf('variety=5&seed=1')).map((s: any) => s.item_id);
+  assert.deepEqual(
+    (await pathOf('variety=5&seed=1')).map((s: any) => s.item_id),
+    v1,
+    'the same seed, the same path',
+  );
+  assert.notDeepEqual(
+    (await pathOf('variety=5&seed=2')).map((s: any) => s.item_id),
+    v1,
+    'another seed, another path',
+  );
+});
 
 test('API_TOKEN: every route not marked open answers 401 without the token; health keeps a minimal open answer', async () => {
   const url = await serve({ pool, config: { ...config, apiToken: TOKEN }, client: worker.client, temporalAddress });

@@ -1,0 +1,45 @@
+// The original's default instant mix, "radius walk" (AudioMuse-AI `tasks/radius_walk_helper.py`): candidates
+// sorted by distance to the seed, scanned in buckets of 50 (at least 3 buckets, more for long mixes), then a
+// greedy walk whose every step minimises 0.7 × distance to the previous pick + 0.3 × distance to the seed, so
+// the mix drifts smoothly instead of jumping back and forth around the seed.
+import type { Neighbour, VectorSpace } from './vector-space.ts';
+
+export const BUCKET_SIZE = 50;
+
+export function radiusWalk(
+  space: VectorSpace,
+  seed: number,
+  candidates: readonly Neighbour[],
+  n: number,
+  accept: (index: number, picked: readonly number[]) => boolean = () => true,
+): Neighbour[] {
+  const buckets = Math.max(3, Math.ceil(n / BUCKET_SIZE));
+  const pool = [...candidates].sort((a, b) => a.distance - b.distance).slice(0, buckets * BUCKET_SIZE);
+  const picked: Neighbour[] = [];
+  const used = new Set<number>();
+  let prev = seed;
+  while (picked.length < n) {
+    let best: Neighbour | undefined,
+      bestScore = Infinity;
+    for (const c of pool) {
+      if (
+        used.has(c.index) ||
+        !accept(
+          c.index,
+          picked.map((p) => p.index),
+        )
+      )
+        continue;
+      const score = 0.7 * space.distance(prev, c.index) + 0.3 * c.distance;
+      if (score < bestScore) {
+        bestScore = score;
+        best = c;
+      }
+    }
+    if (!best) break;
+    used.add(best.index);
+    picked.push(best);
+    prev = best.index;
+  }
+  return picked;
+}

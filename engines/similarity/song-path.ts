@@ -1,0 +1,59 @@
+// A path of songs from A to B (AudioMuse-AI `tasks/path_manager.py`): points interpolated on the sphere between
+// the two embeddings, and per point the nearest song not used yet. Where the original's users complain, this
+// one does better: the path always starts with A and ends with B, a step never comes back empty while an
+// unused song exists (the artist rule is relaxed before a step is skipped), `onePerArtist` keeps one song per
+// artist, and `variety` picks among the nearest few candidates with a seeded generator, so the same A and B
+// can give different paths, reproducibly.
+import { slerp, type VectorSpace } from './vector-space.ts';
+
+export interface PathOptions {
+  /** Songs in the path, A and B included (the original's max_steps). */
+  length: number;
+  /** The artist key of a row (for onePerArtist). */
+  artistOf?: (index: number) => string;
+  onePerArtist?: boolean;
+  /** Candidates sampled per step (1 = always the nearest). */
+  variety?: number;
+  /** Seed of the variety sampling. */
+  seed?: number;
+  /** Rows that must never appear (duplicates of songs already in the path, blocked artists …). */
+  exclude?: (index: number, path: readonly number[]) => boolean;
+}
+
+export function songPath(space: VectorSpace, a: number, b: number, opts: PathOptions): number[] {
+  const length = Math.max(2, Math.min(opts.length, space.size));
+  const path = [a];
+  const used = new Set([a, b]);
+  const artists = new Set<string>();
+  if (opts.onePerArtist && opts.artistOf) for (const i of [a, b]) artists.add(opts.artistOf(i));
+  const rng = mulberry32(opts.seed ?? 1);
+  const variety = Math.max(1, Math.floor(opts.variety ?? 1));
+  const start = space.row(a),
+    end = space.row(b);
+  for (let step = 1; step < length - 1; step++) {
+    const target = slerp(start, end, step / (length - 1));
+    const free = (i: number) => !used.has(i) && !opts.exclude?.(i, path);
+    const artistOk = (i: number) => !opts.onePerArtist || !opts.artistOf || !artists.has(opts.artistOf(i));
+    let choices = space.nearest(target, variety, (i) => free(i) && artistOk(i));
+    if (!choices.length) choices = space.nearest(target, variety, free);
+    if (!choices.length) break;
+    const pick = choices[Math.floor(rng() * choices.length)].index;
+    path.push(pick);
+    used.add(pick);
+    if (opts.artistOf) artists.add(opts.artistOf(pick));
+  }
+  if (b !== a) path.push(b);
+  return path;
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same path. */
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,157 @@
+// Request-time similarity over the analysed library (GET /api/similar_tracks, GET /api/find_path): the
+// configured source's embeddings of the current analysis version, held in memory as one VectorSpace per
+// library snapshot (re-read when the snapshot changes, looked at no more than every few seconds). Ids in and
+// out are the media server's item ids, as the original's plugins expect.
+import type { Pool } from '../lib/db.ts';
+import { loadVectors, vectorsSnapshot, type StoredVector, type VectorScope } from '../lib/store/vectors.ts';
+import { radiusWalk } from '../engines/similarity/radius-walk.ts';
+import { songPath } from '../engines/similarity/song-path.ts';
+import { songKey } from '../engines/similarity/versions.ts';
+import { VectorSpace, type Neighbour } from '../engines/similarity/vector-space.ts';
+import { EMBEDDING_DIM } from '../words/vocabulary.ts';
+
+/** How long a loaded library is trusted before its snapshot is compared again. */
+const RECHECK_MS = 5_000;
+/** Songs closer than this to one already picked count as the same recording (the original's 0.01). */
+export const DUPLICATE_DISTANCE = 0.01;
+
+/** One answer row, in the original's shape. */
+export interface SimilarSong {
+  item_id: string;
+  title: string | null;
+  author: string | null;
+  album: string | null;
+  distance: number;
+}
+
+export class UnknownSongError extends Error {
+  override name = 'UnknownSongError';
+}
+
+interface Library {
+  key: string;
+  checkedAt: number;
+  tracks: StoredVector[];
+  space: VectorSpace;
+  byItemId: Map<string, number>;
+  keys: string[];
+}
+
+export class SimilarityQueries {
+  private library?: Promise<Library>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly scope: Omit<VectorScope, 'trackIds'>,
+  ) {}
+
+  /** The songs most like a seed (by item id, or by title and artist), nearest first or as a radius walk. */
+  async similarTracks(req: {
+    itemId?: string;
+    title?: string;
+    artist?: string;
+    n: number;
+    eliminateDuplicates: boolean;
+    radius: boolean;
+  }): Promise<SimilarSong[]> {
+    const lib = await this.current();
+    const seed = this.find(lib, req);
+    const seedKey = lib.keys[seed];
+    const candidates = lib.space.nearest(
+      lib.space.row(seed),
+      req.radius ? Math.max(150, 3 * req.n) : 4 * req.n,
+      (i) => i !== seed && (!req.eliminateDuplicates || lib.keys[i] !== seedKey),
+    );
+    const distinct = (i: number, picked: readonly number[]) =>
+      !req.eliminateDuplicates ||
+      picked.every((p) => lib.keys[p] !== lib.keys[i] && lib.space.distance(p, i) >= DUPLICATE_DISTANCE);
+    const chosen: Neighbour[] = req.radius
+      ? radiusWalk(lib.space, seed, candidates, req.n, distinct)
+      : candidates.reduce<Neighbour[]>((out, c) => {
+          if (
+            out.length < req.n &&
+            distinct(
+              c.index,
+              out.map((o) => o.index),
+            )
+          )
+            out.push(c);
+          return out;
+        }, []);
+    return chosen.map((c) => this.song(lib, c.index, c.distance));
+  }
+
+  /** A path from one song to another: starts with A, ends with B, `length` songs when the library has them. */
+  async findPath(req: {
+    startId: string;
+    endId: string;
+    length: number;
+    onePerArtist: boolean;
+    variety: number;
+    seed: number;
+  }): Promise<{ path: SimilarSong[]; total_distance: number }> {
+    const lib = await this.current();
+    const a = this.find(lib, { itemId: req.startId }),
+      b = this.find(lib, { itemId: req.endId });
+    const artistOf = (i: number) => songKey(lib.tracks[i].artist, '');
+    const path = songPath(lib.space, a, b, {
+      length: req.length,
+      artistOf,
+      onePerArtist: req.onePerArtist,
+      variety: req.variety,
+      seed: req.seed,
+      // Never the same song twice, in any version.
+      exclude: (i, taken) => taken.some((p) => lib.keys[p] === lib.keys[i]),
+    });
+    let total = 0;
+    const songs = path.map((i, k) => {
+      const step = k === 0 ? 0 : lib.space.distance(path[k - 1], i);
+      total += step;
+      return this.song(lib, i, lib.space.distance(a, i));
+    });
+    return { path: songs, total_distance: total };
+  }
+
+  private find(lib: Library, req: { itemId?: string; title?: string; artist?: string }): number {
+    if (req.itemId !== undefined) {
+      const i = lib.byItemId.get(req.itemId);
+      if (i === undefined) throw new UnknownSongError(`no analysed song with item_id ${req.itemId}`);
+      return i;
+    }
+    const key = songKey(req.artist ?? '', req.title ?? '');
+    const i = lib.keys.indexOf(key);
+    if (i < 0) throw new UnknownSongError(`no analysed song "${req.title}" by ${req.artist}`);
+    return i;
+  }
+
+  private song(lib: Library, i: number, distance: number): SimilarSong {
+    const t = lib.tracks[i];
+    return { item_id: t.itemId, title: t.title, author: t.artist, album: t.album, distance };
+  }
+
+  /** The loaded library, reloaded when its snapshot changed (a new analysis, a removed track). */
+  private async current(): Promise<Library> {
+    const loaded = await this.library?.catch(() => undefined);
+    if (loaded && Date.now() - loaded.checkedAt < RECHECK_MS) return loaded;
+    const { key } = await vectorsSnapshot(this.pool, this.scope);
+    if (loaded?.key === key) {
+      loaded.checkedAt = Date.now();
+      return loaded;
+    }
+    this.library = (async () => {
+      const tracks = await loadVectors(this.pool, this.scope);
+      return {
+        key,
+        checkedAt: Date.now(),
+        tracks,
+        space: VectorSpace.fromVectors(
+          tracks.map((t) => t.embedding),
+          EMBEDDING_DIM,
+        ),
+        byItemId: new Map(tracks.map((t, i) => [t.itemId, i])),
+        keys: tracks.map((t) => songKey(t.artist, t.title)),
+      };
+    })();
+    return this.library;
+  }
+}

@@ -1,0 +1,127 @@
+// Listening-time routes in the original's paths, parameters and JSON shapes, so the players' AudioMuse plugins
+// (Jellyfin InstantMix, Navidrome sonic similarity and song paths, the Lyrion mixer) work unchanged.
+import { libraryMapScope } from '../../queries/library-map.ts';
+import { SimilarityQueries, UnknownSongError } from '../../queries/similarity.ts';
+import type { ApiDeps, ApiRoute } from './deps.ts';
+import { ApiError } from './errors.ts';
+
+const ITEM_ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
+/** Parameters plugins send that do not change our answer; accepted so their requests validate. */
+const ACCEPTED = {
+  server: { type: 'string', maxLength: 200, description: 'Media server (one server per AudioMuse here; accepted)' },
+} as const;
+
+async function answer<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof UnknownSongError) throw new ApiError(404, err.message);
+    throw err;
+  }
+}
+
+export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
+  const queries = new SimilarityQueries(deps.pool, libraryMapScope(deps.config));
+  return [
+    {
+      method: 'get',
+      path: '/api/similar_tracks',
+      operationId: 'similarTracks',
+      tag: 'similarity',
+      query: {
+        item_id: { ...ITEM_ID, description: "The seed's media-server item id" },
+        title: { type: 'string', maxLength: 500, description: 'Seed by title (with artist)' },
+        artist: { type: 'string', maxLength: 500, description: 'Seed by artist (with title)' },
+        n: { type: 'integer', minimum: 1, maximum: 1000, default: 10, description: 'Songs to return' },
+        eliminate_duplicates: {
+          type: 'boolean',
+          default: false,
+          description: 'Leave out other versions of a song (live, remaster …) and near-identical recordings',
+        },
+        radius_similarity: {
+          type: 'boolean',
+          default: true,
+          description: 'Radius walk (each step near the previous pick and the seed) instead of plain nearest first',
+        },
+        mood_similarity: { type: 'boolean', description: "The original's mood re-rank (accepted; not applied)" },
+        ...ACCEPTED,
+      },
+      summary: 'Songs similar to a seed song: [{item_id, title, author, album, distance}], nearest first',
+      responses: { 200: 'The similar songs', 400: 'Neither item_id nor title and artist', 404: 'Unknown song' },
+      example: {
+        response: [{ item_id: '9f1c…', title: 'Hammer', author: 'Muldjord', album: 'Anvil', distance: 0.043 }],
+      },
+      async handler(_ctx, { query }) {
+        const itemId = query.item_id as string | undefined;
+        const title = query.title as string | undefined;
+        const artist = query.artist as string | undefined;
+        if (itemId === undefined && (title === undefined || artist === undefined))
+          throw new ApiError(400, 'item_id, or title and artist, names the seed song', 'item_id');
+        return answer(() =>
+          queries.similarTracks({
+            itemId,
+            title,
+            artist,
+            n: (query.n as number) ?? 10,
+            eliminateDuplicates: (query.eliminate_duplicates as boolean) ?? false,
+            radius: (query.radius_similarity as boolean) ?? true,
+          }),
+        );
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/find_path',
+      operationId: 'findPath',
+      tag: 'similarity',
+      query: {
+        start_song_id: { ...ITEM_ID, description: 'Item id of the first song' },
+        end_song_id: { ...ITEM_ID, description: 'Item id of the last song' },
+        max_steps: {
+          type: 'integer',
+          minimum: 2,
+          maximum: 500,
+          default: 25,
+          description: 'Songs in the path, A and B included',
+        },
+        path_fix_size: { type: 'boolean', description: 'Exactly max_steps songs (always, when the library has them)' },
+        mood_pct: { type: 'number', minimum: 0, maximum: 100, description: "The original's mood weight (accepted)" },
+        one_per_artist: { type: 'boolean', default: false, description: 'At most one song per artist' },
+        variety: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 50,
+          default: 1,
+          description: 'Pick each step among this many nearest songs (1 = always the nearest)',
+        },
+        seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 1, description: 'Seed of the variety' },
+        ...ACCEPTED,
+      },
+      summary:
+        'A path of songs from one song to another: {path: [{item_id, title, author, album, distance}], total_distance}',
+      responses: { 200: 'The path, starting with the first song and ending with the last', 404: 'Unknown song' },
+      example: {
+        response: {
+          path: [{ item_id: 'a…', title: 'Hammer', author: 'Muldjord', album: 'Anvil', distance: 0 }],
+          total_distance: 1.2,
+        },
+      },
+      async handler(_ctx, { query }) {
+        const startId = query.start_song_id as string | undefined;
+        const endId = query.end_song_id as string | undefined;
+        if (startId === undefined) throw new ApiError(400, 'start_song_id is required', 'start_song_id');
+        if (endId === undefined) throw new ApiError(400, 'end_song_id is required', 'end_song_id');
+        return answer(() =>
+          queries.findPath({
+            startId,
+            endId,
+            length: (query.max_steps as number) ?? 25,
+            onePerArtist: (query.one_per_artist as boolean) ?? false,
+            variety: (query.variety as number) ?? 1,
+            seed: (query.seed as number) ?? 1,
+          }),
+        );
+      },
+    },
+  ];
+}
