@@ -10,6 +10,8 @@ const COMMANDS: Record<string, string> = {
   tracks: "list an album's tracks: audiomuse tracks <albumId>",
   playlists: 'list the media server playlists',
   map: 'the analysed library in 2-D, as the web page draws it (--points for every point)',
+  similar: 'songs like a song (item id or "title - artist"): similar <song> [--n N] [--nearest]',
+  path: 'a path of songs from a to b: path <a> <b> [--steps N] [--one-per-artist] [--variety K] [--seed S]',
 };
 
 function usage(): string {

@@ -112,6 +112,38 @@ export class SimilarityQueries {
     return { path: songs, total_distance: total };
   }
 
+  /** Analysed songs whose title and artist contain the given parts (case-insensitive), for pickers. */
+  async searchTracks(req: {
+    title?: string;
+    artist?: string;
+    limit: number;
+  }): Promise<Omit<SimilarSong, 'distance'>[]> {
+    const lib = await this.current();
+    const title = req.title?.toLowerCase() ?? '',
+      artist = req.artist?.toLowerCase() ?? '';
+    const out: Omit<SimilarSong, 'distance'>[] = [];
+    for (let i = 0; i < lib.tracks.length && out.length < req.limit; i++) {
+      const t = lib.tracks[i];
+      if ((t.title ?? '').toLowerCase().includes(title) && (t.artist ?? '').toLowerCase().includes(artist)) {
+        const { distance: _d, ...song } = this.song(lib, i, 0);
+        out.push(song);
+      }
+    }
+    return out;
+  }
+
+  /** The item id of a song named by item id, or as "title - artist" (the CLI's way of naming one). */
+  async resolveSong(name: string): Promise<string> {
+    const lib = await this.current();
+    if (lib.byItemId.has(name)) return name;
+    const cut = name.lastIndexOf(' - ');
+    if (cut > 0) {
+      const i = this.find(lib, { title: name.slice(0, cut), artist: name.slice(cut + 3) });
+      return lib.tracks[i].itemId;
+    }
+    throw new UnknownSongError(`no analysed song with item_id ${name} (or name it as "title - artist")`);
+  }
+
   private find(lib: Library, req: { itemId?: string; title?: string; artist?: string }): number {
     if (req.itemId !== undefined) {
       const i = lib.byItemId.get(req.itemId);

@@ -120,6 +120,7 @@ test('the OpenAPI document lists every endpoint, and its schemas are the workflo
     'get /api/map',
     'get /api/similar_tracks',
     'get /api/find_path',
+    'get /api/search_tracks',
     'get /api/health',
     'get /api/media',
     'post /api/media/check',
@@ -549,6 +550,55 @@ test("similar_tracks and find_path answer the plugins' requests in the original'
     (await pathOf('variety=5&seed=2')).map((s: any) => s.item_id),
     v1,
     'another seed, another path',
+  );
+
+  // Pickers look songs up by parts of title and artist.
+  const part = seed.title!.slice(0, 4).toLowerCase();
+  const found = await get(
+    `/api/search_tracks?title=${encodeURIComponent(part)}&artist=${encodeURIComponent(seed.artist!)}`,
+  );
+  assert.equal(found.status, 200);
+  assert.ok(found.body.some((s: any) => s.item_id === seed.itemId));
+  assert.ok(found.body.every((s: any) => s.author === seed.artist && s.title.toLowerCase().includes(part)));
+  assert.deepEqual(Object.keys(found.body[0]).sort(), ['album', 'author', 'item_id', 'title']);
+
+  // The CLI gives the same answers, a song named as "title - artist".
+  const env = { ...process.env, DATABASE_URL: databaseUrl, MEDIA_SERVER_TYPE: 'local', MUSIC_DIR: config.musicDir };
+  const lines = (out: string) =>
+    out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+  const cliSimilar = await exec(
+    process.execPath,
+    ['--import', 'tsx', 'cli/audiomuse.ts', 'similar', `${seed.title} - ${seed.artist}`, '--n', '10', '--nearest'],
+    { env },
+  );
+  assert.deepEqual(
+    lines(cliSimilar.stdout).map((s) => s.item_id),
+    nearest.body.map((s: any) => s.item_id),
+  );
+  const cliPath = await exec(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'cli/audiomuse.ts',
+      'path',
+      a.itemId,
+      b.itemId,
+      '--steps',
+      '12',
+      '--variety',
+      '5',
+      '--seed',
+      '1',
+    ],
+    { env },
+  );
+  assert.deepEqual(
+    lines(cliPath.stdout).map((s) => s.item_id),
+    v1,
   );
 });
 

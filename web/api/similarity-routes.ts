@@ -123,5 +123,28 @@ export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
         );
       },
     },
+    {
+      method: 'get',
+      path: '/api/search_tracks',
+      operationId: 'searchTracks',
+      tag: 'similarity',
+      query: {
+        title: { type: 'string', maxLength: 500, description: 'Part of the title' },
+        artist: { type: 'string', maxLength: 500, description: 'Part of the artist' },
+        limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 },
+        ...ACCEPTED,
+      },
+      summary:
+        'Analysed songs by title and artist (case-insensitive parts), for pickers: [{item_id, title, author, album}]',
+      responses: { 200: 'The matching songs' },
+      example: { response: [{ item_id: '9f1c…', title: 'Hammer', author: 'Muldjord', album: 'Anvil' }] },
+      async handler(_ctx, { query }) {
+        return queries.searchTracks({
+          title: query.title as string | undefined,
+          artist: query.artist as string | undefined,
+          limit: (query.limit as number) ?? 20,
+        });
+      },
+    },
   ];
 }
