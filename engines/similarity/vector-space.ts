@@ -41,18 +41,40 @@ export class VectorSpace {
   }
 
   /** The `k` rows nearest to a unit query that `accept` lets through, nearest first (an exact scan). */
-  nearest(query: Float32Array, k: number, accept: (index: number) => boolean = () => true): Neighbour[] {
-    const found: Neighbour[] = [];
-    for (let i = 0; i < this.size; i++) {
-      if (!accept(i)) continue;
-      const distance = this.distanceTo(query, i);
-      if (found.length === k && distance >= found[k - 1].distance) continue;
-      let at = found.length === k ? k - 1 : found.length;
-      if (found.length === k) found.pop();
-      while (at > 0 && found[at - 1].distance > distance) at--;
-      found.splice(at, 0, { index: i, distance });
+  nearest(query: Float32Array, k: number, accept?: (index: number) => boolean): Neighbour[] {
+    if (k <= 0) return [];
+    const { data, dim, size } = this;
+    // The k best so far, sorted ascending by distance, in two parallel typed arrays (no objects in the loop).
+    const dist = new Float64Array(k),
+      idx = new Int32Array(k);
+    let count = 0;
+    for (let i = 0, o = 0; i < size; i++, o += dim) {
+      // Four accumulators: independent multiply-adds the CPU can overlap (≈ 2× a single running sum).
+      let d0 = 0,
+        d1 = 0,
+        d2 = 0,
+        d3 = 0,
+        j = 0;
+      for (; j + 3 < dim; j += 4) {
+        d0 += query[j] * data[o + j];
+        d1 += query[j + 1] * data[o + j + 1];
+        d2 += query[j + 2] * data[o + j + 2];
+        d3 += query[j + 3] * data[o + j + 3];
+      }
+      for (; j < dim; j++) d0 += query[j] * data[o + j];
+      const d = 1 - (d0 + d1 + d2 + d3);
+      if (count === k && d >= dist[k - 1]) continue;
+      if (accept && !accept(i)) continue;
+      let at = count < k ? count++ : k - 1;
+      while (at > 0 && dist[at - 1] > d) {
+        dist[at] = dist[at - 1];
+        idx[at] = idx[at - 1];
+        at--;
+      }
+      dist[at] = d;
+      idx[at] = i;
     }
-    return found;
+    return Array.from({ length: count }, (_, r) => ({ index: idx[r], distance: dist[r] }));
   }
 }
 
