@@ -1,7 +1,7 @@
 // What `audiomuse analysis …` and `audiomuse cluster …` share: start [--wait] | status | cancel through the
 // Temporal client and PostgreSQL, JSON on stdout, progress lines on stderr while waiting.
 import { loadConfig } from '../lib/config.ts';
-import { createPool } from '../lib/db.ts';
+import { cliPool } from './database.ts';
 import { resolveEndpoints } from '../lib/endpoints.ts';
 import { connectClient } from '../lib/temporal.ts';
 import { cancelRun, runProgress, startRun, type RunControl, type RunKind } from '../client/run-control.ts';
@@ -25,8 +25,8 @@ export async function runCommand<I, P extends { workflowId: string; status: stri
   const wait = rest.includes('--wait');
   const input = sub === 'start' ? cmd.parseStart(rest.filter((a) => a !== '--wait')) : undefined;
   const config = loadConfig();
-  const { databaseUrl, temporalAddress } = resolveEndpoints(config);
-  const pool = createPool(databaseUrl, { max: 1, statementTimeoutMs: config.database.statementTimeoutMs });
+  const { temporalAddress } = resolveEndpoints(config);
+  const pool = cliPool(config);
   const client = await connectClient(temporalAddress, config.temporal.namespace, config.temporal.security).catch(
     (err: Error) => {
       throw new Error(`Temporal at ${temporalAddress} is not reachable (${err.message}); is \`npm start\` running?`);

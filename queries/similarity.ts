@@ -65,19 +65,17 @@ export class SimilarityQueries {
     const distinct = (i: number, picked: readonly number[]) =>
       !req.eliminateDuplicates ||
       picked.every((p) => lib.keys[p] !== lib.keys[i] && lib.space.distance(p, i) >= DUPLICATE_DISTANCE);
-    const chosen: Neighbour[] = req.radius
-      ? radiusWalk(lib.space, seed, candidates, req.n, distinct)
-      : candidates.reduce<Neighbour[]>((out, c) => {
-          if (
-            out.length < req.n &&
-            distinct(
-              c.index,
-              out.map((o) => o.index),
-            )
-          )
-            out.push(c);
-          return out;
-        }, []);
+    const chosen: Neighbour[] = [];
+    if (req.radius) chosen.push(...radiusWalk(lib.space, seed, candidates, req.n, distinct));
+    else {
+      const indices: number[] = [];
+      for (const c of candidates) {
+        if (chosen.length === req.n) break;
+        if (!distinct(c.index, indices)) continue;
+        chosen.push(c);
+        indices.push(c.index);
+      }
+    }
     return chosen.map((c) => this.song(lib, c.index, c.distance));
   }
 

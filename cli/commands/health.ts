@@ -1,7 +1,7 @@
 // `audiomuse health`: the same JSON as GET /api/health; exit code 1 when a part is down.
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../lib/config.ts';
-import { createPool } from '../../lib/db.ts';
+import { cliPool } from '../database.ts';
 import { resolveEndpoints } from '../../lib/endpoints.ts';
 import { checkHealth } from '../../lib/health.ts';
 import { connectClient } from '../../lib/temporal.ts';
@@ -11,8 +11,8 @@ export async function run(args: string[]): Promise<number> {
   const unknown = args.filter((a) => a !== '--deep');
   if (unknown.length) throw new Error(`unknown argument ${unknown[0]}; usage: audiomuse health [--deep]`);
   const config = loadConfig();
-  const { databaseUrl, temporalAddress } = resolveEndpoints(config);
-  const pool = createPool(databaseUrl, { max: 1, statementTimeoutMs: config.database.statementTimeoutMs });
+  const { temporalAddress } = resolveEndpoints(config);
+  const pool = cliPool(config);
   let client: Client | undefined;
   try {
     client = await connectClient(temporalAddress, config.temporal.namespace, config.temporal.security).catch(

@@ -16,20 +16,14 @@ export function radiusWalk(
   const buckets = Math.max(3, Math.ceil(n / BUCKET_SIZE));
   const pool = [...candidates].sort((a, b) => a.distance - b.distance).slice(0, buckets * BUCKET_SIZE);
   const picked: Neighbour[] = [];
+  const pickedIndices: number[] = [];
   const used = new Set<number>();
   let prev = seed;
   while (picked.length < n) {
     let best: Neighbour | undefined,
       bestScore = Infinity;
     for (const c of pool) {
-      if (
-        used.has(c.index) ||
-        !accept(
-          c.index,
-          picked.map((p) => p.index),
-        )
-      )
-        continue;
+      if (used.has(c.index) || !accept(c.index, pickedIndices)) continue;
       const score = 0.7 * space.distance(prev, c.index) + 0.3 * c.distance;
       if (score < bestScore) {
         bestScore = score;
@@ -39,6 +33,7 @@ export function radiusWalk(
     if (!best) break;
     used.add(best.index);
     picked.push(best);
+    pickedIndices.push(best.index);
     prev = best.index;
   }
   return picked;

@@ -4,6 +4,7 @@
 // unused song exists (the artist rule is relaxed before a step is skipped), `onePerArtist` keeps one song per
 // artist, and `variety` picks among the nearest few candidates with a seeded generator, so the same A and B
 // can give different paths, reproducibly.
+import { Rng } from '../clustering/rng.ts';
 import { slerp, type VectorSpace } from './vector-space.ts';
 
 export interface PathOptions {
@@ -26,7 +27,7 @@ export function songPath(space: VectorSpace, a: number, b: number, opts: PathOpt
   const used = new Set([a, b]);
   const artists = new Set<string>();
   if (opts.onePerArtist && opts.artistOf) for (const i of [a, b]) artists.add(opts.artistOf(i));
-  const rng = mulberry32(opts.seed ?? 1);
+  const rng = new Rng(opts.seed ?? 1);
   const variety = Math.max(1, Math.floor(opts.variety ?? 1));
   const start = space.row(a),
     end = space.row(b);
@@ -37,23 +38,11 @@ export function songPath(space: VectorSpace, a: number, b: number, opts: PathOpt
     let choices = space.nearest(target, variety, (i) => free(i) && artistOk(i));
     if (!choices.length) choices = space.nearest(target, variety, free);
     if (!choices.length) break;
-    const pick = choices[Math.floor(rng() * choices.length)].index;
+    const pick = rng.pick(choices).index;
     path.push(pick);
     used.add(pick);
     if (opts.artistOf) artists.add(opts.artistOf(pick));
   }
   if (b !== a) path.push(b);
   return path;
-}
-
-/** A small seeded generator (mulberry32): the same seed gives the same path. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
