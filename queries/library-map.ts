@@ -3,7 +3,7 @@
 import type { Config } from '../lib/config.ts';
 import type { Pool } from '../lib/db.ts';
 import { cachedMap, storeMap, type MapPoints } from '../lib/store/library.ts';
-import { loadVectors, vectorsSnapshot, type VectorScope } from '../lib/store/vectors.ts';
+import { loadEmbeddings, vectorsSnapshot, type VectorScope } from '../lib/store/vectors.ts';
 import { analysisVersion } from '../engines/analysis/version.ts';
 import { projectLibrary } from '../engines/clustering/map-projection.ts';
 
@@ -29,7 +29,7 @@ export async function libraryMap(pool: Pool, scope: Omit<VectorScope, 'trackIds'
   let job = computing.get(key);
   if (!job) {
     job = (async () => {
-      const tracks = await loadVectors(pool, scope);
+      const tracks = await loadEmbeddings(pool, scope);
       const { x, y } = projectLibrary(tracks.map((t) => t.embedding));
       const points = {
         ids: tracks.map((t) => t.id),

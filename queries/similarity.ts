@@ -3,7 +3,7 @@
 // library snapshot (re-read when the snapshot changes, looked at no more than every few seconds). Ids in and
 // out are the media server's item ids, as the original's plugins expect.
 import type { Pool } from '../lib/db.ts';
-import { loadVectors, vectorsSnapshot, type StoredVector, type VectorScope } from '../lib/store/vectors.ts';
+import { loadEmbeddings, vectorsSnapshot, type StoredEmbedding, type VectorScope } from '../lib/store/vectors.ts';
 import { radiusWalk } from '../engines/similarity/radius-walk.ts';
 import { songPath } from '../engines/similarity/song-path.ts';
 import { songKey } from '../engines/similarity/versions.ts';
@@ -31,7 +31,7 @@ export class UnknownSongError extends Error {
 interface Library {
   key: string;
   checkedAt: number;
-  tracks: StoredVector[];
+  tracks: StoredEmbedding[];
   space: VectorSpace;
   byItemId: Map<string, number>;
   keys: string[];
@@ -169,7 +169,7 @@ export class SimilarityQueries {
       return loaded;
     }
     this.library = (async () => {
-      const tracks = await loadVectors(this.pool, this.scope);
+      const tracks = await loadEmbeddings(this.pool, this.scope);
       return {
         key,
         checkedAt: Date.now(),

@@ -96,9 +96,14 @@ export interface LastRun {
   progress: unknown;
 }
 
-function columns(kind: RunKindName, cols: KindColumns, firstParam: number): { names: string[]; values: unknown[] } {
+function checkedColumns(kind: RunKindName, cols: KindColumns): string[] {
   const names = Object.keys(cols);
   for (const n of names) if (!KIND_COLUMNS[kind].includes(n)) throw new Error(`${TABLE[kind]} has no column ${n}`);
+  return names;
+}
+
+function columns(kind: RunKindName, cols: KindColumns, firstParam: number): { names: string[]; values: unknown[] } {
+  const names = checkedColumns(kind, cols);
   const values = names.map((n) => (JSON_COLUMNS.has(n) ? JSON.stringify(cols[n] ?? null) : cols[n]));
   return { names: names.map((n, i) => `${n} = $${firstParam + i}`), values };
 }
@@ -112,8 +117,7 @@ export async function beginRun(
   kind: RunKindName,
   run: RunningRun & { source: string; params: object; columns?: KindColumns },
 ): Promise<{ runId: string } | { running: RunningRun }> {
-  const extra = Object.keys(run.columns ?? {});
-  for (const n of extra) if (!KIND_COLUMNS[kind].includes(n)) throw new Error(`${TABLE[kind]} has no column ${n}`);
+  const extra = checkedColumns(kind, run.columns ?? {});
   try {
     const { rows } = await pool.query<{ id: string }>(
       `INSERT INTO ${TABLE[kind]} (workflow_id, first_run_id, source, params${extra.map((n) => `, ${n}`).join('')})

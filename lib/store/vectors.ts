@@ -1,5 +1,5 @@
 // The one reader of stored features: every user of embeddings (the clustering snapshot, the library map,
-// the coming similarity index) reads them here, always scoped to one media source and one analysis version,
+// the similarity queries) reads them here, always scoped to one media source and one analysis version,
 // so features of two model or profile versions never meet in one space.
 import type { Pool } from '../db.ts';
 import { decodeEmbedding, MOOD_HEAD_COLUMNS } from './tracks.ts';
@@ -11,27 +11,33 @@ export interface VectorScope {
   trackIds?: readonly string[];
 }
 
-export interface StoredVector {
+/** What a similarity query or the map needs of a track: who it is and its embedding. */
+export interface StoredEmbedding {
   /** tracks.id as a string. */
   id: string;
   itemId: string;
   artist: string | null;
   title: string | null;
   album: string | null;
+  embedding: Float32Array;
+}
+
+/** What clustering needs besides: the features its spaces are built from. */
+export interface StoredVector extends StoredEmbedding {
   tempo: number | null;
   energy: number | null;
   tags: number[];
   moodHeads: Record<(typeof MOOD_HEAD_COLUMNS)[number], number>;
-  embedding: Float32Array;
 }
 
-const COLUMNS = `t.id::text AS id, t.item_id, t.artist, t.title, t.album, f.tempo, f.energy, f.tags, f.embedding,
-  ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}`).join(', ')}`;
+const IDENTITY = 't.id::text AS id, t.item_id, t.artist, t.title, t.album, f.embedding';
+const FEATURES = `f.tempo, f.energy, f.tags, ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}`).join(', ')}`;
 
-export async function loadVectors(pool: Pool, scope: VectorScope): Promise<StoredVector[]> {
+/** The scope's rows with the given columns, in the scope's order. */
+async function scopedRows(pool: Pool, scope: VectorScope, columns: string) {
   const { rows } = scope.trackIds
     ? await pool.query(
-        `SELECT ${COLUMNS}
+        `SELECT ${columns}
            FROM unnest($3::bigint[]) WITH ORDINALITY AS s (track_id, ord)
            JOIN tracks t ON t.id = s.track_id
            JOIN track_features f ON f.track_id = t.id
@@ -40,23 +46,37 @@ export async function loadVectors(pool: Pool, scope: VectorScope): Promise<Store
         [scope.source, scope.analysisVersion, scope.trackIds],
       )
     : await pool.query(
-        `SELECT ${COLUMNS}
+        `SELECT ${columns}
            FROM tracks t JOIN track_features f ON f.track_id = t.id
           WHERE t.source = $1 AND f.analysis_version = $2 AND t.analysis_status = 'analyzed'
           ORDER BY t.id`,
         [scope.source, scope.analysisVersion],
       );
-  return rows.map((r) => ({
-    id: r.id,
-    itemId: r.item_id,
-    artist: r.artist,
-    title: r.title,
-    album: r.album,
+  return rows;
+}
+
+const embeddingOf = (r: Record<string, any>): StoredEmbedding => ({
+  id: r.id,
+  itemId: r.item_id,
+  artist: r.artist,
+  title: r.title,
+  album: r.album,
+  embedding: decodeEmbedding(r.embedding),
+});
+
+/** Identity and embedding only: the map and the similarity queries never read the 50 tags. */
+export async function loadEmbeddings(pool: Pool, scope: VectorScope): Promise<StoredEmbedding[]> {
+  return (await scopedRows(pool, scope, IDENTITY)).map(embeddingOf);
+}
+
+/** Identity, embedding and the clustering features. */
+export async function loadVectors(pool: Pool, scope: VectorScope): Promise<StoredVector[]> {
+  return (await scopedRows(pool, scope, `${IDENTITY}, ${FEATURES}`)).map((r) => ({
+    ...embeddingOf(r),
     tempo: r.tempo,
     energy: r.energy,
     tags: r.tags,
     moodHeads: Object.fromEntries(MOOD_HEAD_COLUMNS.map((c) => [c, r[c]])) as StoredVector['moodHeads'],
-    embedding: decodeEmbedding(r.embedding),
   }));
 }
 
