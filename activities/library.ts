@@ -92,6 +92,8 @@ export function createLibraryActivities(deps: LibraryDeps) {
           durationSec: t.duration,
           changeMarker: t.changeMarker,
           path: t.path,
+          artistId: t.artistId,
+          libraryId: t.libraryId,
         }));
         const { toAnalyze, skipped } = await upsertAlbumTracks(deps.pool, input.source, input.albumId, rows, version);
         return { tracks: toAnalyze, tracksTotal: tracks.length, skipped };

@@ -197,4 +197,14 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE tracks ADD COLUMN path TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'artist and library ids',
+    sql: `
+      -- The server's id of the track's artist (the Navidrome plugin asks for similar artists by it) and of the
+      -- library (Jellyfin collection, Subsonic music folder) that holds it, so a query can stay in one library.
+      ALTER TABLE tracks ADD COLUMN artist_id TEXT, ADD COLUMN library_id TEXT;
+      CREATE INDEX tracks_artist_id ON tracks (source, artist_id);
+    `,
+  },
 ];

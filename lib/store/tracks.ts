@@ -26,6 +26,10 @@ export interface AlbumTrackRow {
   changeMarker?: string;
   /** The file's path as the server reports it. */
   path?: string;
+  /** The server's id of the track's artist. */
+  artistId?: string;
+  /** The server's library (collection, music folder) holding the track. */
+  libraryId?: string;
 }
 
 export interface TrackToAnalyze {
@@ -63,14 +67,17 @@ export async function upsertAlbumTracks(
   const col = <K extends keyof AlbumTrackRow>(k: K) => tracks.map((t) => t[k] ?? null);
   const { rows } = await pool.query<{ id: string; title: string; skip: boolean }>(
     `WITH up AS (
-       INSERT INTO tracks (source, item_id, album_id, title, artist, album, duration_sec, change_marker, path)
-       SELECT $1, u.item_id, $2, u.title, u.artist, u.album, u.duration_sec, u.change_marker, u.path
-         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::real[], $8::text[], $10::text[])
-              AS u (item_id, title, artist, album, duration_sec, change_marker, path)
+       INSERT INTO tracks (source, item_id, album_id, title, artist, album, duration_sec, change_marker, path,
+                           artist_id, library_id)
+       SELECT $1, u.item_id, $2, u.title, u.artist, u.album, u.duration_sec, u.change_marker, u.path,
+              u.artist_id, u.library_id
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::real[], $8::text[], $10::text[],
+                     $11::text[], $12::text[])
+              AS u (item_id, title, artist, album, duration_sec, change_marker, path, artist_id, library_id)
        ON CONFLICT (source, item_id) DO UPDATE SET
          album_id = EXCLUDED.album_id, title = EXCLUDED.title, artist = EXCLUDED.artist, album = EXCLUDED.album,
          duration_sec = EXCLUDED.duration_sec, change_marker = EXCLUDED.change_marker, path = EXCLUDED.path,
-         updated_at = now()
+         artist_id = EXCLUDED.artist_id, library_id = EXCLUDED.library_id, updated_at = now()
        RETURNING id, title, change_marker, analysis_status, analyzed_marker, failure_version
      )
      SELECT up.id::text AS id, coalesce(up.title, '') AS title,
@@ -90,6 +97,8 @@ export async function upsertAlbumTracks(
       col('changeMarker'),
       version,
       col('path'),
+      col('artistId'),
+      col('libraryId'),
     ],
   );
   const toAnalyze = rows.filter((r) => !r.skip).map((r) => ({ trackId: r.id, title: r.title }));

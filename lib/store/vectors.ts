@@ -19,6 +19,11 @@ export interface StoredEmbedding {
   artist: string | null;
   title: string | null;
   album: string | null;
+  /** The server's ids of the artist, album and library (null when the server gave none). */
+  artistId: string | null;
+  albumId: string | null;
+  libraryId: string | null;
+  durationSec: number | null;
   embedding: Float32Array;
 }
 
@@ -30,7 +35,8 @@ export interface StoredVector extends StoredEmbedding {
   moodHeads: Record<(typeof MOOD_HEAD_COLUMNS)[number], number>;
 }
 
-const IDENTITY = 't.id::text AS id, t.item_id, t.artist, t.title, t.album, f.embedding';
+const IDENTITY =
+  't.id::text AS id, t.item_id, t.artist, t.title, t.album, t.artist_id, t.album_id, t.library_id, t.duration_sec, f.embedding';
 const FEATURES = `f.tempo, f.energy, f.tags, ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}`).join(', ')}`;
 
 /** The scope's rows with the given columns, in the scope's order. */
@@ -61,6 +67,10 @@ const embeddingOf = (r: Record<string, any>): StoredEmbedding => ({
   artist: r.artist,
   title: r.title,
   album: r.album,
+  artistId: r.artist_id,
+  albumId: r.album_id,
+  libraryId: r.library_id,
+  durationSec: r.duration_sec,
   embedding: decodeEmbedding(r.embedding),
 });
 

@@ -17,7 +17,11 @@ export interface Track {
   albumId: string;
   title: string;
   artist?: string;
+  /** The server's id of the artist (Jellyfin artist item, Subsonic artistId; a local folder derives one). */
+  artistId?: string;
   album?: string;
+  /** The server's library holding the track (Jellyfin collection folder, Subsonic music folder). */
+  libraryId?: string;
   /** Seconds. */
   duration?: number;
   trackNumber?: number;
