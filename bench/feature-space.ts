@@ -6,90 +6,16 @@
 // (10 initialisations, 20 seeds) and the product's search (the post-processed playlists) — and the result is
 // scored against the package: purity and normalised mutual information (NMI), beside a random assignment with
 // the same cluster sizes.
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import type { FeatureSpace, TrackFeatures } from '../engines/clustering/features.ts';
+import type { FeatureSpace } from '../engines/clustering/features.ts';
 import { kmeans } from '../engines/clustering/kmeans.ts';
 import { postprocessClusters } from '../engines/clustering/postprocess.ts';
 import { Rng } from '../engines/clustering/rng.ts';
 import { prepareSearchData, runSearch } from '../engines/clustering/search.ts';
-import { repoRoot } from '../lib/config.ts';
+import { analyse, PACKAGES, testMusic } from './test-music.ts';
 
-const run = promisify(execFile);
 const argv = process.argv.slice(2);
 const workers = Number(argv[argv.indexOf('--workers') + 1] || 2);
-
-const PACKAGES: { label: string; dir: string; match: RegExp }[] = [
-  { label: 'fretsonfire (metal)', dir: '/usr/share/games/fretsonfire/data/songs', match: /\/song\.ogg$/ },
-  { label: 'pushover (game themes)', dir: '/usr/share/pushover/themes', match: /\.ogg$/ },
-  { label: 'hyperrogue (ambient)', dir: '/usr/share/hyperrogue/music', match: /\.ogg$/ },
-];
-
-function walk(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
-
-interface Analysed {
-  file: string;
-  label: number;
-  features: TrackFeatures;
-}
-
-async function analyse(files: { file: string; label: number }[]): Promise<Analysed[]> {
-  // The CLI prints one JSON line per file (--full: the whole embedding and all 50 tags); a few in parallel.
-  const shares = Array.from({ length: workers }, (_, w) => files.filter((_, i) => i % workers === w));
-  const outputs = await Promise.all(
-    shares.map((share) =>
-      share.length === 0
-        ? ''
-        : run(
-            process.execPath,
-            [path.join(repoRoot, 'bin/audiomuse.mjs'), 'analyze', '--full', ...share.map((f) => f.file)],
-            { maxBuffer: 1 << 28 },
-          ).then(
-            (r) => r.stdout,
-            (e: { stdout?: string }) => e.stdout ?? '',
-          ),
-    ),
-  );
-  const out: Analysed[] = [];
-  for (const line of outputs.join('\n').split('\n')) {
-    if (!line.trim()) continue;
-    const r = JSON.parse(line) as {
-      path: string;
-      error?: unknown;
-      embedding?: number[];
-      tags?: Record<string, number> | number[];
-      moods?: TrackFeatures['moodHeads'];
-      tempo: number | null;
-      energy: number | null;
-    };
-    if (r.error || !r.embedding) continue;
-    const f = files.find((x) => x.file === r.path)!;
-    const tags = Array.isArray(r.tags) ? r.tags : Object.values(r.tags ?? {});
-    out.push({
-      file: r.path,
-      label: f.label,
-      features: {
-        id: r.path,
-        title: path.basename(r.path),
-        artist: null,
-        tempo: r.tempo,
-        energy: r.energy,
-        tags,
-        moodHeads: r.moods!,
-        embedding: r.embedding,
-      },
-    });
-  }
-  return out;
-}
 
 /** Purity and NMI of an assignment (cluster id per item, -1 = unassigned and left out) against labels. */
 function agreement(assign: number[], labels: number[]): { purity: number; nmi: number; covered: number } {
@@ -133,17 +59,12 @@ function randomBaseline(assign: number[], labels: number[], rng: Rng): { purity:
 }
 
 async function main(): Promise<void> {
-  const files = PACKAGES.flatMap((p, label) =>
-    walk(p.dir)
-      .filter((f) => p.match.test(f))
-      .map((file) => ({ file, label })),
-  );
-  if (files.length === 0) throw new Error('none of the Debian music packages is installed (see .ci/run)');
+  const files = testMusic();
   console.log(
     `bench:feature-space — ${files.length} files from ${PACKAGES.length} packages; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${workers} analysis processes`,
   );
   const t0 = performance.now();
-  const tracks = await analyse(files);
+  const tracks = await analyse(files, workers);
   const labels = tracks.map((t) => t.label);
   console.log(
     `analysed ${tracks.length} tracks in ${((performance.now() - t0) / 1000).toFixed(0)} s (${files.length - tracks.length} failed to decode); ` +
