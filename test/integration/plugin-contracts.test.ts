@@ -413,7 +413,10 @@ test('Lyrion mixer: similar_tracks and find_path decode (no error, rows under th
   const decoded = lyrionDecode(similar.text);
   assert.ok('rows' in decoded, JSON.stringify(decoded));
   assert.equal(decoded.rows.length, TRACKS - 1);
-  assert.ok(decoded.rows.every((r: any) => typeof r.item_id === 'string' && r.item_id !== seed));
+  assert.ok(
+    decoded.rows.every((r: any) => typeof r.item_id === 'string' && r.item_id !== seed),
+    'every row has an item_id (item_id // id), never the seed',
+  );
 
   const route = await send(
     `${base.local}/api/find_path?start_song_id=${rfc3986(localIds[0])}&end_song_id=${rfc3986(localIds[1])}&max_steps=10`,
