@@ -86,6 +86,12 @@ export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
         },
         path_fix_size: { type: 'boolean', description: 'Exactly max_steps songs (always, when the library has them)' },
         mood_pct: { type: 'number', minimum: 0, maximum: 100, description: "The original's mood weight (accepted)" },
+        count: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'Sent by the Navidrome plugin next to max_steps, with the same value (accepted; max_steps decides)',
+        },
         one_per_artist: { type: 'boolean', default: false, description: 'At most one song per artist' },
         variety: {
           type: 'integer',
