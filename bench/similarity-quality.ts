@@ -189,6 +189,16 @@ async function duplicates(q: SimilarityQueries, songs: Analysed<Song>[]): Promis
       `| ${kind} | ${d.length} | ${Math.min(...d).toExponential(1)} – ${Math.max(...d).toExponential(1)} | ${d.filter((x) => x < DUPLICATE_DISTANCE).length} of ${d.length} |`,
     );
   }
+  // The margin: how close two different songs of this library come.
+  const distinct = songs.filter((s) => !s.copyOf);
+  let closest = Infinity;
+  for (const [i, x] of distinct.entries())
+    for (const y of distinct.slice(i + 1)) {
+      const u = vec(x.itemId),
+        v = vec(y.itemId);
+      closest = Math.min(closest, 1 - u.reduce((s, e, k) => s + e * v[k], 0));
+    }
+  rows.push(`| (two different songs, the closest pair) | | ${closest.toExponential(1)} | |`);
   let shown = 0,
     left = 0,
     lost = 0;
@@ -227,6 +237,8 @@ async function main(): Promise<void> {
   console.log(
     `analysed ${analysed.length} of ${songs.length + copies.length} files in ${((performance.now() - t0) / 1000).toFixed(0)} s (cached under the temp folder)`,
   );
+  const failed = [...songs, ...copies].filter((s) => !analysed.some((a) => a.file === s.file));
+  if (failed.length > 0) console.log(`not analysed: ${failed.map((f) => f.file).join(', ')}`);
   const pg = await startEmbeddedPostgres({
     dataDir: path.join(scratch, 'pg'),
     port: await freePort(),

@@ -98,7 +98,7 @@ interface AnalyzeLine {
   error?: unknown;
   embedding?: number[];
   tags?: Record<string, number> | number[];
-  moods?: TrackFeatures['moodHeads'];
+  moodHeads?: TrackFeatures['moodHeads'];
   tempo: number | null;
   energy: number | null;
 }
@@ -149,7 +149,7 @@ export async function analyse<T extends { file: string }>(files: T[], workers: n
         tempo: r.tempo,
         energy: r.energy,
         tags,
-        moodHeads: r.moods!,
+        moodHeads: r.moodHeads!,
         embedding: r.embedding!,
       },
     });
