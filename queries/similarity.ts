@@ -4,7 +4,13 @@
 // out are the media server's item ids, as the original's plugins expect.
 import type { Pool } from '../lib/db.ts';
 import { loadEmbeddings, vectorsSnapshot, type StoredEmbedding, type VectorScope } from '../lib/store/vectors.ts';
-import { artistCap, artistKey, capCandidates, songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
+import {
+  artistCap,
+  artistKey,
+  capCandidates,
+  songFilter,
+  type ListeningFilters,
+} from '../engines/similarity/filters.ts';
 import { radiusWalk } from '../engines/similarity/radius-walk.ts';
 import { songPath } from '../engines/similarity/song-path.ts';
 import { songKey } from '../engines/similarity/versions.ts';

@@ -52,7 +52,9 @@ export function hasFilters(f: ListeningFilters): boolean {
 }
 
 /** A blocklist entry matches a song by the server's id exactly or by the folded name. */
-function blocklist(entries: readonly string[] | undefined): ((name: string | null, id: string | null) => boolean) | undefined {
+function blocklist(
+  entries: readonly string[] | undefined,
+): ((name: string | null, id: string | null) => boolean) | undefined {
   if (!entries?.length) return undefined;
   const ids = new Set(entries);
   const names = new Set(entries.map(nameKey).filter(Boolean));

@@ -6,7 +6,7 @@ import { Rng } from '../../engines/clustering/rng.ts';
 import { angularDistance, centroid, sampleByTemperature } from '../../engines/similarity/alchemy.ts';
 import { artistCap, capCandidates, songFilter, type SongFacts } from '../../engines/similarity/filters.ts';
 import { unit } from '../../engines/similarity/vector-space.ts';
-import { ApiError } from '../../web/api/errors.ts';
+import type { ApiError } from '../../web/api/errors.ts';
 import { filtersFrom } from '../../web/api/filter-params.ts';
 
 const song = (s: Partial<SongFacts>): SongFacts => ({
@@ -22,7 +22,14 @@ const song = (s: Partial<SongFacts>): SongFacts => ({
 const SONGS: SongFacts[] = [
   song({ artist: 'Björk', artistId: 'ar-1', album: 'Homogenic', albumId: 'al-1', libraryId: 'lib-a' }),
   song({ artist: 'Muldjord', artistId: 'ar-2', album: 'Anvil', albumId: 'al-2', libraryId: 'lib-a', durationSec: 95 }),
-  song({ artist: 'Muldjord', artistId: 'ar-2', album: 'Hammer', albumId: 'al-3', libraryId: 'lib-b', durationSec: 400 }),
+  song({
+    artist: 'Muldjord',
+    artistId: 'ar-2',
+    album: 'Hammer',
+    albumId: 'al-3',
+    libraryId: 'lib-b',
+    durationSec: 400,
+  }),
   song({ artist: 'Crosby, Stills, Nash & Young', album: 'Déjà Vu', durationSec: null }),
 ];
 const passing = (f: Parameters<typeof songFilter>[1]) => {
@@ -63,8 +70,15 @@ test('per-artist cap: in the pick loop given the picks, and on the nearest-first
 test('alchemy centroid and angular distance', () => {
   const x = unit([1, 0, 0]),
     y = unit([0, 1, 0]);
-  assert.deepEqual([...centroid([x, y])!].map((v) => +v.toFixed(6)), [0.707107, 0.707107, 0]);
-  assert.deepEqual([...centroid([x, y], [3, 1])!].map((v) => +v.toFixed(6)), [0.948683, 0.316228, 0], 'weighted');
+  assert.deepEqual(
+    [...centroid([x, y])!].map((v) => +v.toFixed(6)),
+    [0.707107, 0.707107, 0],
+  );
+  assert.deepEqual(
+    [...centroid([x, y], [3, 1])!].map((v) => +v.toFixed(6)),
+    [0.948683, 0.316228, 0],
+    'weighted',
+  );
   assert.equal(centroid([]), undefined);
   assert.equal(angularDistance(x, x), 0);
   assert.equal(+angularDistance(x, y).toFixed(9), 0.5);

@@ -71,10 +71,6 @@ export function filtersFrom(input: Record<string, unknown>, fromQuery: boolean):
     libraryId: input.library_id as string | undefined,
   };
   if (f.minDuration !== undefined && f.maxDuration !== undefined && f.minDuration > f.maxDuration)
-    throw new ApiError(
-      400,
-      `max_duration: ${f.maxDuration} is below min_duration ${f.minDuration}`,
-      'max_duration',
-    );
+    throw new ApiError(400, `max_duration: ${f.maxDuration} is below min_duration ${f.minDuration}`, 'max_duration');
   return f;
 }
