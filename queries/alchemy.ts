@@ -5,7 +5,7 @@ import type { Pool } from '../lib/db.ts';
 import { playlistItems } from '../lib/store/saved-playlists.ts';
 import { angularDistance, centroid, sampleByTemperature } from '../engines/similarity/alchemy.ts';
 import { Rng } from '../engines/clustering/rng.ts';
-import { artistCap, nameKey, songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
+import { artistCap, foldedNames, nameKey, songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
 import {
   cappedNearest,
   DUPLICATE_DISTANCE,
@@ -139,9 +139,10 @@ export class AlchemyQueries {
     }
     if (item.type === 'artist') {
       const key = nameKey(item.id);
+      const { artists } = foldedNames(lib.tracks);
       const rows: number[] = [];
       lib.tracks.forEach((t, i) => {
-        if (t.artistId === item.id || (key && nameKey(t.artist) === key)) rows.push(i);
+        if (t.artistId === item.id || (key && artists[i] === key)) rows.push(i);
       });
       return rows.length ? point(null, lib.tracks[rows[0]].artist, rows) : undefined;
     }

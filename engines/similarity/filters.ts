@@ -36,6 +36,17 @@ export const nameKey = (name: string | null): string =>
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 
+/** Folded artist and album names of a library, by row: computed once per library (array), not per request. */
+const folded = new WeakMap<readonly SongFacts[], { artists: string[]; albums: string[] }>();
+export function foldedNames(songs: readonly SongFacts[]): { artists: string[]; albums: string[] } {
+  let names = folded.get(songs);
+  if (!names) {
+    names = { artists: songs.map((s) => nameKey(s.artist)), albums: songs.map((s) => nameKey(s.album)) };
+    folded.set(songs, names);
+  }
+  return names;
+}
+
 /** The key one artist's songs share (for the per-artist cap): the name, as the original counts artists. */
 export const artistKey = (song: Pick<SongFacts, 'artist'>): string => normalizeTitle(song.artist ?? '');
 
@@ -54,31 +65,34 @@ export function hasFilters(f: ListeningFilters): boolean {
 /** A blocklist entry matches a song by the server's id exactly or by the folded name. */
 function blocklist(
   entries: readonly string[] | undefined,
-): ((name: string | null, id: string | null) => boolean) | undefined {
+): ((foldedName: string, id: string | null) => boolean) | undefined {
   if (!entries?.length) return undefined;
   const ids = new Set(entries);
   const names = new Set(entries.map(nameKey).filter(Boolean));
-  return (name, id) => (id !== null && ids.has(id)) || (name !== null && names.has(nameKey(name)));
+  return (name, id) => (id !== null && ids.has(id)) || names.has(name);
 }
 
 /**
- * Whether song `i` may appear at all: in the library, within the duration range, not blocked. Name keys of the
- * library are folded once per call of `songFilter`, not once per scan.
+ * Whether song `i` may appear at all: in the library, within the duration range, not blocked. The library's folded
+ * names are computed once per library (foldedNames); each request costs one pass of cheap checks.
  */
 export function songFilter(songs: readonly SongFacts[], f: ListeningFilters): (i: number) => boolean {
   const artistBlocked = blocklist(f.excludeArtists);
   const albumBlocked = blocklist(f.excludeAlbums);
   const { minDuration, maxDuration, libraryId } = f;
-  const checks: ((s: SongFacts) => boolean)[] = [];
+  const checks: ((s: SongFacts, i: number) => boolean)[] = [];
   if (libraryId !== undefined) checks.push((s) => s.libraryId === libraryId);
   if (minDuration !== undefined) checks.push((s) => s.durationSec !== null && s.durationSec >= minDuration);
   if (maxDuration !== undefined) checks.push((s) => s.durationSec !== null && s.durationSec <= maxDuration);
-  if (artistBlocked) checks.push((s) => !artistBlocked(s.artist, s.artistId));
-  if (albumBlocked) checks.push((s) => !albumBlocked(s.album, s.albumId));
+  if (artistBlocked || albumBlocked) {
+    const { artists, albums } = foldedNames(songs);
+    if (artistBlocked) checks.push((s, i) => !artistBlocked(artists[i], s.artistId));
+    if (albumBlocked) checks.push((s, i) => !albumBlocked(albums[i], s.albumId));
+  }
   if (!checks.length) return () => true;
   // One pass over the library: the scan then asks a typed array, not the checks.
   const ok = new Uint8Array(songs.length);
-  songs.forEach((s, i) => (ok[i] = checks.every((c) => c(s)) ? 1 : 0));
+  songs.forEach((s, i) => (ok[i] = checks.every((c) => c(s, i)) ? 1 : 0));
   return (i) => ok[i] === 1;
 }
 
