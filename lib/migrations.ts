@@ -207,4 +207,13 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX tracks_artist_id ON tracks (source, artist_id);
     `,
   },
+  {
+    version: 8,
+    name: 'saved playlists',
+    sql: `
+      -- clustering: made by a clustering run, replaced by the next one; saved: a listening result the user saved
+      -- (POST /api/create_playlist), never replaced or deleted by a clustering publish.
+      ALTER TABLE playlists ADD COLUMN origin TEXT NOT NULL DEFAULT 'clustering' CHECK (origin IN ('clustering', 'saved'));
+    `,
+  },
 ];

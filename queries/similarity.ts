@@ -4,6 +4,13 @@
 // out are the media server's item ids, as the original's plugins expect.
 import type { Pool } from '../lib/db.ts';
 import { loadEmbeddings, vectorsSnapshot, type StoredEmbedding, type VectorScope } from '../lib/store/vectors.ts';
+import {
+  artistCap,
+  artistKey,
+  capCandidates,
+  songFilter,
+  type ListeningFilters,
+} from '../engines/similarity/filters.ts';
 import { radiusWalk } from '../engines/similarity/radius-walk.ts';
 import { songPath } from '../engines/similarity/song-path.ts';
 import { songKey } from '../engines/similarity/versions.ts';
@@ -28,13 +35,43 @@ export class UnknownSongError extends Error {
   override name = 'UnknownSongError';
 }
 
-interface Library {
+/** One library snapshot in memory: its songs, their unit embeddings and look-up keys, by row. */
+export interface LoadedLibrary {
   key: string;
   checkedAt: number;
   tracks: StoredEmbedding[];
   space: VectorSpace;
   byItemId: Map<string, number>;
+  /** Same artist and title once version notes are gone (duplicate versions share it). */
   keys: string[];
+  /** The per-artist cap's key of each row. */
+  artistKeys: string[];
+}
+type Library = LoadedLibrary;
+
+/** One answer row of song `i`. */
+export function songRow(lib: LoadedLibrary, i: number, distance: number): SimilarSong {
+  const t = lib.tracks[i];
+  return { item_id: t.itemId, title: t.title, author: t.artist, album: t.album, distance };
+}
+
+/**
+ * The `want` nearest songs to `query` that `accept` lets through, no more than the per-artist cap each (the scan
+ * widens until the capped pool is full or the library is exhausted).
+ */
+export function cappedNearest(
+  lib: LoadedLibrary,
+  query: Float32Array,
+  want: number,
+  accept: (i: number) => boolean,
+  maxPerArtist: number | undefined,
+): Neighbour[] {
+  const keyOf = (i: number) => lib.artistKeys[i];
+  for (let k = want; ; k *= 4) {
+    const raw = lib.space.nearest(query, k, accept);
+    const pool = capCandidates(raw, keyOf, maxPerArtist);
+    if (pool.length >= want || raw.length < k || k >= lib.space.size) return pool;
+  }
 }
 
 export class SimilarityQueries {
@@ -53,18 +90,25 @@ export class SimilarityQueries {
     n: number;
     eliminateDuplicates: boolean;
     radius: boolean;
+    filters?: ListeningFilters;
   }): Promise<SimilarSong[]> {
     const lib = await this.current();
     const seed = this.find(lib, req);
     const seedKey = lib.keys[seed];
-    const candidates = lib.space.nearest(
+    const filters = req.filters ?? {};
+    const eligible = songFilter(lib.tracks, filters);
+    const candidates = cappedNearest(
+      lib,
       lib.space.row(seed),
       req.radius ? Math.max(150, 3 * req.n) : 4 * req.n,
-      (i) => i !== seed && (!req.eliminateDuplicates || lib.keys[i] !== seedKey),
+      (i) => i !== seed && (!req.eliminateDuplicates || lib.keys[i] !== seedKey) && eligible(i),
+      filters.maxSongsPerArtist,
     );
+    const capped = artistCap((i) => lib.artistKeys[i], filters.maxSongsPerArtist);
     const distinct = (i: number, picked: readonly number[]) =>
-      !req.eliminateDuplicates ||
-      picked.every((p) => lib.keys[p] !== lib.keys[i] && lib.space.distance(p, i) >= DUPLICATE_DISTANCE);
+      capped(i, picked) &&
+      (!req.eliminateDuplicates ||
+        picked.every((p) => lib.keys[p] !== lib.keys[i] && lib.space.distance(p, i) >= DUPLICATE_DISTANCE));
     const chosen: Neighbour[] = [];
     if (req.radius) chosen.push(...radiusWalk(lib.space, seed, candidates, req.n, distinct));
     else {
@@ -87,11 +131,15 @@ export class SimilarityQueries {
     onePerArtist: boolean;
     variety: number;
     seed: number;
+    filters?: ListeningFilters;
   }): Promise<{ path: SimilarSong[]; total_distance: number }> {
     const lib = await this.current();
     const a = this.find(lib, { itemId: req.startId }),
       b = this.find(lib, { itemId: req.endId });
     const artistOf = (i: number) => songKey(lib.tracks[i].artist, '');
+    // A and B are the user's choice; the filters decide the steps between them.
+    const eligible = songFilter(lib.tracks, req.filters ?? {});
+    const capped = artistCap((i) => lib.artistKeys[i], req.filters?.maxSongsPerArtist);
     const path = songPath(lib.space, a, b, {
       length: req.length,
       artistOf,
@@ -99,7 +147,7 @@ export class SimilarityQueries {
       variety: req.variety,
       seed: req.seed,
       // Never the same song twice, in any version.
-      exclude: (i, taken) => taken.some((p) => lib.keys[p] === lib.keys[i]),
+      exclude: (i, taken) => !eligible(i) || !capped(i, taken) || taken.some((p) => lib.keys[p] === lib.keys[i]),
     });
     let total = 0;
     const songs = path.map((i, k) => {
@@ -155,12 +203,11 @@ export class SimilarityQueries {
   }
 
   private song(lib: Library, i: number, distance: number): SimilarSong {
-    const t = lib.tracks[i];
-    return { item_id: t.itemId, title: t.title, author: t.artist, album: t.album, distance };
+    return songRow(lib, i, distance);
   }
 
   /** The loaded library, reloaded when its snapshot changed (a new analysis, a removed track). */
-  private async current(): Promise<Library> {
+  async current(): Promise<Library> {
     const loaded = await this.library?.catch(() => undefined);
     if (loaded && Date.now() - loaded.checkedAt < RECHECK_MS) return loaded;
     const { key } = await vectorsSnapshot(this.pool, this.scope);
@@ -180,6 +227,7 @@ export class SimilarityQueries {
         ),
         byItemId: new Map(tracks.map((t, i) => [t.itemId, i])),
         keys: tracks.map((t) => songKey(t.artist, t.title)),
+        artistKeys: tracks.map(artistKey),
       };
     })();
     return this.library;

@@ -137,7 +137,8 @@ export async function runPlaylists(pool: Pool, runId: string): Promise<StoredPla
 export async function publishedPlaylists(pool: Pool, source: string, exceptRunId: string): Promise<StoredPlaylist[]> {
   const { rows } = await pool.query<StoredPlaylist>(
     `SELECT ${PLAYLIST_COLUMNS} FROM playlists p
-      WHERE p.source = $1 AND p.status = 'published' AND p.clustering_run_id IS DISTINCT FROM $2 ORDER BY p.id`,
+      WHERE p.source = $1 AND p.status = 'published' AND p.origin = 'clustering'
+        AND p.clustering_run_id IS DISTINCT FROM $2 ORDER BY p.id`,
     [source, exceptRunId],
   );
   return rows;

@@ -4,6 +4,7 @@ import { libraryMapScope } from '../../queries/library-map.ts';
 import { SimilarityQueries, UnknownSongError } from '../../queries/similarity.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
+import { FILTER_FIELDS, filtersFrom } from './filter-params.ts';
 
 const ITEM_ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
 /** Parameters plugins send that do not change our answer; accepted so their requests validate. */
@@ -20,8 +21,10 @@ async function answer<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
-  const queries = new SimilarityQueries(deps.pool, libraryMapScope(deps.config));
+export function similarityRoutes(
+  deps: ApiDeps,
+  queries = new SimilarityQueries(deps.pool, libraryMapScope(deps.config)),
+): ApiRoute[] {
   return [
     {
       method: 'get',
@@ -44,6 +47,7 @@ export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
           description: 'Radius walk (each step near the previous pick and the seed) instead of plain nearest first',
         },
         mood_similarity: { type: 'boolean', description: "The original's mood re-rank (accepted; not applied)" },
+        ...FILTER_FIELDS,
         ...ACCEPTED,
       },
       summary: 'Songs similar to a seed song: [{item_id, title, author, album, distance}], nearest first',
@@ -65,6 +69,7 @@ export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
             n: (query.n as number) ?? 10,
             eliminateDuplicates: (query.eliminate_duplicates as boolean) ?? false,
             radius: (query.radius_similarity as boolean) ?? true,
+            filters: filtersFrom(query, true),
           }),
         );
       },
@@ -101,6 +106,7 @@ export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
           description: 'Pick each step among this many nearest songs (1 = always the nearest)',
         },
         seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 1, description: 'Seed of the variety' },
+        ...FILTER_FIELDS,
         ...ACCEPTED,
       },
       summary:
@@ -125,6 +131,7 @@ export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
             onePerArtist: (query.one_per_artist as boolean) ?? false,
             variety: (query.variety as number) ?? 1,
             seed: (query.seed as number) ?? 1,
+            filters: filtersFrom(query, true),
           }),
         );
       },

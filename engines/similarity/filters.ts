@@ -1,0 +1,130 @@
+// The filters every listening query accepts (similar songs, paths, alchemy, artist radio): a library scope, a
+// duration range and artist/album blocklists decide per song whether it may appear at all (applied inside the
+// scan, so the candidates are all eligible); a per-artist cap decides per pick, given the songs already picked.
+import { normalizeTitle } from './versions.ts';
+
+/** What the filters read of a song (a StoredEmbedding has these). */
+export interface SongFacts {
+  artist: string | null;
+  artistId: string | null;
+  album: string | null;
+  albumId: string | null;
+  libraryId: string | null;
+  durationSec: number | null;
+}
+
+export interface ListeningFilters {
+  /** At most this many songs by one artist in an answer. */
+  maxSongsPerArtist?: number;
+  /** Artists left out, by name (case and accents ignored) or by the server's artist id. */
+  excludeArtists?: readonly string[];
+  /** Albums left out, by name or by the server's album id. */
+  excludeAlbums?: readonly string[];
+  /** Seconds; a song whose duration is unknown is left out when a bound is set. */
+  minDuration?: number;
+  maxDuration?: number;
+  /** Only songs of this library (Jellyfin collection, Subsonic music folder); unknown library = left out. */
+  libraryId?: string;
+}
+
+/** Name key of an artist or album: lower-case, accents and punctuation folded. */
+export const nameKey = (name: string | null): string =>
+  (name ?? '')
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+
+/** Folded artist and album names of a library, by row: computed once per library (array), not per request. */
+const folded = new WeakMap<readonly SongFacts[], { artists: string[]; albums: string[] }>();
+export function foldedNames(songs: readonly SongFacts[]): { artists: string[]; albums: string[] } {
+  let names = folded.get(songs);
+  if (!names) {
+    names = { artists: songs.map((s) => nameKey(s.artist)), albums: songs.map((s) => nameKey(s.album)) };
+    folded.set(songs, names);
+  }
+  return names;
+}
+
+/** The key one artist's songs share (for the per-artist cap): the name, as the original counts artists. */
+export const artistKey = (song: Pick<SongFacts, 'artist'>): string => normalizeTitle(song.artist ?? '');
+
+/** Whether any filter is set. */
+export function hasFilters(f: ListeningFilters): boolean {
+  return (
+    f.maxSongsPerArtist !== undefined ||
+    !!f.excludeArtists?.length ||
+    !!f.excludeAlbums?.length ||
+    f.minDuration !== undefined ||
+    f.maxDuration !== undefined ||
+    f.libraryId !== undefined
+  );
+}
+
+/** A blocklist entry matches a song by the server's id exactly or by the folded name. */
+function blocklist(
+  entries: readonly string[] | undefined,
+): ((foldedName: string, id: string | null) => boolean) | undefined {
+  if (!entries?.length) return undefined;
+  const ids = new Set(entries);
+  const names = new Set(entries.map(nameKey).filter(Boolean));
+  return (name, id) => (id !== null && ids.has(id)) || names.has(name);
+}
+
+/**
+ * Whether song `i` may appear at all: in the library, within the duration range, not blocked. The library's folded
+ * names are computed once per library (foldedNames); each request costs one pass of cheap checks.
+ */
+export function songFilter(songs: readonly SongFacts[], f: ListeningFilters): (i: number) => boolean {
+  const artistBlocked = blocklist(f.excludeArtists);
+  const albumBlocked = blocklist(f.excludeAlbums);
+  const { minDuration, maxDuration, libraryId } = f;
+  const checks: ((s: SongFacts, i: number) => boolean)[] = [];
+  if (libraryId !== undefined) checks.push((s) => s.libraryId === libraryId);
+  if (minDuration !== undefined) checks.push((s) => s.durationSec !== null && s.durationSec >= minDuration);
+  if (maxDuration !== undefined) checks.push((s) => s.durationSec !== null && s.durationSec <= maxDuration);
+  if (artistBlocked || albumBlocked) {
+    const { artists, albums } = foldedNames(songs);
+    if (artistBlocked) checks.push((s, i) => !artistBlocked(artists[i], s.artistId));
+    if (albumBlocked) checks.push((s, i) => !albumBlocked(albums[i], s.albumId));
+  }
+  if (!checks.length) return () => true;
+  // One pass over the library: the scan then asks a typed array, not the checks.
+  const ok = new Uint8Array(songs.length);
+  songs.forEach((s, i) => (ok[i] = checks.every((c) => c(s, i)) ? 1 : 0));
+  return (i) => ok[i] === 1;
+}
+
+/** Whether song `i` keeps the per-artist cap, given the songs already picked (always, without a cap). */
+export function artistCap(
+  keyOf: (i: number) => string,
+  max: number | undefined,
+): (i: number, picked: readonly number[]) => boolean {
+  if (max === undefined) return () => true;
+  return (i, picked) => {
+    const key = keyOf(i);
+    let n = 0;
+    for (const p of picked) if (keyOf(p) === key && ++n >= max) return false;
+    return true;
+  };
+}
+
+/**
+ * The nearest-first candidates with no more than `max` per artist (the farther ones of an artist over the cap can
+ * never be picked, so they need not take a place in the pool). Order kept.
+ */
+export function capCandidates<T extends { index: number }>(
+  candidates: readonly T[],
+  keyOf: (i: number) => string,
+  max: number | undefined,
+): T[] {
+  if (max === undefined) return [...candidates];
+  const seen = new Map<string, number>();
+  return candidates.filter((c) => {
+    const key = keyOf(c.index);
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    return n < max;
+  });
+}
