@@ -5,6 +5,11 @@ import type { JsonSchema } from '../../contracts/input-spec.ts';
 import type { ListeningFilters } from '../../engines/similarity/filters.ts';
 import { ApiError } from './errors.ts';
 
+/** Parameters plugins send that do not change our answer; accepted so their requests validate. */
+export const ACCEPTED = {
+  server: { type: 'string', maxLength: 200, description: 'Media server (one server per AudioMuse here; accepted)' },
+} as const;
+
 const NAMES = { type: 'string', minLength: 1, maxLength: 2000 } as const;
 const BLOCKLIST = (what: string): JsonSchema => ({
   anyOf: [NAMES, { type: 'array', maxItems: 200, items: NAMES }],

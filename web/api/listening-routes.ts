@@ -11,7 +11,7 @@ import { createMediaProvider } from '../../providers/media/index.ts';
 import { MediaServerError, type MediaProvider } from '../../providers/media/provider.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
-import { FILTER_FIELDS, filtersFrom } from './filter-params.ts';
+import { ACCEPTED, FILTER_FIELDS, filtersFrom } from './filter-params.ts';
 
 const ID = { type: 'string', minLength: 1, maxLength: 500 } as const;
 
@@ -48,6 +48,7 @@ export function listeningRoutes(
       path: '/api/alchemy',
       operationId: 'alchemy',
       tag: 'similarity',
+      query: { ...ACCEPTED },
       body: {
         type: 'object',
         additionalProperties: false,
@@ -149,6 +150,7 @@ export function listeningRoutes(
       path: '/api/create_playlist',
       operationId: 'createPlaylist',
       tag: 'similarity',
+      query: { ...ACCEPTED },
       body: {
         type: 'object',
         additionalProperties: false,

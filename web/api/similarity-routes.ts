@@ -4,13 +4,9 @@ import { libraryMapScope } from '../../queries/library-map.ts';
 import { SimilarityQueries, UnknownSongError } from '../../queries/similarity.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
-import { FILTER_FIELDS, filtersFrom } from './filter-params.ts';
+import { ACCEPTED, FILTER_FIELDS, filtersFrom } from './filter-params.ts';
 
 const ITEM_ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
-/** Parameters plugins send that do not change our answer; accepted so their requests validate. */
-const ACCEPTED = {
-  server: { type: 'string', maxLength: 200, description: 'Media server (one server per AudioMuse here; accepted)' },
-} as const;
 
 async function answer<T>(work: () => Promise<T>): Promise<T> {
   try {
