@@ -142,6 +142,15 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
       tracks.map((x) => x.duration),
       [8, 8],
     );
+    // Supysonic names each song's artist by id: the same artist, the same id; another artist, another id.
+    const byArtist = new Map<string, string>();
+    for (const a of albums)
+      for (const x of await p.listAlbumTracks(a.id)) {
+        assert.ok(x.artistId, `${x.title} has an artistId`);
+        assert.equal(byArtist.get(x.artist!) ?? x.artistId, x.artistId, x.artist);
+        byArtist.set(x.artist!, x.artistId);
+      }
+    assert.equal(new Set(byArtist.values()).size, byArtist.size, 'one id per artist');
 
     const audio = await p.openTrackAudio(tracks[1].id);
     const chunks: Buffer[] = [];
