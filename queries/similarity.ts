@@ -28,7 +28,8 @@ export class UnknownSongError extends Error {
   override name = 'UnknownSongError';
 }
 
-interface Library {
+/** One loaded library snapshot (read-only for other query modules over the same snapshot). */
+export interface Library {
   key: string;
   checkedAt: number;
   tracks: StoredEmbedding[];
@@ -157,6 +158,11 @@ export class SimilarityQueries {
   private song(lib: Library, i: number, distance: number): SimilarSong {
     const t = lib.tracks[i];
     return { item_id: t.itemId, title: t.title, author: t.artist, album: t.album, distance };
+  }
+
+  /** The current library snapshot, for other queries over it (similar artists); a new snapshot, a new object. */
+  currentLibrary(): Promise<Library> {
+    return this.current();
   }
 
   /** The loaded library, reloaded when its snapshot changed (a new analysis, a removed track). */

@@ -4,6 +4,7 @@ import { libraryMapScope } from '../../queries/library-map.ts';
 import { SimilarityQueries, UnknownSongError } from '../../queries/similarity.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
+import { similarArtistsRoutes } from './similar-artists-routes.ts';
 
 const ITEM_ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
 /** Parameters plugins send that do not change our answer; accepted so their requests validate. */
@@ -146,5 +147,6 @@ export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
         });
       },
     },
+    ...similarArtistsRoutes(queries),
   ];
 }
