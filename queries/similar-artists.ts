@@ -73,7 +73,7 @@ function mostCommon<T>(values: readonly (T | null)[]): T | null {
 }
 
 export class SimilarArtistsQueries {
-  private readonly built = new WeakMap<Library, Artists>();
+  private readonly built = new WeakMap<Library, Promise<Artists>>();
 
   constructor(private readonly similarity: SimilarityQueries) {}
 
@@ -88,7 +88,7 @@ export class SimilarArtistsQueries {
     includeComponentMatches: boolean;
   }): Promise<SimilarArtist[]> {
     const lib = await this.similarity.currentLibrary();
-    const artists = this.artists(lib);
+    const artists = await this.artists(lib);
     const byName = artists.byName.get(artistKey(req.artist)),
       byId = artists.byId.get(req.artist);
     const query = req.byId ? (byId ?? byName) : (byName ?? byId);
@@ -122,10 +122,14 @@ export class SimilarArtistsQueries {
     });
   }
 
-  /** The snapshot's artists and their models, built on first use. */
-  private artists(lib: Library): Artists {
-    const cached = this.built.get(lib);
-    if (cached) return cached;
+  /** The snapshot's artists and their models, built once on first use (concurrent questions share the build). */
+  private artists(lib: Library): Promise<Artists> {
+    let built = this.built.get(lib);
+    if (!built) this.built.set(lib, (built = this.build(lib)));
+    return built;
+  }
+
+  private async build(lib: Library): Promise<Artists> {
     const groups = new Map<string, number[]>();
     lib.tracks.forEach((t, i) => {
       const key = artistKey(t.artist ?? '');
@@ -137,8 +141,16 @@ export class SimilarArtistsQueries {
     const songs = [...groups.values()];
     const names = songs.map((s) => mostCommon(s.map((i) => lib.tracks[i].artist))!);
     const ids = songs.map((s) => mostCommon(s.map((i) => lib.tracks[i].artistId)));
-    const models = songs.map((s) => fitArtistModel(s.map((i) => lib.space.row(i))));
-    const artists: Artists = {
+    // Fitting takes about 2 ms per artist: yield every 50 ms so the process keeps answering meanwhile.
+    const models: ArtistModel[] = [];
+    for (let a = 0, slice = performance.now(); a < songs.length; a++) {
+      models.push(fitArtistModel(songs[a].map((i) => lib.space.row(i))));
+      if (performance.now() - slice > 50) {
+        await new Promise(setImmediate);
+        slice = performance.now();
+      }
+    }
+    return {
       names,
       ids,
       songs,
@@ -147,7 +159,5 @@ export class SimilarArtistsQueries {
       byName: new Map([...groups.keys()].map((k, a) => [k, a])),
       byId: new Map(ids.flatMap((id, a) => (id === null ? [] : [[id, a] as const]))),
     };
-    this.built.set(lib, artists);
-    return artists;
   }
 }
