@@ -47,7 +47,6 @@ export interface LoadedLibrary {
   /** The per-artist cap's key of each row. */
   artistKeys: string[];
 }
-type Library = LoadedLibrary;
 
 /** One answer row of song `i`. */
 export function songRow(lib: LoadedLibrary, i: number, distance: number): SimilarSong {
@@ -75,7 +74,7 @@ export function cappedNearest(
 }
 
 export class SimilarityQueries {
-  private library?: Promise<Library>;
+  private library?: Promise<LoadedLibrary>;
 
   constructor(
     private readonly pool: Pool,
@@ -190,7 +189,7 @@ export class SimilarityQueries {
     throw new UnknownSongError(`no analysed song with item_id ${name} (or name it as "title - artist")`);
   }
 
-  private find(lib: Library, req: { itemId?: string; title?: string; artist?: string }): number {
+  private find(lib: LoadedLibrary, req: { itemId?: string; title?: string; artist?: string }): number {
     if (req.itemId !== undefined) {
       const i = lib.byItemId.get(req.itemId);
       if (i === undefined) throw new UnknownSongError(`no analysed song with item_id ${req.itemId}`);
@@ -202,12 +201,12 @@ export class SimilarityQueries {
     return i;
   }
 
-  private song(lib: Library, i: number, distance: number): SimilarSong {
+  private song(lib: LoadedLibrary, i: number, distance: number): SimilarSong {
     return songRow(lib, i, distance);
   }
 
   /** The loaded library, reloaded when its snapshot changed (a new analysis, a removed track). */
-  async current(): Promise<Library> {
+  async current(): Promise<LoadedLibrary> {
     const loaded = await this.library?.catch(() => undefined);
     if (loaded && Date.now() - loaded.checkedAt < RECHECK_MS) return loaded;
     const { key } = await vectorsSnapshot(this.pool, this.scope);

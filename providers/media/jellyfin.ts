@@ -46,7 +46,7 @@ interface ItemDto {
   AlbumArtist?: string;
   AlbumArtists?: { Name?: string }[];
   Artists?: string[];
-  ArtistItems?: { Name?: string }[];
+  ArtistItems?: { Name?: string; Id?: string }[];
   Album?: string;
   AlbumId?: string;
   RunTimeTicks?: number;
@@ -173,7 +173,16 @@ export class JellyfinProvider implements MediaProvider {
       },
       { badRequest: `Jellyfin has no album with id ${albumId}`, badRequestCode: 'not_found' },
     );
-    return (result.Items ?? []).map((t) => toTrack(t, albumId));
+    // The library is the album's CollectionFolder ancestor (an item carries no library id of its own): one more
+    // small request per album, next to the album's downloads.
+    const ancestors = await this.getJson<ItemDto[]>(
+      'GET',
+      `/Items/${encodeURIComponent(albumId)}/Ancestors`,
+      { userId },
+      { notFound: `Jellyfin has no album with id ${albumId}` },
+    );
+    const libraryId = ancestors.find((a) => a.Type === 'CollectionFolder')?.Id;
+    return (result.Items ?? []).map((t) => toTrack(t, albumId, libraryId));
   }
 
   async existingTrackIds(trackIds: string[]): Promise<Set<string>> {
@@ -469,13 +478,15 @@ function toAlbum(a: ItemDto): Album {
   };
 }
 
-function toTrack(t: ItemDto, albumId: string): Track {
+function toTrack(t: ItemDto, albumId: string, libraryId: string | undefined): Track {
   return {
     id: t.Id,
     albumId: t.AlbumId ?? albumId,
     title: t.Name ?? '',
     artist: t.ArtistItems?.[0]?.Name ?? t.Artists?.[0] ?? t.AlbumArtist,
+    artistId: t.ArtistItems?.[0]?.Id,
     album: t.Album,
+    libraryId,
     duration: t.RunTimeTicks !== undefined ? t.RunTimeTicks / 1e7 : undefined, // 100 ns ticks
     trackNumber: t.IndexNumber,
     discNumber: t.ParentIndexNumber,

@@ -575,6 +575,11 @@ function hashId(prefix: string, key: string): string {
   return prefix + createHash('sha1').update(key).digest('hex').slice(0, 20);
 }
 
+/** A folder has no artist ids: one derived from the name, so "AC/DC" and "ac/dc " are one artist across albums. */
+function artistId(name: string): string {
+  return hashId('r', name.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim());
+}
+
 function playlistId(fileName: string): string {
   return hashId('p', fileName.normalize('NFC'));
 }
@@ -631,11 +636,14 @@ function buildSnapshot(musicDir: string, files: Map<string, FileEntry>, stats: S
     const tracks = entries.map((e) => {
       const stem = path.basename(e.rel, path.extname(e.rel));
       const fromName = parseFileName(stem);
+      const artist = e.tags.artist ?? e.tags.albumartist ?? albumArtist;
       const track: Track = {
         id: uniqueId('t', e.rel, trackById),
         albumId: id,
         title: e.tags.title ?? fromName.title,
-        artist: e.tags.artist ?? e.tags.albumartist ?? albumArtist,
+        artist,
+        artistId: artist === undefined ? undefined : artistId(artist),
+        // No libraryId: the folder is the one library.
         album: albumName,
         duration: e.tags.duration,
         trackNumber: e.tags.track ?? fromName.track,

@@ -93,6 +93,7 @@ interface SubsonicSong {
   albumId?: string;
   title?: string;
   artist?: string;
+  artistId?: string;
   album?: string;
   track?: number;
   discNumber?: number;
@@ -609,6 +610,8 @@ export class NavidromeProvider implements MediaProvider {
       albumId: s.albumId ?? s.parent ?? albumId,
       title: s.title ?? '',
       artist: s.artist,
+      artistId: s.artistId,
+      // No libraryId: a Subsonic song names no music folder (OpenSubsonic Child has no such field).
       album: s.album,
       duration: s.duration,
       trackNumber: s.track,

@@ -87,6 +87,8 @@ export async function storePlantedFeatures(
         itemId: t.id,
         title: t.title,
         artist: t.artist,
+        artistId: t.artistId,
+        libraryId: t.libraryId,
         album: t.album,
         durationSec: t.duration,
         changeMarker: t.changeMarker,

@@ -142,6 +142,21 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
       tracks.map((x) => x.duration),
       [8, 8],
     );
+    // Each song's artistId is the server's id of its artist (getArtists names them).
+    const body = new URLSearchParams({
+      u: alice.name,
+      p: subsonicEncodedPassword(alice.password),
+      v: '1.10.2',
+      c: 'test',
+      f: 'json',
+    });
+    const index = (await (await fetch(`${server.url}/rest/getArtists.view`, { method: 'POST', body })).json()) as {
+      'subsonic-response': { artists: { index: { artist: { id: string; name: string }[] }[] } };
+    };
+    const idOf = new Map(index['subsonic-response'].artists.index.flatMap((i) => i.artist.map((a) => [a.name, a.id])));
+    for (const a of albums)
+      for (const x of await p.listAlbumTracks(a.id))
+        assert.equal(x.artistId, idOf.get(x.artist!), `${x.title} by ${x.artist}`);
 
     const audio = await p.openTrackAudio(tracks[1].id);
     const chunks: Buffer[] = [];

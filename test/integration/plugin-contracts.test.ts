@@ -33,7 +33,6 @@ import { md5Hex, startNavidromeStandin, type NavidromeStandin } from '../standin
 
 const TRACKS = 60;
 const TOKEN = 'plugin-contract-token-0123';
-const ARTISTS_TODO = { todo: 'lands with the artists/mix branch' };
 
 let dir: string;
 let pool: Pool;
@@ -330,65 +329,57 @@ test('CDrummond fork: sem_grove and hyperbolic, which we do not serve, answer 40
   }
 });
 
-test(
-  'Navidrome plugin: GetSimilarArtists and GetSimilarSongsByArtist (artist=<Navidrome artist id>)',
-  ARTISTS_TODO,
-  async () => {
-    const name = lib.navidrome[0].artist!;
-    const id = `ar-${md5Hex(name).slice(0, 8)}`;
-    const known = new Set(lib.navidrome.map((a) => `ar-${md5Hex(a.artist!).slice(0, 8)}`));
-    for (const include of [false, true]) {
-      const { status, text } = await send(
-        `${base.navidrome}/api/similar_artists?${goEncode({
-          artist: id,
-          n: '10',
-          include_component_matches: String(include),
-          server: 'main',
-        })}`,
-        { headers: NAVIDROME_HEADERS },
-      );
-      assert.equal(status, 200, text);
-      const artists = goUnmarshal(JSON.parse(text), { slice: GO_ARTIST }) as {
-        artist: string;
-        artist_id: string;
-        component_matches: {
-          artist1_representative_songs: { item_id: string }[];
-          artist2_representative_songs: { item_id: string }[];
-        }[];
-      }[];
-      // GetSimilarArtists keeps rows with an artist_id that is not the seed's, once each.
-      const kept = [...new Set(artists.map((a) => a.artist_id).filter((a) => a !== '' && a !== id))];
-      assert.ok(kept.length >= 3, `${kept.length} similar artists kept`);
-      for (const a of kept) assert.ok(known.has(a), `${a} is a Navidrome artist id`);
-      if (include) {
-        // GetSimilarSongsByArtist: representative songs with a non-empty item_id.
-        const songs = artists.flatMap((a) =>
-          a.component_matches.flatMap((c) => [...c.artist1_representative_songs, ...c.artist2_representative_songs]),
-        );
-        const usable = songs.filter((s) => s.item_id !== '');
-        assert.ok(usable.length > 0);
-        for (const s of usable) assert.ok(navidrome.songs.has(s.item_id), `${s.item_id} is a Navidrome song`);
-      }
-    }
-  },
-);
-
-test(
-  'Jellyfin plugin: "More Like This" for an artist (similar_artists?n=50&artist_id=<GUID N>)',
-  ARTISTS_TODO,
-  async () => {
-    const name = lib.jellyfin.artists[0].name;
-    const id = guid(`artist:${name}`);
-    const { status, text } = await send(`${base.jellyfin}/api/similar_artists?n=50&artist_id=${id}`, {
-      headers: JELLYFIN_HEADERS,
-    });
+test('Navidrome plugin: GetSimilarArtists and GetSimilarSongsByArtist (artist=<Navidrome artist id>)', async () => {
+  const name = lib.navidrome[0].artist!;
+  const id = `ar-${md5Hex(name).slice(0, 8)}`;
+  const known = new Set(lib.navidrome.map((a) => `ar-${md5Hex(a.artist!).slice(0, 8)}`));
+  for (const include of [false, true]) {
+    const { status, text } = await send(
+      `${base.navidrome}/api/similar_artists?${goEncode({
+        artist: id,
+        n: '10',
+        include_component_matches: String(include),
+        server: 'main',
+      })}`,
+      { headers: NAVIDROME_HEADERS },
+    );
     assert.equal(status, 200, text);
-    // SimilarTrackSearch.ReadIdsAsync(response, "artist_id"): GUID strings, resolved as MusicArtist items.
-    const ids = jellyfinItemIds(status, text, Infinity, 'artist_id');
-    assert.ok(ids && ids.length >= 3, `${ids?.length} artist ids`);
-    for (const a of ids) assert.equal(jellyfin.itemKind(a), 'MusicArtist');
-  },
-);
+    const artists = goUnmarshal(JSON.parse(text), { slice: GO_ARTIST }) as {
+      artist: string;
+      artist_id: string;
+      component_matches: {
+        artist1_representative_songs: { item_id: string }[];
+        artist2_representative_songs: { item_id: string }[];
+      }[];
+    }[];
+    // GetSimilarArtists keeps rows with an artist_id that is not the seed's, once each.
+    const kept = [...new Set(artists.map((a) => a.artist_id).filter((a) => a !== '' && a !== id))];
+    assert.ok(kept.length >= 3, `${kept.length} similar artists kept`);
+    for (const a of kept) assert.ok(known.has(a), `${a} is a Navidrome artist id`);
+    if (include) {
+      // GetSimilarSongsByArtist: representative songs with a non-empty item_id.
+      const songs = artists.flatMap((a) =>
+        a.component_matches.flatMap((c) => [...c.artist1_representative_songs, ...c.artist2_representative_songs]),
+      );
+      const usable = songs.filter((s) => s.item_id !== '');
+      assert.ok(usable.length > 0);
+      for (const s of usable) assert.ok(navidrome.songs.has(s.item_id), `${s.item_id} is a Navidrome song`);
+    }
+  }
+});
+
+test('Jellyfin plugin: "More Like This" for an artist (similar_artists?n=50&artist_id=<GUID N>)', async () => {
+  const name = lib.jellyfin.artists[0].name;
+  const id = guid(`artist:${name}`);
+  const { status, text } = await send(`${base.jellyfin}/api/similar_artists?n=50&artist_id=${id}`, {
+    headers: JELLYFIN_HEADERS,
+  });
+  assert.equal(status, 200, text);
+  // SimilarTrackSearch.ReadIdsAsync(response, "artist_id"): GUID strings, resolved as MusicArtist items.
+  const ids = jellyfinItemIds(status, text, Infinity, 'artist_id');
+  assert.ok(ids && ids.length >= 3, `${ids?.length} artist ids`);
+  for (const a of ids) assert.equal(jellyfin.itemKind(a), 'MusicArtist');
+});
 
 test('Jellyfin plugin: the create_playlist proxy sends {playlist_name, track_ids}', async () => {
   const ids = jellyfin.trackIds().slice(0, 3);

@@ -287,7 +287,8 @@ export class JellyfinStandin {
   startingUp = false;
 
   private readonly items = new Map<string, Item>();
-  private readonly libraryId: string;
+  /** The id of the one music library (its CollectionFolder). */
+  readonly libraryId: string;
   private readonly faults: (Fault & { remaining: number; after?: number })[] = [];
   private readonly sockets = new Set<Socket>();
   private server?: http.Server;
@@ -683,6 +684,14 @@ export class JellyfinStandin {
       return this.dto(item, user, new Set(ITEM_FIELDS_USED));
     }
     if (m && method === 'DELETE') return this.deleteItem(auth, m[1]);
+    m = /^\/items\/([^/]+)\/ancestors$/.exec(p);
+    if (m && method === 'GET') {
+      // Parents nearest first, up to the library's CollectionFolder (LibraryController.GetAncestors).
+      const user = this.userContext(auth, one('userId'));
+      const chain: Item[] = [];
+      for (let i = this.requireItem(m[1]); i.parentId;) chain.push((i = this.items.get(i.parentId)!));
+      return chain.map((i) => this.dto(i, user, new Set()));
+    }
     m = /^\/items\/([^/]+)\/(download|file)$/.exec(p);
     if (m && method === 'GET') {
       const item = this.requireItem(m[1]);

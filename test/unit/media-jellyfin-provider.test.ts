@@ -9,6 +9,7 @@ import { downloadToTemp } from '../../providers/media/download.ts';
 import { JellyfinProvider, type JellyfinOptions } from '../../providers/media/jellyfin.ts';
 import { MediaServerError } from '../../providers/media/provider.ts';
 import {
+  guid,
   JellyfinStandin,
   syntheticLibrary,
   writeSineWav,
@@ -126,7 +127,7 @@ describe('tracks and downloads', () => {
   });
   after(() => env.standin.close());
 
-  test('lists an album in disc and track order with seconds, artist and path', async () => {
+  test('lists an album in disc and track order with seconds, artist (name and id), library and path', async () => {
     const tracks = await env.provider().listAlbumTracks(albumId);
     assert.deepEqual(
       tracks.map((t) => t.title),
@@ -147,6 +148,8 @@ describe('tracks and downloads', () => {
     for (const t of tracks) {
       assert.equal(t.albumId, albumId);
       assert.equal(t.artist, 'Disc Artist');
+      assert.equal(t.artistId, guid('artist:Disc Artist'), 'ArtistItems[0].Id');
+      assert.equal(t.libraryId, env.standin.libraryId, 'the CollectionFolder among the album ancestors');
       assert.equal(t.album, 'Two Discs');
       assert.match(t.path ?? '', /\.wav$/, 'Path requested through Fields');
     }

@@ -112,6 +112,14 @@ describe('LocalFolderProvider', { skip }, () => {
       assert.ok(Math.abs(t.duration! - 1) < 0.1, `duration ${t.duration}`);
       assert.equal(t.path, path.join(music, 'Artist A/Album One', path.basename(t.path!)));
     }
+    // An artist id derived from the name: one per artist, the same on every scan, no library id.
+    const ids = new Map((await allTracks(p)).map((t) => [t.artist, t.artistId]));
+    assert.equal(new Set(ids.values()).size, ids.size, `one id per artist: ${[...ids]}`);
+    assert.match(tracks[0].artistId ?? '', /^r[0-9a-f]{20}$/);
+    assert.deepEqual(
+      tracks.map((t) => [t.artistId, t.libraryId]),
+      tracks.map(() => [ids.get('Artist A'), undefined]),
+    );
   });
 
   test('an untagged file is named from its folder and file name', async () => {

@@ -2,6 +2,7 @@
 // detection, older API versions, paging and totals, album tracks, raw streaming, playlist create (batched) /
 // list / delete and the delete guard, and error mapping (auth, failed envelopes, 5xx).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -180,6 +181,15 @@ describe('NavidromeProvider', { skip }, () => {
       ],
     );
     assert.match(tracks[0].path!, /\.flac$/);
+    const artistId = `ar-${createHash('md5').update('Artist 3').digest('hex').slice(0, 8)}`;
+    assert.deepEqual(
+      tracks.map((t) => [t.artistId, t.libraryId]),
+      [
+        [artistId, undefined],
+        [artistId, undefined],
+      ],
+      "the song's artistId; Subsonic names no music folder per song",
+    );
     assert.deepEqual(
       await provider()
         .listAlbumTracks('al-big')

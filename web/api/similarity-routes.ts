@@ -5,6 +5,7 @@ import { SimilarityQueries, UnknownSongError } from '../../queries/similarity.ts
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { ACCEPTED, FILTER_FIELDS, filtersFrom } from './filter-params.ts';
+import { similarArtistsRoutes } from './similar-artists-routes.ts';
 
 const ITEM_ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
@@ -155,5 +156,6 @@ export function similarityRoutes(
         });
       },
     },
+    ...similarArtistsRoutes(queries),
   ];
 }
