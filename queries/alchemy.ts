@@ -5,10 +5,11 @@ import type { Pool } from '../lib/db.ts';
 import { playlistItems } from '../lib/store/saved-playlists.ts';
 import { angularDistance, centroid, sampleByTemperature } from '../engines/similarity/alchemy.ts';
 import { Rng } from '../engines/clustering/rng.ts';
-import { artistCap, foldedNames, nameKey, songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
+import { foldedNames, nameKey, songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
 import {
   cappedNearest,
-  DUPLICATE_DISTANCE,
+  distinctPicks,
+  sameRecording,
   songRow,
   UnknownSongError,
   type LoadedLibrary,
@@ -96,20 +97,15 @@ export class AlchemyQueries {
     // The songs named as items never come back; with duplicates eliminated, nor do their other versions.
     const named = new Set<number>();
     for (const r of [...resolved.ADD, ...resolved.SUBTRACT]) if (r.type === 'song') named.add(r.rows[0]);
-    const namedKeys = new Set([...named].map((i) => lib.keys[i]));
     const eligible = songFilter(lib.tracks, req.filters);
     const allowed = (i: number) =>
-      eligible(i) && !named.has(i) && (!req.eliminateDuplicates || !namedKeys.has(lib.keys[i]));
+      eligible(i) && !named.has(i) && (!req.eliminateDuplicates || ![...named].some((n) => sameRecording(lib, n, i)));
     const nearSub = (i: number) => sub !== undefined && angularDistance(lib.space.row(i), sub) < req.subtractDistance;
 
     const want = 3 * req.n; // the original samples among 3n candidates
     const filteredOut = sub ? lib.space.nearest(add, want, allowed).filter((c) => nearSub(c.index)) : [];
     const pool = cappedNearest(lib, add, want, (i) => allowed(i) && !nearSub(i), req.filters.maxSongsPerArtist);
-    const capped = artistCap((i) => lib.artistKeys[i], req.filters.maxSongsPerArtist);
-    const distinct = (i: number, picked: readonly number[]) =>
-      capped(i, picked) &&
-      (!req.eliminateDuplicates ||
-        picked.every((p) => lib.keys[p] !== lib.keys[i] && lib.space.distance(p, i) >= DUPLICATE_DISTANCE));
+    const distinct = distinctPicks(lib, req.eliminateDuplicates, req.filters.maxSongsPerArtist);
     const seed = req.seed ?? Math.floor(Math.random() * 2 ** 32);
     const chosen = sampleByTemperature(pool, req.n, req.temperature, new Rng(seed), distinct);
 

@@ -73,6 +73,21 @@ export function cappedNearest(
   }
 }
 
+/** Two rows are one recording: the same song by name (any version), or the same sound under another name. */
+export function sameRecording(lib: LoadedLibrary, i: number, j: number): boolean {
+  return lib.keys[i] === lib.keys[j] || lib.space.distance(i, j) < DUPLICATE_DISTANCE;
+}
+
+/** Whether a song may join the picks: under the per-artist cap and, with duplicates eliminated, no other version of one. */
+export function distinctPicks(
+  lib: LoadedLibrary,
+  eliminateDuplicates: boolean,
+  maxPerArtist: number | undefined,
+): (i: number, picked: readonly number[]) => boolean {
+  const capped = artistCap((i) => lib.artistKeys[i], maxPerArtist);
+  return (i, picked) => capped(i, picked) && (!eliminateDuplicates || !picked.some((p) => sameRecording(lib, p, i)));
+}
+
 export class SimilarityQueries {
   private library?: Promise<LoadedLibrary>;
 
@@ -93,21 +108,17 @@ export class SimilarityQueries {
   }): Promise<SimilarSong[]> {
     const lib = await this.current();
     const seed = this.find(lib, req);
-    const seedKey = lib.keys[seed];
     const filters = req.filters ?? {};
     const eligible = songFilter(lib.tracks, filters);
     const candidates = cappedNearest(
       lib,
       lib.space.row(seed),
       req.radius ? Math.max(150, 3 * req.n) : 4 * req.n,
-      (i) => i !== seed && (!req.eliminateDuplicates || lib.keys[i] !== seedKey) && eligible(i),
+      // Another version of the seed itself is no answer either.
+      (i) => i !== seed && (!req.eliminateDuplicates || !sameRecording(lib, seed, i)) && eligible(i),
       filters.maxSongsPerArtist,
     );
-    const capped = artistCap((i) => lib.artistKeys[i], filters.maxSongsPerArtist);
-    const distinct = (i: number, picked: readonly number[]) =>
-      capped(i, picked) &&
-      (!req.eliminateDuplicates ||
-        picked.every((p) => lib.keys[p] !== lib.keys[i] && lib.space.distance(p, i) >= DUPLICATE_DISTANCE));
+    const distinct = distinctPicks(lib, req.eliminateDuplicates, filters.maxSongsPerArtist);
     const chosen: Neighbour[] = [];
     if (req.radius) chosen.push(...radiusWalk(lib.space, seed, candidates, req.n, distinct));
     else {

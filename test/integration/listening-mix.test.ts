@@ -69,6 +69,9 @@ before(async () => {
   await pool.query(`UPDATE tracks SET duration_sec = 100 + (id % 3) * 100,
                                       library_id = CASE WHEN id % 2 = 0 THEN 'lib-even' ELSE 'lib-odd' END,
                                       artist_id = 'ar-' || artist`);
+  // An untagged copy: the 11th song gets the 10th song's recording (another title, the same sound).
+  await pool.query(`UPDATE track_features SET embedding = (SELECT embedding FROM track_features ORDER BY track_id LIMIT 1 OFFSET 9)
+                     WHERE track_id = (SELECT track_id FROM track_features ORDER BY track_id LIMIT 1 OFFSET 10)`);
   songs = await loadEmbeddings(pool, { source: 'local', analysisVersion: version });
   base = (await serveApp({ pool, config, temporalAddress: '127.0.0.1:1', media }, { keepAliveTimeout: 60_000 })).base;
 });
@@ -78,6 +81,22 @@ after(async () => {
   await pool?.end();
   fs.rmSync(dir, { recursive: true, force: true });
   await releaseServices();
+});
+
+test('eliminate_duplicates leaves out a copy of the seed itself that only the distance recognises', async () => {
+  const [seed, copy] = [songs[9], songs[10]];
+  assert.notEqual(seed.title, copy.title);
+  for (const radius of [true, false]) {
+    const q = `/api/similar_tracks?item_id=${enc(seed.itemId)}&n=10&radius_similarity=${radius}`;
+    const raw = (await get(q)).body as { item_id: string; distance: number }[];
+    assert.ok(
+      raw.some((s) => s.item_id === copy.itemId && s.distance < 0.01),
+      'without the filter the copy is there',
+    );
+    const clean = (await get(`${q}&eliminate_duplicates=true`)).body as { item_id: string }[];
+    assert.equal(clean.length, 10);
+    assert.ok(!clean.some((s) => s.item_id === copy.itemId), `radius ${radius}: the copy of the seed is left out`);
+  }
 });
 
 test('similar_tracks and find_path honour every filter; bad values name their field', async () => {
