@@ -143,10 +143,13 @@ async function paths(q: SimilarityQueries, songs: Analysed<Song>[]): Promise<str
     total = 0,
     monotone = 0,
     count = 0,
-    ends = 0;
+    ends = 0,
+    largest = 0,
+    direct = 0;
   for (const a of songs)
     for (const b of songs) {
       if (a.label === b.label) continue;
+      direct += dist(a.itemId, b.itemId);
       const { path: p } = await q.findPath({
         startId: a.itemId,
         endId: b.itemId,
@@ -156,18 +159,21 @@ async function paths(q: SimilarityQueries, songs: Analysed<Song>[]): Promise<str
         seed: 1,
       });
       const ids = p.map((s) => s.item_id);
-      let all = true;
+      let all = true,
+        jump = 0;
       for (let k = 1; k < ids.length; k++) {
+        jump = Math.max(jump, dist(ids[k], ids[k - 1]));
         const closer = dist(ids[k], b.itemId) < dist(ids[k - 1], b.itemId);
         towards += Number(closer);
         total++;
         all &&= closer;
       }
       monotone += Number(all);
+      largest += jump;
       ends += Number(ids[0] === a.itemId && ids.at(-1) === b.itemId && ids.length === steps);
       count++;
     }
-  return `| ${count} | ${pct(towards / total)} | ${pct(monotone / count)} | ${pct(ends / count)} |`;
+  return `| ${count} | ${pct(towards / total)} | ${pct(monotone / count)} | ${(largest / count).toFixed(3)} (A to B ${(direct / count).toFixed(3)}) | ${pct(ends / count)} |`;
 }
 
 async function duplicates(q: SimilarityQueries, songs: Analysed<Song>[]): Promise<string[]> {
@@ -260,9 +266,9 @@ async function main(): Promise<void> {
     for (const r of await neighbours(plain, originals)) console.log(r);
     console.log(`\nPaths of ${steps} songs between every two songs of different packages:\n`);
     console.log(
-      '| Paths | steps closer to B than the step before | paths closer at every step | start A, end B, full length |',
+      '| Paths | steps closer to B than the step before | paths closer at every step | largest step, mean | start A, end B, full length |',
     );
-    console.log('|---|---|---|---|');
+    console.log('|---|---|---|---|---|');
     console.log(await paths(plain, originals));
     console.log(
       '\nDuplicate versions (cosine distance to the original; the filter catches < 0.01 or the same title):\n',

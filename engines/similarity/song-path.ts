@@ -35,7 +35,12 @@ export function songPath(space: VectorSpace, a: number, b: number, opts: PathOpt
     const target = slerp(start, end, step / (length - 1));
     const free = (i: number) => !used.has(i) && !opts.exclude?.(i, path);
     const artistOk = (i: number) => !opts.onePerArtist || !opts.artistOf || !artists.has(opts.artistOf(i));
-    let choices = space.nearest(target, variety, (i) => free(i) && artistOk(i));
+    // A step that comes closer to B than the last one, when the library has one: a path that wanders back
+    // towards A sounds like no path at all.
+    const toB = space.distanceTo(end, path[path.length - 1]);
+    const forward = (i: number) => space.distanceTo(end, i) < toB;
+    let choices = space.nearest(target, variety, (i) => free(i) && artistOk(i) && forward(i));
+    if (!choices.length) choices = space.nearest(target, variety, (i) => free(i) && artistOk(i));
     if (!choices.length) choices = space.nearest(target, variety, free);
     if (!choices.length) break;
     const pick = rng.pick(choices).index;

@@ -78,6 +78,21 @@ test('song path: starts with A, ends with B, the asked length, no song twice, st
   assert.ok(towardsB[1] > towardsB.at(-2)!, 'the path ends nearer to B than it starts');
 });
 
+test('song path: a step comes closer to B than the last one when a song can, even if one behind is nearer the point', () => {
+  const deg = Math.PI / 180;
+  const arc = (a: number) => [Math.cos(a * deg), Math.sin(a * deg), 0, 0];
+  const [t, b] = [arc(60), arc(90)];
+  // W: orthogonal to T (the second point of a 4-song path), leaning away from B and out of the A–B plane.
+  const w = b.map((x, i) => -0.8 * ((x - Math.sin(60 * deg) * t[i]) / 0.5) + (i === 3 ? 0.6 : 0));
+  const mix = (u: number[], v: number[], a: number) =>
+    u.map((x, i) => x * Math.cos(a * deg) + v[i] * Math.sin(a * deg));
+  const behind = mix(t, w, 35); // 0.181 from T, but farther from B than the first step (song 2)
+  const ahead = mix(t, [0, 0, 1, 0], 40); // 0.234 from T, closer to B
+  const space = VectorSpace.fromVectors([arc(0), b, arc(31), behind, ahead].map((v) => Float32Array.from(v)));
+  assert.ok(space.distanceTo(space.row(1), 3) > space.distanceTo(space.row(1), 2), 'the planted song is behind');
+  assert.deepEqual(songPath(space, 0, 1, { length: 4 }), [0, 2, 4, 1]);
+});
+
 test('song path: one song per artist, and never empty when the rule cannot be kept', () => {
   const space = VectorSpace.fromVectors(library(40));
   const artistOf = (i: number) => `artist ${i % 4}`;
