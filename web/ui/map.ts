@@ -8,8 +8,8 @@ import { playlistColour } from './format.ts';
 const PAD = 12;
 const HIT_PX = 8;
 const OTHER = '#b6bcc6';
-/** The highlighted path's colour (exported for the browser test, which reads it back from the canvas). */
-export const PATH_COLOUR = '#e8590c';
+/** The highlighted path's colour (the browser test reads it back from the canvas). */
+const PATH_COLOUR = '#e8590c';
 /** One observer for the page: a redrawn map (after a clustering) replaces the previous one. */
 let observer: ResizeObserver | undefined;
 /** The highlighted songs (item ids, in path order); kept across a reload of the map. */
@@ -101,14 +101,17 @@ export async function showMap(): Promise<void> {
     ctx.beginPath();
     path.forEach((i, k) => (k ? ctx.lineTo(px[i], py[i]) : ctx.moveTo(px[i], py[i])));
     ctx.stroke();
-    ctx.fillStyle = PATH_COLOUR;
-    ctx.strokeStyle = '#fff';
-    ctx.lineWidth = 1.5;
-    for (const i of path) {
-      ctx.beginPath();
-      ctx.arc(px[i], py[i], r + 3, 0, 2 * Math.PI);
-      ctx.fill();
-      ctx.stroke();
+    // Each song a larger dot with a white rim; every rim first, so no rim covers another song's dot.
+    for (const [colour, radius] of [
+      ['#fff', r + 4.5],
+      [PATH_COLOUR, r + 3],
+    ] as const) {
+      ctx.fillStyle = colour;
+      for (const i of path) {
+        ctx.beginPath();
+        ctx.arc(px[i], py[i], radius, 0, 2 * Math.PI);
+        ctx.fill();
+      }
     }
   };
   redraw = draw;
