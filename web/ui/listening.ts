@@ -286,7 +286,8 @@ export function showListening(): void {
     try {
       const songs = text ? await searchSongs(text) : [];
       if (ask !== asked) return; // a later search is on its way
-      showStatus(status, text ? `${songs.length} songs match “${text}”` : '');
+      const found = `${songs.length} song${songs.length === 1 ? '' : 's'}`;
+      showStatus(status, text ? `${found} found for “${text}”` : '');
       results.replaceChildren(...songs.map(row));
     } catch (err) {
       if (ask === asked) showError(status, err);
