@@ -464,8 +464,9 @@ test(
   },
 );
 
-/** The map's path colour (PATH_COLOUR in web/ui/map.ts) as the canvas holds it. */
+/** The map's path colour (PATH_COLOUR in web/ui/map.ts); the canvas may hold a channel one off. */
 const PATH_RGB = [0xe8, 0x59, 0x0c];
+const isPathColour = (rgba: number[]) => PATH_RGB.every((v, c) => Math.abs(rgba[c] - v) <= 2);
 const PLANTED_TRACKS = 48;
 
 interface PlantedApp {
@@ -507,6 +508,9 @@ interface ApiSong {
   album: string;
   distance: number;
 }
+
+/** A distance as the page shows it (a song's distance to itself may come as -0.000…1). */
+const shownDistance = (d: number) => Math.max(0, d).toFixed(3);
 
 const getJson = async <T>(base: string, url: string): Promise<T> => (await fetch(`${base}${url}`)).json() as Promise<T>;
 
@@ -578,7 +582,7 @@ test(
     );
     assert.deepEqual(
       await tableRows(page, '#similar-result'),
-      similar.map((x) => [x.title, x.author, x.distance.toFixed(3)]),
+      similar.map((x) => [x.title, x.author, shownDistance(x.distance)]),
     );
     const dedupe = page.waitForRequest((r) => r.url().includes('eliminate_duplicates=true'));
     await page.getByLabel('Leave out other versions').check();
@@ -606,7 +610,7 @@ test(
     assert.equal(shown[shown.length - 1][0], titleB, 'the path ends with B');
     assert.deepEqual(
       shown,
-      found.path.map((x) => [x.title, x.author, x.distance.toFixed(3)]),
+      found.path.map((x) => [x.title, x.author, shownDistance(x.distance)]),
     );
 
     const map = await getJson<{ points: { item_ids: string[]; x: number[]; y: number[] } }>(app.base, '/api/map');
@@ -625,8 +629,10 @@ test(
     [...canvas.getContext('2d').getImageData(Math.round((${p.x} - r.left) * k), Math.round((${p.y} - r.top) * k), 1, 1).data];
   }`);
     const onPath = found.path.map((x) => at(map.points.item_ids.indexOf(x.item_id)));
-    for (const [k, p] of onPath.entries())
-      assert.deepEqual((await pixel(p)).slice(0, 3), PATH_RGB, `path song ${k + 1} is highlighted on the map`);
+    for (const [k, p] of onPath.entries()) {
+      const rgba = await pixel(p);
+      assert.ok(isPathColour(rgba), `path song ${k + 1} is highlighted on the map: rgba(${rgba.join(',')})`);
+    }
     // A dot far from every step of the path keeps its own colour.
     const toSegment = (p: { x: number; y: number }, u: { x: number; y: number }, v: { x: number; y: number }) => {
       const len = (v.x - u.x) ** 2 + (v.y - u.y) ** 2;
@@ -637,7 +643,8 @@ test(
       .map((_, i) => at(i))
       .find((p) => onPath.every((u, k) => toSegment(p, u, onPath[Math.min(k + 1, onPath.length - 1)]) > 12));
     assert.ok(far, 'a dot away from the path');
-    assert.notDeepEqual((await pixel(far)).slice(0, 3), PATH_RGB, 'a dot off the path is not highlighted');
+    const offPath = await pixel(far);
+    assert.ok(!isPathColour(offPath), `a dot off the path is not highlighted: rgba(${offPath.join(',')})`);
 
     // A refusal shows the API's own message.
     await page.fill('#path-steps', '1');
@@ -711,7 +718,7 @@ test(
     assert.ok(mix.results.length > 0, 'the mix has songs');
     assert.deepEqual(
       await tableRows(page, '#mix-result'),
-      mix.results.map((x) => [x.title, x.author, x.distance.toFixed(3)]),
+      mix.results.map((x) => [x.title, x.author, shownDistance(x.distance)]),
     );
 
     // Saved as a playlist on the media server under the name given; an empty name is refused with the API's message.

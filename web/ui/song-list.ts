@@ -45,7 +45,8 @@ function table(songs: SongAt[], distanceLabel: string): HTMLElement {
             h('td', { class: 'title' }, s.title ?? '(untitled)'),
             h('td', {}, s.author ?? '—'),
             h('td', {}, s.album ?? '—'),
-            h('td', { class: 'num distance' }, fixed(s.distance, 3)),
+            // Rounding leaves a song's distance to itself a hair below 0.
+            h('td', { class: 'num distance' }, fixed(Math.max(0, s.distance), 3)),
           ),
         ),
       ),
