@@ -210,8 +210,11 @@ function pathTool() {
         clear.disabled = false;
       })
       .catch((err: unknown) => {
+        // The map and the list agree: neither shows the previous path.
         showError(status, err);
         result.replaceChildren();
+        highlightSongs([]);
+        clear.disabled = true;
       })
       .finally(render);
   });
