@@ -71,11 +71,13 @@ function saveForm(prefix: string, songs: SongAt[], name: string): HTMLFormElemen
     e.preventDefault();
     button.disabled = true;
     showStatus(status, 'Saving…');
-    api<{ playlist_id: string }>('/api/create_playlist', {
+    const name = input.value.trim();
+    // The server may decorate the name (the original appends "_instant"): show the one it saved.
+    api<{ playlist_id: string; name?: string }>('/api/create_playlist', {
       method: 'POST',
-      body: { playlist_name: input.value.trim(), track_ids: songs.map((s) => s.item_id) },
+      body: { playlist_name: name, track_ids: songs.map((s) => s.item_id) },
     })
-      .then((r) => showStatus(status, `Saved “${input.value.trim()}” on the media server (id ${r.playlist_id}).`))
+      .then((r) => showStatus(status, `Saved “${r.name ?? name}” on the media server (id ${r.playlist_id}).`))
       .catch((err: unknown) => showError(status, err))
       .finally(() => {
         button.disabled = false;
