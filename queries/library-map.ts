@@ -25,7 +25,8 @@ const computing = new Map<string, Promise<{ points: MapPoints; computedAt: strin
 export async function libraryMap(pool: Pool, scope: Omit<VectorScope, 'trackIds'>): Promise<LibraryMap> {
   const { key } = await vectorsSnapshot(pool, scope);
   const hit = await cachedMap(pool, key);
-  if (hit) return { snapshot: key, cached: true, ...hit };
+  // A map cached before the points carried item ids is computed again (the song path is drawn by item id).
+  if (hit?.points.itemIds) return { snapshot: key, cached: true, ...hit };
   let job = computing.get(key);
   if (!job) {
     job = (async () => {
@@ -33,6 +34,7 @@ export async function libraryMap(pool: Pool, scope: Omit<VectorScope, 'trackIds'
       const { x, y } = projectLibrary(tracks.map((t) => t.embedding));
       const points = {
         ids: tracks.map((t) => t.id),
+        itemIds: tracks.map((t) => t.itemId),
         x,
         y,
         titles: tracks.map((t) => t.title),

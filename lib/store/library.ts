@@ -128,6 +128,8 @@ export async function currentPlaylists(
 
 export interface MapPoints {
   ids: string[];
+  /** The media server's item ids (what the similarity routes take and answer), in the same order. */
+  itemIds: string[];
   x: number[];
   y: number[];
   titles: (string | null)[];

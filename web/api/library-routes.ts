@@ -128,7 +128,9 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
         },
       },
       summary: 'The library in 2-D (PCA of the embeddings, cached per library snapshot), each track with its playlist',
-      responses: { 200: 'Columns of points: ids, x, y, titles, artists, playlist (index into playlists or null)' },
+      responses: {
+        200: "Columns of points: ids, item_ids (the media server's), x, y, titles, artists, playlist (index into playlists or null)",
+      },
       async handler(_ctx, { query }) {
         const [map, current] = await Promise.all([libraryMap(deps.pool, mapScope), lastPlaylists()]);
         const playlists = current?.playlists ?? [];
@@ -146,6 +148,7 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
           playlists: playlists.map((pl) => ({ id: pl.id, name: pl.name })),
           points: {
             ids: pick(p.ids),
+            item_ids: pick(p.itemIds),
             x: pick(p.x),
             y: pick(p.y),
             titles: pick(p.titles),

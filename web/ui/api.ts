@@ -81,12 +81,25 @@ export interface LibraryMap {
   playlists: { id: string; name: string }[];
   points: {
     ids: string[];
+    item_ids: string[];
     x: number[];
     y: number[];
     titles: (string | null)[];
     artists: (string | null)[];
     playlist: (number | null)[];
   };
+}
+
+/** A song as the similarity routes answer it (the original's shape; ids are the media server's). */
+export interface Song {
+  item_id: string;
+  title: string | null;
+  author: string | null;
+  album: string | null;
+}
+/** `distance`: to the seed (similar songs), to the first song (a path) or to the mix (alchemy). */
+export interface SongAt extends Song {
+  distance: number;
 }
 
 export interface MediaAdvice {

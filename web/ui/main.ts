@@ -1,10 +1,11 @@
 // The page's entry point: log in when the API asks for it, then the health strip, the media advice, the
-// analysis and clustering panels, recent runs, playlists and the map.
+// analysis and clustering panels, recent runs, playlists, the listening panel and the map.
 import './style.css';
 import { api, ApiFailure, whenUnauthorized, type TaskStatus } from './api.ts';
 import { buildClusterForm, type ClusterForm } from './cluster-form.ts';
 import { byId } from './dom.ts';
 import { startHealth } from './health.ts';
+import { showListening } from './listening.ts';
 import { askForLogin } from './login.ts';
 import { showMap } from './map.ts';
 import { showMediaAdvice } from './media.ts';
@@ -74,6 +75,7 @@ async function startApp(): Promise<void> {
     });
   void showRecentRuns();
   void showPlaylists();
+  showListening();
   void showMap();
   try {
     const active = await api<TaskStatus[]>('/api/active_tasks');

@@ -1,5 +1,6 @@
 // The library map: every analysed track as a dot on a canvas (PCA of the embeddings from GET /api/map),
-// coloured by playlist; hovering a dot names the track. A grid of buckets keeps hover fast for 100,000 dots.
+// coloured by playlist; hovering a dot names the track; a song path (highlightSongs) is drawn over it as a line
+// through its songs' dots. A grid of buckets keeps hover fast for 100,000 dots.
 import { api, type LibraryMap } from './api.ts';
 import { byId, h } from './dom.ts';
 import { playlistColour } from './format.ts';
@@ -7,8 +8,20 @@ import { playlistColour } from './format.ts';
 const PAD = 12;
 const HIT_PX = 8;
 const OTHER = '#b6bcc6';
+/** The highlighted path's colour (the browser test reads it back from the canvas). */
+const PATH_COLOUR = '#e8590c';
 /** One observer for the page: a redrawn map (after a clustering) replaces the previous one. */
 let observer: ResizeObserver | undefined;
+/** The highlighted songs (item ids, in path order); kept across a reload of the map. */
+let highlighted: string[] = [];
+/** Draws the current map again (set once a map with points is shown). */
+let redraw: (() => void) | undefined;
+
+/** Draws a line through these songs' dots, in order (an empty list clears it). */
+export function highlightSongs(itemIds: string[]): void {
+  highlighted = itemIds;
+  redraw?.();
+}
 
 export async function showMap(): Promise<void> {
   const wrap = byId('map-canvas-wrap');
@@ -35,14 +48,13 @@ export async function showMap(): Promise<void> {
       ),
     ),
   );
-  const canvas = h('canvas', {
-    id: 'map',
-    role: 'img',
-    'aria-label': `Map of ${p.ids.length} tracks coloured by playlist`,
-  });
+  const label = `Map of ${p.ids.length} tracks coloured by playlist`;
+  const canvas = h('canvas', { id: 'map', role: 'img', 'aria-label': label });
   const tip = h('div', { class: 'map-tip', role: 'status', hidden: true });
   wrap.replaceChildren(canvas, tip);
+  redraw = undefined;
   if (!p.ids.length) return;
+  const indexOfItem = new Map(p.item_ids.map((id, i) => [id, i]));
 
   let px: Float32Array,
     py: Float32Array,
@@ -80,7 +92,29 @@ export async function showMap(): Promise<void> {
       ctx.arc(x, y, r, 0, 2 * Math.PI);
       ctx.fill();
     }
+    // The path on top: a line through its songs in order, each song a larger dot (songs not on the map skipped).
+    const path = highlighted.map((id) => indexOfItem.get(id)).filter((i) => i !== undefined);
+    canvas.setAttribute('aria-label', path.length ? `${label}; a path of ${path.length} songs drawn over it` : label);
+    if (!path.length) return;
+    ctx.strokeStyle = PATH_COLOUR;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    path.forEach((i, k) => (k ? ctx.lineTo(px[i], py[i]) : ctx.moveTo(px[i], py[i])));
+    ctx.stroke();
+    // Each song a larger dot with a white rim; every rim first, so no rim covers another song's dot.
+    for (const [colour, radius] of [
+      ['#fff', r + 4.5],
+      [PATH_COLOUR, r + 3],
+    ] as const) {
+      ctx.fillStyle = colour;
+      for (const i of path) {
+        ctx.beginPath();
+        ctx.arc(px[i], py[i], radius, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    }
   };
+  redraw = draw;
   const nearest = (x: number, y: number): number | undefined => {
     let best: number | undefined,
       bestD = HIT_PX * HIT_PX;

@@ -1,0 +1,53 @@
+// The library map's points carry the media server's item ids beside the track ids (the page draws a song path,
+// answered in item ids, over the map); a map cached before they did is computed again instead of served without.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { createPool, migrate } from '../../lib/db.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
+import { libraryMap, libraryMapScope } from '../../queries/library-map.ts';
+import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
+import { freshDatabase, releaseServices, scratchDir } from '../helpers/services.ts';
+import { testConfig } from '../helpers/worker.ts';
+
+const TRACKS = 24;
+const dir = scratchDir('library-map-items');
+const pool = createPool(await freshDatabase());
+
+after(async () => {
+  await pool.end();
+  fs.rmSync(dir, { recursive: true, force: true });
+  await releaseServices();
+});
+
+test('map points name each track by item id, and a map cached without them is computed again', async () => {
+  await migrate(pool);
+  const lib = plantLibrary(dir, { tracks: TRACKS, groups: 3, seed: 4 });
+  const config = testConfig({
+    MEDIA_SERVER_TYPE: 'local',
+    MUSIC_DIR: lib.musicDir,
+    PLAYLIST_DIR: path.join(dir, 'playlists'),
+  });
+  assert.equal(await storePlantedFeatures(pool, await createMediaProvider(config), lib), TRACKS);
+  const scope = libraryMapScope(config);
+
+  const first = await libraryMap(pool, scope);
+  const { rows } = await pool.query<{ id: string; itemId: string }>(
+    'SELECT id::text AS id, item_id AS "itemId" FROM tracks',
+  );
+  const itemOf = new Map(rows.map((r) => [r.id, r.itemId]));
+  assert.deepEqual(
+    first.points.itemIds,
+    first.points.ids.map((id) => itemOf.get(id)),
+    'item_ids[i] is the item id of ids[i]',
+  );
+
+  // A map stored by the previous version: the same snapshot, no item ids.
+  await pool.query(`UPDATE library_maps SET points = points - 'itemIds'`);
+  const again = await libraryMap(pool, scope);
+  assert.equal(again.snapshot, first.snapshot);
+  assert.equal(again.cached, false, 'computed again');
+  assert.deepEqual(again.points.itemIds, first.points.itemIds);
+  assert.equal((await libraryMap(pool, scope)).cached, true, 'and cached with them');
+});
