@@ -51,7 +51,8 @@ export interface LoadedLibrary {
 /** One answer row of song `i`. */
 export function songRow(lib: LoadedLibrary, i: number, distance: number): SimilarSong {
   const t = lib.tracks[i];
-  return { item_id: t.itemId, title: t.title, author: t.artist, album: t.album, distance };
+  // float32 rounding makes a song's distance to itself a hair below 0; a distance is never negative.
+  return { item_id: t.itemId, title: t.title, author: t.artist, album: t.album, distance: Math.max(0, distance) };
 }
 
 /**

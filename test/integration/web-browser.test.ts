@@ -675,7 +675,7 @@ test(
 
 test(
   'the listening panel: a mix of several songs with alchemy, saved as a playlist on the media server',
-  { timeout: 300_000, todo: 'needs POST /api/alchemy and /api/create_playlist from the mix branch' },
+  { timeout: 300_000 },
   async (t) => {
     const s = await needStack(t);
     if (!s) return;
