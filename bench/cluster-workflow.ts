@@ -20,12 +20,8 @@ import { encodeEmbedding } from '../lib/store/tracks.ts';
 import type { ClusterLibraryInput, ClusteringProgress } from '../contracts/clustering.ts';
 import { syntheticLibrary } from '../test/helpers/clustering-library.ts';
 import { activityTimeline, startBenchStack, waitForPollers } from './services.ts';
+import { arg } from './args.ts';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
-};
 const nTracks = Number(arg('tracks', '10000'));
 const runs = Number(arg('runs', '1000'));
 const seed = Number(arg('seed', '1'));

@@ -7,12 +7,8 @@
 import os from 'node:os';
 import { ArtistSpace, componentMatches, fitArtistModel } from '../engines/similarity/artist-models.ts';
 import { unit } from '../engines/similarity/vector-space.ts';
+import { arg } from './args.ts';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
-};
 const nTracks = Number(arg('tracks', '20000'));
 const nQueries = Number(arg('queries', '200'));
 const DIM = 200,

@@ -23,13 +23,9 @@ import { storeTrackFeatures, upsertAlbumTracks } from '../lib/store/tracks.ts';
 import { DUPLICATE_DISTANCE, SimilarityQueries } from '../queries/similarity.ts';
 import { freePort } from '../test/helpers/services.ts';
 import { analyse, testMusic, type Analysed, type MusicFile } from './test-music.ts';
+import { arg } from './args.ts';
 
 const run = promisify(execFile);
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
-};
 const workers = Number(arg('workers', '2'));
 const steps = Number(arg('steps', '7'));
 const version = analysisVersion({ patchHop: 187, profile: 'exact' });
@@ -104,6 +100,13 @@ async function store(pool: Pool, source: string, songs: Analysed<Song>[]): Promi
   }
 }
 
+/** Cosine distance of two unit vectors. */
+function cosineDistance(x: Float32Array, y: Float32Array): number {
+  let dot = 0;
+  for (let i = 0; i < x.length; i++) dot += x[i] * y[i];
+  return 1 - dot;
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
@@ -132,13 +135,7 @@ async function neighbours(q: SimilarityQueries, songs: Analysed<Song>[]): Promis
 
 async function paths(q: SimilarityQueries, songs: Analysed<Song>[]): Promise<string> {
   const vec = new Map(songs.map((s) => [s.itemId, unit(s.features.embedding!)]));
-  const dist = (a: string, b: string) => {
-    const x = vec.get(a)!,
-      y = vec.get(b)!;
-    let d = 0;
-    for (let i = 0; i < x.length; i++) d += x[i] * y[i];
-    return 1 - d;
-  };
+  const dist = (a: string, b: string) => cosineDistance(vec.get(a)!, vec.get(b)!);
   let towards = 0,
     total = 0,
     monotone = 0,
@@ -184,13 +181,7 @@ async function duplicates(q: SimilarityQueries, songs: Analysed<Song>[]): Promis
   const vec = (id: string) => unit(byId.get(id)!.features.embedding!);
   const kinds = [...new Set(songs.filter((s) => s.kind).map((s) => s.kind!))];
   for (const kind of kinds) {
-    const d = songs
-      .filter((s) => s.kind === kind)
-      .map((c) => {
-        const x = vec(c.itemId),
-          y = vec(c.copyOf!);
-        return 1 - x.reduce((s, v, i) => s + v * y[i], 0);
-      });
+    const d = songs.filter((s) => s.kind === kind).map((c) => cosineDistance(vec(c.itemId), vec(c.copyOf!)));
     rows.push(
       `| ${kind} | ${d.length} | ${Math.min(...d).toExponential(1)} – ${Math.max(...d).toExponential(1)} | ${d.filter((x) => x < DUPLICATE_DISTANCE).length} of ${d.length} |`,
     );
@@ -199,11 +190,7 @@ async function duplicates(q: SimilarityQueries, songs: Analysed<Song>[]): Promis
   const distinct = songs.filter((s) => !s.copyOf);
   let closest = Infinity;
   for (const [i, x] of distinct.entries())
-    for (const y of distinct.slice(i + 1)) {
-      const u = vec(x.itemId),
-        v = vec(y.itemId);
-      closest = Math.min(closest, 1 - u.reduce((s, e, k) => s + e * v[k], 0));
-    }
+    for (const y of distinct.slice(i + 1)) closest = Math.min(closest, cosineDistance(vec(x.itemId), vec(y.itemId)));
   rows.push(`| (two different songs, the closest pair) | | ${closest.toExponential(1)} | |`);
   let shown = 0,
     left = 0,

@@ -541,16 +541,22 @@ const tableRows = (page: Page, result: string) =>
       ),
     );
 
+/** The page on a planted library's app, the map drawn, and two songs of different groups to work with. */
+async function openListening(s: NonNullable<Awaited<ReturnType<typeof needStack>>>) {
+  const app = await plantedApp(s);
+  const [titleA, titleB] = twoSongs(app.groupOf);
+  const { page, errors } = await openPage(s.browser, app.base);
+  await page.locator('#map-summary', { hasText: `${PLANTED_TRACKS} tracks` }).waitFor();
+  return { app, titleA, titleB, page, errors };
+}
+
 test(
   'the listening panel: a song found by typing, its similar songs with distances, a path from A to B drawn on the map',
   { timeout: 300_000 },
   async (t) => {
     const s = await needStack(t);
     if (!s) return;
-    const app = await plantedApp(s);
-    const [titleA, titleB] = twoSongs(app.groupOf);
-    const { page, errors } = await openPage(s.browser, app.base);
-    await page.locator('#map-summary', { hasText: `${PLANTED_TRACKS} tracks` }).waitFor();
+    const { app, titleA, titleB, page, errors } = await openListening(s);
 
     // One box finds songs by title or by artist, as the search API answers each.
     await findSong(page, titleA);
@@ -679,10 +685,7 @@ test(
   async (t) => {
     const s = await needStack(t);
     if (!s) return;
-    const app = await plantedApp(s);
-    const [titleA, titleB] = twoSongs(app.groupOf);
-    const { page, errors } = await openPage(s.browser, app.base);
-    await page.locator('#map-summary', { hasText: `${PLANTED_TRACKS} tracks` }).waitFor();
+    const { app, titleA, titleB, page, errors } = await openListening(s);
 
     // Two seeds: A added, B subtracted; the page sends them as the plugins do and shows what the API answers.
     await findSong(page, titleA);

@@ -13,9 +13,9 @@ import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { ACCEPTED, FILTER_FIELDS, filtersFrom } from './filter-params.ts';
 
-const ID = { type: 'string', minLength: 1, maxLength: 500 } as const;
-
-async function answer<T>(work: () => Promise<T>): Promise<T> {
+/** A listening query's own errors as HTTP answers: an unknown song 404, a refused playlist its status, a failing
+ *  media server 502. */
+export async function answer<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -25,6 +25,8 @@ async function answer<T>(work: () => Promise<T>): Promise<T> {
     throw err;
   }
 }
+
+const ID = { type: 'string', minLength: 1, maxLength: 500 } as const;
 
 export function listeningRoutes(
   deps: ApiDeps,

@@ -1,22 +1,14 @@
 // Listening-time routes in the original's paths, parameters and JSON shapes, so the players' AudioMuse plugins
 // (Jellyfin InstantMix, Navidrome sonic similarity and song paths, the Lyrion mixer) work unchanged.
 import { libraryMapScope } from '../../queries/library-map.ts';
-import { SimilarityQueries, UnknownSongError } from '../../queries/similarity.ts';
+import { SimilarityQueries } from '../../queries/similarity.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { ACCEPTED, FILTER_FIELDS, filtersFrom } from './filter-params.ts';
+import { answer } from './listening-routes.ts';
 import { similarArtistsRoutes } from './similar-artists-routes.ts';
 
 const ITEM_ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
-
-async function answer<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof UnknownSongError) throw new ApiError(404, err.message);
-    throw err;
-  }
-}
 
 export function similarityRoutes(
   deps: ApiDeps,
