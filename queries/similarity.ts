@@ -1,17 +1,15 @@
 // Request-time similarity over the analysed library (GET /api/similar_tracks, GET /api/find_path): the
-// configured source's embeddings of the current analysis version, held in memory as one VectorSpace per
-// library snapshot (re-read when the snapshot changes, looked at no more than every few seconds). Ids in and
+// configured source's embeddings of the current analysis version, held in memory and kept current album by
+// album from the change log, searched through the persisted index (queries/similarity-index.ts). Ids in and
 // out are the media server's item ids, as the original's plugins expect.
 import type { Pool } from '../lib/db.ts';
-import { loadEmbeddings, vectorsSnapshot, type StoredEmbedding, type VectorScope } from '../lib/store/vectors.ts';
+import type { VectorScope } from '../lib/store/vectors.ts';
 import { radiusWalk } from '../engines/similarity/radius-walk.ts';
 import { songPath } from '../engines/similarity/song-path.ts';
 import { songKey } from '../engines/similarity/versions.ts';
-import { VectorSpace, type Neighbour } from '../engines/similarity/vector-space.ts';
-import { EMBEDDING_DIM } from '../words/vocabulary.ts';
+import type { Neighbour } from '../engines/similarity/vector-space.ts';
+import { LiveLibrary, type IndexOptions, type IndexStatus } from './similarity-index.ts';
 
-/** How long a loaded library is trusted before its snapshot is compared again. */
-const RECHECK_MS = 5_000;
 /** Songs closer than this to one already picked count as the same recording (the original's 0.01). */
 export const DUPLICATE_DISTANCE = 0.01;
 
@@ -28,14 +26,7 @@ export class UnknownSongError extends Error {
   override name = 'UnknownSongError';
 }
 
-interface Library {
-  key: string;
-  checkedAt: number;
-  tracks: StoredEmbedding[];
-  space: VectorSpace;
-  byItemId: Map<string, number>;
-  keys: string[];
-}
+type Library = LiveLibrary;
 
 export class SimilarityQueries {
   private library?: Promise<Library>;
@@ -43,7 +34,14 @@ export class SimilarityQueries {
   constructor(
     private readonly pool: Pool,
     private readonly scope: Omit<VectorScope, 'trackIds'>,
+    /** Without: the exact scan only (the CLI's one-off queries). */
+    private readonly index: IndexOptions = { minTracks: Infinity },
   ) {}
+
+  /** Where the index stands in this process (GET /api/index). */
+  async indexStatus(): Promise<IndexStatus> {
+    return (await this.current()).status();
+  }
 
   /** The songs most like a seed (by item id, or by title and artist), nearest first or as a radius walk. */
   async similarTracks(req: {
@@ -122,6 +120,7 @@ export class SimilarityQueries {
     const out: Omit<SimilarSong, 'distance'>[] = [];
     for (let i = 0; i < lib.tracks.length && out.length < req.limit; i++) {
       const t = lib.tracks[i];
+      if (!lib.space.has(i)) continue;
       if ((t.title ?? '').toLowerCase().includes(title) && (t.artist ?? '').toLowerCase().includes(artist)) {
         const { distance: _d, ...song } = this.song(lib, i, 0);
         out.push(song);
@@ -159,29 +158,13 @@ export class SimilarityQueries {
     return { item_id: t.itemId, title: t.title, author: t.artist, album: t.album, distance };
   }
 
-  /** The loaded library, reloaded when its snapshot changed (a new analysis, a removed track). */
+  /** The library, with the change log applied (a failed first load is tried again by the next request). */
   private async current(): Promise<Library> {
-    const loaded = await this.library?.catch(() => undefined);
-    if (loaded && Date.now() - loaded.checkedAt < RECHECK_MS) return loaded;
-    const { key } = await vectorsSnapshot(this.pool, this.scope);
-    if (loaded?.key === key) {
-      loaded.checkedAt = Date.now();
-      return loaded;
-    }
-    this.library = (async () => {
-      const tracks = await loadEmbeddings(this.pool, this.scope);
-      return {
-        key,
-        checkedAt: Date.now(),
-        tracks,
-        space: VectorSpace.fromVectors(
-          tracks.map((t) => t.embedding),
-          EMBEDDING_DIM,
-        ),
-        byItemId: new Map(tracks.map((t, i) => [t.itemId, i])),
-        keys: tracks.map((t) => songKey(t.artist, t.title)),
-      };
-    })();
-    return this.library;
+    const opening = (this.library ??= LiveLibrary.open(this.pool, this.scope, this.index));
+    const lib = await opening.catch((err) => {
+      if (this.library === opening) this.library = undefined;
+      throw err;
+    });
+    return lib.fresh();
   }
 }

@@ -19,6 +19,7 @@ import { buildOpenApi, compileValidators, type RouteInput } from './api/openapi.
 import { requestGuard } from './api/origin.ts';
 import { readJsonBody, snakeToCamel } from './api/request.ts';
 import { runRoutes } from './api/run-routes.ts';
+import { indexRoutes } from './api/index-routes.ts';
 import { similarityRoutes } from './api/similarity-routes.ts';
 import { systemRoutes } from './api/system-routes.ts';
 import { ensureUiBundle, UI_DIST_DIR } from './ui-bundle.ts';
@@ -56,6 +57,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...runRoutes(deps),
     ...libraryRoutes(deps),
     ...similarityRoutes(deps),
+    ...indexRoutes(deps),
     ...systemRoutes(deps),
     ...mediaRoutes(deps),
   ];

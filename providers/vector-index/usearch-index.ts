@@ -77,8 +77,10 @@ export class UsearchIndex implements ApproximateIndex {
     this.index.remove(BigInt(key));
   }
 
-  contains(key: number): boolean {
-    return this.index.contains(BigInt(key)) as boolean;
+  /** Which of `keys` the index holds, in one call. */
+  containsAll(keys: readonly number[]): boolean[] {
+    if (!keys.length) return [];
+    return this.index.contains(BigUint64Array.from(keys, (k) => BigInt(k))) as boolean[];
   }
 
   search(query: Float32Array, k: number): number[] {

@@ -1,9 +1,9 @@
 // Listening-time routes in the original's paths, parameters and JSON shapes, so the players' AudioMuse plugins
 // (Jellyfin InstantMix, Navidrome sonic similarity and song paths, the Lyrion mixer) work unchanged.
-import { libraryMapScope } from '../../queries/library-map.ts';
-import { SimilarityQueries, UnknownSongError } from '../../queries/similarity.ts';
+import { UnknownSongError } from '../../queries/similarity.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
+import { similarityQueries } from './index-routes.ts';
 
 const ITEM_ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
 /** Parameters plugins send that do not change our answer; accepted so their requests validate. */
@@ -21,7 +21,7 @@ async function answer<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
-  const queries = new SimilarityQueries(deps.pool, libraryMapScope(deps.config));
+  const queries = similarityQueries(deps);
   return [
     {
       method: 'get',
