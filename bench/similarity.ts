@@ -9,6 +9,7 @@
 // nearest-10 p50/p99, recall@10 against the exact scan, RSS growth; then the request shapes on each.
 import os from 'node:os';
 import { UsearchIndex, type Quantization } from '../providers/vector-index/usearch-index.ts';
+import { DIM, syntheticVectors } from './synthetic-vectors.ts';
 import { radiusWalk } from '../engines/similarity/radius-walk.ts';
 import { songPath } from '../engines/similarity/song-path.ts';
 import { VectorSpace } from '../engines/similarity/vector-space.ts';
@@ -20,37 +21,10 @@ const arg = (name: string, dflt: string) => {
 };
 const nTracks = Number(arg('tracks', '100000'));
 const nQueries = Number(arg('queries', '200'));
-const DIM = 200,
-  LATENT = 16;
-
-let state = 12345;
-const rand = () => {
-  // xorshift32: full-period, no repeated vectors at a million.
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 2 ** 32;
-};
-const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
 
 function library(n: number): Float32Array[] {
-  const map = Float32Array.from({ length: LATENT * DIM }, gauss);
-  const genres = Array.from({ length: 200 }, () => Float32Array.from({ length: LATENT }, gauss));
-  const artists = Array.from({ length: Math.max(1, Math.ceil(n / 2000)) }, () => ({
-    genre: Math.floor(rand() * genres.length),
-    offset: Float32Array.from({ length: LATENT }, () => 0.5 * gauss()),
-  }));
-  return Array.from({ length: n }, (_, i) => {
-    const a = artists[i % artists.length];
-    const latent = genres[a.genre].map((g, k) => g + a.offset[k] + 0.3 * gauss());
-    const v = new Float32Array(DIM);
-    for (let d = 0; d < DIM; d++) {
-      let s = 0;
-      for (let k = 0; k < LATENT; k++) s += latent[k] * map[k * DIM + d];
-      v[d] = s + 0.05 * gauss();
-    }
-    return v;
-  });
+  const next = syntheticVectors(n);
+  return Array.from({ length: n }, next);
 }
 
 function percentiles(ms: number[]): string {

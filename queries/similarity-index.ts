@@ -6,7 +6,7 @@
 import type { Pool } from '../lib/db.ts';
 import { loadEmbeddings, type StoredEmbedding, type VectorScope } from '../lib/store/vectors.ts';
 import { analysedAmong, CorruptCheckpointError, vectorLogHead, vectorLogSince } from '../lib/store/vector-index.ts';
-import { applyLog, loadCheckpoint } from '../providers/vector-index/checkpoints.ts';
+import { applyLog, forEachEmbeddingBatch, loadCheckpoint } from '../providers/vector-index/checkpoints.ts';
 import { songKey } from '../engines/similarity/versions.ts';
 import { VectorSpace } from '../engines/similarity/vector-space.ts';
 import { EMBEDDING_DIM } from '../words/vocabulary.ts';
@@ -67,7 +67,7 @@ export class LiveLibrary {
     const lib = new LiveLibrary(pool, scope, opts);
     // The head first: changes after it are applied again by the next refresh (re-read, so harmless).
     lib.appliedSeq = await vectorLogHead(pool, scope);
-    lib.put(await loadEmbeddings(pool, scope));
+    await forEachEmbeddingBatch(pool, scope, (tracks) => lib.put(tracks));
     lib.loggedAt = Date.now();
     await lib.attachCheckpoint();
     return lib;

@@ -1,9 +1,10 @@
 // Checkpoints of the similarity index in PostgreSQL: built in full from the stored embeddings, or refreshed
 // from the previous checkpoint plus the change log since; loaded by web processes (then the log tail applied).
 import type { Pool } from '../../lib/db.ts';
-import { loadEmbeddings, type VectorScope } from '../../lib/store/vectors.ts';
+import { loadEmbeddings, type StoredEmbedding, type VectorScope } from '../../lib/store/vectors.ts';
 import {
   analysedAmong,
+  analysedTrackIds,
   latestCheckpoint,
   readCheckpoint,
   saveCheckpoint,
@@ -27,6 +28,21 @@ export interface CheckpointResult {
   /** 'refresh': the previous checkpoint and the log since; 'rebuild': every stored embedding. */
   mode: 'rebuild' | 'refresh';
   bytes: number;
+}
+
+/** The scope's analysed embeddings in batches of BATCH (short statements, one batch of rows in memory). */
+export async function forEachEmbeddingBatch(
+  pool: Pool,
+  scope: Scope,
+  each: (tracks: StoredEmbedding[], done: number, total: number) => void,
+): Promise<void> {
+  const ids = await analysedTrackIds(pool, scope);
+  for (let i = 0; i < ids.length; i += BATCH)
+    each(
+      await loadEmbeddings(pool, { ...scope, trackIds: ids.slice(i, i + BATCH) }),
+      Math.min(ids.length, i + BATCH),
+      ids.length,
+    );
 }
 
 /** The newest checkpoint as an index and the seq it covers; undefined without one; CorruptCheckpointError. */
@@ -86,15 +102,14 @@ export async function writeCheckpoint(
     mode = 'rebuild';
     index = UsearchIndex.create(EMBEDDING_DIM, { quantization: QUANTIZATION });
     // The log head is read before the embeddings: changes after it are applied again by readers (harmless).
-    const tracks = await loadEmbeddings(pool, scope);
-    for (let i = 0; i < tracks.length; i += BATCH) {
-      const batch = tracks.slice(i, i + BATCH);
-      index.add(
-        batch.map((t) => Number(t.id)),
-        rows(batch.map((t) => t.embedding)),
+    const built = index;
+    await forEachEmbeddingBatch(pool, scope, (tracks, done, total) => {
+      built.add(
+        tracks.map((t) => Number(t.id)),
+        rows(tracks.map((t) => t.embedding)),
       );
-      progress(i + batch.length, tracks.length);
-    }
+      progress(done, total);
+    });
   }
   const bytes = await index.serialize();
   const checkpointId = await saveCheckpoint(pool, scope, {
