@@ -12,6 +12,7 @@ const COMMANDS: Record<string, string> = {
   map: 'the analysed library in 2-D, as the web page draws it (--points for every point)',
   similar: 'songs like a song (item id or "title - artist"): similar <song> [--n N] [--nearest]',
   path: 'a path of songs from a to b: path <a> <b> [--steps N] [--one-per-artist] [--variety K] [--seed S]',
+  index: 'the similarity index checkpoint: rebuild [--wait] (the rebuildVectorIndex workflow) | status',
 };
 
 function usage(): string {
