@@ -5,7 +5,13 @@
 // rebuildVectorIndex workflow); it is picked up once written.
 import type { Pool } from '../lib/db.ts';
 import { loadEmbeddings, type StoredEmbedding, type VectorScope } from '../lib/store/vectors.ts';
-import { analysedAmong, CorruptCheckpointError, vectorLogHead, vectorLogSince } from '../lib/store/vector-index.ts';
+import {
+  analysedAmong,
+  CorruptCheckpointError,
+  latestCheckpoint,
+  vectorLogHead,
+  vectorLogSince,
+} from '../lib/store/vector-index.ts';
 import { applyLog, forEachEmbeddingBatch, loadCheckpoint } from '../providers/vector-index/checkpoints.ts';
 import { songKey } from '../engines/similarity/versions.ts';
 import { VectorSpace } from '../engines/similarity/vector-space.ts';
@@ -13,7 +19,7 @@ import { EMBEDDING_DIM } from '../words/vocabulary.ts';
 
 /** How often the log is looked at (a newly analysed album reaches every web process within about this). */
 const LOG_POLL_MS = 1_000;
-/** How often a process without an index looks for a checkpoint. */
+/** How often a process looks for a checkpoint (without an index) or a fresher one (with a long log past its own). */
 const CHECKPOINT_POLL_MS = 5_000;
 /** Log entries past the checkpoint after which a fresher checkpoint is asked for (restarts apply less). */
 const REFRESH_AFTER = 20_000;
@@ -103,8 +109,14 @@ export class LiveLibrary {
       this.appliedSeq = changed.seq;
     }
     this.loggedAt = Date.now();
-    if (!this.checkpoint && Date.now() - this.lookedAt >= CHECKPOINT_POLL_MS) await this.attachCheckpoint();
-    else if (this.checkpoint && this.appliedSeq - this.checkpoint.seq > REFRESH_AFTER)
+    if (Date.now() - this.lookedAt < CHECKPOINT_POLL_MS) return;
+    if (!this.checkpoint) return this.attachCheckpoint();
+    if (this.appliedSeq - this.checkpoint.seq <= REFRESH_AFTER) return;
+    this.lookedAt = Date.now();
+    // A newer checkpoint (another process asked for it) covers more of the log; this index is already current.
+    const newest = await latestCheckpoint(this.pool, this.scope);
+    if (newest && newest.seq > this.checkpoint.seq) this.checkpoint = { id: newest.id, seq: newest.seq };
+    else
       await this.request(
         'refresh',
         `${this.appliedSeq - this.checkpoint.seq} log entries past checkpoint ${this.checkpoint.id}`,

@@ -13,6 +13,8 @@ import { storeTrackFeatures, upsertAlbumTracks } from '../../lib/store/tracks.ts
 import { loadEmbeddings } from '../../lib/store/vectors.ts';
 import { analysisVersion } from '../../engines/analysis/version.ts';
 import type { MediaProvider } from '../../providers/media/provider.ts';
+import { writeCheckpoint } from '../../providers/vector-index/checkpoints.ts';
+import { vectorLogHead } from '../../lib/store/vector-index.ts';
 import type { WebDeps } from '../../web/app.ts';
 import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
 import { freshDatabase, freshNamespace, releaseServices, scratchDir, services } from '../helpers/services.ts';
@@ -144,6 +146,15 @@ test('a newly analysed album reaches running web processes through the log; both
   }
   const q = `/api/similar_tracks?item_id=${encodeURIComponent(stored[7].itemId)}&n=20`;
   assert.deepEqual((await a(q)).body, (await b(q)).body);
+});
+
+test('a refresh writes the previous checkpoint plus the log since (no full rebuild)', async () => {
+  const scope = { source: 'local', analysisVersion: version };
+  const r = await writeCheckpoint(pool, scope, 'refresh');
+  assert.equal(r.mode, 'refresh');
+  assert.equal(r.vectors, TRACKS + 3);
+  assert.equal(r.seq, await vectorLogHead(pool, scope));
+  assert.deepEqual(await checkpoints(), [r.checkpointId], 'the older checkpoint dropped');
 });
 
 test('a restarted web process answers from the checkpoint without asking for a rebuild', async () => {
