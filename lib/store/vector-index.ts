@@ -91,19 +91,32 @@ export async function latestCheckpoint(pool: Pool, scope: Scope): Promise<Checkp
   );
 }
 
-/** A checkpoint's bytes, checked against its sha256. */
-export async function readCheckpoint(pool: Pool, meta: CheckpointMeta): Promise<Buffer> {
-  const { rows } = await pool.query<{ data: Buffer }>(
-    `SELECT data FROM vector_index_chunks WHERE checkpoint_id = $1 ORDER BY n`,
-    [meta.id],
-  );
-  const bytes = Buffer.concat(rows.map((r) => r.data));
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length !== meta.bytes || sha !== meta.sha256)
-    throw new CorruptCheckpointError(
-      `vector index checkpoint ${meta.id} is corrupt (${bytes.length} bytes, sha256 ${sha.slice(0, 12)}…, recorded ${meta.bytes} bytes, ${meta.sha256.slice(0, 12)}…)`,
+/**
+ * A checkpoint's bytes, chunk by chunk (one chunk in memory at a time), then checked against its length and
+ * sha256: CorruptCheckpointError after the last chunk when they differ.
+ */
+export async function readCheckpoint(
+  pool: Pool,
+  meta: CheckpointMeta,
+  each: (chunk: Buffer) => Promise<void>,
+): Promise<void> {
+  const hash = createHash('sha256');
+  let length = 0;
+  for (let n = 0; ; n++) {
+    const { rows } = await pool.query<{ data: Buffer }>(
+      `SELECT data FROM vector_index_chunks WHERE checkpoint_id = $1 AND n = $2`,
+      [meta.id, n],
     );
-  return bytes;
+    if (!rows.length) break;
+    hash.update(rows[0].data);
+    length += rows[0].data.length;
+    await each(rows[0].data);
+  }
+  const sha = hash.digest('hex');
+  if (length !== meta.bytes || sha !== meta.sha256)
+    throw new CorruptCheckpointError(
+      `vector index checkpoint ${meta.id} is corrupt (${length} bytes, sha256 ${sha.slice(0, 12)}…, recorded ${meta.bytes} bytes, ${meta.sha256.slice(0, 12)}…)`,
+    );
 }
 
 /** Stores a checkpoint with its chunks in one transaction and drops the scope's older ones. */

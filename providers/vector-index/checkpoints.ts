@@ -52,12 +52,11 @@ export async function loadCheckpoint(
 ): Promise<{ index: UsearchIndex; seq: number; id: string } | undefined> {
   const meta = await latestCheckpoint(pool, scope);
   if (!meta) return undefined;
-  const bytes = await readCheckpoint(pool, meta);
-  return {
-    index: await UsearchIndex.deserialize(bytes, EMBEDDING_DIM, { quantization: QUANTIZATION }),
-    seq: meta.seq,
-    id: meta.id,
-  };
+  // The checksum fails after the last chunk, before the index is used.
+  const index = await UsearchIndex.deserialize((write) => readCheckpoint(pool, meta, write), EMBEDDING_DIM, {
+    quantization: QUANTIZATION,
+  });
+  return { index, seq: meta.seq, id: meta.id };
 }
 
 /** Brings `index` (covering the log to `fromSeq`) up to `toSeq`: each changed track re-read, added or removed. */

@@ -3,7 +3,7 @@
 // build time and a third of the memory of f32, the exact f32 re-rank in VectorSpace restores the recall).
 // Serialised to bytes through a temporary file, the one way the JS binding saves and loads.
 import { randomUUID } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Index, MetricKind, ScalarKind } from 'usearch';
@@ -40,11 +40,23 @@ export class UsearchIndex implements ApproximateIndex {
     );
   }
 
-  /** An index saved by `serialize`, with the options it was created with (the file does not hold ef). */
-  static async deserialize(bytes: Uint8Array, dim: number, opts: UsearchOptions = {}): Promise<UsearchIndex> {
+  /**
+   * An index saved by `serialize`, its bytes written by `write` chunk by chunk (to a temporary file: never the
+   * whole index in a JS buffer), with the options it was created with (the file does not hold ef).
+   */
+  static async deserialize(
+    write: (chunk: (bytes: Uint8Array) => Promise<void>) => Promise<void>,
+    dim: number,
+    opts: UsearchOptions = {},
+  ): Promise<UsearchIndex> {
     const made = UsearchIndex.create(dim, opts);
     await throughFile(async (file) => {
-      await writeFile(file, bytes);
+      const out = await open(file, 'w');
+      try {
+        await write(async (bytes) => void (await out.write(bytes)));
+      } finally {
+        await out.close();
+      }
       made.index.load(file);
     });
     if (made.index.dimensions() !== dim) throw new RangeError(`saved index has ${made.index.dimensions()} dimensions`);
