@@ -1,6 +1,7 @@
 // Starts the rebuildVectorIndex workflow of one scope (a second start while it runs attaches to it) and reads
 // its progress: shared by web processes that need a checkpoint, POST /api/index/rebuild and the CLI.
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import {
   vectorIndexProgressQuery,
   vectorIndexWorkflowId,
@@ -29,8 +30,14 @@ export async function vectorIndexBuildProgress(
 ): Promise<VectorIndexProgress | undefined> {
   const handle = client.workflow.getHandle(vectorIndexWorkflowId(scope.source, scope.analysisVersion));
   try {
-    const { status } = await handle.describe();
-    if (status.name === 'RUNNING') return await handle.query(vectorIndexProgressQuery);
+    const described = await handle.describe();
+    const { status } = described;
+    if (status.name === 'RUNNING') {
+      // The build's own count is in its activity's heartbeat; the workflow knows only that it runs.
+      const beat = described.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
+      const counts = beat ? defaultPayloadConverter.fromPayload<{ done: number; total: number }>(beat) : undefined;
+      return { ...(await handle.query(vectorIndexProgressQuery)), ...counts };
+    }
     if (status.name === 'COMPLETED') return (await handle.result()) as VectorIndexProgress;
     return { workflowId: handle.workflowId, status: 'failed', mode: 'rebuild', done: 0, total: 0, error: status.name };
   } catch (err) {

@@ -13,7 +13,7 @@ export interface VectorIndexProgress {
   workflowId: string;
   status: 'running' | 'completed' | 'failed';
   mode: 'rebuild' | 'refresh';
-  /** Vectors indexed so far of `total` (a refresh reports only when done). */
+  /** Vectors indexed so far of `total` (while running: the activity's last heartbeat). */
   done: number;
   total: number;
   checkpointId?: string;

@@ -1,18 +1,19 @@
 // Builds (or refreshes) the similarity index's checkpoint of one source and analysis version, as its own
 // workflow with a progress query: started by a web process that finds no usable checkpoint or a long log
 // past it, by POST /api/index/rebuild and by `audiomuse index rebuild`.
-import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { VectorIndexActivities } from '../activities/vector-index.ts';
 import {
   vectorIndexProgressQuery,
   type RebuildVectorIndexInput,
   type VectorIndexProgress,
 } from '../contracts/vector-index.ts';
+import { CHECKPOINT_RETRY } from './retry-policies.ts';
 
 const { writeVectorIndexCheckpoint } = proxyActivities<VectorIndexActivities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 3, initialInterval: '10 seconds' },
+  retry: CHECKPOINT_RETRY,
 });
 
 export async function rebuildVectorIndex(input: RebuildVectorIndexInput): Promise<VectorIndexProgress> {
@@ -24,20 +25,14 @@ export async function rebuildVectorIndex(input: RebuildVectorIndexInput): Promis
     total: 0,
   };
   setHandler(vectorIndexProgressQuery, () => progress);
-  try {
-    const r = await writeVectorIndexCheckpoint(input);
-    Object.assign(progress, {
-      status: 'completed',
-      mode: r.mode,
-      done: r.vectors,
-      total: r.vectors,
-      checkpointId: r.checkpointId,
-      seq: r.seq,
-    });
-    return progress;
-  } catch (err) {
-    progress.status = 'failed';
-    progress.error = (err as Error).message;
-    throw ApplicationFailure.fromError(err);
-  }
+  const r = await writeVectorIndexCheckpoint(input);
+  Object.assign(progress, {
+    status: 'completed',
+    mode: r.mode,
+    done: r.vectors,
+    total: r.vectors,
+    checkpointId: r.checkpointId,
+    seq: r.seq,
+  });
+  return progress;
 }
