@@ -253,7 +253,7 @@ export const MIGRATIONS: Migration[] = [
         PERFORM log_vector_change(OLD.id, f.analysis_version,
                   CASE WHEN TG_OP = 'UPDATE' AND NEW.analysis_status = 'analyzed' THEN 'add' ELSE 'remove' END)
            FROM track_features f WHERE f.track_id = OLD.id;
-        RETURN NULL;
+        RETURN OLD; -- a BEFORE DELETE trigger returning NULL would cancel the delete
       END $$;
       CREATE TRIGGER tracks_status_log AFTER UPDATE OF analysis_status ON tracks FOR EACH ROW
         WHEN ((OLD.analysis_status = 'analyzed') IS DISTINCT FROM (NEW.analysis_status = 'analyzed'))

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { createMediaProvider } from '../../providers/media/index.ts';
 import type { Config } from '../../lib/config.ts';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
-import { storeTrackFeatures, upsertAlbumTracks } from '../../lib/store/tracks.ts';
+import { storeTrackFailure, storeTrackFeatures, upsertAlbumTracks } from '../../lib/store/tracks.ts';
 import { loadEmbeddings } from '../../lib/store/vectors.ts';
 import { analysisVersion } from '../../engines/analysis/version.ts';
 import type { MediaProvider } from '../../providers/media/provider.ts';
@@ -187,4 +187,19 @@ test('a corrupt checkpoint is detected and rebuilt', async () => {
   assert.notEqual(rebuilt.checkpointId, id);
   assert.equal(rebuilt.tracks, TRACKS + 3);
   assert.deepEqual(await checkpoints(), [rebuilt.checkpointId], 'the corrupt one dropped');
+});
+
+test('a track that fails re-analysis or is deleted leaves the running web process', async () => {
+  const web = await webProcess();
+  await until('indexed', async () => ((await web('/api/index')).body.indexed ? true : undefined));
+  const [failing, deleted] = (await loadEmbeddings(pool, { source: 'local', analysisVersion: version })).slice(0, 2);
+  await storeTrackFailure(pool, failing.id, { code: 'decode', reason: 'bad audio', attempts: 1 });
+  await pool.query('DELETE FROM tracks WHERE id = $1', [deleted.id]);
+  for (const gone of [failing, deleted])
+    await until(`${gone.itemId} gone`, async () =>
+      (await web(`/api/similar_tracks?item_id=${encodeURIComponent(gone.itemId)}`)).status === 404 ? true : undefined,
+    );
+  const near = (await web(`/api/similar_tracks?item_id=new-3&n=${TRACKS}&radius_similarity=false`)).body;
+  assert.ok(!near.some((s: { item_id: string }) => [failing.itemId, deleted.itemId].includes(s.item_id)));
+  assert.equal((await web('/api/index')).body.tracks, TRACKS + 1);
 });
