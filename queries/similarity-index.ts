@@ -73,9 +73,16 @@ export class LiveLibrary {
     const lib = new LiveLibrary(pool, scope, opts);
     // The head first: changes after it are applied again by the next refresh (re-read, so harmless).
     lib.appliedSeq = await vectorLogHead(pool, scope);
+    // The checkpoint streams in while the tracks load (its own connection); settled, so a failure waits here.
+    const checkpoint = Number.isFinite(opts.minTracks)
+      ? loadCheckpoint(pool, scope).then(
+          (loaded) => ({ loaded }),
+          (error: unknown) => ({ error }),
+        )
+      : undefined;
     await forEachEmbeddingBatch(pool, scope, (tracks) => lib.put(tracks));
     lib.loggedAt = Date.now();
-    await lib.attachCheckpoint();
+    await lib.attachCheckpoint(checkpoint);
     return lib;
   }
 
@@ -124,12 +131,19 @@ export class LiveLibrary {
   }
 
   /** Loads the newest checkpoint and brings it up to the applied log; asks for one when there is none. */
-  private async attachCheckpoint(): Promise<void> {
+  private async attachCheckpoint(
+    prefetched?: Promise<{ loaded?: Awaited<ReturnType<typeof loadCheckpoint>>; error?: unknown }>,
+  ): Promise<void> {
     this.lookedAt = Date.now();
     if (this.space.count < this.opts.minTracks) return;
     let loaded;
     try {
-      loaded = await loadCheckpoint(this.pool, this.scope);
+      if (!prefetched) loaded = await loadCheckpoint(this.pool, this.scope);
+      else {
+        const got = await prefetched;
+        if ('error' in got) throw got.error;
+        loaded = got.loaded;
+      }
     } catch (err) {
       if (!(err instanceof CorruptCheckpointError)) throw err;
       return this.request('rebuild', err.message);

@@ -37,12 +37,14 @@ export async function forEachEmbeddingBatch(
   each: (tracks: StoredEmbedding[], done: number, total: number) => void,
 ): Promise<void> {
   const ids = await analysedTrackIds(pool, scope);
-  for (let i = 0; i < ids.length; i += BATCH)
-    each(
-      await loadEmbeddings(pool, { ...scope, trackIds: ids.slice(i, i + BATCH) }),
-      Math.min(ids.length, i + BATCH),
-      ids.length,
-    );
+  const fetch = (from: number) => loadEmbeddings(pool, { ...scope, trackIds: ids.slice(from, from + BATCH) });
+  // The next batch is on its way while this one is put in memory.
+  let next = ids.length ? fetch(0) : undefined;
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const tracks = await next!;
+    next = i + BATCH < ids.length ? fetch(i + BATCH) : undefined;
+    each(tracks, Math.min(ids.length, i + BATCH), ids.length);
+  }
 }
 
 /** The newest checkpoint as an index and the seq it covers; undefined without one; CorruptCheckpointError. */
