@@ -8,6 +8,7 @@ import { createClusteringActivities } from './clustering.ts';
 import { createLibraryActivities } from './library.ts';
 import { createNamingActivities } from './naming.ts';
 import { createPublishingActivities } from './publishing.ts';
+import { createVectorIndexActivities } from './vector-index.ts';
 import type { MediaProvider } from '../providers/media/provider.ts';
 
 export interface ActivityDeps {
@@ -26,5 +27,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createClusteringActivities({ ...deps, threads: deps.clusteringThreads }),
     ...createNamingActivities(deps),
     ...createPublishingActivities(deps),
+    ...createVectorIndexActivities(deps),
   };
 }

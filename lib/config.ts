@@ -135,6 +135,12 @@ export const SPEC = {
     3600,
     'A migration waiting this long for a table lock fails (the process exits; its restart retries) instead of queueing every query behind it',
   ),
+  SIMILARITY_INDEX_MIN_TRACKS: int(
+    20_000,
+    0,
+    100_000_000,
+    'From this many analysed tracks similarity queries use the persisted vector index (below: the exact scan, as fast there)',
+  ),
   EMBEDDED_POSTGRES_PORT: int(5433, 1, 65535, 'Port of the embedded PostgreSQL'),
   EMBEDDED_POSTGRES_ROOT_DIR: str(
     '/var/lib/audiomuse',
@@ -287,6 +293,8 @@ export interface Config {
   };
   /** Pool sizes and timeouts of every PostgreSQL pool (README "Connections"). */
   database: { poolSize: number; analysisPoolSize: number; statementTimeoutMs: number; migrationLockTimeoutMs: number };
+  /** The similarity index (docs/similarity.md). */
+  similarity: { indexMinTracks: number };
   temporal: {
     address?: string;
     namespace: string;
@@ -656,6 +664,7 @@ export function loadConfig(env: Raw = process.env): Config {
       statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
       migrationLockTimeoutMs: v.MIGRATION_LOCK_TIMEOUT_SECONDS * 1000,
     },
+    similarity: { indexMinTracks: v.SIMILARITY_INDEX_MIN_TRACKS },
     temporal: {
       address: opt(v.TEMPORAL_ADDRESS),
       namespace: v.TEMPORAL_NAMESPACE,

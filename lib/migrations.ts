@@ -208,6 +208,82 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'vector index log and checkpoints',
+    sql: `
+      -- Every change to the set of analysed embeddings, written by triggers in the transaction that makes it
+      -- (features stored, replaced, deleted; a track leaving or entering 'analyzed'), so the log is exactly-once
+      -- with the features. Web processes apply it to their in-memory index; a checkpoint covers it up to a seq.
+      CREATE TABLE vector_index_changes (
+        seq              BIGSERIAL PRIMARY KEY,
+        source           TEXT NOT NULL,
+        analysis_version TEXT NOT NULL,
+        track_id         BIGINT NOT NULL,
+        op               TEXT NOT NULL CHECK (op IN ('add', 'remove')),
+        at               TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+      CREATE INDEX vector_index_changes_scope ON vector_index_changes (source, analysis_version, seq);
+
+      CREATE FUNCTION log_vector_change(p_track BIGINT, p_version TEXT, p_op TEXT) RETURNS void
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        -- One logging transaction at a time from here to its commit: seq order is commit order, so a reader
+        -- that has applied everything up to seq n never sees a smaller seq appear later.
+        PERFORM pg_advisory_xact_lock(2107);
+        INSERT INTO vector_index_changes (source, analysis_version, track_id, op)
+        SELECT t.source, p_version, p_track, p_op FROM tracks t WHERE t.id = p_track;
+      END $$;
+
+      CREATE FUNCTION track_features_logged() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.analysis_version <> NEW.analysis_version) THEN
+          PERFORM log_vector_change(OLD.track_id, OLD.analysis_version, 'remove');
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          PERFORM log_vector_change(NEW.track_id, NEW.analysis_version, 'add');
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER track_features_log AFTER INSERT OR UPDATE OF embedding, analysis_version OR DELETE
+        ON track_features FOR EACH ROW EXECUTE FUNCTION track_features_logged();
+
+      CREATE FUNCTION tracks_logged() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        -- A deleted track is logged before its features cascade away (they could not find its source then).
+        PERFORM log_vector_change(OLD.id, f.analysis_version,
+                  CASE WHEN TG_OP = 'UPDATE' AND NEW.analysis_status = 'analyzed' THEN 'add' ELSE 'remove' END)
+           FROM track_features f WHERE f.track_id = OLD.id;
+        RETURN OLD; -- a BEFORE DELETE trigger returning NULL would cancel the delete
+      END $$;
+      CREATE TRIGGER tracks_status_log AFTER UPDATE OF analysis_status ON tracks FOR EACH ROW
+        WHEN ((OLD.analysis_status = 'analyzed') IS DISTINCT FROM (NEW.analysis_status = 'analyzed'))
+        EXECUTE FUNCTION tracks_logged();
+      CREATE TRIGGER tracks_delete_log BEFORE DELETE ON tracks FOR EACH ROW EXECUTE FUNCTION tracks_logged();
+
+      -- A serialised index of one scope, covering the log up to seq, stored in chunks; written with its chunks
+      -- in one transaction, so a half-written checkpoint is never seen. sha256 finds a corrupt one.
+      CREATE TABLE vector_index_checkpoints (
+        id               BIGSERIAL PRIMARY KEY,
+        source           TEXT NOT NULL,
+        analysis_version TEXT NOT NULL,
+        seq              BIGINT NOT NULL,
+        vectors          INTEGER NOT NULL,
+        quantization     TEXT NOT NULL,
+        bytes            BIGINT NOT NULL,
+        sha256           TEXT NOT NULL,
+        created_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+      CREATE INDEX vector_index_checkpoints_scope ON vector_index_checkpoints (source, analysis_version, id);
+      CREATE TABLE vector_index_chunks (
+        checkpoint_id BIGINT NOT NULL REFERENCES vector_index_checkpoints (id) ON DELETE CASCADE,
+        n             INTEGER NOT NULL,
+        data          BYTEA NOT NULL,
+        PRIMARY KEY (checkpoint_id, n)
+      );
+      ALTER TABLE vector_index_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+    `,
+  },
+  {
     version: 8,
     name: 'saved playlists',
     sql: `

@@ -73,7 +73,8 @@ function mostCommon<T>(values: readonly (T | null)[]): T | null {
 }
 
 export class SimilarArtistsQueries {
-  private readonly built = new WeakMap<LoadedLibrary, Promise<Artists>>();
+  private building?: { version: number; built: Promise<Artists> };
+  private ready?: { version: number; artists: Artists };
 
   constructor(private readonly similarity: SimilarityQueries) {}
 
@@ -122,16 +123,31 @@ export class SimilarArtistsQueries {
     });
   }
 
-  /** The snapshot's artists and their models, built once on first use (concurrent questions share the build). */
+  /**
+   * The library's artists and their models, built again when the library changed (an album more or less). The last
+   * finished models answer while newer ones build: one album moves little in who sounds like whom, and a question
+   * never waits for a rebuild it did not need.
+   */
   private artists(lib: LoadedLibrary): Promise<Artists> {
-    let built = this.built.get(lib);
-    if (!built) this.built.set(lib, (built = this.build(lib)));
-    return built;
+    if (this.building?.version !== lib.version) {
+      const building = { version: lib.version, built: this.build(lib) };
+      this.building = building;
+      building.built.then(
+        (artists) => {
+          if (!this.ready || this.ready.version < building.version) this.ready = { version: building.version, artists };
+        },
+        () => {
+          if (this.building === building) this.building = undefined;
+        },
+      );
+    }
+    return this.ready ? Promise.resolve(this.ready.artists) : this.building!.built;
   }
 
   private async build(lib: LoadedLibrary): Promise<Artists> {
     const groups = new Map<string, number[]>();
     lib.tracks.forEach((t, i) => {
+      if (!lib.space.has(i)) return;
       const key = artistKey(t.artist ?? '');
       if (!key) return;
       const songs = groups.get(key);

@@ -1,24 +1,16 @@
 // Request-time similarity over the analysed library (GET /api/similar_tracks, GET /api/find_path): the
-// configured source's embeddings of the current analysis version, held in memory as one VectorSpace per
-// library snapshot (re-read when the snapshot changes, looked at no more than every few seconds). Ids in and
+// configured source's embeddings of the current analysis version, held in memory and kept current album by
+// album from the change log, searched through the persisted index (queries/similarity-index.ts). Ids in and
 // out are the media server's item ids, as the original's plugins expect.
 import type { Pool } from '../lib/db.ts';
-import { loadEmbeddings, vectorsSnapshot, type StoredEmbedding, type VectorScope } from '../lib/store/vectors.ts';
-import {
-  artistCap,
-  artistKey,
-  capCandidates,
-  songFilter,
-  type ListeningFilters,
-} from '../engines/similarity/filters.ts';
+import type { VectorScope } from '../lib/store/vectors.ts';
+import { artistCap, capCandidates, songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
 import { radiusWalk } from '../engines/similarity/radius-walk.ts';
 import { songPath } from '../engines/similarity/song-path.ts';
 import { songKey } from '../engines/similarity/versions.ts';
-import { VectorSpace, type Neighbour } from '../engines/similarity/vector-space.ts';
-import { EMBEDDING_DIM } from '../words/vocabulary.ts';
+import type { Neighbour } from '../engines/similarity/vector-space.ts';
+import { LiveLibrary, type IndexOptions, type IndexStatus } from './similarity-index.ts';
 
-/** How long a loaded library is trusted before its snapshot is compared again. */
-const RECHECK_MS = 5_000;
 /** Songs closer than this to one already picked count as the same recording (the original's 0.01). */
 export const DUPLICATE_DISTANCE = 0.01;
 
@@ -35,18 +27,9 @@ export class UnknownSongError extends Error {
   override name = 'UnknownSongError';
 }
 
-/** One library snapshot in memory: its songs, their unit embeddings and look-up keys, by row. */
-export interface LoadedLibrary {
-  key: string;
-  checkedAt: number;
-  tracks: StoredEmbedding[];
-  space: VectorSpace;
-  byItemId: Map<string, number>;
-  /** Same artist and title once version notes are gone (duplicate versions share it). */
-  keys: string[];
-  /** The per-artist cap's key of each row. */
-  artistKeys: string[];
-}
+/** The library the queries read: rows of songs, their unit embeddings and look-up keys (a removed row keeps its
+ *  entries; `space.has(row)` tells). */
+export type LoadedLibrary = LiveLibrary;
 
 /** One answer row of song `i`. */
 export function songRow(lib: LoadedLibrary, i: number, distance: number): SimilarSong {
@@ -95,7 +78,14 @@ export class SimilarityQueries {
   constructor(
     private readonly pool: Pool,
     private readonly scope: Omit<VectorScope, 'trackIds'>,
+    /** Without: the exact scan only (the CLI's one-off queries). */
+    private readonly index: IndexOptions = { minTracks: Infinity },
   ) {}
+
+  /** Where the index stands in this process (GET /api/index). */
+  async indexStatus(): Promise<IndexStatus> {
+    return (await this.current()).status();
+  }
 
   /** The songs most like a seed (by item id, or by title and artist), nearest first or as a radius walk. */
   async similarTracks(req: {
@@ -181,6 +171,7 @@ export class SimilarityQueries {
     const out: Omit<SimilarSong, 'distance'>[] = [];
     for (let i = 0; i < lib.tracks.length && out.length < req.limit; i++) {
       const t = lib.tracks[i];
+      if (!lib.space.has(i)) continue;
       if ((t.title ?? '').toLowerCase().includes(title) && (t.artist ?? '').toLowerCase().includes(artist)) {
         const { distance: _d, ...song } = this.song(lib, i, 0);
         out.push(song);
@@ -217,30 +208,13 @@ export class SimilarityQueries {
     return songRow(lib, i, distance);
   }
 
-  /** The loaded library, reloaded when its snapshot changed (a new analysis, a removed track). */
+  /** The library, with the change log applied (a failed first load is tried again by the next request). */
   async current(): Promise<LoadedLibrary> {
-    const loaded = await this.library?.catch(() => undefined);
-    if (loaded && Date.now() - loaded.checkedAt < RECHECK_MS) return loaded;
-    const { key } = await vectorsSnapshot(this.pool, this.scope);
-    if (loaded?.key === key) {
-      loaded.checkedAt = Date.now();
-      return loaded;
-    }
-    this.library = (async () => {
-      const tracks = await loadEmbeddings(this.pool, this.scope);
-      return {
-        key,
-        checkedAt: Date.now(),
-        tracks,
-        space: VectorSpace.fromVectors(
-          tracks.map((t) => t.embedding),
-          EMBEDDING_DIM,
-        ),
-        byItemId: new Map(tracks.map((t, i) => [t.itemId, i])),
-        keys: tracks.map((t) => songKey(t.artist, t.title)),
-        artistKeys: tracks.map(artistKey),
-      };
-    })();
-    return this.library;
+    const opening = (this.library ??= LiveLibrary.open(this.pool, this.scope, this.index));
+    const lib = await opening.catch((err) => {
+      if (this.library === opening) this.library = undefined;
+      throw err;
+    });
+    return lib.fresh();
   }
 }

@@ -19,10 +19,9 @@ import { buildOpenApi, compileValidators, type RouteInput } from './api/openapi.
 import { requestGuard } from './api/origin.ts';
 import { readJsonBody, snakeToCamel } from './api/request.ts';
 import { runRoutes } from './api/run-routes.ts';
+import { indexRoutes } from './api/index-routes.ts';
 import { similarityRoutes } from './api/similarity-routes.ts';
 import { listeningRoutes } from './api/listening-routes.ts';
-import { libraryMapScope } from '../queries/library-map.ts';
-import { SimilarityQueries } from '../queries/similarity.ts';
 import { systemRoutes } from './api/system-routes.ts';
 import { ensureUiBundle, UI_DIST_DIR } from './ui-bundle.ts';
 
@@ -55,13 +54,12 @@ const SWAGGER_INIT = `window.onload = () => { window.ui = SwaggerUIBundle({ url:
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' }); };\n`;
 
 export function apiRoutes(deps: ApiDeps): ApiRoute[] {
-  // One library in memory for every listening route.
-  const similarity = new SimilarityQueries(deps.pool, libraryMapScope(deps.config));
   return [
     ...runRoutes(deps),
     ...libraryRoutes(deps),
-    ...similarityRoutes(deps, similarity),
-    ...listeningRoutes(deps, similarity),
+    ...similarityRoutes(deps),
+    ...listeningRoutes(deps),
+    ...indexRoutes(deps),
     ...systemRoutes(deps),
     ...mediaRoutes(deps),
   ];

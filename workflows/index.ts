@@ -4,3 +4,4 @@ export { roundTripWorkflow } from './round-trip.ts';
 export { analyzeLibrary } from './analyze-library.ts';
 export { analyzeAlbum } from './analyze-album.ts';
 export { clusterLibrary } from './cluster-library.ts';
+export { rebuildVectorIndex } from './rebuild-vector-index.ts';

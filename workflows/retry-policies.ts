@@ -23,3 +23,6 @@ export const NAMING_RETRY: RetryPolicy = { ...STEP_RETRY, maximumAttempts: 3 };
 
 /** The health round trip answers quickly or reports the failure. */
 export const ROUND_TRIP_RETRY: RetryPolicy = { maximumAttempts: 5 };
+
+/** A vector index checkpoint: a retry rebuilds it (minutes at a million tracks), so a few tries, slowly. */
+export const CHECKPOINT_RETRY: RetryPolicy = { ...STEP_RETRY, initialInterval: '10 seconds', maximumAttempts: 3 };

@@ -11,6 +11,7 @@ export function radiusWalk(
   seed: number,
   candidates: readonly Neighbour[],
   n: number,
+  /** A rule about the songs picked so far: once it refuses a song, it refuses it for every longer pick list. */
   accept: (index: number, picked: readonly number[]) => boolean = () => true,
 ): Neighbour[] {
   const buckets = Math.max(3, Math.ceil(n / BUCKET_SIZE));
@@ -23,12 +24,17 @@ export function radiusWalk(
     let best: Neighbour | undefined,
       bestScore = Infinity;
     for (const c of pool) {
-      if (used.has(c.index) || !accept(c.index, pickedIndices)) continue;
+      if (used.has(c.index)) continue;
       const score = 0.7 * space.distance(prev, c.index) + 0.3 * c.distance;
-      if (score < bestScore) {
-        bestScore = score;
-        best = c;
+      if (score >= bestScore) continue;
+      // `accept` (the costly part: a distance to every pick) only for a would-be best; a rejected song stays
+      // rejected, as picks only grow.
+      if (!accept(c.index, pickedIndices)) {
+        used.add(c.index);
+        continue;
       }
+      bestScore = score;
+      best = c;
     }
     if (!best) break;
     used.add(best.index);

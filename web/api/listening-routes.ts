@@ -4,7 +4,7 @@
 import { libraryMapScope } from '../../queries/library-map.ts';
 import { ALCHEMY_MAX_N, AlchemyQueries, type AlchemyItem } from '../../queries/alchemy.ts';
 import { PlaylistRequestError, PlaylistSaving } from '../../queries/saved-playlists.ts';
-import { SimilarityQueries, UnknownSongError } from '../../queries/similarity.ts';
+import { UnknownSongError } from '../../queries/similarity.ts';
 import { SUBTRACT_DISTANCE } from '../../engines/similarity/alchemy.ts';
 import { savedPlaylists } from '../../lib/store/saved-playlists.ts';
 import { createMediaProvider } from '../../providers/media/index.ts';
@@ -12,6 +12,7 @@ import { MediaServerError, type MediaProvider } from '../../providers/media/prov
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { ACCEPTED, FILTER_FIELDS, filtersFrom } from './filter-params.ts';
+import { similarityQueries } from './index-routes.ts';
 
 /** A listening query's own errors as HTTP answers: an unknown song 404, a refused playlist its status, a failing
  *  media server 502. */
@@ -28,10 +29,8 @@ export async function answer<T>(work: () => Promise<T>): Promise<T> {
 
 const ID = { type: 'string', minLength: 1, maxLength: 500 } as const;
 
-export function listeningRoutes(
-  deps: ApiDeps,
-  similarity = new SimilarityQueries(deps.pool, libraryMapScope(deps.config)),
-): ApiRoute[] {
+export function listeningRoutes(deps: ApiDeps): ApiRoute[] {
+  const similarity = similarityQueries(deps);
   const source = libraryMapScope(deps.config).source;
   const alchemy = new AlchemyQueries(deps.pool, source, similarity);
   let media: Promise<MediaProvider> | undefined;

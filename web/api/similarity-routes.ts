@@ -1,19 +1,16 @@
 // Listening-time routes in the original's paths, parameters and JSON shapes, so the players' AudioMuse plugins
 // (Jellyfin InstantMix, Navidrome sonic similarity and song paths, the Lyrion mixer) work unchanged.
-import { libraryMapScope } from '../../queries/library-map.ts';
-import { SimilarityQueries } from '../../queries/similarity.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { ACCEPTED, FILTER_FIELDS, filtersFrom } from './filter-params.ts';
+import { similarityQueries } from './index-routes.ts';
 import { answer } from './listening-routes.ts';
 import { similarArtistsRoutes } from './similar-artists-routes.ts';
 
 const ITEM_ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
-export function similarityRoutes(
-  deps: ApiDeps,
-  queries = new SimilarityQueries(deps.pool, libraryMapScope(deps.config)),
-): ApiRoute[] {
+export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
+  const queries = similarityQueries(deps);
   return [
     {
       method: 'get',

@@ -1,0 +1,138 @@
+// Checkpoints of the similarity index in PostgreSQL: built in full from the stored embeddings, or refreshed
+// from the previous checkpoint plus the change log since; loaded by web processes (then the log tail applied).
+import type { Pool } from '../../lib/db.ts';
+import { loadEmbeddings, type StoredEmbedding, type VectorScope } from '../../lib/store/vectors.ts';
+import {
+  analysedAmong,
+  analysedTrackIds,
+  latestCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+  vectorLogHead,
+  vectorLogSince,
+} from '../../lib/store/vector-index.ts';
+import { unit } from '../../engines/similarity/vector-space.ts';
+import { EMBEDDING_DIM } from '../../words/vocabulary.ts';
+import { UsearchIndex, type Quantization } from './usearch-index.ts';
+
+type Scope = Omit<VectorScope, 'trackIds'>;
+
+/** The index's quantisation (chosen by measurement: docs/similarity.md, "Speed"). */
+export const QUANTIZATION: Quantization = 'i8';
+const BATCH = 10_000;
+
+export interface CheckpointResult {
+  checkpointId: string;
+  seq: number;
+  vectors: number;
+  /** 'refresh': the previous checkpoint and the log since; 'rebuild': every stored embedding. */
+  mode: 'rebuild' | 'refresh';
+  bytes: number;
+}
+
+/** The scope's analysed embeddings in batches of BATCH (short statements, one batch of rows in memory). */
+export async function forEachEmbeddingBatch(
+  pool: Pool,
+  scope: Scope,
+  each: (tracks: StoredEmbedding[], done: number, total: number) => void,
+): Promise<void> {
+  const ids = await analysedTrackIds(pool, scope);
+  const fetch = (from: number) => loadEmbeddings(pool, { ...scope, trackIds: ids.slice(from, from + BATCH) });
+  // The next batch is on its way while this one is put in memory.
+  let next = ids.length ? fetch(0) : undefined;
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const tracks = await next!;
+    next = i + BATCH < ids.length ? fetch(i + BATCH) : undefined;
+    each(tracks, Math.min(ids.length, i + BATCH), ids.length);
+  }
+}
+
+/** The newest checkpoint as an index and the seq it covers; undefined without one; CorruptCheckpointError. */
+export async function loadCheckpoint(
+  pool: Pool,
+  scope: Scope,
+): Promise<{ index: UsearchIndex; seq: number; id: string } | undefined> {
+  const meta = await latestCheckpoint(pool, scope);
+  if (!meta) return undefined;
+  // The checksum fails after the last chunk, before the index is used.
+  const index = await UsearchIndex.deserialize((write) => readCheckpoint(pool, meta, write), EMBEDDING_DIM, {
+    quantization: QUANTIZATION,
+  });
+  return { index, seq: meta.seq, id: meta.id };
+}
+
+/** Brings `index` (covering the log to `fromSeq`) up to `toSeq`: each changed track re-read, added or removed. */
+export async function applyLog(
+  pool: Pool,
+  scope: Scope,
+  index: UsearchIndex,
+  fromSeq: number,
+  toSeq = Infinity,
+): Promise<number> {
+  let seq = fromSeq;
+  while (seq < toSeq) {
+    const changed = await vectorLogSince(pool, scope, seq);
+    if (changed.seq === seq) break;
+    seq = changed.seq;
+    const present = await analysedAmong(pool, scope, changed.trackIds);
+    const kept = new Set(present);
+    for (const id of changed.trackIds) if (!kept.has(id)) index.remove(Number(id));
+    await addEmbeddings(pool, scope, index, present);
+  }
+  return seq;
+}
+
+/** A new checkpoint of the scope: refreshed from the previous one when asked and it reads back intact. */
+export async function writeCheckpoint(
+  pool: Pool,
+  scope: Scope,
+  mode: 'rebuild' | 'refresh',
+  progress: (done: number, total: number) => void = () => {},
+): Promise<CheckpointResult> {
+  const head = await vectorLogHead(pool, scope);
+  let index: UsearchIndex | undefined;
+  let seq = head;
+  if (mode === 'refresh') {
+    const previous = await loadCheckpoint(pool, scope).catch(() => undefined);
+    if (previous) {
+      index = previous.index;
+      seq = await applyLog(pool, scope, index, previous.seq);
+    }
+  }
+  if (!index) {
+    mode = 'rebuild';
+    index = UsearchIndex.create(EMBEDDING_DIM, { quantization: QUANTIZATION });
+    // The log head is read before the embeddings: changes after it are applied again by readers (harmless).
+    const built = index;
+    await forEachEmbeddingBatch(pool, scope, (tracks, done, total) => {
+      built.add(
+        tracks.map((t) => Number(t.id)),
+        rows(tracks.map((t) => t.embedding)),
+      );
+      progress(done, total);
+    });
+  }
+  const bytes = await index.serialize();
+  const checkpointId = await saveCheckpoint(pool, scope, {
+    seq,
+    vectors: index.size,
+    quantization: QUANTIZATION,
+    bytes,
+  });
+  return { checkpointId, seq, vectors: index.size, mode, bytes: bytes.length };
+}
+
+async function addEmbeddings(pool: Pool, scope: Scope, index: UsearchIndex, trackIds: string[]): Promise<void> {
+  if (!trackIds.length) return;
+  const tracks = await loadEmbeddings(pool, { ...scope, trackIds });
+  index.add(
+    tracks.map((t) => Number(t.id)),
+    rows(tracks.map((t) => t.embedding)),
+  );
+}
+
+function rows(vectors: Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors.length * EMBEDDING_DIM);
+  vectors.forEach((v, i) => out.set(unit(v), i * EMBEDDING_DIM));
+  return out;
+}
