@@ -36,13 +36,15 @@ export const nameKey = (name: string | null): string =>
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 
-/** Folded artist and album names of a library, by row: computed once per library (array), not per request. */
+/** Folded artist and album names of a library, by row: each row folded once, not per request. A live library only
+ *  appends rows (a changed song gets a new one), so the rows past the folded ones are the new songs. */
 const folded = new WeakMap<readonly SongFacts[], { artists: string[]; albums: string[] }>();
 export function foldedNames(songs: readonly SongFacts[]): { artists: string[]; albums: string[] } {
   let names = folded.get(songs);
-  if (!names) {
-    names = { artists: songs.map((s) => nameKey(s.artist)), albums: songs.map((s) => nameKey(s.album)) };
-    folded.set(songs, names);
+  if (!names) folded.set(songs, (names = { artists: [], albums: [] }));
+  for (let i = names.artists.length; i < songs.length; i++) {
+    names.artists.push(nameKey(songs[i].artist));
+    names.albums.push(nameKey(songs[i].album));
   }
   return names;
 }

@@ -103,6 +103,9 @@ test('a newly analysed album reaches running web processes through the log; both
     (await a('/api/index')).body.indexed && (await b('/api/index')).body.indexed ? true : undefined,
   );
   const stored = await loadEmbeddings(pool, { source: 'local', analysisVersion: version });
+  // A blocklist asked before the album arrives: what the filters cached of the library must grow with it.
+  const blocked = `/api/similar_tracks?item_id=${encodeURIComponent(stored[0].itemId)}&n=5&radius_similarity=false&exclude_artists=New%20Artist`;
+  for (const web of [a, b]) assert.equal((await web(blocked)).status, 200);
   const { toAnalyze } = await upsertAlbumTracks(
     pool,
     'local',
@@ -143,6 +146,15 @@ test('a newly analysed album reaches running web processes through the log; both
     });
     assert.equal(near[0].item_id, stored[0].itemId, 'the new song is nearest to the song it was made near');
     assert.equal((await web('/api/index')).body.tracks, TRACKS + 3);
+    const open = (await web(blocked.replace('&exclude_artists=New%20Artist', ''))).body;
+    assert.ok(
+      open.some((s: { item_id: string }) => s.item_id === 'new-1'),
+      'new-1 is near the first song',
+    );
+    assert.ok(
+      !(await web(blocked)).body.some((s: { author: string }) => s.author === 'New Artist'),
+      'the blocklist leaves out the new album too',
+    );
   }
   const q = `/api/similar_tracks?item_id=${encodeURIComponent(stored[7].itemId)}&n=20`;
   assert.deepEqual((await a(q)).body, (await b(q)).body);
