@@ -138,7 +138,7 @@ export class AlchemyQueries {
       const { artists } = foldedNames(lib.tracks);
       const rows: number[] = [];
       lib.tracks.forEach((t, i) => {
-        if (t.artistId === item.id || (key && artists[i] === key)) rows.push(i);
+        if (lib.space.has(i) && (t.artistId === item.id || (key && artists[i] === key))) rows.push(i);
       });
       return rows.length ? point(null, lib.tracks[rows[0]].artist, rows) : undefined;
     }
