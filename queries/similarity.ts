@@ -3,8 +3,15 @@
 // album from the change log, searched through the persisted index (queries/similarity-index.ts). Ids in and
 // out are the media server's item ids, as the original's plugins expect.
 import type { Pool } from '../lib/db.ts';
-import type { VectorScope } from '../lib/store/vectors.ts';
-import { artistCap, capCandidates, songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
+import { moodHeadsOf, type VectorScope } from '../lib/store/vectors.ts';
+import {
+  artistCap,
+  capCandidates,
+  moodDistance,
+  MOOD_SIMILARITY_THRESHOLD,
+  songFilter,
+  type ListeningFilters,
+} from '../engines/similarity/filters.ts';
 import { radiusWalk } from '../engines/similarity/radius-walk.ts';
 import { songPath } from '../engines/similarity/song-path.ts';
 import { songKey } from '../engines/similarity/versions.ts';
@@ -95,20 +102,25 @@ export class SimilarityQueries {
     n: number;
     eliminateDuplicates: boolean;
     radius: boolean;
+    /** Only songs whose mood heads are close to the seed's (the original's mood_similarity). */
+    moodSimilarity?: boolean;
     filters?: ListeningFilters;
   }): Promise<SimilarSong[]> {
     const lib = await this.current();
     const seed = this.find(lib, req);
     const filters = req.filters ?? {};
     const eligible = songFilter(lib.tracks, filters);
-    const candidates = cappedNearest(
+    const want = req.radius ? Math.max(150, 3 * req.n) : 4 * req.n;
+    let candidates = cappedNearest(
       lib,
       lib.space.row(seed),
-      req.radius ? Math.max(150, 3 * req.n) : 4 * req.n,
+      // The mood rule drops some afterwards: a deeper pool keeps n answers likely.
+      req.moodSimilarity ? 4 * want : want,
       // Another version of the seed itself is no answer either.
       (i) => i !== seed && (!req.eliminateDuplicates || !sameRecording(lib, seed, i)) && eligible(i),
       filters.maxSongsPerArtist,
     );
+    if (req.moodSimilarity) candidates = await this.moodClose(lib, seed, candidates);
     const distinct = distinctPicks(lib, req.eliminateDuplicates, filters.maxSongsPerArtist);
     const chosen: Neighbour[] = [];
     if (req.radius) chosen.push(...radiusWalk(lib.space, seed, candidates, req.n, distinct));
@@ -190,6 +202,20 @@ export class SimilarityQueries {
       return lib.tracks[i].itemId;
     }
     throw new UnknownSongError(`no analysed song with item_id ${name} (or name it as "title - artist")`);
+  }
+
+  /** The candidates whose mood heads are within the original's threshold of the seed's; all when the seed has none. */
+  private async moodClose(lib: LoadedLibrary, seed: number, candidates: Neighbour[]): Promise<Neighbour[]> {
+    const moods = await moodHeadsOf(
+      this.pool,
+      [seed, ...candidates.map((c) => c.index)].map((i) => lib.tracks[i].id),
+    );
+    const own = moods.get(lib.tracks[seed].id);
+    if (!own) return candidates;
+    return candidates.filter((c) => {
+      const theirs = moods.get(lib.tracks[c.index].id);
+      return theirs !== undefined && moodDistance(own, theirs) <= MOOD_SIMILARITY_THRESHOLD;
+    });
   }
 
   private find(lib: LoadedLibrary, req: { itemId?: string; title?: string; artist?: string }): number {

@@ -49,6 +49,17 @@ export function foldedNames(songs: readonly SongFacts[]): { artists: string[]; a
   return names;
 }
 
+/** The original's MOOD_SIMILARITY_THRESHOLD: songs whose six mood heads differ from the seed's by more than this on
+ *  average are left out of a mood-similar answer. */
+export const MOOD_SIMILARITY_THRESHOLD = 0.15;
+
+/** Mean absolute difference of two songs' mood heads (the original's normalised mood distance). */
+export function moodDistance(a: readonly number[], b: readonly number[]): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+}
+
 /** The key one artist's songs share (for the per-artist cap): the name, as the original counts artists. */
 export const artistKey = (song: Pick<SongFacts, 'artist'>): string => normalizeTitle(song.artist ?? '');
 

@@ -108,3 +108,13 @@ export async function vectorsSnapshot(
     tracks: Number(r.n),
   };
 }
+
+/** The six mood heads of these tracks (tracks.id as strings), by id: read per request by the mood filter, so the
+ *  similarity library in memory carries no mood columns. */
+export async function moodHeadsOf(pool: Pool, trackIds: readonly string[]): Promise<Map<string, number[]>> {
+  const { rows } = await pool.query(
+    `SELECT track_id::text AS id, ${MOOD_HEAD_COLUMNS.join(', ')} FROM track_features WHERE track_id = ANY($1::bigint[])`,
+    [trackIds],
+  );
+  return new Map(rows.map((r) => [r.id as string, MOOD_HEAD_COLUMNS.map((c) => r[c] as number)]));
+}

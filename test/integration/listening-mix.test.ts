@@ -99,6 +99,38 @@ test('eliminate_duplicates leaves out a copy of the seed itself that only the di
   }
 });
 
+test("mood_similarity (the Lyrion mixer's): only songs whose mood heads are within 0.15 of the seed's", async () => {
+  const seed = songs[20];
+  const moods = async (ids: string[]) =>
+    new Map(
+      (
+        await pool.query(
+          `SELECT t.item_id, ARRAY[danceable, aggressive, happy, party, relaxed, sad] AS m
+             FROM tracks t JOIN track_features f ON f.track_id = t.id WHERE t.item_id = ANY($1)`,
+          [ids],
+        )
+      ).rows.map((r) => [r.item_id as string, r.m as number[]]),
+    );
+  const q = `/api/similar_tracks?item_id=${enc(seed.itemId)}&n=8&radius_similarity=false`;
+  const nearest = (await get(q)).body as { item_id: string }[];
+  // The nearest song gets moods far from the seed's (read per request: no reload needed).
+  const own = (await moods([seed.itemId])).get(seed.itemId)!;
+  await pool.query(
+    `UPDATE track_features SET danceable = $2, aggressive = $2, happy = $2, party = $2, relaxed = $2, sad = $2
+      WHERE track_id = (SELECT id FROM tracks WHERE item_id = $1)`,
+    [nearest[0].item_id, own[0] > 0.5 ? 0 : 1],
+  );
+  const mood = (await get(`${q}&mood_similarity=true`)).body as { item_id: string }[];
+  assert.ok(mood.length > 0 && !mood.some((s) => s.item_id === nearest[0].item_id), 'the far-mood song is left out');
+  const theirs = await moods(mood.map((s) => s.item_id));
+  for (const s of mood) {
+    const m = theirs.get(s.item_id)!;
+    const d = m.reduce((sum, x, i) => sum + Math.abs(x - own[i]), 0) / 6;
+    assert.ok(d <= 0.15, `${s.item_id}: mood distance ${d}`);
+  }
+  assert.ok((await get(q)).body.some((s: { item_id: string }) => s.item_id === nearest[0].item_id));
+});
+
 test('similar_tracks and find_path honour every filter; bad values name their field', async () => {
   const seed = songs[3];
   const similar = async (q: string) => {

@@ -32,7 +32,12 @@ export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
           default: true,
           description: 'Radius walk (each step near the previous pick and the seed) instead of plain nearest first',
         },
-        mood_similarity: { type: 'boolean', description: "The original's mood re-rank (accepted; not applied)" },
+        mood_similarity: {
+          type: 'boolean',
+          default: false,
+          description:
+            "Only songs whose six mood heads differ from the seed's by at most 0.15 on average (the original's mood filter)",
+        },
         ...FILTER_FIELDS,
         ...ACCEPTED,
       },
@@ -55,6 +60,7 @@ export function similarityRoutes(deps: ApiDeps): ApiRoute[] {
             n: (query.n as number) ?? 10,
             eliminateDuplicates: (query.eliminate_duplicates as boolean) ?? false,
             radius: (query.radius_similarity as boolean) ?? true,
+            moodSimilarity: (query.mood_similarity as boolean) ?? false,
             filters: filtersFrom(query, true),
           }),
         );
