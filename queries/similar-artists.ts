@@ -9,6 +9,7 @@ import {
   representativeSongs,
   type ArtistModel,
 } from '../engines/similarity/artist-models.ts';
+import { songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
 import { normalizeTitle } from '../engines/similarity/versions.ts';
 import type { LoadedLibrary, SimilarityQueries } from './similarity.ts';
 
@@ -87,6 +88,8 @@ export class SimilarArtistsQueries {
     byId?: boolean;
     n: number;
     includeComponentMatches: boolean;
+    /** An artist is an answer when one of their songs passes (blocklists, durations, library). */
+    filters?: ListeningFilters;
   }): Promise<SimilarArtist[]> {
     const lib = await this.similarity.current();
     const artists = await this.artists(lib);
@@ -95,7 +98,9 @@ export class SimilarArtistsQueries {
     const query = req.byId ? (byId ?? byName) : (byName ?? byId);
     if (query === undefined)
       throw new UnknownArtistError(`no analysed songs by an artist named or with id ${req.artist}`);
-    return artists.space.nearest(query, req.n).map(({ index, distance }) => {
+    const eligible = songFilter(lib.tracks, req.filters ?? {});
+    const accept = (a: number) => artists.songs[a].some((i) => lib.space.has(i) && eligible(i));
+    return artists.space.nearest(query, req.n, accept).map(({ index, distance }) => {
       const row: SimilarArtist = { artist: artists.names[index], artist_id: artists.ids[index], divergence: distance };
       if (!req.includeComponentMatches) return row;
       const [q, c] = [artists.models[query], artists.models[index]];

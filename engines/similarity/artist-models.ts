@@ -127,10 +127,10 @@ export class ArtistSpace {
     return out;
   }
 
-  /** The `n` artists nearest to `query` (itself left out), nearest first; ties by index. */
-  nearest(query: number, n: number): Neighbour[] {
+  /** The `n` artists nearest to `query` (itself left out) that `accept` lets through, nearest first; ties by index. */
+  nearest(query: number, n: number, accept: (artist: number) => boolean = () => true): Neighbour[] {
     const div = this.divergences(query);
-    const order = Array.from(div.keys()).filter((a) => a !== query);
+    const order = Array.from(div.keys()).filter((a) => a !== query && accept(a));
     order.sort((x, y) => div[x] - div[y] || x - y);
     return order.slice(0, n).map((index) => ({ index, distance: div[index] }));
   }

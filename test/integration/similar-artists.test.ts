@@ -104,6 +104,17 @@ test("similar_artists answers the plugins' requests in the original's shape, nea
     );
   }
 
+  // The listening filters: a blocked artist (by name or id) is no answer; the next one moves up.
+  const [first, second] = byId.body;
+  for (const blocked of [first.artist.toUpperCase(), first.artist_id]) {
+    const r = await get(
+      `/api/similar_artists?artist=${encodeURIComponent(artist)}&n=10&exclude_artists=${encodeURIComponent(blocked)}`,
+    );
+    assert.equal(r.body.length, 10);
+    assert.ok(!r.body.some((a: any) => a.artist === first.artist), `exclude_artists=${blocked}`);
+    assert.equal(r.body[0].artist, second.artist);
+  }
+
   const unknown = await get('/api/similar_artists?artist=Nobody%20Here&n=3');
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.field, 'artist');

@@ -4,6 +4,7 @@ import { SimilarArtistsQueries, UnknownArtistError } from '../../queries/similar
 import type { SimilarityQueries } from '../../queries/similarity.ts';
 import type { ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
+import { ACCEPTED, FILTER_FIELDS, filtersFrom } from './filter-params.ts';
 
 /** The route over the same loaded library as the song routes (one library in memory, not two). */
 export function similarArtistsRoutes(similarity: SimilarityQueries): ApiRoute[] {
@@ -29,11 +30,8 @@ export function similarArtistsRoutes(similarity: SimilarityQueries): ApiRoute[] 
           description: 'Explain each match: the closest component pairs and their representative songs',
         },
         ef_search: { type: 'integer', minimum: 1, description: "The original's index search width (accepted)" },
-        server: {
-          type: 'string',
-          maxLength: 200,
-          description: 'Media server (one server per AudioMuse here; accepted)',
-        },
+        ...FILTER_FIELDS,
+        ...ACCEPTED,
       },
       summary:
         'Artists similar to an artist: [{artist, artist_id, divergence, component_matches?}], nearest first (soft Chamfer distance between artist models)',
@@ -71,6 +69,7 @@ export function similarArtistsRoutes(similarity: SimilarityQueries): ApiRoute[] 
             byId: name === undefined,
             n: (query.n as number) ?? 10,
             includeComponentMatches: (query.include_component_matches as boolean) ?? false,
+            filters: filtersFrom(query, true),
           });
         } catch (err) {
           if (err instanceof UnknownArtistError)
