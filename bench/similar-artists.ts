@@ -8,20 +8,12 @@ import os from 'node:os';
 import { ArtistSpace, componentMatches, fitArtistModel } from '../engines/similarity/artist-models.ts';
 import { unit } from '../engines/similarity/vector-space.ts';
 import { arg } from './args.ts';
+import { DIM, randomSource } from './synthetic-vectors.ts';
 
 const nTracks = Number(arg('tracks', '20000'));
 const nQueries = Number(arg('queries', '200'));
-const DIM = 200,
-  LATENT = 16;
-
-let state = 12345;
-const rand = () => {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 2 ** 32;
-};
-const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+const LATENT = 16;
+const { rand, gauss } = randomSource();
 
 /** Each artist's songs as unit vectors. */
 function library(n: number): Float32Array[][] {

@@ -4,16 +4,21 @@
 export const DIM = 200;
 const LATENT = 16;
 
-/** The next vector of an n-track library on each call (call it n times, in order). */
-export function syntheticVectors(n: number): () => Float32Array {
-  let state = 12345;
+/** Uniform [0, 1) and standard normal draws from one xorshift32 stream. */
+export function randomSource(seed = 12345): { rand: () => number; gauss: () => number } {
+  let state = seed;
   const rand = () => {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
     return (state >>> 0) / 2 ** 32;
   };
-  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  return { rand, gauss: () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand()) };
+}
+
+/** The next vector of an n-track library on each call (call it n times, in order). */
+export function syntheticVectors(n: number): () => Float32Array {
+  const { rand, gauss } = randomSource();
   const map = Float32Array.from({ length: LATENT * DIM }, gauss);
   const genres = Array.from({ length: 200 }, () => Float32Array.from({ length: LATENT }, gauss));
   const artists = Array.from({ length: Math.max(1, Math.ceil(n / 2000)) }, () => ({
