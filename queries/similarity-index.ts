@@ -48,9 +48,14 @@ export interface IndexStatus {
   lastRequest: string | null;
 }
 
+/** A song of the library as the queries read it: who it is; its embedding is its row of the space. */
+export type LibrarySong = Omit<StoredEmbedding, 'embedding'>;
+
 export class LiveLibrary {
-  /** Row → track (a removed row keeps its entry; `space.has(row)` tells). */
-  readonly tracks: StoredEmbedding[] = [];
+  /** Row → track, its embedding in `space` only (a removed row keeps its entry; `space.has(row)` tells). */
+  readonly tracks: LibrarySong[] = [];
+  /** One copy of each artist, album and id string: 1M tracks share them by album and artist. */
+  private readonly strings = new Map<string, string>();
   readonly byItemId = new Map<string, number>();
   /** Row → song key (artist + normalised title). */
   readonly keys: string[] = [];
@@ -179,13 +184,31 @@ export class LiveLibrary {
   private put(tracks: StoredEmbedding[]): void {
     for (const t of tracks) {
       const row = this.space.add(Number(t.id), t.embedding);
-      // The track's embedding becomes a view of its unit row: one copy of the matrix in memory.
-      this.tracks[row] = { ...t, embedding: this.space.row(row) };
+      const song: LibrarySong = {
+        id: t.id,
+        itemId: t.itemId,
+        title: t.title,
+        artist: this.intern(t.artist),
+        album: this.intern(t.album),
+        artistId: this.intern(t.artistId),
+        albumId: this.intern(t.albumId),
+        libraryId: this.intern(t.libraryId),
+        durationSec: t.durationSec,
+      };
+      this.tracks[row] = song;
       this.keys[row] = songKey(t.artist, t.title);
-      this.artistKeys[row] = artistKey(t);
+      this.artistKeys[row] = this.intern(artistKey(t));
       this.byItemId.set(t.itemId, row);
       this.version++;
     }
+  }
+
+  private intern<T extends string | null>(value: T): T {
+    if (value === null) return value;
+    const held = this.strings.get(value);
+    if (held !== undefined) return held as T;
+    this.strings.set(value, value);
+    return value;
   }
 
   private drop(key: number): void {
