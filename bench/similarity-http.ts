@@ -18,18 +18,14 @@ import { encodeEmbedding } from '../lib/store/tracks.ts';
 import { libraryMapScope } from '../queries/library-map.ts';
 import { writeCheckpoint } from '../providers/vector-index/checkpoints.ts';
 import { freePort } from '../test/helpers/services.ts';
+import { arg } from './args.ts';
 import { startBenchStack } from './services.ts';
 import { syntheticVectors } from './synthetic-vectors.ts';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: number) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : dflt;
-};
-const nTracks = arg('tracks', 1_000_000);
-const rate = arg('rate', 50);
-const duration = arg('duration', 20);
-const nPaths = arg('paths', 20);
+const nTracks = Number(arg('tracks', '1000000'));
+const rate = Number(arg('rate', '50'));
+const duration = Number(arg('duration', '20'));
+const nPaths = Number(arg('paths', '20'));
 const BATCH = 5_000;
 const agent = new http.Agent({ keepAlive: true });
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -13,12 +13,8 @@ import { DIM, syntheticVectors } from './synthetic-vectors.ts';
 import { radiusWalk } from '../engines/similarity/radius-walk.ts';
 import { songPath } from '../engines/similarity/song-path.ts';
 import { VectorSpace } from '../engines/similarity/vector-space.ts';
+import { arg } from './args.ts';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
-};
 const nTracks = Number(arg('tracks', '100000'));
 const nQueries = Number(arg('queries', '200'));
 
