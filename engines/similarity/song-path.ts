@@ -7,6 +7,9 @@
 import { Rng } from '../clustering/rng.ts';
 import { slerp, type VectorSpace } from './vector-space.ts';
 
+/** Per step, how many of the songs nearest the point are looked at for one that moves towards B. */
+const FORWARD_POOL = 10;
+
 export interface PathOptions {
   /** Songs in the path, A and B included (the original's max_steps). */
   length: number;
@@ -35,14 +38,15 @@ export function songPath(space: VectorSpace, a: number, b: number, opts: PathOpt
     const target = slerp(start, end, step / (length - 1));
     const free = (i: number) => !used.has(i) && !opts.exclude?.(i, path);
     const artistOk = (i: number) => !opts.onePerArtist || !opts.artistOf || !artists.has(opts.artistOf(i));
-    // A step that comes closer to B than the last one, when the library has one: a path that wanders back
-    // towards A sounds like no path at all.
+    let pool = space.nearest(target, Math.max(FORWARD_POOL, variety), (i) => free(i) && artistOk(i));
+    if (!pool.length) pool = space.nearest(target, Math.max(FORWARD_POOL, variety), free);
+    if (!pool.length) break;
+    // Among the songs nearest the point, those closer to B than the last step: a path that wanders back
+    // towards A sounds like no path at all. (Asked of a few nearest, not as a filter of the search, which an
+    // index cannot answer without falling back to a full scan.)
     const toB = space.distanceTo(end, path[path.length - 1]);
-    const forward = (i: number) => space.distanceTo(end, i) < toB;
-    let choices = space.nearest(target, variety, (i) => free(i) && artistOk(i) && forward(i));
-    if (!choices.length) choices = space.nearest(target, variety, (i) => free(i) && artistOk(i));
-    if (!choices.length) choices = space.nearest(target, variety, free);
-    if (!choices.length) break;
+    const forward = pool.filter((c) => space.distanceTo(end, c.index) < toB);
+    const choices = (forward.length ? forward : pool).slice(0, variety);
     const pick = rng.pick(choices).index;
     path.push(pick);
     used.add(pick);
