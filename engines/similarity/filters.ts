@@ -103,10 +103,15 @@ export function songFilter(songs: readonly SongFacts[], f: ListeningFilters): (i
     if (albumBlocked) checks.push((s, i) => !albumBlocked(albums[i], s.albumId));
   }
   if (!checks.length) return () => true;
-  // One pass over the library: the scan then asks a typed array, not the checks.
-  const ok = new Uint8Array(songs.length);
-  songs.forEach((s, i) => (ok[i] = checks.every((c) => c(s, i)) ? 1 : 0));
-  return (i) => ok[i] === 1;
+  // Each song checked when the search first asks for it, then remembered (0 not yet, 1 passes, 2 not): an index
+  // asks a few hundred songs of a million, so no pass over the whole library per request.
+  const seen = new Uint8Array(songs.length);
+  return (i) => {
+    if (i < seen.length && seen[i] !== 0) return seen[i] === 1;
+    const ok = checks.every((c) => c(songs[i], i));
+    if (i < seen.length) seen[i] = ok ? 1 : 2;
+    return ok;
+  };
 }
 
 /** Whether song `i` keeps the per-artist cap, given the songs already picked (always, without a cap). */
