@@ -137,32 +137,42 @@ try {
   console.log(`web idle RSS ${rssMb(web.pid!).toFixed(0)} MB`);
 
   const pick = (i: number) => `t${(i * 7919) % nTracks}`;
-  const ms: number[] = [];
-  let errors = 0;
-  const total = rate * duration;
-  const began = performance.now();
-  await Promise.all(
-    Array.from({ length: total }, async (_, i) => {
-      const due = began + (i * 1000) / rate;
-      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
-      const r = await get(port, `/api/similar_tracks?item_id=${pick(i)}&n=50&eliminate_duplicates=true`);
-      if (r.status !== 200) errors++;
-      ms.push(performance.now() - due);
-    }),
-  );
-  console.log(
-    `similar_tracks n=50 radius walk at ${rate}/s for ${duration} s: ${percentiles(ms)}, ${errors} errors of ${total}`,
+  /** Open-loop: `rate` requests a second for `duration` s, latency counted from when each was due. */
+  const load = async (label: string, query: string) => {
+    const ms: number[] = [];
+    let errors = 0;
+    const total = rate * duration;
+    const began = performance.now();
+    await Promise.all(
+      Array.from({ length: total }, async (_, i) => {
+        const due = began + (i * 1000) / rate;
+        await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+        const r = await get(port, `/api/similar_tracks?item_id=${pick(i)}&n=50&eliminate_duplicates=true${query}`);
+        if (r.status !== 200) errors++;
+        ms.push(performance.now() - due);
+      }),
+    );
+    console.log(
+      `similar_tracks n=50 radius walk${label} at ${rate}/s for ${duration} s: ${percentiles(ms)}, ${errors} errors of ${total}`,
+    );
+  };
+  await load('', '');
+  // Every listening filter on: a per-artist cap, an artist and an album blocked, a duration range.
+  await load(
+    ' with filters',
+    '&max_songs_per_artist=3&exclude_artists=Artist%201&exclude_albums=Album%207&min_duration=60&max_duration=600',
   );
   console.log(`web RSS after the load ${rssMb(web.pid!).toFixed(0)} MB`);
 
   const paths: number[] = [];
+  let pathErrors = 0;
   for (let i = 0; i < nPaths; i++) {
     const t = performance.now();
     const r = await get(port, `/api/find_path?start_song_id=${pick(i)}&end_song_id=${pick(i + 5000)}&max_steps=25`);
-    if (r.status !== 200) errors++;
+    if (r.status !== 200) pathErrors++;
     paths.push(performance.now() - t);
   }
-  console.log(`find_path 25 steps: ${percentiles(paths)} (${nPaths} sequential)`);
+  console.log(`find_path 25 steps: ${percentiles(paths)} (${nPaths} sequential), ${pathErrors} errors`);
 
   t0 = performance.now();
   await seed(pool, scope.source, scope.analysisVersion, next, nTracks, nTracks + 15);
