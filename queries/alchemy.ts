@@ -135,10 +135,10 @@ export class AlchemyQueries {
     }
     if (item.type === 'artist') {
       const key = nameKey(item.id);
-      const { artists } = foldedNames(lib.tracks);
+      const names = foldedNames(lib.tracks);
       const rows: number[] = [];
       lib.tracks.forEach((t, i) => {
-        if (lib.space.has(i) && (t.artistId === item.id || (key && artists[i] === key))) rows.push(i);
+        if (lib.space.has(i) && (t.artistId === item.id || (key && names.artist(i) === key))) rows.push(i);
       });
       return rows.length ? point(null, lib.tracks[rows[0]].artist, rows) : undefined;
     }

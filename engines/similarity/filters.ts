@@ -36,17 +36,22 @@ export const nameKey = (name: string | null): string =>
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 
-/** Folded artist and album names of a library, by row: each row folded once, not per request. A live library only
- *  appends rows (a changed song gets a new one), so the rows past the folded ones are the new songs. */
+/** A library's folded artist and album names by row, folded when first asked and kept with the library. */
+export interface FoldedNames {
+  artist(row: number): string;
+  album(row: number): string;
+}
+
+// A live library only appends rows (a changed song gets a new one), so a row's folded names never change.
 const folded = new WeakMap<readonly SongFacts[], { artists: string[]; albums: string[] }>();
-export function foldedNames(songs: readonly SongFacts[]): { artists: string[]; albums: string[] } {
+export function foldedNames(songs: readonly SongFacts[]): FoldedNames {
   let names = folded.get(songs);
   if (!names) folded.set(songs, (names = { artists: [], albums: [] }));
-  for (let i = names.artists.length; i < songs.length; i++) {
-    names.artists.push(nameKey(songs[i].artist));
-    names.albums.push(nameKey(songs[i].album));
-  }
-  return names;
+  const { artists, albums } = names;
+  return {
+    artist: (row) => (artists[row] ??= nameKey(songs[row].artist)),
+    album: (row) => (albums[row] ??= nameKey(songs[row].album)),
+  };
 }
 
 /** The original's MOOD_SIMILARITY_THRESHOLD: songs whose six mood heads differ from the seed's by more than this on
@@ -86,8 +91,8 @@ function blocklist(
 }
 
 /**
- * Whether song `i` may appear at all: in the library, within the duration range, not blocked. The library's folded
- * names are computed once per library (foldedNames); each request costs one pass of cheap checks.
+ * Whether song `i` may appear at all: in the library, within the duration range, not blocked. A song's folded
+ * names are computed once per library (foldedNames), and only for the songs a search asks about.
  */
 export function songFilter(songs: readonly SongFacts[], f: ListeningFilters): (i: number) => boolean {
   const artistBlocked = blocklist(f.excludeArtists);
@@ -98,9 +103,9 @@ export function songFilter(songs: readonly SongFacts[], f: ListeningFilters): (i
   if (minDuration !== undefined) checks.push((s) => s.durationSec !== null && s.durationSec >= minDuration);
   if (maxDuration !== undefined) checks.push((s) => s.durationSec !== null && s.durationSec <= maxDuration);
   if (artistBlocked || albumBlocked) {
-    const { artists, albums } = foldedNames(songs);
-    if (artistBlocked) checks.push((s, i) => !artistBlocked(artists[i], s.artistId));
-    if (albumBlocked) checks.push((s, i) => !albumBlocked(albums[i], s.albumId));
+    const names = foldedNames(songs);
+    if (artistBlocked) checks.push((s, i) => !artistBlocked(names.artist(i), s.artistId));
+    if (albumBlocked) checks.push((s, i) => !albumBlocked(names.album(i), s.albumId));
   }
   if (!checks.length) return () => true;
   // Each song checked when the search first asks for it, then remembered (0 not yet, 1 passes, 2 not): an index
