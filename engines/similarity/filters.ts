@@ -36,22 +36,32 @@ export const nameKey = (name: string | null): string =>
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 
-/** A library's folded artist and album names by row, folded when first asked and kept with the library. */
+/** A library's folded artist and album names by row. */
 export interface FoldedNames {
   artist(row: number): string;
   album(row: number): string;
 }
 
-// A live library only appends rows (a changed song gets a new one), so a row's folded names never change.
+/** Each distinct name folded once: a million songs have a few thousand artists and albums. */
+const foldedName = new Map<string, string>();
+const fold = (name: string | null): string => {
+  if (name === null) return '';
+  let f = foldedName.get(name);
+  if (f === undefined) foldedName.set(name, (f = nameKey(name)));
+  return f;
+};
+
+// A live library only appends rows (a changed song gets a new one): the rows past the folded ones are new.
 const folded = new WeakMap<readonly SongFacts[], { artists: string[]; albums: string[] }>();
 export function foldedNames(songs: readonly SongFacts[]): FoldedNames {
   let names = folded.get(songs);
   if (!names) folded.set(songs, (names = { artists: [], albums: [] }));
   const { artists, albums } = names;
-  return {
-    artist: (row) => (artists[row] ??= nameKey(songs[row].artist)),
-    album: (row) => (albums[row] ??= nameKey(songs[row].album)),
-  };
+  for (let i = artists.length; i < songs.length; i++) {
+    artists.push(fold(songs[i].artist));
+    albums.push(fold(songs[i].album));
+  }
+  return { artist: (row) => artists[row], album: (row) => albums[row] };
 }
 
 /** The original's MOOD_SIMILARITY_THRESHOLD: songs whose six mood heads differ from the seed's by more than this on
@@ -91,8 +101,8 @@ function blocklist(
 }
 
 /**
- * Whether song `i` may appear at all: in the library, within the duration range, not blocked. A song's folded
- * names are computed once per library (foldedNames), and only for the songs a search asks about.
+ * Whether song `i` may appear at all: in the library, within the duration range, not blocked. Names are folded
+ * once per library (foldedNames); a song is checked when a search first asks about it.
  */
 export function songFilter(songs: readonly SongFacts[], f: ListeningFilters): (i: number) => boolean {
   const artistBlocked = blocklist(f.excludeArtists);
