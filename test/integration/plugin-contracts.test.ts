@@ -403,7 +403,9 @@ test('Lyrion mixer: similar_tracks and find_path decode (no error, rows under th
   assert.equal(similar.status, 200, similar.text);
   const decoded = lyrionDecode(similar.text);
   assert.ok('rows' in decoded, JSON.stringify(decoded));
-  assert.equal(decoded.rows.length, TRACKS - 1);
+  // mood_similarity=true keeps the songs whose moods are near the seed's: some, never all 59 of this library.
+  assert.equal(decoded.rows.length, (JSON.parse(similar.text) as unknown[]).length, 'every row decodes');
+  assert.ok(decoded.rows.length > 0 && decoded.rows.length < TRACKS - 1, `${decoded.rows.length} mood-close rows`);
   assert.ok(
     decoded.rows.every((r: any) => typeof r.item_id === 'string' && r.item_id !== seed),
     'every row has an item_id (item_id // id), never the seed',
