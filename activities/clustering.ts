@@ -10,7 +10,6 @@ import type { Pool } from '../lib/db.ts';
 import { FailureType } from '../words/failure-types.ts';
 import { mayBeRunning } from '../lib/temporal.ts';
 import {
-  analysedTrackIds,
   clusteringRun,
   loadSnapshot,
   publishedPlaylists,
@@ -19,6 +18,7 @@ import {
   type SnapshotTrack,
 } from '../lib/store/clustering.ts';
 import { beginOrAttachRun, finishRun, recordRunProgress } from '../lib/store/runs.ts';
+import { analysedTrackIds } from '../lib/store/vectors.ts';
 import {
   clusterInputDefaults,
   resolveClusterInput,
@@ -180,7 +180,7 @@ export function createClusteringActivities(deps: ClusteringDeps) {
       return mapFailures(async () => {
         const plan = resolvePlan(input.request, deps.config);
         const source = (await deps.media()).type;
-        const trackIds = await analysedTrackIds(deps.pool, source, version);
+        const trackIds = await analysedTrackIds(deps.pool, { source, analysisVersion: version });
         if (trackIds.length < 2) {
           throw ApplicationFailure.create({
             type: FailureType.invalidInput,

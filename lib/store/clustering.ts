@@ -5,16 +5,6 @@ import { loadVectors, type StoredVector } from './vectors.ts';
 /** A track of a run's snapshot: its features as loadVectors reads them. */
 export type SnapshotTrack = StoredVector;
 
-/** Ids of the tracks analysed with `version` from `source`, in a stable order (the search's row order). */
-export async function analysedTrackIds(pool: Pool, source: string, version: string): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>(
-    `SELECT t.id::text AS id FROM tracks t JOIN track_features f ON f.track_id = t.id
-      WHERE t.source = $1 AND t.analysis_status = 'analyzed' AND f.analysis_version = $2 ORDER BY t.id`,
-    [source, version],
-  );
-  return rows.map((r) => r.id);
-}
-
 export interface ClusteringRunRow {
   runId: string;
   workflowId: string;

@@ -51,16 +51,6 @@ export async function vectorLogSince(
   };
 }
 
-/** The scope's analysed tracks (tracks.id as strings, ascending): loaded in batches, no statement runs long. */
-export async function analysedTrackIds(pool: Pool, scope: Scope): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>(
-    `SELECT t.id::text AS id FROM tracks t JOIN track_features f ON f.track_id = t.id
-      WHERE t.source = $1 AND f.analysis_version = $2 AND t.analysis_status = 'analyzed' ORDER BY t.id`,
-    [scope.source, scope.analysisVersion],
-  );
-  return rows.map((r) => r.id);
-}
-
 /** Of these tracks, the ones analysed now in the scope (the others left it). */
 export async function analysedAmong(pool: Pool, scope: Scope, trackIds: readonly string[]): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(

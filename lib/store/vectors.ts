@@ -39,6 +39,17 @@ const IDENTITY =
   't.id::text AS id, t.item_id, t.artist, t.title, t.album, t.artist_id, t.album_id, t.library_id, t.duration_sec, f.embedding';
 const FEATURES = `f.tempo, f.energy, f.tags, ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}`).join(', ')}`;
 
+/** The scope's analysed tracks (tracks.id as strings), ascending: the clustering snapshot's row order, and the
+ *  similarity index's batches. */
+export async function analysedTrackIds(pool: Pool, scope: Omit<VectorScope, 'trackIds'>): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT t.id::text AS id FROM tracks t JOIN track_features f ON f.track_id = t.id
+      WHERE t.source = $1 AND t.analysis_status = 'analyzed' AND f.analysis_version = $2 ORDER BY t.id`,
+    [scope.source, scope.analysisVersion],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** The scope's rows with the given columns, in the scope's order. */
 async function scopedRows(pool: Pool, scope: VectorScope, columns: string) {
   const { rows } = scope.trackIds
