@@ -4,15 +4,14 @@
 // it applied. Without a usable checkpoint the exact scan answers and a checkpoint is asked for (the
 // rebuildVectorIndex workflow); it is picked up once written.
 import type { Pool } from '../lib/db.ts';
-import { loadEmbeddings, type StoredEmbedding, type VectorScope } from '../lib/store/vectors.ts';
+import type { StoredEmbedding, VectorScope } from '../lib/store/vectors.ts';
+import { CorruptCheckpointError, latestCheckpoint, vectorLogHead } from '../lib/store/vector-index.ts';
 import {
-  analysedAmong,
-  CorruptCheckpointError,
-  latestCheckpoint,
-  vectorLogHead,
-  vectorLogSince,
-} from '../lib/store/vector-index.ts';
-import { applyLog, forEachEmbeddingBatch, loadCheckpoint } from '../providers/vector-index/checkpoints.ts';
+  applyLog,
+  forEachEmbeddingBatch,
+  forEachLogPage,
+  loadCheckpoint,
+} from '../providers/vector-index/checkpoints.ts';
 import { artistKey } from '../engines/similarity/filters.ts';
 import { songKey } from '../engines/similarity/versions.ts';
 import { VectorSpace } from '../engines/similarity/vector-space.ts';
@@ -117,14 +116,11 @@ export class LiveLibrary {
   }
 
   private async refresh(): Promise<void> {
-    for (;;) {
-      const changed = await vectorLogSince(this.pool, this.scope, this.appliedSeq);
-      if (changed.seq === this.appliedSeq) break;
-      const present = await analysedAmong(this.pool, this.scope, changed.trackIds);
-      for (const id of changed.trackIds) this.drop(Number(id));
-      this.put(present.length ? await loadEmbeddings(this.pool, { ...this.scope, trackIds: present }) : []);
-      this.appliedSeq = changed.seq;
-    }
+    await forEachLogPage(this.pool, this.scope, this.appliedSeq, ({ seq, changed, present }) => {
+      for (const id of changed) this.drop(Number(id));
+      this.put(present);
+      this.appliedSeq = seq;
+    });
     this.loggedAt = Date.now();
     if (Date.now() - this.lookedAt < CHECKPOINT_POLL_MS) return;
     if (!this.checkpoint) return this.attachCheckpoint();

@@ -1,10 +1,9 @@
 // Checkpoints of the similarity index in PostgreSQL: built in full from the stored embeddings, or refreshed
 // from the previous checkpoint plus the change log since; loaded by web processes (then the log tail applied).
 import type { Pool } from '../../lib/db.ts';
-import { loadEmbeddings, type StoredEmbedding, type VectorScope } from '../../lib/store/vectors.ts';
+import { analysedTrackIds, loadEmbeddings, type StoredEmbedding, type VectorScope } from '../../lib/store/vectors.ts';
 import {
   analysedAmong,
-  analysedTrackIds,
   latestCheckpoint,
   readCheckpoint,
   saveCheckpoint,
@@ -61,12 +60,15 @@ export async function loadCheckpoint(
   return { index, seq: meta.seq, id: meta.id };
 }
 
-/** Brings `index` (covering the log to `fromSeq`) up to `toSeq`: each changed track re-read, added or removed. */
-export async function applyLog(
+/**
+ * The log after `fromSeq` (to `toSeq`), a page at a time: the tracks it names, and those of them analysed now, with
+ * their embeddings (the others left the scope). Returns the seq reached.
+ */
+export async function forEachLogPage(
   pool: Pool,
   scope: Scope,
-  index: UsearchIndex,
   fromSeq: number,
+  each: (page: { seq: number; changed: string[]; present: StoredEmbedding[] }) => void,
   toSeq = Infinity,
 ): Promise<number> {
   let seq = fromSeq;
@@ -74,12 +76,26 @@ export async function applyLog(
     const changed = await vectorLogSince(pool, scope, seq);
     if (changed.seq === seq) break;
     seq = changed.seq;
-    const present = await analysedAmong(pool, scope, changed.trackIds);
-    const kept = new Set(present);
-    for (const id of changed.trackIds) if (!kept.has(id)) index.remove(Number(id));
-    await addEmbeddings(pool, scope, index, present);
+    const ids = await analysedAmong(pool, scope, changed.trackIds);
+    const present = ids.length ? await loadEmbeddings(pool, { ...scope, trackIds: ids }) : [];
+    each({ seq, changed: changed.trackIds, present });
   }
   return seq;
+}
+
+/** Brings `index` (covering the log to `fromSeq`) up to `toSeq`: each changed track re-read, added or removed. */
+export function applyLog(pool: Pool, scope: Scope, index: UsearchIndex, fromSeq: number, toSeq = Infinity) {
+  return forEachLogPage(
+    pool,
+    scope,
+    fromSeq,
+    ({ changed, present }) => {
+      const kept = new Set(present.map((t) => t.id));
+      for (const id of changed) if (!kept.has(id)) index.remove(Number(id));
+      addEmbeddings(index, present);
+    },
+    toSeq,
+  );
 }
 
 /** A new checkpoint of the scope: refreshed from the previous one when asked and it reads back intact. */
@@ -105,10 +121,7 @@ export async function writeCheckpoint(
     // The log head is read before the embeddings: changes after it are applied again by readers (harmless).
     const built = index;
     await forEachEmbeddingBatch(pool, scope, (tracks, done, total) => {
-      built.add(
-        tracks.map((t) => Number(t.id)),
-        rows(tracks.map((t) => t.embedding)),
-      );
+      addEmbeddings(built, tracks);
       progress(done, total);
     });
   }
@@ -122,9 +135,8 @@ export async function writeCheckpoint(
   return { checkpointId, seq, vectors: index.size, mode, bytes: bytes.length };
 }
 
-async function addEmbeddings(pool: Pool, scope: Scope, index: UsearchIndex, trackIds: string[]): Promise<void> {
-  if (!trackIds.length) return;
-  const tracks = await loadEmbeddings(pool, { ...scope, trackIds });
+function addEmbeddings(index: UsearchIndex, tracks: StoredEmbedding[]): void {
+  if (!tracks.length) return;
   index.add(
     tracks.map((t) => Number(t.id)),
     rows(tracks.map((t) => t.embedding)),
