@@ -1,9 +1,7 @@
 // What `audiomuse analysis …` and `audiomuse cluster …` share: start [--wait] | status | cancel through the
 // Temporal client and PostgreSQL, JSON on stdout, progress lines on stderr while waiting.
 import { loadConfig } from '../lib/config.ts';
-import { cliPool } from './database.ts';
-import { resolveEndpoints } from '../lib/endpoints.ts';
-import { connectClient } from '../lib/temporal.ts';
+import { cliClient, cliPool } from './database.ts';
 import { cancelRun, runProgress, startRun, type RunControl, type RunKind } from '../client/run-control.ts';
 
 export interface RunCommand<I, P extends { workflowId: string; status: string }> {
@@ -25,13 +23,8 @@ export async function runCommand<I, P extends { workflowId: string; status: stri
   const wait = rest.includes('--wait');
   const input = sub === 'start' ? cmd.parseStart(rest.filter((a) => a !== '--wait')) : undefined;
   const config = loadConfig();
-  const { temporalAddress } = resolveEndpoints(config);
   const pool = cliPool(config);
-  const client = await connectClient(temporalAddress, config.temporal.namespace, config.temporal.security).catch(
-    (err: Error) => {
-      throw new Error(`Temporal at ${temporalAddress} is not reachable (${err.message}); is \`npm start\` running?`);
-    },
-  );
+  const client = await cliClient(config);
   const c: RunControl = { client, pool, taskQueue: config.temporal.taskQueue };
   try {
     if (sub === 'status') {

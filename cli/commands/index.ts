@@ -1,9 +1,8 @@
 // `audiomuse index rebuild [--wait] | status`: the similarity index's checkpoint (the rebuildVectorIndex workflow).
 import { loadConfig } from '../../lib/config.ts';
-import { resolveEndpoints } from '../../lib/endpoints.ts';
-import { connectClient } from '../../lib/temporal.ts';
 import { libraryMapScope } from '../../queries/library-map.ts';
 import { startVectorIndexBuild, vectorIndexBuildProgress } from '../../client/vector-index.ts';
+import { cliClient } from '../database.ts';
 
 const USAGE = 'usage: audiomuse index rebuild [--wait] | status';
 
@@ -12,12 +11,7 @@ export async function run(args: string[]): Promise<number> {
   if ((sub !== 'rebuild' && sub !== 'status') || rest.some((a) => a !== '--wait')) throw new Error(USAGE);
   const config = loadConfig();
   const scope = libraryMapScope(config);
-  const { temporalAddress } = resolveEndpoints(config);
-  const client = await connectClient(temporalAddress, config.temporal.namespace, config.temporal.security).catch(
-    (err: Error) => {
-      throw new Error(`Temporal at ${temporalAddress} is not reachable (${err.message}); is \`npm start\` running?`);
-    },
-  );
+  const client = await cliClient(config);
   try {
     if (sub === 'status') {
       console.log(JSON.stringify((await vectorIndexBuildProgress(client, scope)) ?? { status: 'none' }));
