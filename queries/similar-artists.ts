@@ -9,8 +9,7 @@ import {
   representativeSongs,
   type ArtistModel,
 } from '../engines/similarity/artist-models.ts';
-import { songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
-import { normalizeTitle } from '../engines/similarity/versions.ts';
+import { artistKey, songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
 import type { LoadedLibrary, SimilarityQueries } from './similarity.ts';
 
 /** Component pairs, and songs per component, that explain a match (the original's top_k = 3 for both). */
@@ -62,8 +61,6 @@ interface Artists {
   byId: Map<string, number>;
 }
 
-const artistKey = (name: string) => normalizeTitle(name);
-
 /** The most frequent non-null value (first seen wins a tie). */
 function mostCommon<T>(values: readonly (T | null)[]): T | null {
   const counts = new Map<T, number>();
@@ -93,7 +90,7 @@ export class SimilarArtistsQueries {
   }): Promise<SimilarArtist[]> {
     const lib = await this.similarity.current();
     const artists = await this.artists(lib);
-    const byName = artists.byName.get(artistKey(req.artist)),
+    const byName = artists.byName.get(artistKey({ artist: req.artist })),
       byId = artists.byId.get(req.artist);
     const query = req.byId ? (byId ?? byName) : (byName ?? byId);
     if (query === undefined)
@@ -151,10 +148,8 @@ export class SimilarArtistsQueries {
 
   private async build(lib: LoadedLibrary): Promise<Artists> {
     const groups = new Map<string, number[]>();
-    lib.tracks.forEach((t, i) => {
-      if (!lib.space.has(i)) return;
-      const key = artistKey(t.artist ?? '');
-      if (!key) return;
+    lib.artistKeys.forEach((key, i) => {
+      if (!lib.space.has(i) || !key) return;
       const songs = groups.get(key);
       if (songs) songs.push(i);
       else groups.set(key, [i]);
