@@ -34,7 +34,7 @@ import { WorkerPool } from '../engines/clustering/pool.ts';
 import {
   automaticPlaylistName,
   DEFAULT_POSTPROCESS,
-  postprocessClusters,
+  postprocessWinner,
   type PostprocessOptions,
 } from '../engines/clustering/postprocess.ts';
 import {
@@ -50,6 +50,8 @@ import {
 import { mapFailures } from './failures.ts';
 import type { MediaProvider } from '../providers/media/provider.ts';
 import { keepStableNames } from '../engines/clustering/playlist-names.ts';
+import { fitToLibrary } from '../engines/clustering/library-size.ts';
+import type { SizeChange } from '../words/clustering-defaults.ts';
 
 export interface ClusteringDeps {
   pool: Pool;
@@ -70,6 +72,38 @@ export interface StoredPlan {
   features: Partial<FeatureOptions>;
   pcaMax: number;
   postprocess: Partial<PostprocessOptions>;
+  /** Settings the library's size changed at the run's start (empty when none). */
+  sizeChanges?: SizeChange[];
+}
+
+/** The plan with the settings a library of n songs needs (engines/clustering/library-size.ts), and what changed. */
+export function sizePlan(plan: StoredPlan, n: number): StoredPlan {
+  const r = plan.search.ranges!;
+  const { settings, changes } = fitToLibrary(
+    n,
+    {
+      minPlaylistSize: plan.search.minPlaylistSize!,
+      kmeansK: r.kmeansK,
+      gmmComponents: r.gmmComponents,
+      dbscanMinSamples: r.dbscanMinSamples,
+    },
+    plan.search.algorithms!,
+  );
+  return {
+    ...plan,
+    search: {
+      ...plan.search,
+      minPlaylistSize: settings.minPlaylistSize,
+      ranges: {
+        ...r,
+        kmeansK: settings.kmeansK,
+        gmmComponents: settings.gmmComponents,
+        dbscanMinSamples: settings.dbscanMinSamples,
+      },
+    },
+    postprocess: { ...plan.postprocess, minPlaylistSize: settings.minPlaylistSize },
+    sizeChanges: changes,
+  };
 }
 
 /** The input merged over the configuration, checked as a whole. */
@@ -84,7 +118,8 @@ export function resolvePlan(input: ClusterLibraryInput, config: Config): StoredP
       runs: m.runs,
       algorithms: [m.algorithm],
       gmmCovariance: m.gmmCovarianceType,
-      maxDistance: m.maxDistance,
+      maxDistance: m.maxDistance ?? m.maxDistanceMedians,
+      distanceUnit: m.maxDistance === null ? 'median' : 'largest',
       maxSongsPerArtist: m.maxSongsPerArtist,
       minPlaylistSize: m.minPlaylistSize,
       earlyStopGenerations: m.earlyStopGenerations,
@@ -178,9 +213,9 @@ export function createClusteringActivities(deps: ClusteringDeps) {
       firstRunId: string;
     }): Promise<ClusteringPlan | { runningWorkflowId: string }> {
       return mapFailures(async () => {
-        const plan = resolvePlan(input.request, deps.config);
         const source = (await deps.media()).type;
         const trackIds = await analysedTrackIds(deps.pool, { source, analysisVersion: version });
+        const plan = sizePlan(resolvePlan(input.request, deps.config), trackIds.length);
         if (trackIds.length < 2) {
           throw ApplicationFailure.create({
             type: FailureType.invalidInput,
@@ -205,6 +240,7 @@ export function createClusteringActivities(deps: ClusteringDeps) {
           aiProvider: plan.aiProvider,
           generationsPerRun: plan.generationsPerRun,
           trackCount: trackIds.length,
+          sizeChanges: plan.sizeChanges ?? [],
           namingDelaySeconds: plan.aiProvider === 'GEMINI' ? deps.config.ai.geminiDelaySeconds : 0,
         };
       });
@@ -267,9 +303,16 @@ export function createClusteringActivities(deps: ClusteringDeps) {
         const run = await prepare(input.runId);
         const winner = evaluateWinner(run.data, input.state, run.options);
         const tracks = run.tracks.map(toTrackFeatures);
-        const made = winner?.clusters
-          ? postprocessClusters(winner.clusters, tracks, run.data.profile, run.data.layout, run.plan.postprocess)
-          : [];
+        const { playlists: made, leftOut } = winner?.clusters
+          ? postprocessWinner(
+              winner.clusters,
+              tracks,
+              run.data.profile,
+              run.data.layout,
+              run.plan.postprocess,
+              winner.selection,
+            )
+          : { playlists: [], leftOut: tracks.map((t) => ({ trackId: t.id, reason: 'noise' as const })) };
         const previous = await publishedPlaylists(deps.pool, run.source, input.runId);
         const named = keepStableNames(
           made.map((p) => ({ tagName: p.name, name: automaticPlaylistName(p), trackIds: p.trackIds })),
@@ -289,6 +332,7 @@ export function createClusteringActivities(deps: ClusteringDeps) {
             parts: p.parts,
             trackIds: p.trackIds,
           })),
+          leftOut,
         );
         const stored = await runPlaylists(deps.pool, input.runId);
         const playlists: PublishedPlaylistSummary[] = stored.map((p) => ({
@@ -297,7 +341,9 @@ export function createClusteringActivities(deps: ClusteringDeps) {
           size: p.trackIds.length,
           nameSource: p.nameSource,
         }));
-        return { playlists, kept: named.kept, new: named.new, removed: named.removed };
+        const counts: ClusteringOutcome['leftOut'] = {};
+        for (const l of leftOut) counts[l.reason] = (counts[l.reason] ?? 0) + 1;
+        return { playlists, kept: named.kept, new: named.new, removed: named.removed, leftOut: counts };
       });
     },
 

@@ -8,8 +8,10 @@ import {
   DEFAULT_WEIGHTS,
   GENERATIONS_PER_RUN,
   SCORE_WEIGHT_NAMES,
+  type LeftOutReason,
   type MetricName,
   type ScoreWeights,
+  type SizeChange,
 } from '../words/clustering-defaults.ts';
 import { checkInput, checkRanges, type InputOf, type InputSpec } from './input-spec.ts';
 import type { ClusterParams, SearchState } from '../words/search-state.ts';
@@ -46,7 +48,16 @@ export const CLUSTER_LIBRARY_INPUT = {
   pcaComponentsMax: int(0, 200, 'Most PCA components tried'),
   maxSongsPerCluster: int(0, 100_000, 'Longer playlists are split into parts (0 = never)'),
   maxSongsPerArtist: int(0, 100_000, 'Songs of one artist per playlist at most (0 = no cap)'),
-  maxDistance: num(0, 1000, 'Songs farther than this from their centroid are left out (0 = keep all)'),
+  maxDistanceMedians: num(
+    0,
+    1000,
+    "Songs farther from their centroid than this many times the clustering's median song distance are left out (0 = keep all)",
+  ),
+  maxDistance: num(
+    0,
+    1000,
+    "The original's filter instead: songs farther than this fraction of the run's largest distance are left out (0 = keep all)",
+  ),
   minPlaylistSize: int(1, 100_000, 'Smaller playlists are dropped'),
   topNMoods: int(1, 50, 'Mood tags per track used for clustering and names'),
   earlyStopGenerations: int(0, 100_000, 'Stop after this many generations without a better score (0 = never)'),
@@ -67,9 +78,10 @@ export type ClusterLibraryInput = InputOf<typeof CLUSTER_LIBRARY_INPUT> & {
   carried?: CarriedClusteringState;
 };
 
-/** A request merged over the defaults: every field set. */
-export type ResolvedClusterInput = Required<Omit<ClusterLibraryInput, 'carried' | 'weights'>> & {
+/** A request merged over the defaults: every field set; `maxDistance` null = the median-unit filter. */
+export type ResolvedClusterInput = Required<Omit<ClusterLibraryInput, 'carried' | 'weights' | 'maxDistance'>> & {
   weights: ScoreWeights;
+  maxDistance: number | null;
 };
 
 /** The parts of the configuration that give a request its defaults (lib/config.ts's Config has them). */
@@ -86,7 +98,9 @@ export interface ClusterDefaultsSource {
     pcaComponents: readonly [number, number];
     maxSongsPerCluster: number;
     maxSongsPerArtist: number;
-    maxDistance: number;
+    /** MAX_DISTANCE when set (the original's filter), else null. */
+    maxDistance: number | null;
+    maxDistanceMedians: number;
   };
   ai: { provider: ResolvedClusterInput['aiProvider'] };
   analysis: { topNMoods: number };
@@ -116,6 +130,7 @@ export function clusterInputDefaults(config: ClusterDefaultsSource): ResolvedClu
     maxSongsPerCluster: c.maxSongsPerCluster,
     maxSongsPerArtist: c.maxSongsPerArtist,
     maxDistance: c.maxDistance,
+    maxDistanceMedians: c.maxDistanceMedians,
     minPlaylistSize: DEFAULT_MIN_PLAYLIST_SIZE,
     topNMoods: config.analysis.topNMoods,
     earlyStopGenerations: DEFAULT_EARLY_STOP_GENERATIONS,
@@ -142,6 +157,8 @@ export function resolveClusterInput(input: ClusterLibraryInput, defaults: Resolv
   const { carried: _ignored, ...request } = input;
   checkInput(CLUSTER_LIBRARY_INPUT, request);
   const merged = { ...defaults, ...request, weights: { ...defaults.weights, ...request.weights } };
+  // A request for the median-unit filter overrides a configured MAX_DISTANCE; one naming both keeps maxDistance.
+  if (request.maxDistanceMedians !== undefined && request.maxDistance === undefined) merged.maxDistance = null;
   checkRanges(merged, RANGE_PAIRS);
   return merged;
 }
@@ -155,6 +172,8 @@ export interface ClusteringPlan {
   aiProvider: NonNullable<ClusterLibraryInput['aiProvider']>;
   generationsPerRun: number;
   trackCount: number;
+  /** Settings the library's size changed (a small library gets fewer, smaller playlists; empty when none). */
+  sizeChanges?: SizeChange[];
   /** Pause between AI naming calls (Gemini's free tier). */
   namingDelaySeconds: number;
 }
@@ -191,6 +210,8 @@ export interface ClusteringOutcome {
   namingFailures: number;
   /** Earlier playlists of ours the user took over (renamed, or the server refused their delete): kept as they are. */
   leftAlone: number;
+  /** Songs of the library in no playlist, by reason (absent from runs recorded before they were counted). */
+  leftOut?: Partial<Record<LeftOutReason, number>>;
 }
 
 export interface ClusteringProgress {
@@ -207,6 +228,7 @@ export interface ClusteringProgress {
   etaSeconds: number | null;
   stopReason: SearchState['stopReason'];
   trackCount: number | null;
+  sizeChanges: SizeChange[];
   runNumber: number;
   startedAt: string | null;
   updatedAt: string;

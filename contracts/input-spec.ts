@@ -90,7 +90,7 @@ export function inputJsonSchema(spec: InputSpec, defaults: Record<string, unknow
                 ? { type: 'boolean' }
                 : inputJsonSchema(s.fields, (defaults[key] ?? {}) as Record<string, unknown>);
       const d = s.kind === 'object' ? undefined : defaults[key];
-      return [key, { ...base, ...(s.help && { description: s.help }), ...(d !== undefined && { default: d }) }];
+      return [key, { ...base, ...(s.help && { description: s.help }), ...(d != null && { default: d }) }];
     }),
   );
   return { type: 'object', additionalProperties: false, properties };

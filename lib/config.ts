@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANALYSIS_PROFILES, type AnalysisProfile } from '../words/analysis-profile.ts';
+import { DEFAULT_MAX_DISTANCE_MEDIANS } from '../words/clustering-defaults.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,7 +28,8 @@ interface IntSpec {
 }
 interface FloatSpec {
   kind: 'float';
-  default: number;
+  /** null: unset unless the environment sets it. */
+  default: number | null;
   min: number;
   max: number;
   doc: string;
@@ -51,7 +53,7 @@ interface UrlSpec {
 type VarSpec = IntSpec | FloatSpec | EnumSpec | StrSpec | UrlSpec;
 
 const int = (d: number, min: number, max: number, doc: string): IntSpec => ({ kind: 'int', default: d, min, max, doc });
-const float = (d: number, min: number, max: number, doc: string): FloatSpec => ({
+const float = <D extends number | null>(d: D, min: number, max: number, doc: string): FloatSpec & { default: D } => ({
   kind: 'float',
   default: d,
   min,
@@ -232,7 +234,18 @@ export const SPEC = {
   ),
   MAX_SONGS_PER_CLUSTER: int(40, 0, 100_000, 'Playlist length cap; longer clusters are split (0 = no cap)'),
   MAX_SONGS_PER_ARTIST: int(3, 0, 100_000, 'Songs of one artist per playlist (0 = no cap)'),
-  MAX_DISTANCE: float(0.5, 0, 1000, 'Songs farther than this (normalised) from their centroid are dropped'),
+  MAX_DISTANCE_MEDIANS: float(
+    DEFAULT_MAX_DISTANCE_MEDIANS,
+    0,
+    1000,
+    "Songs farther from their centroid than this many times the clustering's median song distance are left out of playlists (0 = keep all); the same meaning in every feature space",
+  ),
+  MAX_DISTANCE: float(
+    null,
+    0,
+    1000,
+    "The original's filter instead, when set: songs farther than this fraction of the run's largest centroid distance are left out (0.5 there; in the embedding space it leaves out most songs)",
+  ),
   CLUSTERING_RUNS: int(1000, 1, 1_000_000, 'Candidate clusterings evaluated by the evolutionary search'),
   NUM_CLUSTERS_MIN: int(20, 2, 10_000, 'K-Means: fewest clusters'),
   NUM_CLUSTERS_MAX: int(60, 2, 10_000, 'K-Means: most clusters'),
@@ -332,7 +345,9 @@ export interface Config {
     featureSpace: 'moods' | 'moods+heads' | 'embedding';
     maxSongsPerCluster: number;
     maxSongsPerArtist: number;
-    maxDistance: number;
+    /** MAX_DISTANCE when set (the original's filter, a fraction of the largest distance), else null. */
+    maxDistance: number | null;
+    maxDistanceMedians: number;
     runs: number;
     numClusters: [number, number];
     dbscanEps: [number, number];
@@ -433,7 +448,7 @@ function accepted(spec: VarSpec): string {
   }
 }
 
-function parseVar(name: VarName, raw: string | undefined): string | number {
+function parseVar(name: VarName, raw: string | undefined): string | number | null {
   const spec: VarSpec = SPEC[name];
   const value = raw?.trim();
   if (value === undefined || value === '') return spec.default;
@@ -519,11 +534,11 @@ export interface VariableInfo {
 function describeVariables(env: Raw): VariableInfo[] {
   return (Object.keys(SPEC) as VarName[]).map((name) => {
     const secret = SECRET.test(name);
-    const value = String(parseVar(name, env[name]));
+    const value = String(parseVar(name, env[name]) ?? '');
     return {
       name,
       value: secret && value ? '***' : maskCredentials(value),
-      default: secret ? '' : String(SPEC[name].default),
+      default: secret ? '' : String(SPEC[name].default ?? ''),
       doc: SPEC[name].doc,
       secret,
     };
@@ -702,6 +717,7 @@ export function loadConfig(env: Raw = process.env): Config {
       maxSongsPerCluster: v.MAX_SONGS_PER_CLUSTER,
       maxSongsPerArtist: v.MAX_SONGS_PER_ARTIST,
       maxDistance: v.MAX_DISTANCE,
+      maxDistanceMedians: v.MAX_DISTANCE_MEDIANS,
       runs: v.CLUSTERING_RUNS,
       numClusters,
       dbscanEps,

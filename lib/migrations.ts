@@ -292,4 +292,18 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE playlists ADD COLUMN origin TEXT NOT NULL DEFAULT 'clustering' CHECK (origin IN ('clustering', 'saved'));
     `,
   },
+  {
+    version: 10,
+    name: 'songs left out of a clustering run',
+    sql: `
+      -- Every analysed song of a run's snapshot in none of its playlists, and why (the run result and the UI
+      -- explain each one). Written with the run's draft playlists, in their transaction.
+      CREATE TABLE clustering_left_out (
+        clustering_run_id BIGINT NOT NULL REFERENCES clustering_runs (id) ON DELETE CASCADE,
+        track_id          BIGINT NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
+        reason            TEXT NOT NULL CHECK (reason IN ('noise', 'distance', 'artistCap', 'duplicate', 'smallCluster')),
+        PRIMARY KEY (clustering_run_id, track_id)
+      );
+    `,
+  },
 ];

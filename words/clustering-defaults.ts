@@ -32,3 +32,28 @@ export const DEFAULT_GENERATION_SIZE = 20;
 export const DEFAULT_EARLY_STOP_GENERATIONS = 3;
 /** Generations per workflow run before continue-as-new: each costs a handful of history events. */
 export const GENERATIONS_PER_RUN = 50;
+
+/**
+ * The distance filter's default, in units of the clustering's median song-to-centroid distance: a song more
+ * than this many times as far from its centroid as the typical song is an outlier. Unlike MAX_DISTANCE (a
+ * fraction of the run's largest distance), it means the same in a 7-d mood space and the 200-d embedding.
+ */
+export const DEFAULT_MAX_DISTANCE_MEDIANS = 2;
+/** What the distance filter's number counts: median distances (default) or the run's largest (MAX_DISTANCE). */
+export type DistanceUnit = 'median' | 'largest';
+
+/** Why a song of the library is in no playlist of a run. */
+export const LEFT_OUT_REASONS = ['noise', 'distance', 'artistCap', 'duplicate', 'smallCluster'] as const;
+export type LeftOutReason = (typeof LEFT_OUT_REASONS)[number];
+/** A song of a run's library in none of its playlists (tracks.id), and why. */
+export interface LeftOutTrack {
+  trackId: string;
+  reason: LeftOutReason;
+}
+
+/** A search setting the library's size changed (engines/clustering/library-size.ts), named as the input spells it. */
+export interface SizeChange {
+  field: 'minPlaylistSize' | 'numClusters' | 'gmmComponents' | 'dbscanMinSamples';
+  from: number | [number, number];
+  to: number | [number, number];
+}

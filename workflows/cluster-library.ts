@@ -89,6 +89,7 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
       etaSeconds: status === 'searching' && rps && left !== null ? Math.round(left / rps) : null,
       stopReason: s?.stopReason ?? null,
       trackCount: c?.plan.trackCount ?? null,
+      sizeChanges: c?.plan.sizeChanges ?? [],
       runNumber: c?.runNumber ?? 1,
       startedAt: c ? new Date(c.startedAt).toISOString() : null,
       updatedAt: new Date().toISOString(),

@@ -1,6 +1,11 @@
 // From clusters to playlists: member selection (also used inside every search iteration), tag names, and
 // the post-processing of the winning clustering (reference `tasks/clustering_postprocessing.py`, seed v0.2).
-import { DEFAULT_MIN_PLAYLIST_SIZE } from '../../words/clustering-defaults.ts';
+import {
+  DEFAULT_MIN_PLAYLIST_SIZE,
+  LEFT_OUT_REASONS,
+  type LeftOutReason,
+  type LeftOutTrack,
+} from '../../words/clustering-defaults.ts';
 import {
   OTHER_FEATURE_LABELS,
   PROFILE_ENERGY,
@@ -14,10 +19,13 @@ import {
 import { cosineSimilarity } from './distance.ts';
 import type { Matrix } from './types.ts';
 
+/** `selection` codes: 0 = kept, else 1 + the index of the reason in LEFT_OUT_REASONS. */
+export const leftOutCode = (reason: LeftOutReason): number => LEFT_OUT_REASONS.indexOf(reason) + 1;
+
 /**
- * Members of each cluster 0..k-1, closest to the centroid first: distance (normalised by the largest
- * distance of the run) ≤ maxDistance, then at most maxPerArtist songs per artist (case-insensitive; tracks
- * without an artist are never capped; 0 = no cap). Noise (label -1) belongs to no cluster.
+ * Members of each cluster 0..k-1, closest to the centroid first: distance ≤ maxDistance (0 = no limit), then
+ * at most maxPerArtist songs per artist (case-insensitive; tracks without an artist are never capped; 0 = no
+ * cap). Noise (label -1) belongs to no cluster. `selection`, when given, gets each left-out song's reason code.
  */
 export function selectMembers(
   labels: Int32Array,
@@ -26,14 +34,24 @@ export function selectMembers(
   artists: Int32Array,
   maxDistance: number,
   maxPerArtist: number,
+  selection?: Int8Array,
 ): Int32Array[] {
   const buckets: number[][] = Array.from({ length: k }, () => []);
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] >= 0 && normDist[i] <= maxDistance) buckets[labels[i]].push(i);
+    if (labels[i] < 0) {
+      if (selection) selection[i] = leftOutCode('noise');
+    } else if (maxDistance > 0 && normDist[i] > maxDistance) {
+      if (selection) selection[i] = leftOutCode('distance');
+    } else buckets[labels[i]].push(i);
   }
   return buckets.map((b) => {
     b.sort((x, y) => normDist[x] - normDist[y] || x - y);
-    return Int32Array.from(capArtists(b, artists, maxPerArtist));
+    const kept = capArtists(b, artists, maxPerArtist);
+    if (selection && kept.length < b.length) {
+      const inList = new Set(kept);
+      for (const i of b) if (!inList.has(i)) selection[i] = leftOutCode('artistCap');
+    }
+    return Int32Array.from(kept);
   });
 }
 
@@ -288,6 +306,22 @@ export function postprocessClusters(
   layout: ProfileLayout,
   options: Partial<PostprocessOptions> = {},
 ): Playlist[] {
+  return postprocessWinner(clusters, tracks, profile, layout, options).playlists;
+}
+
+/**
+ * postprocessClusters, and every song of the clusters or of `selection` in no playlist with its reason:
+ * the search's `selection` codes (noise, distance, artist cap; EvaluatedCandidate.selection), then the cap of
+ * a merged playlist, a duplicate, or a playlist under the floor.
+ */
+export function postprocessWinner(
+  clusters: readonly WinnerCluster[],
+  tracks: readonly TrackFeatures[],
+  profile: Matrix,
+  layout: ProfileLayout,
+  options: Partial<PostprocessOptions> = {},
+  selection: Int8Array = new Int8Array(tracks.length),
+): { playlists: Playlist[]; leftOut: LeftOutTrack[] } {
   const o = { ...DEFAULT_POSTPROCESS, ...options };
   if (profile.rows !== tracks.length)
     throw new RangeError(`postprocessClusters: ${tracks.length} tracks but ${profile.rows} profile rows`);
@@ -301,12 +335,22 @@ export function postprocessClusters(
     });
   }
   const artists = artistIds(tracks);
+  const reasons = new Map<number, LeftOutReason>();
+  const leave = (from: readonly number[], kept: readonly number[], reason: LeftOutReason) => {
+    const inList = new Set(kept);
+    for (const i of from) if (!inList.has(i)) reasons.set(i, reason);
+  };
   const playlists: Playlist[] = [];
   for (const [name, g] of groups) {
     const ordered = [...g.members].sort((a, b) => g.dist.get(a)! - g.dist.get(b)! || a - b);
     const capped = capArtists(ordered, artists, o.maxSongsPerArtist);
+    leave(ordered, capped, 'artistCap');
     const members = removeDuplicates(capped, tracks, o.duplicateCosine, o.duplicateLookback);
-    if (members.length === 0 || members.length < o.minPlaylistSize) continue;
+    leave(capped, members, 'duplicate');
+    if (members.length === 0 || members.length < o.minPlaylistSize) {
+      leave(members, [], 'smallCluster');
+      continue;
+    }
     const centroid = centroidProfile(meanProfile(profile, members), layout);
     const parts = chunkBalanced(members, o.maxSongsPerCluster);
     parts.forEach((part, p) => {
@@ -318,5 +362,12 @@ export function postprocessClusters(
       });
     });
   }
-  return playlists;
+  const inPlaylist = new Set(playlists.flatMap((p) => p.trackIds));
+  const leftOut: LeftOutTrack[] = [];
+  tracks.forEach((t, i) => {
+    if (inPlaylist.has(t.id)) return;
+    const reason = selection[i] > 0 ? LEFT_OUT_REASONS[selection[i] - 1] : reasons.get(i);
+    if (reason) leftOut.push({ trackId: t.id, reason });
+  });
+  return { playlists, leftOut };
 }

@@ -42,7 +42,9 @@ import {
 import {
   DEFAULT_EARLY_STOP_GENERATIONS,
   DEFAULT_GENERATION_SIZE,
+  DEFAULT_MAX_DISTANCE_MEDIANS,
   DEFAULT_MIN_PLAYLIST_SIZE,
+  type DistanceUnit,
 } from '../../words/clustering-defaults.ts';
 import type { ClusterParams, Elite, SearchState } from '../../words/search-state.ts';
 import { matrix, type Algorithm, type ClusterFit, type CovarianceType, type Matrix } from './types.ts';
@@ -152,8 +154,14 @@ export interface SearchOptions extends ScoringOptions {
   algorithms: Algorithm[];
   gmmCovariance: CovarianceType;
   ranges: SearchRanges;
-  /** MAX_DISTANCE on the normalised centroid distance. */
+  /**
+   * Songs farther than this from their centroid are left out (0 = keep all), in `distanceUnit`s: `median`
+   * (default) = the clustering's median song-to-centroid distance, the same meaning in every feature space;
+   * `largest` = the run's largest distance (the original's MAX_DISTANCE, which in the 200-d embedding leaves
+   * out most songs).
+   */
   maxDistance: number;
+  distanceUnit: DistanceUnit;
   /** MAX_SONGS_PER_ARTIST inside each cluster (0 = no cap). */
   maxSongsPerArtist: number;
   /** A playlist with at least this many songs is "viable" (MIN_PLAYLIST_SIZE_FOR_TOP_N). */
@@ -185,7 +193,8 @@ export const DEFAULT_SEARCH_OPTIONS: SearchOptions = {
   algorithms: ['kmeans'],
   gmmCovariance: 'full',
   ranges: { kmeansK: [20, 60], dbscanEps: [0.1, 0.5], dbscanMinSamples: [5, 20], gmmComponents: [20, 60], pca: [0, 5] },
-  maxDistance: 0.5,
+  maxDistance: DEFAULT_MAX_DISTANCE_MEDIANS,
+  distanceUnit: 'median',
   maxSongsPerArtist: 3,
   minPlaylistSize: DEFAULT_MIN_PLAYLIST_SIZE,
   topN: 10,
@@ -357,6 +366,36 @@ export interface CandidateResult extends CandidateTask {
 
 export interface EvaluatedCandidate extends CandidateResult {
   clusters?: WinnerCluster[];
+  /** Per track, why the selection left it out of its cluster (LEFT_OUT_CODES; 0 = kept). */
+  selection?: Int8Array;
+}
+
+/**
+ * Distance of each song to its centroid (noise: 0) in the given unit: the run's largest distance, or the
+ * median distance (noise excluded), which keeps a filter's meaning when the space's dimension changes.
+ */
+export function centroidDistances(X: Matrix, fit: ClusterFit, unit: DistanceUnit): Float64Array {
+  const n = fit.labels.length;
+  const dist = new Float64Array(n);
+  const clustered: number[] = [];
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    const c = fit.labels[i];
+    if (c < 0) continue;
+    dist[i] = Math.sqrt(sqDist(X.data, i * X.cols, fit.centroids.data, c * X.cols, X.cols));
+    clustered.push(dist[i]);
+    if (dist[i] > largest) largest = dist[i];
+  }
+  const scale = unit === 'largest' ? largest : median(clustered);
+  if (scale > 0) for (let i = 0; i < n; i++) dist[i] /= scale;
+  return dist;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const v = Float64Array.from(values).sort();
+  const h = v.length >> 1;
+  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 function fitParams(X: Matrix, p: ClusterParams, rng: Rng, o: SearchOptions): ClusterFit {
@@ -398,17 +437,9 @@ export function evaluateCandidate(
   });
   if (fit.k < 2 || fit.k > data.n) return done({ reason: `${fit.k} clusters` });
 
-  // Distance of each point to its centroid, normalised by the largest (noise excluded).
-  const dist = new Float64Array(data.n);
-  let max = 0;
-  for (let i = 0; i < data.n; i++) {
-    const c = fit.labels[i];
-    if (c < 0) continue;
-    dist[i] = Math.sqrt(sqDist(X.data, i * X.cols, fit.centroids.data, c * X.cols, X.cols));
-    if (dist[i] > max) max = dist[i];
-  }
-  if (max > 0) for (let i = 0; i < data.n; i++) dist[i] /= max;
-  const members = selectMembers(fit.labels, dist, fit.k, data.artists, o.maxDistance, o.maxSongsPerArtist);
+  const dist = centroidDistances(X, fit, o.distanceUnit);
+  const selection = keepClusters ? new Int8Array(data.n) : undefined;
+  const members = selectMembers(fit.labels, dist, fit.k, data.artists, o.maxDistance, o.maxSongsPerArtist, selection);
   const playlists: ScoredPlaylist[] = [];
   for (const m of members) if (m.length > 0) playlists.push({ members: m, profile: meanProfile(data.profile, m) });
   const viable = Math.min(o.topN, playlists.filter((p) => p.members.length >= o.minPlaylistSize).length);
@@ -423,7 +454,7 @@ export function evaluateCandidate(
         name: nameProfile(p.profile, data.layout, o.naming),
       }))
     : undefined;
-  return done({ ok: true, fitness, viable, metrics, ...(clusters ? { clusters } : {}) });
+  return done({ ok: true, fitness, viable, metrics, ...(clusters ? { clusters, selection } : {}) });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // SQL of clustering runs, their library snapshots and the playlists they make (drafts, published, superseded).
 import { inTransaction, type Pool } from '../db.ts';
 import { loadVectors, type StoredVector } from './vectors.ts';
+import type { LeftOutReason, LeftOutTrack } from '../../words/clustering-defaults.ts';
 
 /** A track of a run's snapshot: its features as loadVectors reads them. */
 export type SnapshotTrack = StoredVector;
@@ -57,6 +58,7 @@ export async function storeDraftPlaylists(
   runId: string,
   source: string,
   playlists: DraftPlaylist[],
+  leftOut: readonly LeftOutTrack[] = [],
 ): Promise<void> {
   await inTransaction(pool, async (c) => {
     const { rows } = await c.query(
@@ -65,6 +67,12 @@ export async function storeDraftPlaylists(
     );
     if (rows.length) return;
     await c.query(`DELETE FROM playlists WHERE clustering_run_id = $1`, [runId]);
+    await c.query(`DELETE FROM clustering_left_out WHERE clustering_run_id = $1`, [runId]);
+    await c.query(
+      `INSERT INTO clustering_left_out (clustering_run_id, track_id, reason)
+       SELECT $1, s.track_id, s.reason FROM unnest($2::bigint[], $3::text[]) AS s (track_id, reason)`,
+      [runId, leftOut.map((l) => l.trackId), leftOut.map((l) => l.reason)],
+    );
     for (const p of playlists) {
       const {
         rows: [row],
@@ -204,4 +212,34 @@ export async function markSuperseded(pool: Pool, playlistIds: string[]): Promise
   await pool.query(`UPDATE playlists SET status = 'superseded' WHERE id = ANY($1::bigint[]) AND status = 'published'`, [
     playlistIds,
   ]);
+}
+
+export interface LeftOutPage {
+  total: number;
+  counts: Partial<Record<LeftOutReason, number>>;
+  tracks: { id: string; title: string | null; artist: string | null; album: string | null; reason: LeftOutReason }[];
+}
+
+/** The songs a run left out, one reason or all, by artist and title; with the count of each reason. */
+export async function leftOutTracks(
+  pool: Pool,
+  runId: string,
+  opts: { reason?: LeftOutReason; limit: number; offset: number },
+): Promise<LeftOutPage> {
+  const [counts, page] = await Promise.all([
+    pool.query<{ reason: LeftOutReason; n: string }>(
+      `SELECT reason, count(*) AS n FROM clustering_left_out WHERE clustering_run_id = $1 GROUP BY reason`,
+      [runId],
+    ),
+    pool.query<LeftOutPage['tracks'][number]>(
+      `SELECT t.id::text AS id, t.title, t.artist, t.album, l.reason
+         FROM clustering_left_out l JOIN tracks t ON t.id = l.track_id
+        WHERE l.clustering_run_id = $1 AND ($2::text IS NULL OR l.reason = $2)
+        ORDER BY lower(t.artist), lower(t.title), t.id LIMIT $3 OFFSET $4`,
+      [runId, opts.reason ?? null, opts.limit, opts.offset],
+    ),
+  ]);
+  const byReason = Object.fromEntries(counts.rows.map((r) => [r.reason, Number(r.n)]));
+  const total = opts.reason ? (byReason[opts.reason] ?? 0) : counts.rows.reduce((a, r) => a + Number(r.n), 0);
+  return { total, counts: byReason, tracks: page.rows };
 }

@@ -5,7 +5,9 @@ import { ANALYZE_LIBRARY_INPUT, analyzeInputDefaults } from '../../contracts/ana
 import { CLUSTER_LIBRARY_INPUT, clusterInputDefaults, resolveClusterInput } from '../../contracts/clustering.ts';
 import { inputJsonSchema } from '../../contracts/input-spec.ts';
 import { ANALYSIS, CLUSTERING, cancelRun, startRun, type RunKind } from '../../client/run-control.ts';
-import { listRuns } from '../../lib/store/runs.ts';
+import { findRun, listRuns } from '../../lib/store/runs.ts';
+import { leftOutTracks } from '../../lib/store/clustering.ts';
+import { LEFT_OUT_REASONS, type LeftOutReason } from '../../words/clustering-defaults.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import {
@@ -225,6 +227,31 @@ export function runRoutes(deps: ApiDeps): ApiRoute[] {
           total: page.total,
           runs: page.runs.map((r) => ({ ...r, temporalUrl: temporalUrl(deps, r.workflowId) })),
         };
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/runs/:id/left_out',
+      operationId: 'leftOutSongs',
+      tag: 'runs',
+      params: { id: TASK_ID },
+      query: {
+        reason: { type: 'string', enum: [...LEFT_OUT_REASONS] },
+        limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+        offset: { type: 'integer', minimum: 0, default: 0 },
+      },
+      summary:
+        "The songs a clustering run put in no playlist and why: noise (DBSCAN), distance (farther from the centroid than the distance filter), artistCap, duplicate, smallCluster (a cluster under the playlist floor); with each reason's count",
+      responses: { 200: '{runId, total, counts, tracks}', 404: 'Unknown clustering run' },
+      async handler(_ctx, { params, query }) {
+        const run = await findRun(deps.pool, params.id);
+        if (run?.kind !== 'clustering') throw new ApiError(404, `no clustering run ${params.id}`, 'id');
+        const page = await leftOutTracks(deps.pool, run.id.slice('clustering-'.length), {
+          reason: query.reason as LeftOutReason | undefined,
+          limit: (query.limit as number) ?? 100,
+          offset: (query.offset as number) ?? 0,
+        });
+        return { runId: run.id, ...page };
       },
     },
     {
