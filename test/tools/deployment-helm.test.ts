@@ -219,7 +219,7 @@ test('default values: valid manifests, every configuration variable reaches web 
     for (const [name, spec] of Object.entries(SPEC)) {
       if (DEPLOYMENT_SPECIFIC.has(name)) continue;
       const value = name in config ? config[name] : secret.stringData[name];
-      assert.equal(value, String(spec.default), `${name}: the chart's default is the README's`);
+      assert.equal(value, String(spec.default ?? ''), `${name}: the chart's default is the README's`);
     }
   }
   const { config } = podEnv(docs, one(docs, 'Deployment', '-worker').spec.template.spec);
