@@ -10,6 +10,7 @@ export const SCORE_WEIGHT_NAMES = [
   'silhouette',
   'daviesBouldin',
   'calinskiHarabasz',
+  'coverage',
 ] as const;
 export type MetricName = (typeof SCORE_WEIGHT_NAMES)[number];
 export type ScoreWeights = Record<MetricName, number>;
@@ -22,6 +23,9 @@ export const DEFAULT_WEIGHTS: ScoreWeights = {
   silhouette: 0,
   daviesBouldin: 0,
   calinskiHarabasz: 0,
+  // Not the original's: the share of the library in playlists of at least the floor (0–1). The mood scores
+  // alone rise as clusters split, while the songs of the clusters that fall under the floor are lost.
+  coverage: 2,
 };
 
 /** Smaller playlists are dropped (MIN_PLAYLIST_SIZE_FOR_TOP_N). */

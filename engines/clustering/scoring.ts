@@ -68,6 +68,8 @@ export interface ScoreInput {
   layout: ProfileLayout;
   /** For the sampled silhouette. */
   rng: Rng;
+  /** Share of the songs in playlists of at least the floor (0–1). */
+  coverage: number;
 }
 
 const zLog = (raw: number, s: LogStats) => (Math.log1p(raw) - s.mean) / (s.sd > 0 ? s.sd : 1);
@@ -319,6 +321,7 @@ export function scoreClustering(input: ScoreInput, opts: ScoringOptions): { fitn
     const raw = calinskiHarabaszScore(X, labels);
     metrics.calinskiHarabasz = raw === null ? null : { raw, value: 1 - Math.exp(-raw / 500) };
   }
+  if (w.coverage > 0) metrics.coverage = { raw: input.coverage, value: input.coverage };
   let fitness = 0;
   for (const [name, m] of Object.entries(metrics) as [MetricName, MetricValue | null][])
     if (m) fitness += w[name] * m.value;

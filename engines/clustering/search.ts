@@ -442,9 +442,11 @@ export function evaluateCandidate(
   const members = selectMembers(fit.labels, dist, fit.k, data.artists, o.maxDistance, o.maxSongsPerArtist, selection);
   const playlists: ScoredPlaylist[] = [];
   for (const m of members) if (m.length > 0) playlists.push({ members: m, profile: meanProfile(data.profile, m) });
-  const viable = Math.min(o.topN, playlists.filter((p) => p.members.length >= o.minPlaylistSize).length);
+  const full = playlists.filter((p) => p.members.length >= o.minPlaylistSize);
+  const viable = Math.min(o.topN, full.length);
+  const coverage = full.reduce((a, p) => a + p.members.length, 0) / data.n;
   const { fitness, metrics } = scoreClustering(
-    { X, labels: fit.labels, playlists, profile: data.profile, layout: data.layout, rng },
+    { X, labels: fit.labels, playlists, profile: data.profile, layout: data.layout, rng, coverage },
     o,
   );
   const clusters = keepClusters

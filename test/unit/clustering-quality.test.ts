@@ -8,7 +8,8 @@ import { leftOutCode, postprocessWinner, selectMembers } from '../../engines/clu
 import { fitToLibrary, type SizedSettings } from '../../engines/clustering/library-size.ts';
 import { Rng } from '../../engines/clustering/rng.ts';
 import { matrix, type ClusterFit } from '../../engines/clustering/types.ts';
-import type { ProfileLayout, TrackFeatures } from '../../engines/clustering/features.ts';
+import { OTHER_FEATURE_LABELS, type ProfileLayout, type TrackFeatures } from '../../engines/clustering/features.ts';
+import { TAGS } from '../../words/vocabulary.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { clusterInputDefaults, resolveClusterInput } from '../../contracts/clustering.ts';
 
@@ -63,9 +64,8 @@ const track = (i: number, artist: string, title = `Song ${i}`): TrackFeatures =>
   title,
   tempo: 120,
   energy: 0.5,
-  tags: {},
-  moodHeads: null,
-  embedding: null,
+  tags: new Float32Array(TAGS.length),
+  moodHeads: Object.fromEntries(OTHER_FEATURE_LABELS.map((m) => [m, 0])) as TrackFeatures['moodHeads'],
 });
 
 test('every song in no playlist gets its reason: noise, distance, artist cap, duplicate, a cluster under the floor', () => {

@@ -142,18 +142,19 @@ test('fitness is the weighted sum of the transformed metrics; zero-weight metric
     otherFeatureThreshold: 0.3,
     silhouetteSampleSize: 1000,
   };
-  const input = { X, labels, playlists, profile, layout, rng: new Rng(1) };
+  const input = { X, labels, playlists, profile, layout, rng: new Rng(1), coverage: 0.75 };
 
   const d = scoreClustering(input, base);
   const div = (Math.log1p(0.85 + 0.65) - 0.9995) / 0.3541;
   const pur = (Math.log1p(0.9 + 0.8 + 0.7 + 0.6) - 5.8679) / 1.1557;
-  assert.ok(Math.abs(d.fitness - (2 * div + pur)) < 1e-12, `default weights: ${d.fitness}`);
-  assert.deepEqual(Object.keys(d.metrics).sort(), ['moodDiversity', 'moodPurity']);
+  assert.ok(Math.abs(d.fitness - (2 * div + pur + 2 * 0.75)) < 1e-12, `default weights: ${d.fitness}`);
+  assert.deepEqual(Object.keys(d.metrics).sort(), ['coverage', 'moodDiversity', 'moodPurity']);
 
   const weights = {
     ...DEFAULT_WEIGHTS,
     moodDiversity: 0,
     moodPurity: 0,
+    coverage: 0,
     silhouette: 1,
     daviesBouldin: 2,
     calinskiHarabasz: 3,

@@ -362,7 +362,7 @@ for (const featureSpace of ['moods', 'embedding'] as const) {
         dbscanMinSamples: [5, 20],
       },
       // Structural metrics find the planted count; topN 1 ranks by fitness alone.
-      weights: { ...DEFAULT_WEIGHTS, moodDiversity: 0, moodPurity: 0, silhouette: 1, daviesBouldin: 1 },
+      weights: { ...DEFAULT_WEIGHTS, moodDiversity: 0, moodPurity: 0, coverage: 0, silhouette: 1, daviesBouldin: 1 },
       topN: 1,
     });
     const k = out.state.best!.k;
