@@ -19,7 +19,11 @@ const track = (path: string | null, over: Partial<FileTrack> = {}): FileTrack =>
   path,
   ...over,
 });
-const playlist = (...tracks: FileTrack[]) => ({ name: 'Rock_Fast_automatic', date: '2025-01-02T03:04:05.000Z', tracks });
+const playlist = (...tracks: FileTrack[]) => ({
+  name: 'Rock_Fast_automatic',
+  date: '2025-01-02T03:04:05.000Z',
+  tracks,
+});
 
 test('m3u8: #EXTM3U, #EXTINF with rounded seconds and "artist - title", paths relative to the root given', () => {
   const file = writeM3u8(
