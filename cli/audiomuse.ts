@@ -8,7 +8,8 @@ const COMMANDS: Record<string, string> = {
   analyze: 'analyze audio files: one JSON line per file (--full for the whole embedding and all tags)',
   albums: 'list recent albums from the configured media server (--limit N)',
   tracks: "list an album's tracks: audiomuse tracks <albumId>",
-  playlists: 'list the media server playlists',
+  playlists:
+    'list the media server playlists | export <id|name> [--format m3u8|jspf] [--root DIR] [--out FILE] | export --all --out DIR',
   map: 'the analysed library in 2-D, as the web page draws it (--points for every point)',
   similar: 'songs like a song (item id or "title - artist"): similar <song> [--n N] [--nearest]',
   path: 'a path of songs from a to b: path <a> <b> [--steps N] [--one-per-artist] [--variety K] [--seed S]',

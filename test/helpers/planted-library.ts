@@ -92,6 +92,7 @@ export async function storePlantedFeatures(
         album: t.album,
         durationSec: t.duration,
         changeMarker: t.changeMarker,
+        path: t.path,
       })),
       version,
     );

@@ -33,6 +33,8 @@ export interface Route<Ctx> {
   open?: boolean;
   /** `stream` routes write the response themselves (server-sent events). */
   stream?: boolean;
+  /** The 200 answer's media types when it is a file, not JSON. */
+  produces?: string[];
   handler(ctx: Ctx, input: RouteInput): Promise<unknown>;
 }
 
@@ -60,10 +62,12 @@ export function buildOpenApi<C>(
         Number(status) < 300
           ? {
               description,
-              content: {
-                [r.stream ? 'text/event-stream' : 'application/json']:
-                  r.example?.response === undefined ? {} : { example: r.example.response },
-              },
+              content: r.produces
+                ? Object.fromEntries(r.produces.map((type) => [type, {}]))
+                : {
+                    [r.stream ? 'text/event-stream' : 'application/json']:
+                      r.example?.response === undefined ? {} : { example: r.example.response },
+                  },
             }
           : { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }

@@ -76,6 +76,13 @@ export interface Playlist {
   tracks: { id: string; title: string | null; artist: string | null }[];
 }
 
+export interface SavedPlaylist {
+  id: string;
+  name: string;
+  status: string;
+  itemIds: string[];
+}
+
 export interface LibraryMap {
   total: number;
   playlists: { id: string; name: string }[];

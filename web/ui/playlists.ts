@@ -1,6 +1,6 @@
 // The playlists of the last clustering: each with a small chart of its profile (top moods, tempo, energy) and
-// its tracks behind an "Open" button.
-import { api, type Playlist } from './api.ts';
+// its tracks behind an "Open" button; then the saved ones. Every playlist downloads as .m3u8 and JSPF.
+import { api, type Playlist, type SavedPlaylist } from './api.ts';
 import { byId, h, svg } from './dom.ts';
 import { fixed, playlistColour } from './format.ts';
 
@@ -45,6 +45,43 @@ function profileChart(p: NonNullable<Playlist['profile']>, colour: string): SVGS
   );
 }
 
+const FORMATS = [
+  ['m3u8', '.m3u8'],
+  ['jspf', 'JSPF'],
+] as const;
+
+/** The export URL of a playlist, against the music root typed in the field (if any). */
+function exportHref(id: string, format: string): string {
+  const root = byId<HTMLInputElement>('playlists-root').value.trim();
+  return `/api/playlists/${encodeURIComponent(id)}/export?format=${format}${root ? `&root=${encodeURIComponent(root)}` : ''}`;
+}
+
+/** Download links of a playlist; their hrefs follow the music-root field. */
+function downloads(p: { id: string; name: string }): HTMLElement {
+  return h(
+    'span',
+    { class: 'downloads' },
+    FORMATS.map(([format, label]) =>
+      h(
+        'a',
+        {
+          href: exportHref(p.id, format),
+          download: '',
+          'data-export': p.id,
+          'data-format': format,
+          'aria-label': `Download ${p.name} as ${label}`,
+        },
+        label,
+      ),
+    ),
+  );
+}
+
+function refreshDownloads(): void {
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('a[data-export]'))
+    a.href = exportHref(a.dataset.export!, a.dataset.format!);
+}
+
 function card(p: Playlist, index: number): HTMLElement {
   const colour = playlistColour(index);
   const listId = `playlist-${p.id}-tracks`;
@@ -81,15 +118,41 @@ function card(p: Playlist, index: number): HTMLElement {
       h('h3', {}, p.name),
     ),
     h('p', { class: 'meta' }, `${p.tracks.length} tracks · ${p.status}`),
+    downloads(p),
     p.profile ? profileChart(p.profile, colour) : h('p', { class: 'meta' }, 'no profile'),
     open,
     tracks,
   );
 }
 
+/** The playlists saved from the listening panel, newest first. */
+async function showSaved(): Promise<void> {
+  const list = byId('saved-playlists');
+  try {
+    const { playlists } = await api<{ playlists: SavedPlaylist[] }>('/api/saved_playlists');
+    list.replaceChildren(
+      ...(playlists.length
+        ? playlists.map((p) =>
+            h('li', { 'data-playlist': p.id }, `${p.name} (${p.itemIds.length} tracks)`, downloads(p)),
+          )
+        : [h('li', { class: 'meta' }, 'None yet: save a result of the listening panel below.')]),
+    );
+  } catch (err) {
+    list.replaceChildren(h('li', { class: 'error' }, err instanceof Error ? err.message : String(err)));
+  }
+}
+
+let listening = false;
+
 export async function showPlaylists(): Promise<void> {
   const root = byId('playlists-list');
   const summary = byId('playlists-summary');
+  if (!listening) {
+    listening = true;
+    byId('playlists-root').addEventListener('input', refreshDownloads);
+    document.addEventListener('playlist-saved', () => void showSaved());
+  }
+  void showSaved();
   try {
     const { runId, playlists } = await api<{ runId: string | null; playlists: Playlist[] }>('/api/playlists');
     summary.textContent = runId

@@ -77,7 +77,10 @@ function saveForm(prefix: string, songs: SongAt[], name: string): HTMLFormElemen
       method: 'POST',
       body: { playlist_name: name, track_ids: songs.map((s) => s.item_id) },
     })
-      .then((r) => showStatus(status, `Saved “${r.name ?? name}” on the media server (id ${r.playlist_id}).`))
+      .then((r) => {
+        showStatus(status, `Saved “${r.name ?? name}” on the media server (id ${r.playlist_id}).`);
+        document.dispatchEvent(new Event('playlist-saved')); // the saved playlists list shows it
+      })
       .catch((err: unknown) => showError(status, err))
       .finally(() => {
         button.disabled = false;
