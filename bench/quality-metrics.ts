@@ -74,3 +74,29 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   }
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
+
+/**
+ * `size` item indices drawn without replacement so that each label keeps its share of the items (largest
+ * remainders get the rounding), in index order. `random` gives uniform numbers in [0, 1) (a seeded Rng).
+ */
+export function stratifiedSample(labels: readonly number[], size: number, random: () => number): number[] {
+  if (size > labels.length) throw new RangeError(`stratifiedSample: ${size} of ${labels.length} items`);
+  const groups = new Map<number, number[]>();
+  labels.forEach((l, i) => groups.set(l, [...(groups.get(l) ?? []), i]));
+  const quota = [...groups].map(([label, items]) => {
+    const exact = (items.length * size) / labels.length;
+    return { label, items, take: Math.floor(exact), rest: exact - Math.floor(exact) };
+  });
+  let left = size - quota.reduce((s, q) => s + q.take, 0);
+  for (const q of [...quota].sort((a, b) => b.rest - a.rest || a.label - b.label)) if (left-- > 0) q.take++;
+  const out: number[] = [];
+  for (const q of quota) {
+    const items = [...q.items];
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    out.push(...items.slice(0, q.take));
+  }
+  return out.sort((a, b) => a - b);
+}
