@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseFile } from 'music-metadata';
 import pg from 'pg';
-import { resolvePlan } from '../activities/clustering.ts';
+import { resolvePlan, type StoredPlan } from '../activities/clustering.ts';
 import type { ClusterLibraryInput, ClusteringProgress } from '../contracts/clustering.ts';
 import { analysisVersion } from '../engines/analysis/version.ts';
 import type { FeatureSpace } from '../engines/clustering/features.ts';
@@ -35,7 +35,7 @@ import {
 } from '../engines/clustering/search.ts';
 import { loadConfig, type Config } from '../lib/config.ts';
 import { migrate } from '../lib/db.ts';
-import { runPlaylists } from '../lib/store/clustering.ts';
+import { loadSnapshot, runPlaylists } from '../lib/store/clustering.ts';
 import { storeTrackFeatures, upsertAlbumTracks } from '../lib/store/tracks.ts';
 import { SCORE_WEIGHT_NAMES, type MetricName, type ScoreWeights } from '../words/clustering-defaults.ts';
 import type { AnalysisProfile } from '../words/analysis-profile.ts';
@@ -161,8 +161,15 @@ class Library {
     this.byId = new Map(tracks.map((t, i) => [idOf.get(t.itemId)!, i]));
   }
 
+  /** Index in `tracks` of a tracks.id. */
+  indexOf(id: string): number {
+    return this.byId.get(id)!;
+  }
+
   /** One `clusterLibrary` run on defaults plus `request`: its playlists as track indices, and its wall time. */
-  async cluster(request: ClusterLibraryInput): Promise<{ playlists: Int32Array[]; ms: number; runs: number }> {
+  async cluster(
+    request: ClusterLibraryInput,
+  ): Promise<{ playlists: Int32Array[]; ms: number; runs: number; runId: string }> {
     const workflowId = `quality-${++this.runCount}`;
     const input: ClusterLibraryInput = { publish: false, ...(runsArg && { runs: Number(runsArg) }), ...request };
     const t0 = performance.now();
@@ -182,6 +189,7 @@ class Library {
       playlists: stored.map((p) => Int32Array.from(p.trackIds, (id) => this.byId.get(id)!)),
       ms,
       runs: result.runsDone,
+      runId: rows[0].id,
     };
   }
 
@@ -209,7 +217,7 @@ async function spaces(lib: Library): Promise<void> {
       const r = await lib.cluster({ featureSpace, algorithm, seed: 1 });
       const s = scoreRow(r.playlists, labels);
       console.log(
-        `| ${featureSpace} | ${algorithm} | ${s.playlists} | ${f2(s.purity)} | ${f2(s.nmi)} | ${pct(s.covered)} (${Math.round(s.covered * labels.length)} of ${labels.length}) | ${r.runs} | ${secs(r.ms)} |`,
+        `| ${featureSpace} | ${algorithm} | ${s.playlists} | ${s.playlists ? f2(s.purity) : '–'} | ${s.playlists ? f2(s.nmi) : '–'} | ${pct(s.covered)} (${Math.round(s.covered * labels.length)} of ${labels.length}) | ${r.runs} | ${secs(r.ms)} |`,
       );
     }
     // The ceiling: the engine's K-Means alone on the same vectors (as the search scales them), every track kept.
@@ -271,10 +279,8 @@ async function small(lib: Library, all: Track[]): Promise<void> {
 const ALL_WEIGHTS = Object.fromEntries(SCORE_WEIGHT_NAMES.map((w) => [w, 1])) as ScoreWeights;
 
 async function rank(lib: Library): Promise<void> {
-  const labels = lib.tracks.map((t) => t.label);
-  const n = labels.length;
   console.log(
-    `\n## Does the score rank candidates as a listener would? One search per space (workflow's plan, seed 1), ${n} tracks\n`,
+    `\n## Does the score rank candidates as a listener would? One search per space (seed 1), ${lib.tracks.length} tracks\n`,
   );
   console.log(
     "Per candidate, after the search's own member selection (distance filter, artist cap): purity and NMI of " +
@@ -287,12 +293,15 @@ async function rank(lib: Library): Promise<void> {
   );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const featureSpace of SPACES) {
-    const plan = resolvePlan({ featureSpace, seed: 1, ...(runsArg && { runs: Number(runsArg) }) }, lib.config);
-    const data = prepareSearchData(
-      lib.tracks.map((t) => t.features),
-      plan.features,
-      plan.pcaMax,
-    );
+    // The plan and snapshot the workflow recorded for its run: the candidates below are the workflow's own.
+    const { runId } = await lib.cluster({ featureSpace, seed: 1 });
+    const {
+      rows: [{ params: plan }],
+    } = await lib.db.query<{ params: StoredPlan }>(`SELECT params FROM clustering_runs WHERE id = $1`, [runId]);
+    const snapshot = await loadSnapshot(lib.db, runId);
+    const labels = snapshot.map((t) => lib.tracks[lib.indexOf(t.id)].label);
+    const n = labels.length;
+    const data = prepareSearchData(snapshot, plan.features, plan.pcaMax);
     const o = resolveSearchOptions(data, plan.search);
     const { results } = await runSearch(data, { ...plan.search, seed: plan.seed });
     // Every candidate again with every component computed (same fit seed: the same clusters).
@@ -347,6 +356,10 @@ async function fast(lib: Library, exact: Track[]): Promise<void> {
   const exactBoth = exact.filter((t) => both.has(t.file));
   const fastByFile = new Map(fastTracks.map((t) => [t.file, t]));
   const fastBoth = exactBoth.map((t) => ({ ...t, features: fastByFile.get(t.file)!.features }));
+  if (fastBoth.length < 2) {
+    console.log(`\n## Exact against fast analysis: ${fastBoth.length} tracks analysed fast, nothing to compare`);
+    return;
+  }
   const defaults = resolvePlan({}, lib.config);
   console.log(
     `\n## Exact against fast analysis: ${exactBoth.length} tracks (fast analysis ${secs(performance.now() - t0)}, cached), ` +
@@ -369,7 +382,7 @@ async function fast(lib: Library, exact: Track[]): Promise<void> {
     const s = scoreRow(r.playlists, labels);
     const changed = playlistChanges(exact1.playlists, r.playlists, n);
     console.log(
-      `| ${name} | ${s.playlists} | ${f2(s.purity)} | ${pct(s.covered)} | ${changed} of ${n} (${pct(changed / n)}) |`,
+      `| ${name} | ${s.playlists} | ${s.playlists ? f2(s.purity) : '–'} | ${pct(s.covered)} | ${changed} of ${n} (${pct(changed / n)}) |`,
     );
   }
 }
