@@ -45,10 +45,12 @@ import { agreement, assignment, spearman, stratifiedSample } from './quality-met
 import { startBenchStack, waitForPollers, type BenchStack } from './services.ts';
 import { analyse, missingPackages, QUALITY_PACKAGES, testMusic, type Analysed, type MusicFile } from './test-music.ts';
 
-const HELP = `usage: npm run bench:quality -- [--only spaces|small|rank|fast] [--runs N] [--workers N]
-  --only S     one section (default: all four)
-  --runs N     CLUSTERING_RUNS of every search (default: the product's)
-  --workers N  analysis processes for files not cached yet (default 2; 0 = measure the cached ones only)
+const HELP = `usage: npm run bench:quality -- [--only spaces|small|rank|fast] [--runs N] [--input JSON] [--workers N]
+  --only S      one section (default: all four)
+  --runs N      runs of every search (default: the product's)
+  --input JSON  clusterLibrary input fields set in every request (default none: the product's defaults),
+                e.g. '{"numClustersMin":3,"numClustersMax":12,"minPlaylistSize":2}'
+  --workers N   analysis processes for files not cached yet (default 2; 0 = measure the cached ones only)
 The labelled set is these Debian packages (freely licensed; never committed, installed by hand):
   apt-get install ${[...new Set(QUALITY_PACKAGES.map((p) => p.apt))].join(' ')}
 Needs the MusiCNN models (MODELS_DIR) for tracks not analysed yet, and the temporal CLI.`;
@@ -64,6 +66,12 @@ if (only && !SECTIONS.includes(only as (typeof SECTIONS)[number])) {
   process.exit(2);
 }
 const runsArg = arg('runs', '');
+/** Every request: the defaults plus these (and publish off, and what a section varies). */
+const requestBase: ClusterLibraryInput = {
+  publish: false,
+  ...(runsArg && { runs: Number(runsArg) }),
+  ...(JSON.parse(arg('input', '{}')) as ClusterLibraryInput),
+};
 const workers = Number(arg('workers', '2'));
 const SPACES: FeatureSpace[] = ['moods', 'moods+heads', 'embedding'];
 const ALGORITHMS = ['kmeans', 'gmm', 'dbscan'] as const;
@@ -171,7 +179,7 @@ class Library {
     request: ClusterLibraryInput,
   ): Promise<{ playlists: Int32Array[]; ms: number; runs: number; runId: string }> {
     const workflowId = `quality-${++this.runCount}`;
-    const input: ClusterLibraryInput = { publish: false, ...(runsArg && { runs: Number(runsArg) }), ...request };
+    const input: ClusterLibraryInput = { ...requestBase, ...request };
     const t0 = performance.now();
     const result = (await this.stack.client.workflow.execute('clusterLibrary', {
       taskQueue: this.taskQueue,
@@ -208,7 +216,7 @@ async function spaces(lib: Library): Promise<void> {
   const labels = lib.tracks.map((t) => t.label);
   const k = new Set(labels).size;
   console.log(
-    `\n## Feature spaces × algorithms through clusterLibrary (defaults, publish off, seed 1), ${lib.tracks.length} tracks\n`,
+    `\n## Feature spaces × algorithms through clusterLibrary (the request above, seed 1), ${lib.tracks.length} tracks\n`,
   );
   console.log('| feature space | algorithm | playlists | purity | NMI | coverage | runs | wall time |');
   console.log('|---|---|---|---|---|---|---|---|');
@@ -221,7 +229,7 @@ async function spaces(lib: Library): Promise<void> {
       );
     }
     // The ceiling: the engine's K-Means alone on the same vectors (as the search scales them), every track kept.
-    const plan = resolvePlan({ featureSpace }, lib.config);
+    const plan = resolvePlan({ ...requestBase, featureSpace }, lib.config);
     const data = prepareSearchData(
       lib.tracks.map((t) => t.features),
       plan.features,
@@ -237,9 +245,9 @@ async function spaces(lib: Library): Promise<void> {
 }
 
 async function small(lib: Library, all: Track[]): Promise<void> {
-  const defaults = resolvePlan({}, lib.config);
+  const defaults = resolvePlan(requestBase, lib.config);
   console.log(
-    `\n## Small libraries: label-stratified subsets (subset seeds 1–3), defaults (${defaults.search.algorithms!.join(', ')}), publish off, seed 1\n`,
+    `\n## Small libraries: label-stratified subsets (subset seeds 1–3), the request above (${defaults.search.algorithms!.join(', ')}), seed 1\n`,
   );
   console.log(
     '| tracks | feature space | playlists (per subset) | purity, mean | coverage, mean (min–max) | wall time, mean |',
@@ -360,10 +368,10 @@ async function fast(lib: Library, exact: Track[]): Promise<void> {
     console.log(`\n## Exact against fast analysis: ${fastBoth.length} tracks analysed fast, nothing to compare`);
     return;
   }
-  const defaults = resolvePlan({}, lib.config);
+  const defaults = resolvePlan(requestBase, lib.config);
   console.log(
     `\n## Exact against fast analysis: ${exactBoth.length} tracks (fast analysis ${secs(performance.now() - t0)}, cached), ` +
-      `default space ${defaults.features.featureSpace} and algorithm ${defaults.search.algorithms!.join(', ')}, publish off\n`,
+      `default space ${defaults.features.featureSpace} and algorithm ${defaults.search.algorithms!.join(', ')}\n`,
   );
   await lib.store(exactBoth);
   const exact1 = await lib.cluster({ seed: 1 });
@@ -417,11 +425,11 @@ async function main(): Promise<void> {
     console.log(`\n(${name}: ${secs(performance.now() - t)})`);
   };
   try {
-    const c = resolvePlan({}, lib.config);
+    const c = resolvePlan(requestBase, lib.config);
     console.log(
-      `defaults: space ${c.features.featureSpace}, algorithm ${c.search.algorithms!.join(', ')}, runs ${c.search.runs}, ` +
+      `request: ${JSON.stringify(requestBase)} over the defaults; resolved: space ${c.features.featureSpace}, algorithm ${c.search.algorithms!.join(', ')}, runs ${c.search.runs}, ` +
         `K ${c.search.ranges!.kmeansK!.join('–')}, minPlaylistSize ${c.search.minPlaylistSize}, ` +
-        `maxDistance ${c.search.maxDistance}, maxSongsPerArtist ${c.search.maxSongsPerArtist}${runsArg ? `; --runs ${runsArg}` : ''}`,
+        `maxDistance ${c.search.maxDistance}, maxSongsPerArtist ${c.search.maxSongsPerArtist}`,
     );
     if (wants('spaces') || wants('rank')) await lib.store(exact);
     if (wants('spaces')) await timed('spaces', () => spaces(lib));
