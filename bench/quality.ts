@@ -291,7 +291,8 @@ async function rank(lib: Library): Promise<void> {
     `\n## Does the score rank candidates as a listener would? One search per space (seed 1), ${lib.tracks.length} tracks\n`,
   );
   console.log(
-    "Per candidate, after the search's own member selection (distance filter, artist cap): purity and NMI of " +
+    "The search of each space's clusterLibrary run, redone in this process from the plan and snapshot the run " +
+      "recorded. Per candidate, after the search's own member selection (distance filter, artist cap): purity and NMI of " +
       'all its selected members, "kept" = share of tracks selected, "coverage" = share in clusters of at least ' +
       'minPlaylistSize (what becomes playlists). ρ = Spearman over the candidates; the last columns are the ' +
       "candidate each score would pick (the search's rule: most viable playlists, then the score).\n",
