@@ -177,7 +177,7 @@ class Library {
   /** One `clusterLibrary` run on defaults plus `request`: its playlists as track indices, and its wall time. */
   async cluster(
     request: ClusterLibraryInput,
-  ): Promise<{ playlists: Int32Array[]; ms: number; runs: number; runId: string }> {
+  ): Promise<{ playlists: Int32Array[]; ms: number; runs: number; runId: string; best: number | null }> {
     const workflowId = `quality-${++this.runCount}`;
     const input: ClusterLibraryInput = { ...requestBase, ...request };
     const t0 = performance.now();
@@ -198,6 +198,7 @@ class Library {
       ms,
       runs: result.runsDone,
       runId: rows[0].id,
+      best: result.bestScore,
     };
   }
 
@@ -303,7 +304,7 @@ async function rank(lib: Library): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const featureSpace of SPACES) {
     // The plan and snapshot the workflow recorded for its run: the candidates below are the workflow's own.
-    const { runId } = await lib.cluster({ featureSpace, seed: 1 });
+    const { runId, best } = await lib.cluster({ featureSpace, seed: 1 });
     const {
       rows: [{ params: plan }],
     } = await lib.db.query<{ params: StoredPlan }>(`SELECT params FROM clustering_runs WHERE id = $1`, [runId]);
@@ -312,7 +313,12 @@ async function rank(lib: Library): Promise<void> {
     const n = labels.length;
     const data = prepareSearchData(snapshot, plan.features, plan.pcaMax);
     const o = resolveSearchOptions(data, plan.search);
-    const { results } = await runSearch(data, { ...plan.search, seed: plan.seed });
+    const { results, state } = await runSearch(data, { ...plan.search, seed: plan.seed });
+    if (state.best?.fitness !== (best ?? undefined))
+      console.log(
+        `(${featureSpace}: this search's best ${state.best?.fitness} is not the workflow's ${best}: the workflow ` +
+          'searched with options its plan does not record, so these candidates are not exactly its own)',
+      );
     // Every candidate again with every component computed (same fit seed: the same clusters).
     const all = resolveSearchOptions(data, { ...plan.search, weights: ALL_WEIGHTS });
     const rows = results
