@@ -13,33 +13,10 @@ import { postprocessClusters } from '../engines/clustering/postprocess.ts';
 import { Rng } from '../engines/clustering/rng.ts';
 import { prepareSearchData, runSearch } from '../engines/clustering/search.ts';
 import { analyse, PACKAGES, testMusic } from './test-music.ts';
+import { agreement } from './quality-metrics.ts';
 
 const argv = process.argv.slice(2);
 const workers = Number(argv[argv.indexOf('--workers') + 1] || 2);
-
-/** Purity and NMI of an assignment (cluster id per item, -1 = unassigned and left out) against labels. */
-function agreement(assign: number[], labels: number[]): { purity: number; nmi: number; covered: number } {
-  const idx = assign.map((c, i) => [c, labels[i]] as const).filter(([c]) => c >= 0);
-  const n = idx.length;
-  const joint = new Map<string, number>(),
-    cs = new Map<number, number>(),
-    ls = new Map<number, number>();
-  for (const [c, l] of idx) {
-    joint.set(`${c},${l}`, (joint.get(`${c},${l}`) ?? 0) + 1);
-    cs.set(c, (cs.get(c) ?? 0) + 1);
-    ls.set(l, (ls.get(l) ?? 0) + 1);
-  }
-  let purity = 0;
-  for (const c of cs.keys()) purity += Math.max(...[...ls.keys()].map((l) => joint.get(`${c},${l}`) ?? 0));
-  let mi = 0;
-  for (const [k, v] of joint) {
-    const [c, l] = k.split(',').map(Number);
-    mi += (v / n) * Math.log((v * n) / (cs.get(c)! * ls.get(l)!));
-  }
-  const h = (m: Map<number, number>) => -[...m.values()].reduce((s, v) => s + (v / n) * Math.log(v / n), 0);
-  const denom = (h(cs) + h(ls)) / 2;
-  return { purity: purity / n, nmi: denom > 0 ? mi / denom : 0, covered: n / assign.length };
-}
 
 function randomBaseline(assign: number[], labels: number[], rng: Rng): { purity: number; nmi: number } {
   let purity = 0,
