@@ -46,5 +46,5 @@ export function leftOutSentence(trackCount: number | null, counts: Partial<Recor
   if (!total) return trackCount === null ? 'Every song is in a playlist.' : `All ${all} songs are in a playlist.`;
   const of = trackCount === null ? '' : ` of ${all}`;
   const parts = present.map((r) => `${counts[r]!.toLocaleString('en')} ${COUNTED[r](counts[r]!)}`);
-  return `${total.toLocaleString('en')}${of} ${total === 1 ? 'song is' : 'songs are'} in no playlist: ${parts.join(', ')}.`;
+  return `${total.toLocaleString('en')}${of} ${total === 1 && !of ? 'song' : 'songs'} ${total === 1 ? 'is' : 'are'} in no playlist: ${parts.join(', ')}.`;
 }
