@@ -114,6 +114,7 @@ test(
       `SELECT 'clustering-' || id AS id, progress FROM clustering_runs`,
     );
     assert.equal(run.progress.trackCount, SONGS);
+    assert.equal(await page.locator('#clustering-fitted').isVisible(), true, 'the fitted settings are shown');
     const fitted = await text(page, '#clustering-fitted');
     assert.equal(fitted, fittedSentence(SONGS, run.progress.sizeChanges));
     assert.match(
@@ -129,6 +130,7 @@ test(
     const counts = run.progress.outcome!.leftOut!;
     const leftOut = Object.values(counts).reduce((a, n) => a + n, 0);
     assert.ok(leftOut > 0, 'the artist cap (3 per playlist) leaves some of the ~6 songs per artist out');
+    assert.equal(await page.locator('#clustering-left-out').isVisible(), true, 'the left-out line is shown');
     assert.equal(await text(page, '#clustering-left-out'), leftOutSentence(SONGS, counts));
     assert.match(await text(page, '#clustering-left-out'), new RegExp(`^${leftOut} of 100 songs are in no playlist: `));
     await page.getByText('The songs in no playlist').click();
@@ -153,8 +155,8 @@ test(
     // The CLI: the same sentences on `status`, and the songs on `left-out`.
     const status = await s.audiomuse('status');
     assert.equal(status.code, 0, status.stderr);
-    assert.ok(status.stderr.includes(fitted), status.stderr);
-    assert.ok(status.stderr.includes(leftOutSentence(SONGS, counts)), status.stderr);
+    assert.ok(status.stderr.includes(fitted), `status says what was fitted: ${status.stderr}`);
+    assert.ok(status.stderr.includes(leftOutSentence(SONGS, counts)), `status says why: ${status.stderr}`);
     const all = await s.audiomuse('left-out');
     assert.equal(all.code, 0, all.stderr);
     assert.equal(all.stdout.trim().split('\n').length, leftOut, all.stdout);
@@ -166,7 +168,9 @@ test(
     assert.equal(some.code, 0, some.stderr);
     const lines = some.stdout.trim().split('\n');
     assert.equal(lines.length, Math.min(2, n));
-    for (const line of lines) assert.ok(line.endsWith(` – ${LEFT_OUT_LABEL[reason as keyof typeof LEFT_OUT_LABEL]}`));
+    const label = LEFT_OUT_LABEL[reason as keyof typeof LEFT_OUT_LABEL];
+    for (const line of lines)
+      assert.ok(line.endsWith(` – ${label}`), `--reason ${reason} lists only "${label}": ${line}`);
     if (n > 2) assert.match(some.stderr, new RegExp(`… ${n - 2} more`));
     const bad = await s.audiomuse('left-out', '--reason', 'boring');
     assert.equal(bad.code, 2);
