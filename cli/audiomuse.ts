@@ -4,7 +4,7 @@ const COMMANDS: Record<string, string> = {
   health: 'print the state of Postgres, Temporal and the worker as JSON (exit 1 when a part is down)',
   analysis: 'library analysis: start [--albums N] [--concurrency N] [--wait] | status | cancel',
   cluster:
-    'playlists from the analysed library: start [--runs N] [--seed S] [--algorithm A] [--no-publish] [--wait] | status | cancel',
+    'playlists from the analysed library: start [--runs N] [--seed S] [--algorithm A] [--no-publish] [--wait] | status | cancel | left-out [run] [--reason R] [--limit N]',
   analyze: 'analyze audio files: one JSON line per file (--full for the whole embedding and all tags)',
   albums: 'list recent albums from the configured media server (--limit N)',
   tracks: "list an album's tracks: audiomuse tracks <albumId>",

@@ -9,7 +9,7 @@ export interface RunCommand<I, P extends { workflowId: string; status: string }>
   usage: string;
   /** Parses `start`'s flags (all but --wait) into the workflow input; throws on a bad flag. */
   parseStart(args: string[]): I;
-  /** One progress line for `start --wait`. */
+  /** The progress in words, for `start --wait` (every few seconds) and `status` (on stderr). */
   describe(p: P): string;
 }
 
@@ -28,7 +28,9 @@ export async function runCommand<I, P extends { workflowId: string; status: stri
   const c: RunControl = { client, pool, taskQueue: config.temporal.taskQueue };
   try {
     if (sub === 'status') {
-      console.log(JSON.stringify((await runProgress(cmd.kind, c)) ?? { status: 'none' }));
+      const p = await runProgress(cmd.kind, c);
+      console.log(JSON.stringify(p ?? { status: 'none' }));
+      if (p) console.error(cmd.describe(p)); // the same in words
       return 0;
     }
     if (sub === 'cancel') {

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const UI_SOURCE_DIR = path.join(WEB_DIR, 'ui');
+/** The shared words the page imports (reason labels, the analysis profile's facts): a change there rebuilds it too. */
+const WORDS_DIR = path.join(WEB_DIR, '..', 'words');
 export const UI_DIST_DIR = path.join(WEB_DIR, 'dist');
 /** What the page loads (web/public/index.html names them). */
 export const UI_OUTPUTS = ['main.js', 'main.css'];
@@ -25,7 +27,7 @@ async function newestSource(dir: string): Promise<number> {
 
 export async function uiBundleIsFresh(): Promise<boolean> {
   const built = Math.min(...(await Promise.all(UI_OUTPUTS.map((f) => mtime(path.join(UI_DIST_DIR, f))))));
-  return built >= 0 && built >= (await newestSource(UI_SOURCE_DIR));
+  return built >= 0 && built >= Math.max(await newestSource(UI_SOURCE_DIR), await newestSource(WORDS_DIR));
 }
 
 /** Bundles web/ui into web/dist; each file is written beside and renamed, so a concurrent reader (another

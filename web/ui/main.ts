@@ -1,11 +1,13 @@
 // The page's entry point: log in when the API asks for it, then the health strip, the media advice, the
-// analysis and clustering panels, recent runs, playlists, the listening panel and the map.
+// analysis profile, the analysis and clustering panels (with why songs are in no playlist), recent runs, playlists, the listening panel and the map.
 import './style.css';
+import { showAnalysisProfile } from './analysis-profile.ts';
 import { api, ApiFailure, whenUnauthorized, type TaskStatus } from './api.ts';
 import { buildClusterForm, type ClusterForm } from './cluster-form.ts';
 import { byId } from './dom.ts';
 import { startHealth } from './health.ts';
 import { showListening } from './listening.ts';
+import { runExplanation } from './left-out.ts';
 import { askForLogin } from './login.ts';
 import { showMap } from './map.ts';
 import { showMediaAdvice } from './media.ts';
@@ -30,6 +32,8 @@ async function startApp(): Promise<void> {
   await health.refresh();
   void showMediaAdvice();
 
+  void showAnalysisProfile(byId('analysis-profile'));
+
   let form: ClusterForm | undefined;
   const analysis = runPanel({
     kind: 'analysis',
@@ -39,6 +43,7 @@ async function startApp(): Promise<void> {
     onFinished: () => void Promise.all([showRecentRuns(), showMap()]), // new tracks move onto the map
     onAction: () => void showRecentRuns(),
   });
+  const explanation = runExplanation(byId('clustering-result'));
   const clustering = runPanel({
     kind: 'clustering',
     root: byId('clustering-panel'),
@@ -58,6 +63,7 @@ async function startApp(): Promise<void> {
       if (status.state === 'SUCCESS') void Promise.all([showPlaylists(), showMap()]);
     },
     onAction: () => void showRecentRuns(),
+    onShow: (status) => explanation.show(status),
   });
 
   const formRoot = byId('cluster-form');

@@ -52,6 +52,8 @@ export function runPanel(opts: {
   /** Starts the run (the clustering panel posts its form); resolves to the task id, or undefined when nothing started. */
   start(): Promise<string | undefined>;
   onFinished(status: TaskStatus): void;
+  /** Each status shown (the clustering panel explains its result below the counters). */
+  onShow?(status: TaskStatus): void;
   /** After a start or a cancellation went through (the recent runs follow). */
   onAction(): void;
 }): RunPanel {
@@ -98,6 +100,7 @@ export function runPanel(opts: {
     cancelButton.disabled = !s.running;
     link.hidden = !s.temporal_url;
     if (s.temporal_url) link.href = s.temporal_url;
+    opts.onShow?.(s);
   };
   const watch = (id: string) => {
     source?.close();
