@@ -121,6 +121,7 @@ export function resolvePlan(input: ClusterLibraryInput, config: Config): StoredP
       maxDistance: m.maxDistance ?? m.maxDistanceMedians,
       distanceUnit: m.maxDistance === null ? 'median' : 'largest',
       maxSongsPerArtist: m.maxSongsPerArtist,
+      playlistLength: m.maxSongsPerCluster || DEFAULT_POSTPROCESS.maxSongsPerCluster,
       minPlaylistSize: m.minPlaylistSize,
       earlyStopGenerations: m.earlyStopGenerations,
       generationSize: m.generationSize,

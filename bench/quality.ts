@@ -1,4 +1,4 @@
-// `npm run bench:quality -- [--only spaces|small|rank|fast] [--runs N] [--workers N] [--help]`
+// `npm run bench:quality -- [--only spaces|small|rank|fast] [--runs N] [--seeds N] [--input JSON] [--workers N] [--help]`
 //
 // Playlists a listener would keep, measured end to end on the product's defaults. The larger labelled set
 // (bench/test-music.ts QUALITY_PACKAGES: eight freely licensed Debian music packages, each track labelled by
@@ -7,8 +7,9 @@
 // `clusterLibrary` workflow on an embedded Temporal dev server with the real worker process. Every request is
 // the defaults plus `publish: false` (the playlists stay drafts in the database, where they are read back)
 // and the feature space / algorithm / seed under test. Sections:
-// - spaces: every feature space × algorithm on the whole set: playlists, purity and NMI against the package,
-//   coverage (tracks in some playlist), wall time; and the engine alone (K-Means, k = packages, every track
+// - spaces: every feature space × algorithm on the whole set, seeds 1..--seeds (3) averaged: playlists, purity
+//   and NMI against the package, coverage (tracks in some playlist), why songs were left out and what was
+//   fitted to the library (the run's own report), wall time; and the engine alone (K-Means, k = packages, every track
 //   kept) as the ceiling of each space.
 // - small: label-stratified random subsets of 50 and 100 tracks (3 seeds each), every space, default algorithm.
 // - rank: one search per space in this process (the workflow's plan and options): does the score rank the
@@ -73,6 +74,7 @@ const requestBase: ClusterLibraryInput = {
   ...(JSON.parse(arg('input', '{}')) as ClusterLibraryInput),
 };
 const workers = Number(arg('workers', '2'));
+const seeds = Number(arg('seeds', '3'));
 const SPACES: FeatureSpace[] = ['moods', 'moods+heads', 'embedding'];
 const ALGORITHMS = ['kmeans', 'gmm', 'dbscan'] as const;
 const wants = (s: (typeof SECTIONS)[number]) => !only || only === s;
@@ -175,9 +177,15 @@ class Library {
   }
 
   /** One `clusterLibrary` run on defaults plus `request`: its playlists as track indices, and its wall time. */
-  async cluster(
-    request: ClusterLibraryInput,
-  ): Promise<{ playlists: Int32Array[]; ms: number; runs: number; runId: string; best: number | null }> {
+  async cluster(request: ClusterLibraryInput): Promise<{
+    playlists: Int32Array[];
+    ms: number;
+    runs: number;
+    runId: string;
+    best: number | null;
+    leftOut: string;
+    sized: string;
+  }> {
     const workflowId = `quality-${++this.runCount}`;
     const input: ClusterLibraryInput = { ...requestBase, ...request };
     const t0 = performance.now();
@@ -199,6 +207,11 @@ class Library {
       runs: result.runsDone,
       runId: rows[0].id,
       best: result.bestScore,
+      leftOut:
+        Object.entries(result.outcome?.leftOut ?? {})
+          .map(([reason, n]) => `${reason} ${n}`)
+          .join(', ') || '–',
+      sized: result.sizeChanges.map((c) => `${c.field} ${JSON.stringify(c.to)}`).join(', ') || '–',
     };
   }
 
@@ -217,16 +230,24 @@ async function spaces(lib: Library): Promise<void> {
   const labels = lib.tracks.map((t) => t.label);
   const k = new Set(labels).size;
   console.log(
-    `\n## Feature spaces × algorithms through clusterLibrary (the request above, seed 1), ${lib.tracks.length} tracks\n`,
+    `\n## Feature spaces × algorithms through clusterLibrary (the request above, seeds 1–${seeds}, means), ${lib.tracks.length} tracks\n`,
   );
-  console.log('| feature space | algorithm | playlists | purity | NMI | coverage | runs | wall time |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(
+    '| feature space | algorithm | playlists (per seed) | purity | NMI | coverage (min–max) | left out (seed 1) | fitted to the library | runs | wall time |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const featureSpace of SPACES) {
     for (const algorithm of ALGORITHMS) {
-      const r = await lib.cluster({ featureSpace, algorithm, seed: 1 });
-      const s = scoreRow(r.playlists, labels);
+      const runs: { r: Awaited<ReturnType<Library['cluster']>>; s: ReturnType<typeof scoreRow> }[] = [];
+      for (let seed = 1; seed <= seeds; seed++) {
+        const r = await lib.cluster({ featureSpace, algorithm, seed });
+        runs.push({ r, s: scoreRow(r.playlists, labels) });
+      }
+      const mean = (f: (x: (typeof runs)[number]) => number) => runs.reduce((a, x) => a + f(x), 0) / runs.length;
+      const scored = runs.filter((x) => x.s.playlists > 0);
+      const covered = runs.map((x) => x.s.covered);
       console.log(
-        `| ${featureSpace} | ${algorithm} | ${s.playlists} | ${s.playlists ? f2(s.purity) : '–'} | ${s.playlists ? f2(s.nmi) : '–'} | ${pct(s.covered)} (${Math.round(s.covered * labels.length)} of ${labels.length}) | ${r.runs} | ${secs(r.ms)} |`,
+        `| ${featureSpace} | ${algorithm} | ${runs.map((x) => x.s.playlists).join(', ')} | ${scored.length ? f2(scored.reduce((a, x) => a + x.s.purity, 0) / scored.length) : '–'} | ${scored.length ? f2(scored.reduce((a, x) => a + x.s.nmi, 0) / scored.length) : '–'} | ${pct(mean((x) => x.s.covered))} (${pct(Math.min(...covered))}–${pct(Math.max(...covered))}) | ${runs[0].r.leftOut} | ${runs[0].r.sized} | ${Math.round(mean((x) => x.r.runs))} | ${secs(mean((x) => x.r.ms))} |`,
       );
     }
     // The ceiling: the engine's K-Means alone on the same vectors (as the search scales them), every track kept.
@@ -240,7 +261,7 @@ async function spaces(lib: Library): Promise<void> {
     const fit = kmeans(data.scaled, k, new Rng(1), { nInit: 10 });
     const a = agreement(Array.from(fit.labels), labels);
     console.log(
-      `| ${featureSpace} | engine alone: K-Means k = ${k}, all kept | ${k} | ${f2(a.purity)} | ${f2(a.nmi)} | ${pct(a.covered)} | – | ${secs(performance.now() - t0)} |`,
+      `| ${featureSpace} | engine alone: K-Means k = ${k}, all kept | ${k} | ${f2(a.purity)} | ${f2(a.nmi)} | ${pct(a.covered)} | – | – | – | ${secs(performance.now() - t0)} |`,
     );
   }
 }

@@ -228,7 +228,7 @@ export const SPEC = {
   // Clustering
   CLUSTER_ALGORITHM: oneOf('kmeans', ['kmeans', 'dbscan', 'gmm'], 'Clustering algorithm'),
   CLUSTER_FEATURE_SPACE: oneOf(
-    'moods',
+    'moods+heads',
     ['moods', 'moods+heads', 'embedding'],
     'What is clustered: tempo, energy and the top mood tags; the same plus the six mood heads; or the 200-d MusiCNN embedding',
   ),

@@ -24,7 +24,8 @@ export const leftOutCode = (reason: LeftOutReason): number => LEFT_OUT_REASONS.i
 
 /**
  * Members of each cluster 0..k-1, closest to the centroid first: distance ≤ maxDistance (0 = no limit), then
- * at most maxPerArtist songs per artist (case-insensitive; tracks without an artist are never capped; 0 = no
+ * at most maxPerArtist songs per artist (a number, or each artist's from artistCaps; case-insensitive; tracks
+ * without an artist are never capped; 0 = no
  * cap). Noise (label -1) belongs to no cluster. `selection`, when given, gets each left-out song's reason code.
  */
 export function selectMembers(
@@ -33,7 +34,7 @@ export function selectMembers(
   k: number,
   artists: Int32Array,
   maxDistance: number,
-  maxPerArtist: number,
+  maxPerArtist: ArtistCaps,
   selection?: Int8Array,
 ): Int32Array[] {
   const buckets: number[][] = Array.from({ length: k }, () => []);
@@ -55,15 +56,33 @@ export function selectMembers(
   });
 }
 
-function capArtists(ordered: readonly number[], artists: Int32Array, maxPerArtist: number): number[] {
-  if (maxPerArtist <= 0) return [...ordered];
+/** One cap for every artist, or one per artist id (0 = no cap). */
+export type ArtistCaps = number | Int32Array;
+export const capOf = (caps: ArtistCaps, artist: number): number =>
+  typeof caps === 'number' ? caps : (caps[artist] ?? 0);
+
+/**
+ * Per artist id: MAX_SONGS_PER_ARTIST, or the artist's share of the library times a full playlist
+ * (`playlistLength` songs) when that is more. The cap keeps one artist from filling a playlist; an artist
+ * holding a fifth of the library (a soundtrack collection, a favourite band) may fill a fifth of one, instead
+ * of losing most of its songs from every playlist.
+ */
+export function artistCaps(artists: Int32Array, cap: number, playlistLength: number): ArtistCaps {
+  if (!(cap > 0)) return 0;
+  const counts = new Int32Array(artists.reduce((m, a) => Math.max(m, a + 1), 0));
+  for (const a of artists) if (a >= 0) counts[a]++;
+  return counts.map((c) => Math.max(cap, Math.ceil((c / artists.length) * playlistLength)));
+}
+
+function capArtists(ordered: readonly number[], artists: Int32Array, caps: ArtistCaps): number[] {
+  if (typeof caps === 'number' && caps <= 0) return [...ordered];
   const seen = new Map<number, number>();
   return ordered.filter((i) => {
     const a = artists[i];
     if (a < 0) return true;
     const c = seen.get(a) ?? 0;
     seen.set(a, c + 1);
-    return c < maxPerArtist;
+    return c < capOf(caps, a);
   });
 }
 
@@ -335,6 +354,7 @@ export function postprocessWinner(
     });
   }
   const artists = artistIds(tracks);
+  const caps = artistCaps(artists, o.maxSongsPerArtist, o.maxSongsPerCluster || DEFAULT_POSTPROCESS.maxSongsPerCluster);
   const reasons = new Map<number, LeftOutReason>();
   const leave = (from: readonly number[], kept: readonly number[], reason: LeftOutReason) => {
     const inList = new Set(kept);
@@ -343,7 +363,7 @@ export function postprocessWinner(
   const playlists: Playlist[] = [];
   for (const [name, g] of groups) {
     const ordered = [...g.members].sort((a, b) => g.dist.get(a)! - g.dist.get(b)! || a - b);
-    const capped = capArtists(ordered, artists, o.maxSongsPerArtist);
+    const capped = capArtists(ordered, artists, caps);
     leave(ordered, capped, 'artistCap');
     const members = removeDuplicates(capped, tracks, o.duplicateCosine, o.duplicateLookback);
     leave(capped, members, 'duplicate');

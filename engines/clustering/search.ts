@@ -8,6 +8,7 @@
 // a workflow can persist the state between generations and resume with the same bits.
 import { dbscan } from './dbscan.ts';
 import { sqDist } from './distance.ts';
+import { reassignLeftOut } from './reassign.ts';
 import {
   buildFeatures,
   DEFAULT_FEATURE_OPTIONS,
@@ -20,6 +21,7 @@ import { gmm } from './gmm.ts';
 import { kmeans } from './kmeans.ts';
 import { pcaFit, pcaTransform } from './pca.ts';
 import {
+  artistCaps,
   artistIds,
   DEFAULT_NAMING,
   meanProfile,
@@ -162,8 +164,12 @@ export interface SearchOptions extends ScoringOptions {
    */
   maxDistance: number;
   distanceUnit: DistanceUnit;
-  /** MAX_SONGS_PER_ARTIST inside each cluster (0 = no cap). */
+  /** Songs a full playlist near them has room for are moved there rather than left out (reassign.ts). */
+  reassign: boolean;
+  /** MAX_SONGS_PER_ARTIST inside each cluster (0 = no cap), raised for an artist by its share (artistCaps). */
   maxSongsPerArtist: number;
+  /** A full playlist (MAX_SONGS_PER_CLUSTER, 40 when 0): an artist's share of it is its cap when larger. */
+  playlistLength: number;
   /** A playlist with at least this many songs is "viable" (MIN_PLAYLIST_SIZE_FOR_TOP_N). */
   minPlaylistSize: number;
   /** Viable playlists count up to this many in the ranking (TOP_N_CLUSTERING_PLAYLIST). */
@@ -195,7 +201,9 @@ export const DEFAULT_SEARCH_OPTIONS: SearchOptions = {
   ranges: { kmeansK: [20, 60], dbscanEps: [0.1, 0.5], dbscanMinSamples: [5, 20], gmmComponents: [20, 60], pca: [0, 5] },
   maxDistance: DEFAULT_MAX_DISTANCE_MEDIANS,
   distanceUnit: 'median',
+  reassign: true,
   maxSongsPerArtist: 3,
+  playlistLength: 40,
   minPlaylistSize: DEFAULT_MIN_PLAYLIST_SIZE,
   topN: 10,
   naming: DEFAULT_NAMING,
@@ -374,7 +382,11 @@ export interface EvaluatedCandidate extends CandidateResult {
  * Distance of each song to its centroid (noise: 0) in the given unit: the run's largest distance, or the
  * median distance (noise excluded), which keeps a filter's meaning when the space's dimension changes.
  */
-export function centroidDistances(X: Matrix, fit: ClusterFit, unit: DistanceUnit): Float64Array {
+export function centroidDistances(
+  X: Matrix,
+  fit: ClusterFit,
+  unit: DistanceUnit,
+): { dist: Float64Array; scale: number } {
   const n = fit.labels.length;
   const dist = new Float64Array(n);
   const clustered: number[] = [];
@@ -388,7 +400,7 @@ export function centroidDistances(X: Matrix, fit: ClusterFit, unit: DistanceUnit
   }
   const scale = unit === 'largest' ? largest : median(clustered);
   if (scale > 0) for (let i = 0; i < n; i++) dist[i] /= scale;
-  return dist;
+  return { dist, scale };
 }
 
 function median(values: number[]): number {
@@ -437,9 +449,13 @@ export function evaluateCandidate(
   });
   if (fit.k < 2 || fit.k > data.n) return done({ reason: `${fit.k} clusters` });
 
-  const dist = centroidDistances(X, fit, o.distanceUnit);
+  const { dist, scale } = centroidDistances(X, fit, o.distanceUnit);
   const selection = keepClusters ? new Int8Array(data.n) : undefined;
-  const members = selectMembers(fit.labels, dist, fit.k, data.artists, o.maxDistance, o.maxSongsPerArtist, selection);
+  const caps = artistCaps(data.artists, o.maxSongsPerArtist, o.playlistLength);
+  const selected = selectMembers(fit.labels, dist, fit.k, data.artists, o.maxDistance, caps, selection);
+  const members = o.reassign
+    ? reassignLeftOut(X, fit, scale, selected, dist, data.artists, caps, o, selection)
+    : selected;
   const playlists: ScoredPlaylist[] = [];
   for (const m of members) if (m.length > 0) playlists.push({ members: m, profile: meanProfile(data.profile, m) });
   const full = playlists.filter((p) => p.members.length >= o.minPlaylistSize);

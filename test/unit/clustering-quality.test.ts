@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { centroidDistances } from '../../engines/clustering/search.ts';
-import { leftOutCode, postprocessWinner, selectMembers } from '../../engines/clustering/postprocess.ts';
+import { artistCaps, leftOutCode, postprocessWinner, selectMembers } from '../../engines/clustering/postprocess.ts';
+import { reassignLeftOut } from '../../engines/clustering/reassign.ts';
 import { fitToLibrary, type SizedSettings } from '../../engines/clustering/library-size.ts';
 import { Rng } from '../../engines/clustering/rng.ts';
 import { matrix, type ClusterFit } from '../../engines/clustering/types.ts';
@@ -34,7 +35,7 @@ function gaussianClusters(d: number): { X: ReturnType<typeof matrix>; fit: Clust
 
 const keptShare = (d: number, unit: 'median' | 'largest', max: number) => {
   const { X, fit } = gaussianClusters(d);
-  const dist = centroidDistances(X, fit, unit);
+  const { dist } = centroidDistances(X, fit, unit);
   const members = selectMembers(fit.labels, dist, fit.k, new Int32Array(fit.labels.length).fill(-1), max, 0);
   return members.reduce((a, m) => a + m.length, 0) / fit.labels.length;
 };
@@ -52,7 +53,7 @@ test('the distance filter in median units keeps a clean cluster whole in 7 and i
   // Still a filter: a song far out of its cluster goes.
   const { X, fit } = gaussianClusters(7);
   for (let j = 0; j < 7; j++) X.data[j] += 25;
-  const dist = centroidDistances(X, fit, 'median');
+  const { dist } = centroidDistances(X, fit, 'median');
   const selection = new Int8Array(fit.labels.length);
   selectMembers(fit.labels, dist, fit.k, new Int32Array(fit.labels.length).fill(-1), 2, 0, selection);
   assert.equal(selection[0], leftOutCode('distance'));
@@ -161,4 +162,43 @@ test('MAX_DISTANCE set selects the original rule; maxDistanceMedians in a reques
   assert.equal(resolveClusterInput({ maxDistanceMedians: 3 }, legacy).maxDistance, null);
   assert.equal(resolveClusterInput({ maxDistance: 0.7 }, plain).maxDistance, 0.7);
   assert.throws(() => loadConfig({ MAX_DISTANCE_MEDIANS: '-1' }), /MAX_DISTANCE_MEDIANS="-1"/);
+});
+
+test('songs outside every full cluster move to the nearest one within the filter that has room for their artist', () => {
+  // 1-d: full clusters at 0 (songs 0–3) and 10 (songs 4–7), floor 3; cluster 2 at 2 holds songs 8 (at 1.5,
+  // near the first) and 9 (at 3.5, near no full one); song 10 is artist 0's fourth song near 0, over the cap of 3.
+  const x = [0, 0.1, -0.1, 0.2, 10, 10.1, 9.9, 10.2, 1.5, 3.5, 0.3];
+  const X = matrix(x.length, 1, Float64Array.from(x));
+  const labels = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 0]);
+  const fit: ClusterFit = { labels, k: 3, centroids: matrix(3, 1, Float64Array.from([0, 10, 2])) };
+  const artists = Int32Array.from([0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 0]);
+  const dist = Float64Array.from(x, (v, i) => Math.abs(v - fit.centroids.data[labels[i]]));
+  const selection = new Int8Array(x.length);
+  const selected = selectMembers(labels, dist, 3, artists, 2, 3, selection);
+  assert.equal(selection[10], leftOutCode('artistCap'));
+  const members = reassignLeftOut(
+    X,
+    fit,
+    1,
+    selected,
+    dist,
+    artists,
+    3,
+    { maxDistance: 2, minPlaylistSize: 3 },
+    selection,
+  );
+  assert.deepEqual(Array.from(members[0]), [0, 1, 2, 3, 8], 'song 8 joins the nearest full cluster');
+  assert.deepEqual(Array.from(members[2]), [9], 'song 9 is farther than the filter from every full cluster');
+  assert.equal(selection[8], 0);
+  assert.equal(selection[10], leftOutCode('artistCap'), 'the cap holds in the cluster it could join');
+  assert.ok(Math.abs(dist[8] - 1.5) < 1e-12, 'its distance is to its new centroid');
+});
+
+test('an artist holding a large share of the library may fill that share of a playlist', () => {
+  // Artist 0 holds half of 40 songs: its cap is half of a 40-song playlist; the others keep the configured 3.
+  const artists = Int32Array.from({ length: 40 }, (_, i) => (i < 20 ? 0 : (i % 10) + 1));
+  const caps = artistCaps(artists, 3, 40) as Int32Array;
+  assert.equal(caps[0], 20);
+  assert.equal(caps[1], 3);
+  assert.equal(artistCaps(artists, 0, 40), 0, 'no cap stays no cap');
 });
