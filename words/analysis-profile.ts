@@ -20,8 +20,8 @@ export const PROFILE_FACTS: {
   // npm run bench:quality, 2026-12-07 (docs/clustering.md, Quality on the larger set).
   playlistChanges: {
     tracks: 169,
-    fastVsExact: 82,
-    seedVsSeed: 63,
+    fastVsExact: 101,
+    seedVsSeed: 68,
     measuredOn: '169 tracks of 8 Debian music packages, moods+heads feature space',
   },
 };

@@ -42,7 +42,7 @@ export const GENERATIONS_PER_RUN = 50;
  * than this many times as far from its centroid as the typical song is an outlier. Unlike MAX_DISTANCE (a
  * fraction of the run's largest distance), it means the same in a 7-d mood space and the 200-d embedding.
  */
-export const DEFAULT_MAX_DISTANCE_MEDIANS = 2;
+export const DEFAULT_MAX_DISTANCE_MEDIANS = 3;
 /** What the distance filter's number counts: median distances (default) or the run's largest (MAX_DISTANCE). */
 export type DistanceUnit = 'median' | 'largest';
 

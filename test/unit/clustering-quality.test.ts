@@ -155,7 +155,7 @@ test('a small library gets cluster counts and a playlist floor it can fill; a bi
 test('MAX_DISTANCE set selects the original rule; maxDistanceMedians in a request overrides it', () => {
   const plain = clusterInputDefaults(loadConfig({}));
   assert.equal(plain.maxDistance, null);
-  assert.equal(plain.maxDistanceMedians, 2);
+  assert.equal(plain.maxDistanceMedians, 3);
   const legacy = clusterInputDefaults(loadConfig({ MAX_DISTANCE: '0.5' }));
   assert.equal(legacy.maxDistance, 0.5);
   assert.equal(resolveClusterInput({}, legacy).maxDistance, 0.5);
