@@ -616,7 +616,9 @@ export class NavidromeProvider implements MediaProvider {
       duration: s.duration,
       trackNumber: s.track,
       discNumber: s.discNumber,
-      path: s.path ?? (s.suffix ? `${s.title ?? s.id}.${s.suffix}` : undefined),
+      // Only the server's own path: a made-up one would end up in exported playlists (the download's
+      // extension comes from the suffix above).
+      path: s.path,
       changeMarker: s.size !== undefined || s.created ? `${s.size ?? ''}:${s.created ?? ''}` : undefined,
     };
   }
