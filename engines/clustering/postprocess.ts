@@ -24,9 +24,9 @@ export const leftOutCode = (reason: LeftOutReason): number => LEFT_OUT_REASONS.i
 
 /**
  * Members of each cluster 0..k-1, closest to the centroid first: distance ≤ maxDistance (0 = no limit), then
- * at most maxPerArtist songs per artist (a number, or each artist's from artistCaps; case-insensitive; tracks
- * without an artist are never capped; 0 = no
- * cap). Noise (label -1) belongs to no cluster. `selection`, when given, gets each left-out song's reason code.
+ * at most maxPerArtist songs per artist (one number, or each artist's from artistCaps; case-insensitive; tracks
+ * without an artist are never capped; 0 = no cap). Noise (label -1) belongs to no cluster. `selection`, when
+ * given, gets each left-out song's reason code.
  */
 export function selectMembers(
   labels: Int32Array,

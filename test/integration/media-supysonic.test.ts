@@ -18,6 +18,7 @@ import { startSupysonic, supysonicSkip, type Supysonic } from '../helpers/supyso
 import { tagWav } from '../helpers/wav-tags.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';
 import { writeSineWav } from '../standins/jellyfin.ts';
+import { writeM3u8 } from '../../engines/playlists/playlist-files.ts';
 import { startNavidromeStandin, type NavidromeStandin } from '../standins/navidrome.ts';
 
 const skip = supysonicSkip();
@@ -173,6 +174,41 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
     assert.deepEqual([...streamed.embedding], [...local.embedding]);
     assert.deepEqual(streamed.moodHeads, local.moodHeads);
     assert.equal(streamed.tempo, local.tempo);
+  });
+
+  test('a playlist file written from the paths Supysonic reports opens the songs from the music folder', async () => {
+    const p = provider();
+    const { albums } = await p.listRecentAlbums({ startIndex: 0, limit: 10 });
+    const tracks = (
+      await Promise.all(albums.filter((a) => a.name !== 'Big').map((a) => p.listAlbumTracks(a.id)))
+    ).flat();
+    assert.ok(tracks.length === 6 && tracks.every((x) => x.path), 'every song has the path the server reports');
+    const musicDir = path.join(work, 'music');
+    const file = writeM3u8(
+      {
+        name: 'Supysonic mix',
+        date: new Date(0).toISOString(),
+        tracks: tracks.map((x) => ({
+          ...x,
+          durationSec: x.duration ?? null,
+          album: x.album ?? null,
+          artist: x.artist ?? null,
+          path: x.path ?? null,
+        })),
+      },
+      musicDir,
+    );
+    assert.equal(file.withoutPath, 0);
+    const entries = file.body.split('\n').filter((l) => l && !l.startsWith('#'));
+    // Written into the music folder, each entry names the song's own file.
+    assert.deepEqual(
+      entries.map((e) =>
+        fs
+          .readFileSync(path.resolve(musicDir, e))
+          .equals(fs.readFileSync(lib.files.find((f) => f.title === tracks[entries.indexOf(e)].title)!.file)),
+      ),
+      entries.map(() => true),
+    );
   });
 
   test('a 250-track playlist is created in batches, read back, listed and deleted', async () => {
