@@ -306,4 +306,33 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'people and their listening history',
+    sql: `
+      -- A person whose fingerprints and radios are made from their own listening: a user of the media server
+      -- (server_user_id: Jellyfin's user id, the Subsonic user name), or of a local folder with a scrobble export.
+      -- credentials: their own Subsonic login, encrypted at rest (never needed for Jellyfin, whose admin token
+      -- reads every user's data).
+      CREATE TABLE users (
+        id             BIGSERIAL PRIMARY KEY,
+        source         TEXT NOT NULL,
+        server_user_id TEXT,
+        name           TEXT NOT NULL,
+        credentials    BYTEA,
+        created_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+        UNIQUE (source, name)
+      );
+      -- What each person played: the server's counts, last play and favourite, or a scrobble file's, per track.
+      CREATE TABLE listening_history (
+        user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        track_id    BIGINT NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
+        play_count  INTEGER NOT NULL DEFAULT 0 CHECK (play_count >= 0),
+        last_played TIMESTAMPTZ,
+        favourite   BOOLEAN NOT NULL DEFAULT false,
+        updated_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (user_id, track_id)
+      );
+    `,
+  },
 ];
