@@ -233,7 +233,12 @@ export const SPEC = {
     'What is clustered: tempo, energy and the top mood tags; the same plus the six mood heads; or the 200-d MusiCNN embedding',
   ),
   MAX_SONGS_PER_CLUSTER: int(40, 0, 100_000, 'Playlist length cap; longer clusters are split (0 = no cap)'),
-  MAX_SONGS_PER_ARTIST: int(3, 0, 100_000, 'Songs of one artist per playlist (0 = no cap)'),
+  MAX_SONGS_PER_ARTIST: int(
+    3,
+    0,
+    100_000,
+    'Songs of one artist per playlist (0 = no cap); an artist holding a larger share of the library may fill that share of a 40-song playlist',
+  ),
   MAX_DISTANCE_MEDIANS: float(
     DEFAULT_MAX_DISTANCE_MEDIANS,
     0,
