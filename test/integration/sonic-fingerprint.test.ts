@@ -2,7 +2,9 @@
 // by the Jellyfin stand-in, two users whose listening histories are inserted as the history sync would store them,
 // asked through GET|POST /api/sonic_fingerprint/generate with the original's parameters and ours.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { Config } from '../../lib/config.ts';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
@@ -19,6 +21,7 @@ let pool: Pool;
 let jellyfin: JellyfinStandin;
 let lib: PlantedLibrary;
 let base: string;
+let cliEnv: NodeJS.ProcessEnv;
 const users: Record<'alice' | 'bob' | 'carl', { ours: string; jellyfinId: string }> = {} as never;
 
 type Song = { item_id: string; title: string; author: string; album: string; distance: number };
@@ -70,19 +73,22 @@ async function plantUser(name: string, jellyfinId: string, plays: [string, numbe
 before(async () => {
   dir = scratchDir('sonic-fingerprint');
   lib = plantLibrary(dir, { tracks: TRACKS, groups: 4, seed: 11 });
-  pool = createPool(await freshDatabase());
+  const databaseUrl = await freshDatabase();
+  pool = createPool(databaseUrl);
   await migrate(pool);
   jellyfin = new JellyfinStandin(lib.jellyfin, '10.11.11', {
     users: [{ name: 'admin', admin: true }, { name: 'alice' }, { name: 'bob' }, { name: 'carl' }],
   });
   const url = await jellyfin.listen();
   const admin = jellyfin.user('admin');
-  const config: Config = testConfig({
+  const env = {
     MEDIA_SERVER_TYPE: 'jellyfin',
     JELLYFIN_URL: url,
     JELLYFIN_USER_ID: admin.id,
     JELLYFIN_TOKEN: admin.token,
-  });
+  };
+  const config: Config = testConfig(env);
+  cliEnv = { ...process.env, ...env, DATABASE_URL: databaseUrl };
   const media = await createMediaProvider(config);
   assert.equal(await storePlantedFeatures(pool, media, lib), TRACKS);
 
@@ -185,4 +191,33 @@ test('unknown user: 404 naming them and the field; no user or a bad id: 400 nami
   assert.equal(odd.status, 400);
   assert.equal(odd.body.field, 'user');
   assert.deepEqual(await fingerprint('jellyfin_user_identifier=carl'), []);
+});
+
+test('audiomuse fingerprint <user> prints the same songs, and the centroids with their weights', async () => {
+  const api = await fingerprint('jellyfin_user_identifier=bob&n=20&include_seeds=false');
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'cli/audiomuse.ts', 'fingerprint', 'bob', '--n', '20', '--no-seeds'],
+    { env: cliEnv },
+  );
+  assert.deepEqual(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).item_id),
+    api.map((s) => s.item_id),
+  );
+  const fp = JSON.parse(stderr.trim().split('\n').at(-1)!);
+  assert.equal(fp.user.name, 'bob');
+  // Each centroid is one taste; the mix's (group 3) weighs what its single plays weigh.
+  const groupOfItem = new Map(
+    fp.seeds.map((x: { item_id: string; title: string }) => [x.item_id, lib.groupOf.get(x.title)]),
+  );
+  let mixWeight = 0;
+  for (const c of fp.centroids as { weight: number; seeds: string[] }[]) {
+    const groups = new Set(c.seeds.map((id) => groupOfItem.get(id)));
+    assert.equal(groups.size, 1, JSON.stringify(fp.centroids));
+    if (groups.has(3)) mixWeight += c.weight;
+  }
+  assert.ok(mixWeight > 0 && mixWeight < 0.05, `the mix weighs ${mixWeight}`);
 });
