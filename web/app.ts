@@ -22,6 +22,7 @@ import { runRoutes } from './api/run-routes.ts';
 import { indexRoutes } from './api/index-routes.ts';
 import { similarityRoutes } from './api/similarity-routes.ts';
 import { listeningRoutes } from './api/listening-routes.ts';
+import { fingerprintRoutes } from './api/fingerprint-routes.ts';
 import { playlistFileRoutes } from './api/playlist-file-routes.ts';
 import { systemRoutes } from './api/system-routes.ts';
 import { ensureUiBundle, UI_DIST_DIR } from './ui-bundle.ts';
@@ -60,6 +61,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...libraryRoutes(deps),
     ...similarityRoutes(deps),
     ...listeningRoutes(deps),
+    ...fingerprintRoutes(deps),
     ...playlistFileRoutes(deps),
     ...indexRoutes(deps),
     ...systemRoutes(deps),
