@@ -368,7 +368,10 @@ export class JellyfinProvider implements MediaProvider {
   async listeningHistory(owner: HistoryOwner, onPage?: (read: number) => void): Promise<PlayedTrack[]> {
     const userId = owner.serverUserId.trim();
     if (!GUID_N.test(userId) && !GUID_D.test(userId))
-      throw new MediaServerError(`${JSON.stringify(userId)} is not a Jellyfin user id (32 hex characters)`, 'not_found');
+      throw new MediaServerError(
+        `${JSON.stringify(userId)} is not a Jellyfin user id (32 hex characters)`,
+        'not_found',
+      );
     const byId = new Map<string, PlayedTrack>();
     for (const filter of ['IsPlayed', 'IsFavorite'] as const) {
       for (let start = 0; ; start += PAGE) {
