@@ -14,6 +14,8 @@ const COMMANDS: Record<string, string> = {
   similar: 'songs like a song (item id or "title - artist"): similar <song> [--n N] [--nearest]',
   path: 'a path of songs from a to b: path <a> <b> [--steps N] [--one-per-artist] [--variety K] [--seed S]',
   artists: 'artists like an artist (name or id): artists <artist> [--n N] [--matches]',
+  users:
+    'people and their listening history: list | add <name> [--from-server] | add --from-server | remove | sync | history | import <user> <file>',
   index: 'the similarity index checkpoint: rebuild [--wait] (the rebuildVectorIndex workflow) | status',
 };
 

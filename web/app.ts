@@ -24,6 +24,7 @@ import { similarityRoutes } from './api/similarity-routes.ts';
 import { listeningRoutes } from './api/listening-routes.ts';
 import { playlistFileRoutes } from './api/playlist-file-routes.ts';
 import { systemRoutes } from './api/system-routes.ts';
+import { userRoutes } from './api/user-routes.ts';
 import { ensureUiBundle, UI_DIST_DIR } from './ui-bundle.ts';
 
 export interface WebDeps {
@@ -64,6 +65,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...indexRoutes(deps),
     ...systemRoutes(deps),
     ...mediaRoutes(deps),
+    ...userRoutes(deps),
   ];
 }
 
