@@ -110,9 +110,9 @@ describe('Jellyfin: each user their own history', () => {
   test("the admin picks users from the server's list; a second add of the same name is 409", async () => {
     const server = await req('GET', '/api/users/server');
     assert.equal(server.status, 200);
-    assert.deepEqual(server.body.map((u: { name: string }) => u.name).sort(), ['admin', 'alice', 'bob']);
+    assert.deepEqual(server.body.users.map((u: { name: string }) => u.name).sort(), ['admin', 'alice', 'bob']);
     for (const name of ['alice', 'bob']) {
-      const id = server.body.find((u: { name: string }) => u.name === name).id;
+      const id = server.body.users.find((u: { name: string }) => u.name === name).id;
       const added = await req('POST', '/api/users', { name, serverUserId: id });
       assert.equal(added.status, 200, JSON.stringify(added.body));
       assert.equal(added.body.hasCredentials, false);

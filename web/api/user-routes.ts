@@ -59,17 +59,19 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/api/users/server',
       operationId: 'listServerUsers',
       tag: 'users',
-      summary: "The media server's users, to pick from (Jellyfin: every user; Subsonic: getUsers, an admin login)",
-      responses: {
-        200: 'The server users: {id, name, admin}',
-        409: 'The source keeps no users',
-        502: 'The media server failed',
-      },
+      summary:
+        "The media server's users to pick from, as {users: [{id, name, admin}]} (Jellyfin: every user; Subsonic: getUsers, an admin login); a source without users answers none and a message",
+      responses: { 200: '{users, message?}', 502: 'The media server failed' },
       handler: () =>
         answer(async () => {
           const m = await mediaProvider();
-          if (!m.listUsers) throw new ApiError(409, `a ${m.type} source has no users: add a person by name`);
-          return m.listUsers();
+          // 200 even then: the page asks on every load, and a refusal would read as an error there.
+          if (!m.listUsers)
+            return {
+              users: [],
+              message: `a ${m.type} source has no users: add a person by name and import their scrobbles`,
+            };
+          return { users: await m.listUsers() };
         }),
     },
     {

@@ -1,6 +1,6 @@
 // The People panel: the media server's users with an "Add" button each (GET /api/users/server), the people
 // whose listening history is followed with their track counts, and "Sync" / "Remove" per person.
-import { api, ApiFailure } from './api.ts';
+import { api } from './api.ts';
 import { byId, h } from './dom.ts';
 
 interface ServerUser {
@@ -81,39 +81,40 @@ export async function showPeople(): Promise<void> {
           )
         : [h('li', { class: 'meta' }, 'Nobody yet: add a user below.')]),
     );
-    let users: ServerUser[] = [];
+    let answer: { users: ServerUser[]; message?: string };
     try {
-      users = await api<ServerUser[]>('/api/users/server');
+      answer = await api<{ users: ServerUser[]; message?: string }>('/api/users/server');
     } catch (err) {
-      server.replaceChildren(
-        h('li', { class: 'meta' }, err instanceof ApiFailure && err.status === 409 ? err.message : messageOf(err)),
-      );
+      server.replaceChildren(h('li', { class: 'meta' }, messageOf(err)));
       return;
     }
-    server.replaceChildren(
-      ...users
-        .filter((u) => !names.has(u.name))
-        .map((u) =>
-          h(
-            'li',
-            {},
-            u.name,
-            ' ',
+    const users = answer.users;
+    if (answer.message) server.replaceChildren(h('li', { class: 'meta' }, answer.message));
+    else
+      server.replaceChildren(
+        ...users
+          .filter((u) => !names.has(u.name))
+          .map((u) =>
             h(
-              'button',
-              {
-                type: 'button',
-                onclick: () =>
-                  void act(`Adding ${u.name}`, async () => {
-                    await api('/api/users', { method: 'POST', body: { name: u.name, serverUserId: u.id } });
-                    return `${u.name} added: press Sync to read their history`;
-                  }),
-              },
-              'Add',
+              'li',
+              {},
+              u.name,
+              ' ',
+              h(
+                'button',
+                {
+                  type: 'button',
+                  onclick: () =>
+                    void act(`Adding ${u.name}`, async () => {
+                      await api('/api/users', { method: 'POST', body: { name: u.name, serverUserId: u.id } });
+                      return `${u.name} added: press Sync to read their history`;
+                    }),
+                },
+                'Add',
+              ),
             ),
           ),
-        ),
-    );
+      );
   };
   await refresh().catch((err: unknown) => say(messageOf(err)));
 }
