@@ -43,6 +43,7 @@ export async function run(args: string[]): Promise<number> {
   const want = (n: number) => {
     if (positionals.length !== n) throw new Error(USAGE);
   };
+  if (!['list', 'add', 'remove', 'sync', 'history', 'import'].includes(sub)) throw new Error(USAGE);
   if (sub === 'add' && values['from-server'] && positionals.length === 0) {
     const media = await createMediaProvider(loadConfig());
     if (!media.listUsers) throw new Error(`a ${media.type} source has no users; add a person by name`);
