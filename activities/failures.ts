@@ -6,6 +6,7 @@ import { FailureType } from '../words/failure-types.ts';
 import { InputError } from '../contracts/input-spec.ts';
 import { AnalysisError } from '../engines/analysis/errors.ts';
 import { MediaServerError } from '../providers/media/provider.ts';
+import { CredentialsKeyError } from '../lib/credentials.ts';
 
 export function toActivityFailure(err: unknown): Error {
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
@@ -21,6 +22,10 @@ export function toActivityFailure(err: unknown): Error {
     if (err.code === 'aborted') return new CancelledFailure(err.message);
     const type = err.isSetupError ? FailureType.setup : FailureType.badAudio;
     return ApplicationFailure.create({ type, message: err.message, nonRetryable: true, cause: err });
+  }
+  if (err instanceof CredentialsKeyError) {
+    // USER_CREDENTIALS_KEY missing or changed: no retry opens a stored login until the setup is fixed.
+    return ApplicationFailure.create({ type: FailureType.setup, message: err.message, nonRetryable: true });
   }
   if (err instanceof MediaServerError) {
     switch (err.code) {

@@ -9,6 +9,7 @@ import { createLibraryActivities } from './library.ts';
 import { createNamingActivities } from './naming.ts';
 import { createPublishingActivities } from './publishing.ts';
 import { createVectorIndexActivities } from './vector-index.ts';
+import { createHistoryActivities } from './history.ts';
 import type { MediaProvider } from '../providers/media/provider.ts';
 
 export interface ActivityDeps {
@@ -28,5 +29,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createNamingActivities(deps),
     ...createPublishingActivities(deps),
     ...createVectorIndexActivities(deps),
+    ...createHistoryActivities(deps),
   };
 }

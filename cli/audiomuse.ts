@@ -16,6 +16,8 @@ const COMMANDS: Record<string, string> = {
   artists: 'artists like an artist (name or id): artists <artist> [--n N] [--matches]',
   fingerprint:
     "a user's sonic fingerprint playlist (our id, server id or name): fingerprint <user> [--n N] [--no-seeds]",
+  users:
+    'people and their listening history: list | add <name> [--from-server] | add --from-server | remove | sync | history | import <user> <file>',
   index: 'the similarity index checkpoint: rebuild [--wait] (the rebuildVectorIndex workflow) | status',
 };
 

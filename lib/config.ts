@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANALYSIS_PROFILES, type AnalysisProfile } from '../words/analysis-profile.ts';
 import { DEFAULT_MAX_DISTANCE_MEDIANS } from '../words/clustering-defaults.ts';
+import { parseCredentialsKey } from './credentials.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -108,6 +109,10 @@ export const SPEC = {
     'Symlinks in MUSIC_DIR: contain = skip one whose target is outside MUSIC_DIR (with one warning), follow = follow it anywhere',
   ),
   MEDIA_TIMEOUT_SECONDS: int(120, 1, 3600, 'Timeout of one media server request'),
+  USER_CREDENTIALS_KEY: str(
+    '',
+    "32 bytes (64 hex digits or base64, e.g. `openssl rand -base64 32`) encrypting each person's own Subsonic login at rest (AES-256-GCM); needed only to store such logins",
+  ),
   // Storage and orchestration
   DATABASE_URL: url('', 'PostgreSQL URL; overrides the POSTGRES_* variables'),
   POSTGRES_USER: str('audiomuse', 'PostgreSQL user'),
@@ -298,6 +303,8 @@ export interface Config {
   /** MUSIC_DIR_SYMLINKS: whether the local scan follows symlinks out of MUSIC_DIR. */
   musicDirSymlinks: 'contain' | 'follow';
   mediaTimeoutMs: number;
+  /** USER_CREDENTIALS_KEY, checked to be 32 bytes: seals people's own media-server logins (lib/credentials.ts). */
+  userCredentialsKey?: string;
   /** Set when DATABASE_URL or POSTGRES_HOST is given; otherwise the embedded PostgreSQL is used. */
   databaseUrl?: string;
   postgres: {
@@ -639,6 +646,13 @@ export function loadConfig(env: Raw = process.env): Config {
       `Invalid configuration: API_TOKEN is ${v.API_TOKEN.length} characters long; expected at least ${MIN_TOKEN_LENGTH} (e.g. \`openssl rand -hex 16\`).`,
     );
   const allowedHosts = parseAllowedHosts(v.ALLOWED_HOSTS);
+  if (v.USER_CREDENTIALS_KEY) {
+    try {
+      parseCredentialsKey(v.USER_CREDENTIALS_KEY);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration: ${(err as Error).message}.`);
+    }
+  }
 
   const warnings: string[] = [];
   if (v.REDIS_URL) warnings.push('REDIS_URL is set but ignored: Temporal replaces Redis Queue in this version.');
@@ -672,6 +686,7 @@ export function loadConfig(env: Raw = process.env): Config {
     playlistDir: path.resolve(v.PLAYLIST_DIR || path.join(v.MUSIC_DIR, 'Playlists')),
     musicDirSymlinks: v.MUSIC_DIR_SYMLINKS as Config['musicDirSymlinks'],
     mediaTimeoutMs: v.MEDIA_TIMEOUT_SECONDS * 1000,
+    userCredentialsKey: opt(v.USER_CREDENTIALS_KEY),
     databaseUrl,
     postgres: {
       ...pg,

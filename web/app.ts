@@ -25,6 +25,7 @@ import { listeningRoutes } from './api/listening-routes.ts';
 import { fingerprintRoutes } from './api/fingerprint-routes.ts';
 import { playlistFileRoutes } from './api/playlist-file-routes.ts';
 import { systemRoutes } from './api/system-routes.ts';
+import { userRoutes } from './api/user-routes.ts';
 import { ensureUiBundle, UI_DIST_DIR } from './ui-bundle.ts';
 
 export interface WebDeps {
@@ -66,6 +67,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...indexRoutes(deps),
     ...systemRoutes(deps),
     ...mediaRoutes(deps),
+    ...userRoutes(deps),
   ];
 }
 

@@ -5,3 +5,4 @@ export { analyzeLibrary } from './analyze-library.ts';
 export { analyzeAlbum } from './analyze-album.ts';
 export { clusterLibrary } from './cluster-library.ts';
 export { rebuildVectorIndex } from './rebuild-vector-index.ts';
+export { syncListeningHistory } from './sync-listening-history.ts';

@@ -12,9 +12,12 @@ import {
   type Album,
   type AlbumPage,
   type AudioStream,
+  type HistoryOwner,
   type MediaProvider,
+  type PlayedTrack,
   type Playlist,
   type ProviderHealth,
+  type ServerUser,
   type Track,
 } from './provider.ts';
 
@@ -55,6 +58,7 @@ interface ItemDto {
   Path?: string;
   Etag?: string;
   ChildCount?: number;
+  UserData?: { PlayCount?: number; LastPlayedDate?: string; IsFavorite?: boolean; Played?: boolean };
 }
 
 interface QueryResult {
@@ -344,6 +348,64 @@ export class JellyfinProvider implements MediaProvider {
     } catch (err) {
       return { ok: false, server, error: err instanceof Error ? err.message : String(err) };
     }
+  }
+
+  /** Every user of the server (needs an API key or an administrator's token). */
+  async listUsers(): Promise<ServerUser[]> {
+    const users = await this.getJson<{ Name?: string; Id: string; Policy?: { IsAdministrator?: boolean } }[]>(
+      'GET',
+      '/Users',
+      {},
+      { forbidden: 'listing the users needs an API key or an administrator’s token in JELLYFIN_TOKEN' },
+    );
+    return users.map((u) => ({ id: u.Id, name: u.Name ?? u.Id, admin: u.Policy?.IsAdministrator ?? false }));
+  }
+
+  /**
+   * The user's played tracks and favourites with their UserData: two filtered listings (Jellyfin ANDs its
+   * filters), paged, joined by id. The admin token reads any user's data.
+   */
+  async listeningHistory(owner: HistoryOwner, onPage?: (read: number) => void): Promise<PlayedTrack[]> {
+    const userId = owner.serverUserId.trim();
+    if (!GUID_N.test(userId) && !GUID_D.test(userId))
+      throw new MediaServerError(
+        `${JSON.stringify(userId)} is not a Jellyfin user id (32 hex characters)`,
+        'not_found',
+      );
+    const byId = new Map<string, PlayedTrack>();
+    for (const filter of ['IsPlayed', 'IsFavorite'] as const) {
+      for (let start = 0; ; start += PAGE) {
+        const page = await this.getJson<QueryResult>(
+          'GET',
+          '/Items',
+          {
+            userId,
+            IncludeItemTypes: 'Audio',
+            Recursive: true,
+            Filters: filter,
+            SortBy: ['SortName'],
+            StartIndex: start,
+            Limit: PAGE,
+            EnableUserData: true,
+            EnableImages: false,
+          },
+          { notFound: `Jellyfin has no user with id ${userId}` },
+        );
+        const items = page.Items ?? [];
+        for (const item of items) {
+          const data = item.UserData ?? {};
+          byId.set(item.Id, {
+            trackId: item.Id,
+            playCount: data.PlayCount ?? 0,
+            lastPlayed: data.LastPlayedDate,
+            favourite: data.IsFavorite ?? false,
+          });
+        }
+        onPage?.(byId.size);
+        if (items.length < PAGE) break;
+      }
+    }
+    return [...byId.values()];
   }
 
   /** The configured user's id in N format; a user name is looked up once through GET /Users. */

@@ -13,9 +13,12 @@ import {
   type Album,
   type AlbumPage,
   type AudioStream,
+  type HistoryOwner,
   type MediaProvider,
+  type PlayedTrack,
   type Playlist,
   type ProviderHealth,
+  type ServerUser,
   type Track,
 } from './provider.ts';
 
@@ -102,6 +105,12 @@ interface SubsonicSong {
   path?: string;
   size?: number;
   created?: string;
+  /** Per user on Navidrome/OpenSubsonic; Supysonic reports no play counts. */
+  playCount?: number;
+  /** OpenSubsonic: when this user last played the song. */
+  played?: string;
+  /** When this user starred the song. */
+  starred?: string;
 }
 
 interface SubsonicAlbum {
@@ -137,6 +146,8 @@ interface SubsonicBody {
   playlist?: SubsonicPlaylist;
   openSubsonicExtensions?: { name: string }[];
   tokenInfo?: { username?: string };
+  starred2?: { song?: SubsonicSong[] };
+  users?: { user?: { username: string; adminRole?: boolean }[] };
 }
 
 type Params = [string, string | number | boolean][];
@@ -373,6 +384,65 @@ export class NavidromeProvider implements MediaProvider {
       if (!(err instanceof MediaServerError)) throw err;
       return { ok: false, server: 'Navidrome', auth: this.auth, error: err.message };
     }
+  }
+
+  /** The server's users (getUsers: the configured login must be an administrator's). */
+  async listUsers(): Promise<ServerUser[]> {
+    const { body } = await this.call('getUsers');
+    return (body.users?.user ?? []).map((u) => ({ id: u.username, name: u.username, admin: u.adminRole ?? false }));
+  }
+
+  /**
+   * What one user played and starred. Subsonic answers only for the user who logs in: with the person's own
+   * login (`owner.credentials`) the calls go out as them, else as the configured user, who must be that person.
+   * Starred songs come from getStarred2; play counts from the songs of the albums getAlbumList2 `recent` lists
+   * (Navidrome lists only albums this user played, and its songs carry playCount and played). Supysonic keeps no
+   * per-user counts, so from it only stars arrive.
+   */
+  async listeningHistory(owner: HistoryOwner, onPage?: (read: number) => void): Promise<PlayedTrack[]> {
+    const own = owner.credentials;
+    const reader = own
+      ? new NavidromeProvider({
+          ...this.options,
+          user: own.user,
+          password: own.password,
+          apiKey: own.apiKey,
+          auth: 'auto',
+        })
+      : this;
+    if (!own && (await this.userName())?.toLowerCase() !== owner.serverUserId.toLowerCase())
+      throw new MediaServerError(
+        `Subsonic shows each user only their own history: store ${owner.serverUserId}'s own login for them ` +
+          `(audiomuse users add … --password or --api-key), or configure NAVIDROME_USER=${owner.serverUserId}`,
+        'bad_config',
+      );
+    return reader.ownHistory(onPage);
+  }
+
+  private async ownHistory(onPage?: (read: number) => void): Promise<PlayedTrack[]> {
+    const byId = new Map<string, PlayedTrack>();
+    const { body } = await this.call('getStarred2');
+    for (const s of body.starred2?.song ?? [])
+      byId.set(s.id, { trackId: s.id, playCount: s.playCount ?? 0, lastPlayed: s.played, favourite: true });
+    onPage?.(byId.size);
+    for (let offset = 0; ; offset += ALBUM_PAGE_MAX) {
+      const { body: list } = await this.call('getAlbumList2', [
+        ['type', 'recent'],
+        ['size', ALBUM_PAGE_MAX],
+        ['offset', offset],
+      ]);
+      const albums = list.albumList2?.album ?? [];
+      for (const album of albums) {
+        const { body: one } = await this.call('getAlbum', [['id', album.id]]);
+        for (const s of one.album?.song ?? []) {
+          if (!s.playCount) continue;
+          byId.set(s.id, { trackId: s.id, playCount: s.playCount, lastPlayed: s.played, favourite: !!s.starred });
+        }
+      }
+      onPage?.(byId.size);
+      if (albums.length < ALBUM_PAGE_MAX) break;
+    }
+    return [...byId.values()];
   }
 
   /** The login in use, finding it first under `auto`. */

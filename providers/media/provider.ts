@@ -68,6 +68,29 @@ export interface CreatePlaylistOptions {
   replace?: ReadonlySet<string>;
 }
 
+/** A user of the media server, as its user list names them. */
+export interface ServerUser {
+  /** Jellyfin's user id, or the Subsonic user name. */
+  id: string;
+  name: string;
+  admin?: boolean;
+}
+
+/** Whose history to read: a server user, and for Subsonic servers their own login when one is stored. */
+export interface HistoryOwner {
+  serverUserId: string;
+  credentials?: { user?: string; password?: string; apiKey?: string };
+}
+
+/** What one person did with one track, as the server counts it. */
+export interface PlayedTrack {
+  trackId: string;
+  playCount: number;
+  /** ISO-8601, when the server records it. */
+  lastPlayed?: string;
+  favourite: boolean;
+}
+
 export interface MediaProvider {
   readonly type: 'jellyfin' | 'navidrome' | 'local';
   /** Albums newest first (by date added); `startIndex`/`limit` page through them. */
@@ -90,6 +113,10 @@ export interface MediaProvider {
    *  owner's playlist, a server that says no) or the id does not name a playlist. */
   deletePlaylist(playlistId: string): Promise<void>;
   health(): Promise<ProviderHealth>;
+  /** The server's users, for picking whose listening to follow (a server that keeps none has no such method). */
+  listUsers?(): Promise<ServerUser[]>;
+  /** Every track the person played or marked favourite; `onPage` reports how many were read so far. */
+  listeningHistory?(owner: HistoryOwner, onPage?: (read: number) => void): Promise<PlayedTrack[]>;
 }
 
 /** A media server answered in a way the user must act on (bad token, wrong user id, missing item...). */

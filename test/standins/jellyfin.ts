@@ -123,6 +123,13 @@ interface Item {
   entries?: string[];
 }
 
+/** One user's data about one item (UserItemDataDto): what GET /Items returns as UserData. */
+export interface StandinUserData {
+  playCount?: number;
+  lastPlayed?: Date;
+  favourite?: boolean;
+}
+
 type Auth = { kind: 'apikey' } | { kind: 'user'; user: StandinUser };
 
 class HttpFailure extends Error {
@@ -296,6 +303,8 @@ export class JellyfinStandin {
   private readonly stableTies: boolean;
   private tieSeed = 1;
   private readonly bodyFaults = new WeakMap<http.ServerResponse, Fault>();
+  /** userId → itemId → that user's data (play count, last played, favourite). */
+  private readonly userData = new Map<string, Map<string, StandinUserData>>();
 
   constructor(library: StandinLibrary, version: StandinVersion = '10.11.11', options: StandinOptions = {}) {
     this.version = version;
@@ -343,6 +352,17 @@ export class JellyfinStandin {
     const u = this.users.find((x) => x.name === name);
     if (!u) throw new Error(`stand-in has no user ${name}`);
     return u;
+  }
+
+  /** Sets what `userName` played and liked of an item (as playing it in a Jellyfin client would). */
+  setUserData(userName: string, itemId: string, data: StandinUserData): void {
+    const id = this.user(userName).id;
+    if (!this.userData.has(id)) this.userData.set(id, new Map());
+    this.userData.get(id)!.set(itemId, data);
+  }
+
+  private dataOf(user: StandinUser, itemId: string): StandinUserData {
+    return this.userData.get(user.id)?.get(itemId) ?? {};
   }
 
   /** Album ids, newest first (the order GET /Items?SortBy=DateCreated&SortOrder=Descending gives). */
@@ -890,6 +910,14 @@ export class JellyfinStandin {
     if (albumIds.length > 0) candidates = candidates.filter((i) => i.album && albumIds.includes(i.album.id));
     const search = one('searchTerm')?.toLowerCase();
     if (search) candidates = candidates.filter((i) => i.name.toLowerCase().includes(search));
+    // UserData filters (ItemFilter values and the isPlayed/isFavorite booleans) need a user, and are ANDed.
+    const filters = enumList('filters', ['IsPlayed', 'IsUnplayed', 'IsFavorite']);
+    const played = filters.includes('IsPlayed') ? true : filters.includes('IsUnplayed') ? false : bool('isPlayed');
+    const favourite = filters.includes('IsFavorite') ? true : bool('isFavorite');
+    if (user && played !== undefined)
+      candidates = candidates.filter((i) => (this.dataOf(user, i.id).playCount ?? 0) > 0 === played);
+    if (user && favourite !== undefined)
+      candidates = candidates.filter((i) => (this.dataOf(user, i.id).favourite ?? false) === favourite);
 
     const sortBy = enumList('sortBy', [
       'DateCreated',
@@ -1184,11 +1212,13 @@ export class JellyfinStandin {
     if (fields.has('ParentId') && i.parentId) d.ParentId = i.parentId;
     d.Type = i.kind;
     if (user && userData) {
+      const data = this.dataOf(user, i.id);
       d.UserData = {
         PlaybackPositionTicks: 0,
-        PlayCount: 0,
-        IsFavorite: false,
-        Played: false,
+        PlayCount: data.playCount ?? 0,
+        IsFavorite: data.favourite ?? false,
+        ...(data.lastPlayed && { LastPlayedDate: jsonDate(data.lastPlayed) }),
+        Played: (data.playCount ?? 0) > 0,
         Key: i.id,
         ItemId: i.id,
       };

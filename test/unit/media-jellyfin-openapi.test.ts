@@ -84,6 +84,10 @@ async function exercise(version: StandinVersion) {
     await provider.listPlaylists();
     await assert.rejects(provider.deletePlaylist(tracks[1].id));
     await assert.rejects(provider.listAlbumTracks('0123456789abcdef0123456789abcdef'));
+    standin.setUserData('alice', tracks[0].id, { playCount: 3, lastPlayed: new Date('2026-01-02T03:04:05Z') });
+    standin.setUserData('alice', tracks[1].id, { favourite: true });
+    assert.equal((await provider.listUsers()).length, 2);
+    assert.equal((await provider.listeningHistory({ serverUserId: alice.id })).length, 2);
 
     const auth = { Authorization: `MediaBrowser Token="${standin.apiKey}"` };
     const get = (p: string, headers: Record<string, string> = auth) =>

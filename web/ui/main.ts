@@ -11,6 +11,7 @@ import { runExplanation } from './left-out.ts';
 import { askForLogin } from './login.ts';
 import { showMap } from './map.ts';
 import { showMediaAdvice } from './media.ts';
+import { showPeople } from './people.ts';
 import { showPlaylists } from './playlists.ts';
 import { runPanel, showRecentRuns, type RunPanel } from './runs.ts';
 
@@ -82,6 +83,7 @@ async function startApp(): Promise<void> {
   void showRecentRuns();
   void showPlaylists();
   showListening();
+  void showPeople();
   void showMap();
   try {
     const active = await api<TaskStatus[]>('/api/active_tasks');
