@@ -77,7 +77,14 @@ before(async () => {
   pool = createPool(databaseUrl);
   await migrate(pool);
   jellyfin = new JellyfinStandin(lib.jellyfin, '10.11.11', {
-    users: [{ name: 'admin', admin: true }, { name: 'alice' }, { name: 'bob' }, { name: 'carl' }],
+    users: [
+      { name: 'admin', admin: true },
+      { name: 'alice' },
+      { name: 'bob' },
+      { name: 'carl' },
+      { name: 'dave' },
+      { name: 'erin' },
+    ],
   });
   const url = await jellyfin.listen();
   const admin = jellyfin.user('admin');
@@ -220,4 +227,33 @@ test('audiomuse fingerprint <user> prints the same songs, and the centroids with
     if (groups.has(3)) mixWeight += c.weight;
   }
   assert.ok(mixWeight > 0 && mixWeight < 0.05, `the mix weighs ${mixWeight}`);
+});
+
+test('from the server to the fingerprint: two users followed and synced from the Jellyfin stand-in get their own', async () => {
+  // What the server knows: dave plays group 1 (dated), erin group 3 (undated counts) and stars one song of group 0.
+  const itemOf = async (title: string) =>
+    (await pool.query<{ item_id: string }>(`SELECT item_id FROM tracks WHERE title = $1`, [title])).rows[0].item_id;
+  for (const [k, t] of titlesOf(1).slice(0, 9).entries())
+    jellyfin.setUserData('dave', await itemOf(t), {
+      playCount: 10 - k,
+      lastPlayed: new Date(Date.now() - k * 86_400_000),
+    });
+  for (const t of titlesOf(3).slice(0, 9)) jellyfin.setUserData('erin', await itemOf(t), { playCount: 6 });
+  jellyfin.setUserData('erin', await itemOf(titlesOf(0)[0]), { favourite: true });
+
+  const server = await call('GET', '/api/users/server');
+  const ids: Record<string, string> = {};
+  for (const name of ['dave', 'erin']) {
+    const serverUserId = server.body.users.find((u: { name: string }) => u.name === name).id;
+    const added = await call('POST', '/api/users', { name, serverUserId });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    ids[name] = String(added.body.id);
+    const synced = await call('POST', `/api/users/${ids[name]}/sync`);
+    assert.equal(synced.status, 200, JSON.stringify(synced.body));
+  }
+  const dave = await fingerprint(`user_id=${ids.dave}&n=20&include_seeds=false`);
+  const erin = await fingerprint(`user_id=${ids.erin}&n=20&include_seeds=false`);
+  assert.ok(share(dave, 1) >= 0.8, `dave: ${groupsOf(dave).join(' ')}`);
+  assert.ok(share(erin, 3) >= 0.7, `erin: ${groupsOf(erin).join(' ')}`);
+  assert.ok(!dave.some((s) => erin.some((e) => e.item_id === s.item_id)), 'different fingerprints');
 });
