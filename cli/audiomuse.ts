@@ -15,6 +15,8 @@ const COMMANDS: Record<string, string> = {
   path: 'a path of songs from a to b: path <a> <b> [--steps N] [--one-per-artist] [--variety K] [--seed S]',
   artists: 'artists like an artist (name or id): artists <artist> [--n N] [--matches]',
   index: 'the similarity index checkpoint: rebuild [--wait] (the rebuildVectorIndex workflow) | status',
+  schedule:
+    'Temporal Schedules of analysis and clustering: list | create <name> --kind K (--cron C | --every D) | pause | resume | trigger | delete <id>',
 };
 
 function usage(): string {

@@ -175,7 +175,8 @@ export async function describeSchedule(c: ScheduleControl, id: string): Promise<
 /** Our schedules (ids with our prefix), by id. Temporal's list is eventually consistent: a new one shows soon after. */
 export async function listSchedules(c: ScheduleControl): Promise<ScheduleView[]> {
   const ids: string[] = [];
-  for await (const s of c.client.schedule.list()) if (s.scheduleId.startsWith(SCHEDULE_ID_PREFIX)) ids.push(s.scheduleId);
+  for await (const s of c.client.schedule.list())
+    if (s.scheduleId.startsWith(SCHEDULE_ID_PREFIX)) ids.push(s.scheduleId);
   const views = await Promise.all(
     ids.map((id) =>
       describeSchedule(c, id).catch((err: unknown) => {

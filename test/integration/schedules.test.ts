@@ -33,7 +33,10 @@ const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice
 const ONE_ALBUM = [{ id: 'a1', name: 'Album', tracks: [{ trackId: 't1', title: 'Song' }], skipped: 0 }];
 
 /** `adapt` changes the mocks before the worker takes them (it copies the activity functions). */
-async function mockWorld(opts: Parameters<typeof mockActivities>[0], adapt?: (m: ReturnType<typeof mockActivities>) => void) {
+async function mockWorld(
+  opts: Parameters<typeof mockActivities>[0],
+  adapt?: (m: ReturnType<typeof mockActivities>) => void,
+) {
   const { temporalAddress } = await services();
   const taskQueue = testConfig().temporal.taskQueue;
   const mocks = mockActivities(opts);
@@ -49,7 +52,11 @@ test('a failed scheduled run shows as failed, the schedule stays active and the 
     const begin = m.library.beginAnalysisRun;
     m.library.beginAnalysisRun = async (input) => {
       if (failing)
-        throw ApplicationFailure.create({ message: 'media server said no', type: FailureType.mediaAuth, nonRetryable: true });
+        throw ApplicationFailure.create({
+          message: 'media server said no',
+          type: FailureType.mediaAuth,
+          nonRetryable: true,
+        });
       return begin(input);
     };
   });
@@ -84,7 +91,10 @@ test('a failed scheduled run shows as failed, the schedule stays active and the 
     30_000,
   );
   assert.equal(recovered.paused, false, 'a failure does not pause the schedule');
-  assert.ok(recovered.recentRuns.some((r) => r.status === 'failed'), 'the failure stays in the recent runs');
+  assert.ok(
+    recovered.recentRuns.some((r) => r.status === 'failed'),
+    'the failure stays in the recent runs',
+  );
   assert.deepEqual(world.mocks.calls.begin.at(-1)!.request, { numRecentAlbums: 5 }, 'the schedule passes its input');
 });
 
@@ -165,7 +175,8 @@ test('Temporal down over several due times catches up once when it comes back', 
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
   const dbFile = path.join(dir, 'temporal.sqlite');
-  const startServer = () => startEmbeddedTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, port, dbFile, headless: true });
+  const startServer = () =>
+    startEmbeddedTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, port, dbFile, headless: true });
   const connect = async () => {
     const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     return { client: new Client({ connection }), close: () => connection.close() };
