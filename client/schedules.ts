@@ -142,9 +142,8 @@ export async function createSchedule(c: ScheduleControl, r: ScheduleRequest): Pr
     });
   } catch (err) {
     if (err instanceof ScheduleAlreadyRunning) throw new InputError('name', `schedule ${id} already exists`);
-    // Temporal's own check of the spec (e.g. a cron field out of range) is an INVALID_ARGUMENT.
-    if ((err as { code?: number }).code === 3)
-      throw new InputError(r.cron !== undefined ? 'cron' : 'every', (err as Error).message);
+    // Temporal's own check of the spec (a cron field out of range): the SDK rethrows it as a TypeError.
+    if (err instanceof TypeError) throw new InputError(r.cron !== undefined ? 'cron' : 'every', err.message);
     throw err;
   }
   return describeSchedule(c, id);

@@ -21,13 +21,19 @@ import {
   triggerSchedule,
   UnknownSchedule,
   type ScheduleControl,
+  type ScheduleView,
 } from '../../client/schedules.ts';
 import { analyzeUntilCancelled, mockActivities, startMockWorkers } from '../helpers/mock-analysis.ts';
 import { freePort, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { closeServedApps, serveApp } from '../helpers/web-app.ts';
+import { createPool } from '../../lib/db.ts';
 import { testConfig } from '../helpers/worker.ts';
 
-after(() => releaseServices());
+after(async () => {
+  closeServedApps();
+  await releaseServices();
+});
 
 const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 const ONE_ALBUM = [{ id: 'a1', name: 'Album', tracks: [{ trackId: 't1', title: 'Song' }], skipped: 0 }];
@@ -44,6 +50,28 @@ async function mockWorld(
   const w = await startMockWorkers({ address: temporalAddress, taskQueue, mocks });
   const c: ScheduleControl = { client: w.client, taskQueue, temporalUiUrl: 'http://temporal-ui.test' };
   return { c, mocks, stop: w.stop };
+}
+
+/** The web API on the mock world's client (its routes of schedules need no database; the pool is never used). */
+async function serveApi(c: ScheduleControl) {
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: c.taskQueue });
+  const pool = createPool('postgres://unused@127.0.0.1:1/unused');
+  const app = await serveApp({
+    pool,
+    config,
+    client: c.client,
+    temporalAddress: 'unused',
+    temporalUiUrl: c.temporalUiUrl,
+  });
+  const call = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${app.base}${url}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  return { call, close: async () => (app.close(), await pool.end()) };
 }
 
 test('a failed scheduled run shows as failed, the schedule stays active and the next tick runs again', async (t) => {
@@ -75,11 +103,18 @@ test('a failed scheduled run shows as failed, the schedule stays active and the 
     failed.lastRun!.temporalUrl,
     `http://temporal-ui.test/namespaces/default/workflows/${encodeURIComponent(failed.lastRun!.workflowId)}`,
   );
-  // The list (what the CLI and the API show) says the same.
-  const listed = await waitFor('the schedule in the list', async () =>
-    (await listSchedules(world.c)).find((s) => s.id === id),
+  // GET /api/schedules (what the page and the CLI list show) says the same.
+  const api = await serveApi(world.c);
+  t.after(api.close);
+  const listed = await waitFor('the schedule in GET /api/schedules', async () => {
+    const { body } = await api.call('GET', '/api/schedules');
+    return (body.schedules as ScheduleView[]).find((s) => s.id === id);
+  });
+  assert.ok(
+    listed.recentRuns.some((r) => r.status === 'failed'),
+    JSON.stringify(listed),
   );
-  assert.ok(listed.recentRuns.some((r) => r.status === 'failed'));
+  assert.equal(listed.temporalUrl, `http://temporal-ui.test/namespaces/default/schedules/${id}`);
 
   failing = false;
   const recovered = await waitFor(
@@ -168,6 +203,54 @@ test('pause stops the ticks and resume brings them back', async (t) => {
   assert.ok(later.actionsTaken - paused.actionsTaken <= 1, 'at most the run already being started when paused');
   await new Promise((r) => setTimeout(r, 4000));
   assert.equal((await describeSchedule(world.c, analysisId)).actionsTaken, later.actionsTaken);
+});
+
+test('the API: bad input is a 400 naming the field; create, pause, resume, trigger and delete by id', async (t) => {
+  const world = await mockWorld({ albums: [] });
+  t.after(world.stop);
+  const api = await serveApi(world.c);
+  t.after(api.close);
+  const name = unique('api');
+  const bad = async (body: unknown, field: string) => {
+    const r = await api.call('POST', '/api/schedules', body);
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.equal(r.body.field, field, JSON.stringify(r.body));
+  };
+  await bad({ name, kind: 'weekly', every: '1d' }, 'kind');
+  await bad({ name, kind: 'analysis', every: '1 day' }, 'every');
+  await bad({ name, kind: 'analysis' }, 'cron');
+  await bad({ name, kind: 'analysis', cron: '99 3 * * *' }, 'cron'); // Temporal's own check of the fields
+  await bad({ name, kind: 'clustering', cron: '0 4 * * 0', input: { runs: -1 } }, 'input.runs');
+
+  const created = await api.call('POST', '/api/schedules', {
+    name,
+    kind: 'clustering',
+    cron: '0 4 * * 0',
+    input: { runs: 50 },
+    note: 're-cluster every Sunday',
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id as string;
+  t.after(() => deleteSchedule(world.c, id).catch(() => undefined));
+  assert.equal(id, `audiomuse-clustering-${name}`);
+  assert.deepEqual(created.body.input, { runs: 50 });
+  assert.equal(new Date(created.body.nextRuns[0]).getUTCDay(), 0, 'next run on a Sunday');
+  await bad({ name, kind: 'clustering', cron: '0 4 * * 0' }, 'name'); // exists
+
+  assert.equal((await api.call('POST', `/api/schedules/${id}/pause`)).status, 200);
+  assert.equal((await describeSchedule(world.c, id)).paused, true);
+  assert.equal((await api.call('POST', `/api/schedules/${id}/resume`)).status, 200);
+  assert.equal((await describeSchedule(world.c, id)).paused, false);
+  assert.equal((await api.call('POST', `/api/schedules/${id}/trigger`)).status, 200);
+  await waitFor('the triggered clustering', async () => (await describeSchedule(world.c, id)).actionsTaken === 1);
+  assert.equal((await api.call('DELETE', `/api/schedules/${id}`)).status, 200);
+  const gone = await api.call('POST', `/api/schedules/${id}/trigger`);
+  assert.equal(gone.status, 404);
+  assert.equal(gone.body.field, 'id');
+  // The triggered clustering has no worker serving it here: end it.
+  const run = await world.c.client.workflow.list({ query: `WorkflowType = 'clusterLibrary'` });
+  for await (const w of run)
+    if (w.status.name === 'RUNNING') await world.c.client.workflow.getHandle(w.workflowId).terminate();
 });
 
 test('Temporal down over several due times catches up once when it comes back', async (t) => {

@@ -12,7 +12,7 @@ export interface RouteInput {
 }
 
 export interface Route<Ctx> {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'delete';
   /** Koa path, e.g. `/api/status/:taskId`. */
   path: string;
   operationId: string;
