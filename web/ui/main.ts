@@ -1,5 +1,5 @@
 // The page's entry point: log in when the API asks for it, then the health strip, the media advice, the
-// analysis profile, the analysis and clustering panels (with why songs are in no playlist), recent runs, playlists, the listening panel and the map.
+// analysis profile, the analysis and clustering panels (with why songs are in no playlist), recent runs, schedules, playlists, the listening panel and the map.
 import './style.css';
 import { showAnalysisProfile } from './analysis-profile.ts';
 import { api, ApiFailure, whenUnauthorized, type TaskStatus } from './api.ts';
@@ -13,6 +13,7 @@ import { showMap } from './map.ts';
 import { showMediaAdvice } from './media.ts';
 import { showPlaylists } from './playlists.ts';
 import { runPanel, showRecentRuns, type RunPanel } from './runs.ts';
+import { showSchedules } from './schedules.ts';
 
 async function lastStatus(kind: 'analysis' | 'clustering'): Promise<TaskStatus | undefined> {
   const { runs } = await api<{ runs: { id: string }[] }>(`/api/runs?limit=1&kind=${kind}`);
@@ -60,6 +61,7 @@ async function startApp(): Promise<void> {
     },
     onFinished(status) {
       void showRecentRuns();
+      void showSchedules();
       if (status.state === 'SUCCESS') void Promise.all([showPlaylists(), showMap()]);
     },
     onAction: () => void showRecentRuns(),
@@ -80,6 +82,7 @@ async function startApp(): Promise<void> {
       formRoot.textContent = `The clustering form cannot be built: ${err instanceof Error ? err.message : String(err)}`;
     });
   void showRecentRuns();
+  void showSchedules();
   void showPlaylists();
   showListening();
   void showMap();
