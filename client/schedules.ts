@@ -193,9 +193,12 @@ export const pauseSchedule = (c: ScheduleControl, id: string, note = 'paused by 
 export const resumeSchedule = (c: ScheduleControl, id: string, note = 'resumed by audiomuse'): Promise<void> =>
   known(id, () => c.client.schedule.getHandle(id).unpause(note));
 
-/** Runs it now, under the schedule's overlap policy: skipped while its previous run is still going. */
+/**
+ * Runs it now, skipped while its previous run is still going. The policy is passed: the SDK's trigger()
+ * defaults to ALLOW_ALL, not to the schedule's own policy.
+ */
 export const triggerSchedule = (c: ScheduleControl, id: string): Promise<void> =>
-  known(id, () => c.client.schedule.getHandle(id).trigger());
+  known(id, () => c.client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP));
 
 /** Deletes the schedule; a run it started goes on. */
 export const deleteSchedule = (c: ScheduleControl, id: string): Promise<void> =>
