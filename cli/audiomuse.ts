@@ -19,6 +19,8 @@ const COMMANDS: Record<string, string> = {
   users:
     'people and their listening history: list | add <name> [--from-server] | add --from-server | remove | sync | history | import <user> <file>',
   index: 'the similarity index checkpoint: rebuild [--wait] (the rebuildVectorIndex workflow) | status',
+  schedule:
+    'Temporal Schedules of analysis and clustering: list | create <name> --kind K (--cron C | --every D) | pause | resume | trigger | delete <id>',
 };
 
 function usage(): string {

@@ -19,6 +19,7 @@ import { buildOpenApi, compileValidators, type RouteInput } from './api/openapi.
 import { requestGuard } from './api/origin.ts';
 import { readJsonBody, snakeToCamel } from './api/request.ts';
 import { runRoutes } from './api/run-routes.ts';
+import { scheduleRoutes } from './api/schedule-routes.ts';
 import { indexRoutes } from './api/index-routes.ts';
 import { similarityRoutes } from './api/similarity-routes.ts';
 import { listeningRoutes } from './api/listening-routes.ts';
@@ -59,6 +60,7 @@ const SWAGGER_INIT = `window.onload = () => { window.ui = SwaggerUIBundle({ url:
 export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   return [
     ...runRoutes(deps),
+    ...scheduleRoutes(deps),
     ...libraryRoutes(deps),
     ...similarityRoutes(deps),
     ...listeningRoutes(deps),

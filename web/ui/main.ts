@@ -1,5 +1,5 @@
 // The page's entry point: log in when the API asks for it, then the health strip, the media advice, the
-// analysis profile, the analysis and clustering panels (with why songs are in no playlist), recent runs, playlists, the listening panel and the map.
+// analysis profile, the analysis and clustering panels (with why songs are in no playlist), recent runs, schedules, playlists, the listening panel and the map.
 import './style.css';
 import { showAnalysisProfile } from './analysis-profile.ts';
 import { api, ApiFailure, whenUnauthorized, type TaskStatus } from './api.ts';
@@ -14,6 +14,7 @@ import { showMediaAdvice } from './media.ts';
 import { showPeople } from './people.ts';
 import { showPlaylists } from './playlists.ts';
 import { runPanel, showRecentRuns, type RunPanel } from './runs.ts';
+import { showSchedules } from './schedules.ts';
 
 async function lastStatus(kind: 'analysis' | 'clustering'): Promise<TaskStatus | undefined> {
   const { runs } = await api<{ runs: { id: string }[] }>(`/api/runs?limit=1&kind=${kind}`);
@@ -61,6 +62,7 @@ async function startApp(): Promise<void> {
     },
     onFinished(status) {
       void showRecentRuns();
+      void showSchedules();
       if (status.state === 'SUCCESS') void Promise.all([showPlaylists(), showMap()]);
     },
     onAction: () => void showRecentRuns(),
@@ -81,6 +83,7 @@ async function startApp(): Promise<void> {
       formRoot.textContent = `The clustering form cannot be built: ${err instanceof Error ? err.message : String(err)}`;
     });
   void showRecentRuns();
+  void showSchedules();
   void showPlaylists();
   showListening();
   void showPeople();
