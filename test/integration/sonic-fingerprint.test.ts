@@ -14,6 +14,8 @@ import { freshDatabase, releaseServices, scratchDir } from '../helpers/services.
 import { closeServedApps, serveApp } from '../helpers/web-app.ts';
 import { testConfig } from '../helpers/worker.ts';
 import { JellyfinStandin } from '../standins/jellyfin.ts';
+import { chromium } from 'playwright-core';
+import { requireOrSkip } from '../shared-paths.ts';
 
 const TRACKS = 120;
 let dir: string;
@@ -256,4 +258,31 @@ test('from the server to the fingerprint: two users followed and synced from the
   assert.ok(share(dave, 1) >= 0.8, `dave: ${groupsOf(dave).join(' ')}`);
   assert.ok(share(erin, 3) >= 0.7, `erin: ${groupsOf(erin).join(' ')}`);
   assert.ok(!dave.some((s) => erin.some((e) => e.item_id === s.item_id)), 'different fingerprints');
+});
+
+test("the page: a person's Fingerprint button shows the API's songs, seeds first, with the save form", async (t) => {
+  const CHROMIUM = '/usr/bin/chromium';
+  if (!requireOrSkip(t, CHROMIUM, 'Debian package chromium')) return;
+  const expected = (await fingerprint(`user_id=${users.alice.ours}&n=50`)).map((s) => s.title);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(60_000);
+    await page.goto(base);
+    await page
+      .locator('#people-followed li', { hasText: /^alice:/ })
+      .getByRole('button', { name: 'Fingerprint' })
+      .click();
+    const rows = page.locator('#people-fingerprint table.songs tbody tr');
+    await rows.nth(expected.length - 1).waitFor();
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td.title')?.textContent ?? ''));
+    assert.equal(shown.length, expected.length);
+    expected.forEach((title, i) => assert.ok(shown[i].includes(title), `row ${i}: ${shown[i]} should be ${title}`));
+    assert.ok(await page.locator('#people-fingerprint form').isVisible(), 'the save form is there');
+  } finally {
+    await browser.close();
+  }
 });

@@ -1,7 +1,9 @@
 // The People panel: the media server's users with an "Add" button each (GET /api/users/server), the people
-// whose listening history is followed with their track counts, and "Sync" / "Remove" per person.
-import { api } from './api.ts';
+// whose listening history is followed with their track counts, and "Sync" / "Fingerprint" / "Remove" per
+// person (the fingerprint's songs shown with the listening results' table and save form).
+import { api, type SongAt } from './api.ts';
 import { byId, h } from './dom.ts';
+import { showError, showStatus, songResult } from './song-list.ts';
 
 interface ServerUser {
   id: string;
@@ -23,7 +25,8 @@ export async function showPeople(): Promise<void> {
   const status = h('p', { id: 'people-status', class: 'message', role: 'status', 'aria-live': 'polite' });
   const followed = h('ul', { id: 'people-followed', class: 'saved-playlists', 'aria-label': 'People followed' });
   const server = h('ul', { id: 'people-server', class: 'saved-playlists', 'aria-label': "The media server's users" });
-  root.replaceChildren(followed, h('h3', {}, "The media server's users"), server, status);
+  const fingerprint = h('div', { id: 'people-fingerprint', 'aria-live': 'polite' });
+  root.replaceChildren(followed, fingerprint, h('h3', {}, "The media server's users"), server, status);
   const say = (text: string) => (status.textContent = text);
 
   const act = async (what: string, work: () => Promise<string>) => {
@@ -34,6 +37,26 @@ export async function showPeople(): Promise<void> {
       say(`${what} failed: ${messageOf(err)}`);
     }
     await refresh();
+  };
+
+  // The person's sonic fingerprint: songs like what they play most, weighted by recency (docs/similarity.md).
+  const showFingerprint = async (p: Person) => {
+    const note = h('p', { class: 'message', role: 'status' }, `Finding ${p.name}'s sonic fingerprint…`);
+    fingerprint.replaceChildren(h('h3', {}, `${p.name}'s sonic fingerprint`), note);
+    try {
+      const songs = await api<SongAt[]>(`/api/sonic_fingerprint/generate?user_id=${encodeURIComponent(p.id)}&n=50`);
+      showStatus(
+        note,
+        songs.length
+          ? `${songs.length} songs, the ones they play first`
+          : 'No analysed song in their history yet: sync it first.',
+      );
+      fingerprint.append(
+        ...songResult(`fp-${p.id}`, songs, { distanceLabel: 'distance', playlistName: `${p.name} fingerprint` }),
+      );
+    } catch (err) {
+      showError(note, err);
+    }
   };
 
   const refresh = async () => {
@@ -62,6 +85,16 @@ export async function showPeople(): Promise<void> {
                     }),
                 },
                 'Sync',
+              ),
+              ' ',
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'secondary',
+                  onclick: () => void showFingerprint(p),
+                },
+                'Fingerprint',
               ),
               ' ',
               h(
