@@ -6,9 +6,12 @@ import type { RadioActivities } from '../activities/radios.ts';
 import type { RefreshRadioInput, RefreshRadioResult } from '../contracts/radios.ts';
 import { STEP_RETRY } from './retry-policies.ts';
 
-const { computeRadioSongs, publishRadio } = proxyActivities<RadioActivities>({
+// The first refresh in a worker loads the similarity library (no heartbeat inside): a start-to-close bound only.
+const { computeRadioSongs } = proxyActivities<RadioActivities>({ startToCloseTimeout: '15 minutes', retry: STEP_RETRY });
+// A publish is a few requests: a worker killed in it is noticed within the heartbeat timeout and retried.
+const { publishRadio } = proxyActivities<RadioActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '15 seconds',
   retry: STEP_RETRY,
 });
 
