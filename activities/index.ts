@@ -10,6 +10,7 @@ import { createNamingActivities } from './naming.ts';
 import { createPublishingActivities } from './publishing.ts';
 import { createVectorIndexActivities } from './vector-index.ts';
 import { createHistoryActivities } from './history.ts';
+import { createRadioActivities, type RadioDeps } from './radios.ts';
 import type { MediaProvider } from '../providers/media/provider.ts';
 
 export interface ActivityDeps {
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   client?: () => Promise<Client | undefined>;
   /** Worker threads of the clustering search pool (default: every core). */
   clusteringThreads?: number;
+  /** The songs of a radio's recipe (the worker builds them over the similarity queries). */
+  radioSongs?: RadioDeps['radioSongs'];
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -30,5 +33,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createPublishingActivities(deps),
     ...createVectorIndexActivities(deps),
     ...createHistoryActivities(deps),
+    ...createRadioActivities(deps),
   };
 }

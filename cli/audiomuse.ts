@@ -21,6 +21,8 @@ const COMMANDS: Record<string, string> = {
   index: 'the similarity index checkpoint: rebuild [--wait] (the rebuildVectorIndex workflow) | status',
   schedule:
     'Temporal Schedules of analysis and clustering: list | create <name> --kind K (--cron C | --every D) | pause | resume | trigger | delete <id>',
+  radio:
+    'radios, recipes re-run into one server playlist: list | create <name> --recipe JSON [--size N] [--cron C | --every D] | run <id> | delete <id>',
 };
 
 function usage(): string {

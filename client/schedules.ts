@@ -16,11 +16,16 @@ import { CLUSTER_LIBRARY_INPUT } from '../contracts/clustering.ts';
 import { checkInput, InputError, type InputSpec } from '../contracts/input-spec.ts';
 import { ANALYSIS, CLUSTERING } from './run-control.ts';
 
-export const SCHEDULE_KINDS = ['analysis', 'clustering'] as const;
+export const SCHEDULE_KINDS = ['analysis', 'clustering', 'radio'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
+/** A radio's refresh: one workflow id per radio, so its scheduled and manual refreshes exclude each other. */
+export const RADIO_RUN = { workflowType: 'refreshRadio', workflowId: (radioId: string) => `refresh-radio-${radioId}` };
 const RUNS = { analysis: ANALYSIS, clustering: CLUSTERING };
-const INPUTS: Record<ScheduleKind, InputSpec> = { analysis: ANALYZE_LIBRARY_INPUT, clustering: CLUSTER_LIBRARY_INPUT };
+const INPUTS: Record<Exclude<ScheduleKind, 'radio'>, InputSpec> = {
+  analysis: ANALYZE_LIBRARY_INPUT,
+  clustering: CLUSTER_LIBRARY_INPUT,
+};
 
 /** Every schedule id we make starts with this; the list shows only ours. */
 export const SCHEDULE_ID_PREFIX = 'audiomuse-';
@@ -103,7 +108,8 @@ export function durationMs(field: string, text: string): number {
 
 /** Checks a request; throws InputError naming the field. */
 export function checkScheduleRequest(r: ScheduleRequest): void {
-  if (!SCHEDULE_KINDS.includes(r.kind)) throw new InputError('kind', `expected analysis or clustering, got ${r.kind}`);
+  if (!SCHEDULE_KINDS.includes(r.kind))
+    throw new InputError('kind', `expected analysis, clustering or radio, got ${r.kind}`);
   if (!SCHEDULE_NAME.test(r.name))
     throw new InputError('name', 'expected lower-case letters, digits and dashes (at most 63), e.g. nightly');
   if ((r.cron === undefined) === (r.every === undefined)) throw new InputError('cron', 'give either cron or every');
@@ -111,13 +117,18 @@ export function checkScheduleRequest(r: ScheduleRequest): void {
     throw new InputError('cron', `expected 5 to 7 fields such as "0 3 * * *" or @daily, got ${JSON.stringify(r.cron)}`);
   if (r.every !== undefined) durationMs('every', r.every);
   if (r.catchup !== undefined) durationMs('catchup', r.catchup);
-  checkInput(INPUTS[r.kind], r.input ?? {}, 'input');
+  if (r.kind !== 'radio') checkInput(INPUTS[r.kind], r.input ?? {}, 'input');
+  else if (typeof r.input?.radioId !== 'string' || !/^[0-9]+$/.test(r.input.radioId))
+    throw new InputError('input.radioId', 'expected the id of a radio');
 }
 
 /** Creates the schedule; its overlap policy is SKIP (one run of a kind at a time) and failures do not pause it. */
 export async function createSchedule(c: ScheduleControl, r: ScheduleRequest): Promise<ScheduleView> {
   checkScheduleRequest(r);
-  const run = RUNS[r.kind];
+  const run =
+    r.kind === 'radio'
+      ? { workflowType: RADIO_RUN.workflowType, workflowId: RADIO_RUN.workflowId(r.input!.radioId as string) }
+      : RUNS[r.kind];
   const id = scheduleId(r.kind, r.name);
   const when = r.cron !== undefined ? r.cron.trim() : `every ${r.every}`;
   const memo: ScheduleMemo = { kind: r.kind, name: r.name, when, note: r.note ?? '' };
@@ -226,7 +237,13 @@ const RECENT_RUNS = 5;
 
 async function view(c: ScheduleControl, d: ScheduleDescription): Promise<ScheduleView> {
   const memo = (d.memo ?? {}) as Partial<ScheduleMemo>;
-  const kind = memo.kind ?? (d.action.workflowType === CLUSTERING.workflowType ? 'clustering' : 'analysis');
+  const kind =
+    memo.kind ??
+    (d.action.workflowType === CLUSTERING.workflowType
+      ? 'clustering'
+      : d.action.workflowType === RADIO_RUN.workflowType
+        ? 'radio'
+        : 'analysis');
   const recent = await Promise.all(
     d.info.recentActions.slice(-RECENT_RUNS).map(async (a): Promise<ScheduledRun> => {
       const wf = a.action.workflow;

@@ -335,4 +335,42 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    name: 'radios',
+    sql: `
+      -- A radio: a saved recipe (songs like seeds, an alchemy blend, a person's fingerprint, a path from one song
+      -- to another) re-run into the same server playlist. publish_started_at: a create was asked for and its id
+      -- not stored yet, so a retry looks the name up instead of creating a second playlist.
+      CREATE TABLE radios (
+        id                 BIGSERIAL PRIMARY KEY,
+        source             TEXT NOT NULL,
+        name               TEXT NOT NULL,
+        user_id            BIGINT REFERENCES users (id) ON DELETE CASCADE,
+        recipe             JSONB NOT NULL,
+        size               INTEGER NOT NULL CHECK (size > 0),
+        server_playlist_id TEXT,
+        publish_started_at TIMESTAMPTZ,
+        created_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
+        updated_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
+        UNIQUE (source, name)
+      );
+      -- One refresh: what it changed on the server (or why it published nothing: status skipped and a reason).
+      -- run_key (the workflow run) makes a retried recording a no-op.
+      CREATE TABLE radio_runs (
+        id          BIGSERIAL PRIMARY KEY,
+        radio_id    BIGINT NOT NULL REFERENCES radios (id) ON DELETE CASCADE,
+        run_key     TEXT NOT NULL,
+        started_at  TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        status      TEXT NOT NULL CHECK (status IN ('published', 'skipped')),
+        added       INTEGER NOT NULL DEFAULT 0,
+        removed     INTEGER NOT NULL DEFAULT 0,
+        kept        INTEGER NOT NULL DEFAULT 0,
+        track_ids   TEXT[] NOT NULL DEFAULT '{}',
+        reason      TEXT,
+        UNIQUE (radio_id, run_key)
+      );
+    `,
+  },
 ];

@@ -27,6 +27,7 @@ import { fingerprintRoutes } from './api/fingerprint-routes.ts';
 import { playlistFileRoutes } from './api/playlist-file-routes.ts';
 import { systemRoutes } from './api/system-routes.ts';
 import { userRoutes } from './api/user-routes.ts';
+import { radioRoutes } from './api/radio-routes.ts';
 import { ensureUiBundle, UI_DIST_DIR } from './ui-bundle.ts';
 
 export interface WebDeps {
@@ -70,6 +71,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...systemRoutes(deps),
     ...mediaRoutes(deps),
     ...userRoutes(deps),
+    ...radioRoutes(deps),
   ];
 }
 

@@ -13,6 +13,8 @@ import { createMediaProvider } from '../providers/media/index.ts';
 import type { MediaProvider } from '../providers/media/provider.ts';
 import { analysisTaskQueue, clusteringTaskQueue } from '../words/task-queues.ts';
 import { workflowSource } from './workflow-source.ts';
+import { RadioSongQueries } from '../queries/radio-songs.ts';
+import { libraryMapScope } from '../queries/library-map.ts';
 
 export { workflowsPath } from './workflow-source.ts';
 
@@ -50,12 +52,15 @@ export async function createWorker(opts: {
 }): Promise<Worker[]> {
   const { config } = opts;
   const media = activityMedia(config);
+  // Radios need the similarity library: loaded on the first refresh, kept fresh by the vector log after.
+  const radios = new RadioSongQueries(opts.pool, libraryMapScope(config));
   const activities = createActivities({
     pool: opts.pool,
     config,
     media,
     client: opts.client,
     clusteringThreads: opts.clusteringThreads,
+    radioSongs: (source, recipe, size) => radios.songs(source, recipe, size),
   });
   const main = await Worker.create({
     connection: opts.connection,

@@ -6,3 +6,4 @@ export { analyzeAlbum } from './analyze-album.ts';
 export { clusterLibrary } from './cluster-library.ts';
 export { rebuildVectorIndex } from './rebuild-vector-index.ts';
 export { syncListeningHistory } from './sync-listening-history.ts';
+export { refreshRadio } from './refresh-radio.ts';

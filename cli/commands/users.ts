@@ -3,12 +3,14 @@
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../lib/config.ts';
-import { createUser, deleteUser, getUser, listUsers } from '../../lib/store/users.ts';
+import { createUser, getUser, listUsers } from '../../lib/store/users.ts';
+import { radioIdsOfUser } from '../../lib/store/radios.ts';
+import { deleteUserAndRadios } from '../../client/radios.ts';
 import { listeningHistory } from '../../lib/store/listening-history.ts';
 import { createMediaProvider } from '../../providers/media/index.ts';
 import { syncUserHistory } from '../../providers/media/history-sync.ts';
 import { importScrobbleFile } from '../../queries/listening-history.ts';
-import { withDatabase } from '../database.ts';
+import { cliClient, withDatabase } from '../database.ts';
 
 const USAGE = [
   'usage: audiomuse users list',
@@ -94,7 +96,13 @@ export async function run(args: string[]): Promise<number> {
       case 'remove': {
         want(1);
         const user = await find(positionals[0]);
-        await deleteUser(pool, source, user.id);
+        // Their radios' schedules live in Temporal: only then is it needed.
+        const client = (await radioIdsOfUser(pool, user.id)).length ? await cliClient(config) : undefined;
+        try {
+          await deleteUserAndRadios({ pool, source, client, taskQueue: config.temporal.taskQueue }, user.id);
+        } finally {
+          await client?.connection.close();
+        }
         console.log(JSON.stringify({ removed: user.id, name: user.name }));
         return 0;
       }

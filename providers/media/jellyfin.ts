@@ -276,6 +276,17 @@ export class JellyfinProvider implements MediaProvider {
     return { id, name, trackCount: stored.ItemIds?.length ?? ids.length };
   }
 
+  /** UpdatePlaylist (POST /Playlists/{id}, 10.9+) sets the name and the whole item list in one request. */
+  async replacePlaylistTracks(playlistId: string, name: string, trackIds: string[]): Promise<Playlist> {
+    requireItemId(playlistId, 'playlist');
+    const ids = [...new Set(trackIds)];
+    for (const id of ids) requireItemId(id, 'track');
+    const ctx = { notFound: `Jellyfin has no playlist with id ${playlistId}` };
+    await this.getJson('POST', `/Playlists/${encodeURIComponent(playlistId)}`, {}, ctx, { Name: name, Ids: ids });
+    const stored = await this.getJson<{ ItemIds?: string[] }>('GET', `/Playlists/${playlistId}`, {}, ctx);
+    return { id: playlistId, name, trackCount: stored.ItemIds?.length ?? ids.length };
+  }
+
   async deletePlaylist(playlistId: string): Promise<void> {
     requireItemId(playlistId, 'playlist');
     const userId = await this.userId();

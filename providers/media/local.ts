@@ -344,6 +344,15 @@ export class LocalFolderProvider implements MediaProvider {
     }
   }
 
+  /** The file is written whole beside the old one and renamed over it (createPlaylist's way): old or new, never half. */
+  async replacePlaylistTracks(playlistId: string, name: string, trackIds: string[]): Promise<Playlist> {
+    const found = (await this.playlistFiles()).find((p) => p.id === playlistId);
+    if (!found) throw new MediaServerError(`No playlist with id ${playlistId} in ${this.playlistDir}`, 'not_found');
+    if (!found.ours)
+      throw new MediaServerError(`Refusing to write over ${found.file}: it was not written by AudioMuse`, 'refused');
+    return this.createPlaylist(name, trackIds, { replace: new Set([playlistId]) });
+  }
+
   async deletePlaylist(playlistId: string): Promise<void> {
     const found = (await this.playlistFiles()).find((p) => p.id === playlistId);
     if (!found) throw new MediaServerError(`No playlist with id ${playlistId} in ${this.playlistDir}`, 'not_found');

@@ -347,6 +347,18 @@ export class NavidromeProvider implements MediaProvider {
     }
   }
 
+  /** createPlaylist with playlistId sets the whole song list in one call (Subsonic API 1.8+, Navidrome, Supysonic). */
+  async replacePlaylistTracks(playlistId: string, name: string, trackIds: string[]): Promise<Playlist> {
+    await this.call(
+      'createPlaylist',
+      [['playlistId', playlistId], ...trackIds.map((id): [string, string] => ['songId', id])],
+      { write: true },
+    );
+    const { body } = await this.call('getPlaylist', [['id', playlistId]]);
+    const count = body.playlist?.songCount ?? body.playlist?.entry?.length ?? 0;
+    return { id: playlistId, name: body.playlist?.name ?? name, trackCount: count };
+  }
+
   /** Deletes only playlists of the configured user: an admin account may delete anyone's on some servers. */
   async deletePlaylist(playlistId: string): Promise<void> {
     const refused = (err: unknown) => {

@@ -109,6 +109,12 @@ export interface MediaProvider {
   localFile?(trackId: string, pathHint?: string): Promise<string>;
   listPlaylists(): Promise<Playlist[]>;
   createPlaylist(name: string, trackIds: string[], options?: CreatePlaylistOptions): Promise<Playlist>;
+  /**
+   * Replaces the whole song list of one of our playlists in one request, so a reader sees the old or the new
+   * list, never half of one; the name is kept (set back where the server allows). `not_found` when the
+   * playlist is gone. Only servers with such a request have it.
+   */
+  replacePlaylistTracks?(playlistId: string, name: string, trackIds: string[]): Promise<Playlist>;
   /** Deletes a playlist: `not_found` when it is gone, `refused` when it is not ours to delete (a user's file, another
    *  owner's playlist, a server that says no) or the id does not name a playlist. */
   deletePlaylist(playlistId: string): Promise<void>;

@@ -727,6 +727,20 @@ export class JellyfinStandin {
         throw new HttpFailure(403);
       return { OpenAccess: pl.openAccess, Shares: [], ItemIds: [...pl.entries!] };
     }
+    if (m && method === 'POST') {
+      // UpdatePlaylist (10.9+): fields left out keep their values; Ids replaces the whole list; owner only.
+      const pl = this.requirePlaylist(m[1]);
+      if (auth.kind === 'user' && !auth.user.admin && pl.ownerId !== auth.user.id) throw new HttpFailure(403);
+      const dto = (body ?? {}) as Record<string, unknown>;
+      const get = (k: string) => Object.entries(dto).find(([key]) => key.toLowerCase() === k.toLowerCase())?.[1];
+      if (typeof get('Name') === 'string') pl.name = get('Name') as string;
+      const ids = get('Ids');
+      if (Array.isArray(ids)) {
+        pl.entries = [];
+        this.addToPlaylist(pl, this.parseIds(ids.map(String)));
+      }
+      return undefined;
+    }
     m = /^\/playlists\/([^/]+)\/items$/.exec(p);
     if (m && method === 'GET') return this.getPlaylistItems(auth, m[1], one);
     if (m && method === 'POST') {

@@ -135,6 +135,8 @@ export function md5Hex(s: string): string {
 export class NavidromeStandin {
   readonly requests: RecordedRequest[] = [];
   readonly playlists = new Map<string, StandinPlaylist>();
+  /** Awaited before a call is carried out: a test holds one there (to kill its caller meanwhile). */
+  hold?: (endpoint: string, params: URLSearchParams) => Promise<void> | undefined;
   readonly albums: Album[] = [];
   readonly songs = new Map<string, Song>();
   url = '';
@@ -285,6 +287,7 @@ export class NavidromeStandin {
         );
         return;
       }
+      await this.hold?.(endpoint, params);
       const payload = route(params, res, user);
       if (payload !== undefined) this.send(res, { status: 'ok', ...payload });
     } catch (err) {

@@ -82,6 +82,8 @@ async function exercise(version: StandinVersion) {
     for await (const _ of audio.stream); // drain
     const playlist = await provider.createPlaylist('Conformance', standin.trackIds().slice(0, 130));
     await provider.listPlaylists();
+    const replaced = await provider.replacePlaylistTracks!(playlist.id, 'Conformance', standin.trackIds().slice(2, 7));
+    assert.equal(replaced.trackCount, 5, 'the whole list replaced in one request');
     await assert.rejects(provider.deletePlaylist(tracks[1].id));
     await assert.rejects(provider.listAlbumTracks('0123456789abcdef0123456789abcdef'));
     standin.setUserData('alice', tracks[0].id, { playCount: 3, lastPlayed: new Date('2026-01-02T03:04:05Z') });

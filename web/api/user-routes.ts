@@ -3,7 +3,9 @@
 // /api/users/:id/import (a ListenBrainz or Last.fm export as the request body). Credentials go in, never out.
 import { CredentialsKeyError } from '../../lib/credentials.ts';
 import { listeningHistory } from '../../lib/store/listening-history.ts';
-import { createUser, deleteUser, getUser, listUsers } from '../../lib/store/users.ts';
+import { createUser, getUser, listUsers } from '../../lib/store/users.ts';
+import { deleteUserAndRadios } from '../../client/radios.ts';
+import { radioControl } from './radio-routes.ts';
 import { ScrobbleFileError } from '../../engines/history/scrobbles.ts';
 import { syncUserHistory } from '../../providers/media/history-sync.ts';
 import { createMediaProvider } from '../../providers/media/index.ts';
@@ -120,10 +122,10 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       tag: 'users',
       params: USER_ID,
       summary:
-        'Stops following a person: their history and stored login are deleted; their playlists on the server stay',
+        'Stops following a person: their history, stored login, radios and radio schedules are deleted; their playlists on the server stay',
       responses: { 200: '{removed}', 404: 'No such user' },
       async handler(_ctx, { params }) {
-        if (!(await deleteUser(deps.pool, source, params.id)))
+        if (!(await deleteUserAndRadios(radioControl(deps), params.id)))
           throw new ApiError(404, `no such user: ${params.id}`, 'id');
         return { removed: params.id };
       },

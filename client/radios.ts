@@ -1,0 +1,171 @@
+// Radios for the CLI and the web API: create one (with its Temporal Schedule of kind `radio` when it has a
+// schedule), run its refresh now, delete it with its schedule, and delete a person with their radios' schedules
+// (a database cascade removes the radios, never a Temporal Schedule). Playlists on the server are never deleted.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Pool } from '../lib/db.ts';
+import {
+  createRadio,
+  deleteRadio,
+  getRadio,
+  radioIdsOfUser,
+  radioRuns,
+  type Radio,
+  type RadioRun,
+} from '../lib/store/radios.ts';
+import { deleteUser, getUser } from '../lib/store/users.ts';
+import { checkRecipe, RADIO_MAX_SIZE, type RefreshRadioResult } from '../contracts/radios.ts';
+import { InputError } from '../contracts/input-spec.ts';
+import {
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  RADIO_RUN,
+  scheduleId,
+  UnknownSchedule,
+  type ScheduleView,
+} from './schedules.ts';
+
+export interface RadioControl {
+  pool: Pool;
+  source: string;
+  /** Temporal: needed to run a radio and for its schedule. */
+  client?: Client;
+  taskQueue: string;
+  temporalUiUrl?: string;
+}
+
+export interface RadioRequest {
+  name: string;
+  recipe: unknown;
+  size?: number;
+  userId?: string;
+  /** When it refreshes by itself: a cron expression or an interval (`1d`). */
+  cron?: string;
+  every?: string;
+}
+
+export interface RadioView extends Radio {
+  scheduleId: string | null;
+  schedule: Pick<ScheduleView, 'when' | 'nextRuns' | 'paused' | 'temporalUrl'> | null;
+  runs: RadioRun[];
+}
+
+export const DEFAULT_RADIO_SIZE = 50;
+export const radioScheduleId = (radioId: string): string => scheduleId('radio', radioId);
+
+const scheduleControl = (c: RadioControl) => {
+  if (!c.client) throw new Error('Temporal is not connected: radios cannot be scheduled or run');
+  return { client: c.client, taskQueue: c.taskQueue, temporalUiUrl: c.temporalUiUrl };
+};
+
+/** Checks a request; throws InputError naming the field. */
+export async function checkRadioRequest(c: RadioControl, r: RadioRequest): Promise<void> {
+  if (typeof r.name !== 'string' || !r.name.trim() || r.name.length > 200)
+    throw new InputError('name', 'expected a playlist name of 1 to 200 characters');
+  checkRecipe(r.recipe);
+  if (r.size !== undefined && !(Number.isInteger(r.size) && r.size >= 1 && r.size <= RADIO_MAX_SIZE))
+    throw new InputError('size', `expected an integer from 1 to ${RADIO_MAX_SIZE}`);
+  if (r.userId !== undefined && !(await getUser(c.pool, c.source, r.userId)))
+    throw new InputError('user_id', `no user ${r.userId} of the ${c.source} source`);
+  if (r.recipe.kind === 'fingerprint' && (await getUser(c.pool, c.source, r.recipe.userId))?.id !== r.recipe.userId)
+    throw new InputError('recipe.userId', `no user with id ${r.recipe.userId} of the ${c.source} source`);
+  if (r.cron !== undefined && r.every !== undefined) throw new InputError('cron', 'give cron or every, not both');
+}
+
+/** Creates the radio and, when it has a cron or an interval, its schedule; a refused schedule undoes the radio. */
+export async function createRadioWithSchedule(c: RadioControl, r: RadioRequest): Promise<RadioView> {
+  await checkRadioRequest(c, r);
+  // A fingerprint radio belongs to its person unless told otherwise: deleting them deletes it.
+  const recipe = r.recipe as { kind: string; userId?: string };
+  const userId = r.userId
+    ? (await getUser(c.pool, c.source, r.userId))!.id
+    : recipe.kind === 'fingerprint'
+      ? recipe.userId
+      : undefined;
+  const radio = await createRadio(c.pool, {
+    source: c.source,
+    name: r.name.trim(),
+    userId,
+    recipe,
+    size: r.size ?? DEFAULT_RADIO_SIZE,
+  });
+  if (!radio) throw new InputError('name', `${c.source} already has a radio named ${JSON.stringify(r.name.trim())}`);
+  if (r.cron !== undefined || r.every !== undefined) {
+    try {
+      await createSchedule(scheduleControl(c), {
+        name: radio.id,
+        kind: 'radio',
+        cron: r.cron,
+        every: r.every,
+        input: { radioId: radio.id },
+        note: `radio "${radio.name}"`,
+      });
+    } catch (err) {
+      await deleteRadio(c.pool, c.source, radio.id);
+      throw err;
+    }
+  }
+  return radioView(c, radio);
+}
+
+export async function radioView(c: RadioControl, radio: Radio): Promise<RadioView> {
+  let schedule: RadioView['schedule'] = null;
+  if (c.client) {
+    try {
+      const s = await describeSchedule(scheduleControl(c), radioScheduleId(radio.id));
+      schedule = { when: s.when, nextRuns: s.nextRuns, paused: s.paused, temporalUrl: s.temporalUrl };
+    } catch (err) {
+      if (!(err instanceof UnknownSchedule)) throw err;
+    }
+  }
+  return {
+    ...radio,
+    scheduleId: schedule ? radioScheduleId(radio.id) : null,
+    schedule,
+    runs: await radioRuns(c.pool, radio.id),
+  };
+}
+
+/** A radio of this source, or undefined. */
+export async function findRadio(c: RadioControl, id: string): Promise<Radio | undefined> {
+  const radio = /^[0-9]+$/.test(id) ? await getRadio(c.pool, id) : undefined;
+  return radio?.source === c.source ? radio : undefined;
+}
+
+/** Refreshes the radio now and waits for the result; joins a refresh already running (scheduled or not). */
+export async function runRadio(c: RadioControl, radioId: string): Promise<RefreshRadioResult> {
+  const { client, taskQueue } = scheduleControl(c);
+  const workflowId = RADIO_RUN.workflowId(radioId);
+  try {
+    return await client.workflow.execute<(i: { radioId: string }) => Promise<RefreshRadioResult>>(
+      RADIO_RUN.workflowType,
+      { workflowId, taskQueue, args: [{ radioId }] },
+    );
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return client.workflow.getHandle<(i: { radioId: string }) => Promise<RefreshRadioResult>>(workflowId).result();
+  }
+}
+
+async function dropSchedule(c: RadioControl, radioId: string): Promise<void> {
+  try {
+    await deleteSchedule(scheduleControl(c), radioScheduleId(radioId));
+  } catch (err) {
+    if (!(err instanceof UnknownSchedule)) throw err;
+  }
+}
+
+/** Deletes the radio and its schedule (schedule first: it must not start a refresh of a radio that is gone). */
+export async function deleteRadioAndSchedule(c: RadioControl, radioId: string): Promise<boolean> {
+  if (!(await findRadio(c, radioId))) return false;
+  await dropSchedule(c, radioId);
+  return deleteRadio(c.pool, c.source, radioId);
+}
+
+/** Deletes a person, their radios (by cascade) and their radios' schedules; false when there was no such person. */
+export async function deleteUserAndRadios(c: RadioControl, userId: string): Promise<boolean> {
+  const user = await getUser(c.pool, c.source, userId);
+  if (!user) return false;
+  for (const id of await radioIdsOfUser(c.pool, user.id)) await dropSchedule(c, id);
+  return deleteUser(c.pool, c.source, user.id);
+}
