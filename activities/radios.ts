@@ -109,9 +109,11 @@ async function writePlaylist(pool: Pool, media: MediaProvider, radio: Radio, tra
   const name = radioPlaylistName(radio);
   let id = radio.serverPlaylistId;
   if (radio.publishStartedAt) {
-    // A create whose reply was lost (the worker died, maybe mid-create): the playlist of that name is ours, and
-    // the replace below makes it whole.
-    const named = (await media.listPlaylists()).find((p) => p.name === name);
+    // A create whose reply was lost (the worker died, maybe mid-create): a playlist of that name that was not
+    // there before the create is ours, and the replace below makes it whole. One that was (a person's own of the
+    // same name) is never adopted.
+    const before = new Set(radio.publishBaseline ?? []);
+    const named = (await media.listPlaylists()).find((p) => p.name === name && !before.has(p.id));
     if (named) {
       id = named.id;
       await setRadioPlaylist(pool, radio.id, id);
@@ -131,7 +133,8 @@ async function writePlaylist(pool: Pool, media: MediaProvider, radio: Radio, tra
       // Deleted on the server: made anew below.
     }
   }
-  await markRadioPublishStarted(pool, radio.id);
+  const sameName = (await media.listPlaylists()).filter((p) => p.name === name).map((p) => p.id);
+  await markRadioPublishStarted(pool, radio.id, sameName);
   const created = await media.createPlaylist(name, trackIds);
   await setRadioPlaylist(pool, radio.id, created.id);
   return created.id;

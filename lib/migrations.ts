@@ -341,7 +341,8 @@ export const MIGRATIONS: Migration[] = [
     sql: `
       -- A radio: a saved recipe (songs like seeds, an alchemy blend, a person's fingerprint, a path from one song
       -- to another) re-run into the same server playlist. publish_started_at: a create was asked for and its id
-      -- not stored yet, so a retry looks the name up instead of creating a second playlist.
+      -- not stored yet, so a retry looks the name up instead of creating a second playlist; publish_baseline: the
+      -- ids of playlists of that name before the create (a person's own), which a retry never adopts.
       CREATE TABLE radios (
         id                 BIGSERIAL PRIMARY KEY,
         source             TEXT NOT NULL,
@@ -351,6 +352,7 @@ export const MIGRATIONS: Migration[] = [
         size               INTEGER NOT NULL CHECK (size > 0),
         server_playlist_id TEXT,
         publish_started_at TIMESTAMPTZ,
+        publish_baseline   TEXT[],
         created_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
         updated_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
         UNIQUE (source, name)

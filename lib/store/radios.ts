@@ -12,6 +12,8 @@ export interface Radio {
   size: number;
   serverPlaylistId: string | null;
   publishStartedAt: string | null;
+  /** Server ids of the playlists of the radio's name that existed before its create was asked for. */
+  publishBaseline: string[] | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -30,6 +32,7 @@ export interface RadioRun {
 
 const COLUMNS = `id::text AS id, source, name, user_id::text AS "userId", recipe, size,
   server_playlist_id AS "serverPlaylistId", publish_started_at::text AS "publishStartedAt",
+  publish_baseline AS "publishBaseline",
   created_at::text AS "createdAt", updated_at::text AS "updatedAt"`;
 const RUN_COLUMNS = `run_key AS "runKey", started_at::text AS "startedAt", finished_at::text AS "finishedAt", status,
   added, removed, kept, track_ids AS "trackIds", reason`;
@@ -69,15 +72,19 @@ export async function deleteRadio(pool: Pool, source: string, id: string): Promi
   return (rowCount ?? 0) > 0;
 }
 
-/** Records that a create of the radio's playlist is about to be asked for. */
-export async function markRadioPublishStarted(pool: Pool, id: string): Promise<void> {
-  await pool.query(`UPDATE radios SET publish_started_at = now(), updated_at = now() WHERE id::text = $1`, [id]);
+/** Records that a create of the radio's playlist is about to be asked for, and the same-named playlists before it. */
+export async function markRadioPublishStarted(pool: Pool, id: string, baseline: string[]): Promise<void> {
+  await pool.query(
+    `UPDATE radios SET publish_started_at = now(), publish_baseline = $2, updated_at = now() WHERE id::text = $1`,
+    [id, baseline],
+  );
 }
 
 /** Stores the server playlist's id and clears the intent. */
 export async function setRadioPlaylist(pool: Pool, id: string, serverPlaylistId: string): Promise<void> {
   await pool.query(
-    `UPDATE radios SET server_playlist_id = $2, publish_started_at = NULL, updated_at = now() WHERE id::text = $1`,
+    `UPDATE radios SET server_playlist_id = $2, publish_started_at = NULL, publish_baseline = NULL, updated_at = now()
+      WHERE id::text = $1`,
     [id, serverPlaylistId],
   );
 }

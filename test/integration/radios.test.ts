@@ -224,7 +224,7 @@ test('deleting a person deletes their radios and their radios schedules; their p
   assert.ok(standin.playlists.has(playlistId), 'their playlist on the server stays');
 });
 
-test('a worker killed with -9 while its create is on the wire: the retry adopts that playlist, no second one', async () => {
+test("a worker killed with -9 while its create is on the wire: the retry adopts that playlist, no second one, and never a person's own of the same name", async () => {
   const { temporalAddress } = await services();
   const taskQueue = `test-${randomUUID()}`;
   const proc = spawnWorker({
@@ -233,6 +233,10 @@ test('a worker killed with -9 while its create is on the wire: the retry adopts 
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
   });
+  // A person's own playlist, named like the radio before the radio ever ran: never adopted, never rewritten.
+  const media = await createMediaProvider(config);
+  const theirs = await media.createPlaylist('Radio Killed', [await itemId('navidrome', titlesOf(0)[0])]);
+  const theirSongs = [...standin.playlists.get(theirs.id)!.songIds];
   const r = await call('POST', '/api/radios', {
     name: 'Radio Killed',
     recipe: { kind: 'instantMix', seeds: [await itemId('navidrome', titlesOf(1)[2])] },
@@ -262,7 +266,7 @@ test('a worker killed with -9 while its create is on the wire: the retry adopts 
     standin.hold = undefined;
     release();
     await waitFor('the create carried out', () =>
-      [...standin.playlists.values()].some((p) => p.name === 'Radio Killed'),
+      [...standin.playlists.values()].some((p) => p.name === 'Radio Killed' && p.id !== theirs.id),
     );
     assert.equal((await radioRow(id)).server_playlist_id, null, 'its id never reached the store');
     spawnWorker({
@@ -273,8 +277,9 @@ test('a worker killed with -9 while its create is on the wire: the retry adopts 
     });
     const result = await handle.result();
     assert.equal(result.status, 'published');
-    const mine = [...standin.playlists.values()].filter((p) => p.name === 'Radio Killed');
+    const mine = [...standin.playlists.values()].filter((p) => p.name === 'Radio Killed' && p.id !== theirs.id);
     assert.equal(mine.length, 1, 'one playlist, not two');
+    assert.deepEqual(standin.playlists.get(theirs.id)!.songIds, theirSongs, 'their playlist is untouched');
     assert.equal(result.playlistId, mine[0].id);
     assert.equal((await radioRow(id)).server_playlist_id, mine[0].id);
     assert.deepEqual(mine[0].songIds, (await runsOf(id))[0].track_ids);
