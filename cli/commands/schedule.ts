@@ -50,9 +50,9 @@ function parseCreate(args: string[]): ScheduleRequest {
     },
   });
   if (positionals.length !== 1) throw new Error(`create takes one name; ${USAGE}`);
-  if (!values.kind) throw new Error('--kind is required: analysis or clustering');
+  if (!values.kind) throw new Error(`--kind is required: ${SCHEDULE_KINDS.join(', ')}`);
   if (!SCHEDULE_KINDS.includes(values.kind as ScheduleKind))
-    throw new Error(`--kind must be analysis or clustering, got ${JSON.stringify(values.kind)}`);
+    throw new Error(`--kind must be ${SCHEDULE_KINDS.join(', ')}; got ${JSON.stringify(values.kind)}`);
   if (!values.cron === !values.every) throw new Error('give --cron or --every (one of them)');
   let input: Record<string, unknown> | undefined;
   if (values.input !== undefined) {

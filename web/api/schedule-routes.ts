@@ -36,7 +36,7 @@ const CREATE_BODY = {
     kind: { type: 'string', enum: SCHEDULE_KINDS },
     cron: { type: 'string', minLength: 1, maxLength: 200, description: 'Cron expression, UTC unless CRON_TZ=… leads' },
     every: { ...DURATION_SCHEMA, description: 'Interval instead of cron: 90s, 30m, 12h, 7d' },
-    input: { type: 'object', description: "The run's input: analysis or clustering start fields" },
+    input: { type: 'object', description: "The run's input: analysis or clustering start fields; a radio's {radioId}" },
     catchup: { ...DURATION_SCHEMA, description: 'How late a due time missed in an outage may still run (default 1h)' },
     note: { type: 'string', maxLength: 500 },
     paused: { type: 'boolean' },
