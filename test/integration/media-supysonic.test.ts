@@ -228,6 +228,19 @@ describe('Subsonic provider against a real Supysonic', { skip }, () => {
     await assert.rejects(server.members(created.id), /no playlist/);
   });
 
+  test("a radio's playlist is replaced in one request: same id, exactly the new songs in their order", async () => {
+    const p = provider();
+    const { albums } = await p.listRecentAlbums({ startIndex: 0, limit: 10 });
+    const big = (await p.listAlbumTracks(albums.find((a) => a.name === 'Big')!.id)).map((x) => x.id);
+    const created = await p.createPlaylist('Radio – replaced', big.slice(0, 5));
+    const next = [...big.slice(100, 230)].reverse();
+    const replaced = await p.replacePlaylistTracks(created.id, 'Radio – replaced', next);
+    assert.equal(replaced.id, created.id);
+    assert.equal(replaced.trackCount, next.length);
+    assert.deepEqual(await server.members(created.id), next);
+    await p.deletePlaylist(created.id);
+  });
+
   test("another user's playlist is never deleted, even by an admin account the server would let", async () => {
     const asBob = provider({ user: bob.name, password: bob.password });
     const { albums } = await asBob.listRecentAlbums({ startIndex: 0, limit: 1 });
