@@ -7,7 +7,10 @@ import type { RefreshRadioInput, RefreshRadioResult } from '../contracts/radios.
 import { STEP_RETRY } from './retry-policies.ts';
 
 // The first refresh in a worker loads the similarity library (no heartbeat inside): a start-to-close bound only.
-const { computeRadioSongs } = proxyActivities<RadioActivities>({ startToCloseTimeout: '15 minutes', retry: STEP_RETRY });
+const { computeRadioSongs } = proxyActivities<RadioActivities>({
+  startToCloseTimeout: '15 minutes',
+  retry: STEP_RETRY,
+});
 // A publish is a few requests: a worker killed in it is noticed within the heartbeat timeout and retried.
 const { publishRadio } = proxyActivities<RadioActivities>({
   startToCloseTimeout: '10 minutes',
