@@ -7,8 +7,8 @@ import { PlaylistRequestError, PlaylistSaving } from '../../queries/saved-playli
 import { UnknownSongError } from '../../queries/similarity.ts';
 import { SUBTRACT_DISTANCE } from '../../engines/similarity/alchemy.ts';
 import { savedPlaylists } from '../../lib/store/saved-playlists.ts';
-import { createMediaProvider } from '../../providers/media/index.ts';
-import { MediaServerError, type MediaProvider } from '../../providers/media/provider.ts';
+import { lazyMediaProvider } from './media-provider.ts';
+import { MediaServerError } from '../../providers/media/provider.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { ACCEPTED, FILTER_FIELDS, filtersFrom } from './filter-params.ts';
@@ -33,15 +33,7 @@ export function listeningRoutes(deps: ApiDeps): ApiRoute[] {
   const similarity = similarityQueries(deps);
   const source = libraryMapScope(deps.config).source;
   const alchemy = new AlchemyQueries(deps.pool, source, similarity);
-  let media: Promise<MediaProvider> | undefined;
-  const mediaProvider = () => {
-    if (deps.media) return Promise.resolve(deps.media);
-    media ??= createMediaProvider(deps.config).catch((err) => {
-      media = undefined;
-      throw err;
-    });
-    return media;
-  };
+  const mediaProvider = lazyMediaProvider(deps);
   const saving = new PlaylistSaving(deps.pool, source, mediaProvider);
   return [
     {

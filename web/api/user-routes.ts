@@ -8,8 +8,8 @@ import { deleteUserAndRadios } from '../../client/radios.ts';
 import { radioControl } from './radio-routes.ts';
 import { ScrobbleFileError } from '../../engines/history/scrobbles.ts';
 import { syncUserHistory } from '../../providers/media/history-sync.ts';
-import { createMediaProvider } from '../../providers/media/index.ts';
-import { MediaServerError, type MediaProvider } from '../../providers/media/provider.ts';
+import { lazyMediaProvider } from './media-provider.ts';
+import { MediaServerError } from '../../providers/media/provider.ts';
 import { importScrobbleFile } from '../../queries/listening-history.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
@@ -32,15 +32,7 @@ async function answer<T>(work: () => Promise<T>): Promise<T> {
 
 export function userRoutes(deps: ApiDeps): ApiRoute[] {
   const source = deps.config.mediaServerType;
-  let media: Promise<MediaProvider> | undefined;
-  const mediaProvider = () => {
-    if (deps.media) return Promise.resolve(deps.media);
-    media ??= createMediaProvider(deps.config).catch((err) => {
-      media = undefined;
-      throw err;
-    });
-    return media;
-  };
+  const mediaProvider = lazyMediaProvider(deps);
   const find = async (id: string) => {
     const user = await getUser(deps.pool, source, id);
     if (!user || user.id !== id) throw new ApiError(404, `no such user: ${id}`, 'id');
