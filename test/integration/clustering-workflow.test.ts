@@ -18,8 +18,8 @@ import { clusteringProgressQuery } from '../../contracts/clustering.ts';
 import { plantLibrary, storePlantedFeatures, type PlantedLibrary } from '../helpers/planted-library.ts';
 import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { runCli } from '../helpers/cli.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
-import { repoRoot } from '../shared-paths.ts';
 import { JellyfinStandin } from '../standins/jellyfin.ts';
 import { answer, failure, startLlmStandin } from '../standins/llm.ts';
 import { startNavidromeStandin } from '../standins/navidrome.ts';
@@ -499,14 +499,7 @@ test('audiomuse cluster start --wait / status, and temporal workflow start --typ
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: s.config.temporal.taskQueue,
   };
-  const audiomuse = (...args: string[]) =>
-    exec(process.execPath, [path.join(repoRoot, 'bin/audiomuse.mjs'), 'cluster', ...args], {
-      env: cliEnv,
-      cwd: repoRoot,
-    }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const audiomuse = (...args: string[]) => runCli(cliEnv, 'cluster', ...args);
   const last = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
   try {
     const started = await audiomuse('start', '--seed', '9', '--no-publish', '--wait');

@@ -3,11 +3,9 @@
 // why songs are in no playlist, and lists exactly the songs in none; the CLI says the same
 // (`audiomuse cluster status`, `audiomuse cluster left-out`). Also the analysis profile with its measured facts.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ClusteringProgress } from '../../contracts/clustering.ts';
 import { createMediaProvider } from '../../providers/media/index.ts';
@@ -17,10 +15,10 @@ import { fittedSentence, LEFT_OUT_LABEL, leftOutSentence } from '../../words/clu
 import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
 import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { closeServedApps, serveApp } from '../helpers/web-app.ts';
+import { runCli } from '../helpers/cli.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { repoRoot, requireOrSkip } from '../shared-paths.ts';
 
-const exec = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
 const SONGS = 100;
 /** Generous: the suite may share a loaded 2-core machine. */
@@ -70,14 +68,7 @@ async function stack(t: TestContext) {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
   };
-  const audiomuse = (...args: string[]) =>
-    exec(process.execPath, [path.join(repoRoot, 'bin/audiomuse.mjs'), 'cluster', ...args], {
-      env: cliEnv,
-      cwd: repoRoot,
-    }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const audiomuse = (...args: string[]) => runCli(cliEnv, 'cluster', ...args);
   return { base, pool, browser, audiomuse };
 }
 
