@@ -44,7 +44,15 @@ import { arg } from './args.ts';
 import { playlistChanges } from './profile-clustering.ts';
 import { agreement, assignment, spearman, stratifiedSample } from './quality-metrics.ts';
 import { startBenchStack, waitForPollers, type BenchStack } from './services.ts';
-import { analyse, missingPackages, QUALITY_PACKAGES, testMusic, type Analysed, type MusicFile } from './test-music.ts';
+import {
+  analyse,
+  storedFeatures,
+  missingPackages,
+  QUALITY_PACKAGES,
+  testMusic,
+  type Analysed,
+  type MusicFile,
+} from './test-music.ts';
 
 const HELP = `usage: npm run bench:quality -- [--only spaces|small|rank|fast] [--runs N] [--input JSON] [--workers N]
   --only S      one section (default: all four)
@@ -147,26 +155,8 @@ class Library {
       );
     const { rows } = await this.db.query<{ id: string; item_id: string }>(`SELECT id::text, item_id FROM tracks`);
     const idOf = new Map(rows.map((r) => [r.item_id, r.id]));
-    for (const t of tracks) {
-      const f = t.features;
-      await storeTrackFeatures(
-        this.db,
-        idOf.get(t.itemId)!,
-        {
-          embedding: Float32Array.from(f.embedding!),
-          tags: Float32Array.from(f.tags),
-          moodHeads: f.moodHeads,
-          tempo: f.tempo,
-          key: 'C',
-          scale: 'major',
-          keyStrength: null,
-          energy: f.energy,
-          patches: 1,
-        },
-        version,
-        1,
-      );
-    }
+    for (const t of tracks)
+      await storeTrackFeatures(this.db, idOf.get(t.itemId)!, storedFeatures(t.features), version, 1);
     this.tracks = tracks;
     this.byId = new Map(tracks.map((t, i) => [idOf.get(t.itemId)!, i]));
   }

@@ -22,7 +22,7 @@ import { installRuntime } from '../lib/runtime.ts';
 import { storeTrackFeatures, upsertAlbumTracks } from '../lib/store/tracks.ts';
 import { DUPLICATE_DISTANCE, SimilarityQueries } from '../queries/similarity.ts';
 import { freePort } from '../test/helpers/services.ts';
-import { analyse, testMusic, type Analysed, type MusicFile } from './test-music.ts';
+import { analyse, storedFeatures, testMusic, type Analysed, type MusicFile } from './test-music.ts';
 import { arg } from './args.ts';
 
 const run = promisify(execFile);
@@ -77,26 +77,8 @@ async function store(pool: Pool, source: string, songs: Analysed<Song>[]): Promi
       version,
     );
     // A fresh library: every track needs analysis, returned in insertion order (ids are assigned in order).
-    for (const [i, row] of toAnalyze.entries()) {
-      const f = tracks[i].features;
-      await storeTrackFeatures(
-        pool,
-        row.trackId,
-        {
-          embedding: Float32Array.from(f.embedding!),
-          tags: Float32Array.from(f.tags),
-          moodHeads: f.moodHeads,
-          tempo: f.tempo,
-          key: 'C',
-          scale: 'major',
-          keyStrength: null,
-          energy: f.energy,
-          patches: 1,
-        },
-        version,
-        1,
-      );
-    }
+    for (const [i, row] of toAnalyze.entries())
+      await storeTrackFeatures(pool, row.trackId, storedFeatures(tracks[i].features), version, 1);
   }
 }
 

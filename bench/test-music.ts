@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import type { TrackFeatures } from '../engines/clustering/features.ts';
 import { analysisVersion } from '../engines/analysis/version.ts';
 import { repoRoot } from '../lib/config.ts';
+import type { StoredFeatures } from '../lib/store/tracks.ts';
 import type { AnalysisProfile } from '../words/analysis-profile.ts';
 
 const run = promisify(execFile);
@@ -257,3 +258,19 @@ export async function analyse<T extends { file: string }>(
   }
   return out;
 }
+
+/**
+ * A cached analysis as the store takes it. The benches measure what clustering and similarity read
+ * (embedding, tags, mood heads, tempo, energy); key and patches are placeholders they never look at.
+ */
+export const storedFeatures = (f: TrackFeatures): StoredFeatures => ({
+  embedding: Float32Array.from(f.embedding!),
+  tags: Float32Array.from(f.tags),
+  moodHeads: f.moodHeads,
+  tempo: f.tempo,
+  key: 'C',
+  scale: 'major',
+  keyStrength: null,
+  energy: f.energy,
+  patches: 1,
+});
