@@ -3,7 +3,8 @@
 // expanded by its nearest songs in the similarity library, interleaved in proportion to the centroids' weights,
 // after the seeds (the original's order) unless they are left out.
 import type { Pool } from '../lib/db.ts';
-import { playedTracks, userById, userByServerIdentity, type ListeningUser } from '../lib/store/played-songs.ts';
+import { playedTracks } from '../lib/store/listening-history.ts';
+import { userById, userByServerIdentity, type User } from '../lib/store/users.ts';
 import type { VectorScope } from '../lib/store/vectors.ts';
 import { foldedNames, songFilter, type ListeningFilters } from '../engines/similarity/filters.ts';
 import {
@@ -51,7 +52,7 @@ export interface FingerprintRequest {
 }
 
 export interface FingerprintAnswer {
-  user: ListeningUser;
+  user: User;
   /** Seeds first (when included), then the neighbours; `distance` is to the song's own centroid. */
   songs: SimilarSong[];
   /** Heaviest first, with what made their weight. */
@@ -68,7 +69,7 @@ export class SonicFingerprintQueries {
     private readonly similarity: SimilarityQueries,
   ) {}
 
-  async resolveUser(user: FingerprintRequest['user']): Promise<ListeningUser> {
+  async resolveUser(user: FingerprintRequest['user']): Promise<User> {
     const { source } = this.scope;
     const found =
       'id' in user
@@ -114,7 +115,7 @@ export class SonicFingerprintQueries {
     const seedSet = new Set(seedRows);
     const eligible = songFilter(lib.tracks, req.filters);
     const distinct = distinctPicks(lib, req.eliminateDuplicates, req.filters.maxSongsPerArtist);
-    const toCentroid = (i: number, c: number) => cosineDistance(lib.space.row(i), fp.centroids[c].vector);
+    const toCentroid = (i: number, c: number) => Math.max(0, lib.space.distanceTo(fp.centroids[c].vector, i));
 
     // Never a seed as a neighbour, nor (with duplicates eliminated) another version of one, listed or not.
     const allowed = (i: number) =>
@@ -165,10 +166,4 @@ function albumKeys(lib: LoadedLibrary): (row: number) => string {
     if (t.albumId) return `id:${t.albumId}`;
     return names.album(i) ? `${names.artist(i)}\u0000${names.album(i)}` : '';
   };
-}
-
-function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  for (let j = 0; j < a.length; j++) dot += a[j] * b[j];
-  return Math.max(0, 1 - dot);
 }

@@ -4,7 +4,7 @@
 import { gmm } from '../clustering/gmm.ts';
 import { Rng } from '../clustering/rng.ts';
 import { matrix } from '../clustering/types.ts';
-import { unit, type Neighbour } from './vector-space.ts';
+import { cosineDistance, unit, type Neighbour } from './vector-space.ts';
 
 export interface ArtistModel {
   /** Unit-length component means. */
@@ -46,12 +46,6 @@ export function fitArtistModel(songs: readonly Float32Array[], seed = 42): Artis
   }
   return best!.model;
 }
-
-const cosineDistance = (a: Float32Array, b: Float32Array) => {
-  let dot = 0;
-  for (let j = 0; j < a.length; j++) dot += a[j] * b[j];
-  return 1 - dot;
-};
 
 /**
  * The soft Chamfer distance: each component of one artist travels to the nearest component of the other,

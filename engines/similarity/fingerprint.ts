@@ -2,7 +2,7 @@
 // the songs they play most, weighted by play count × recency (30-day half-life; play counts alone when the dates are
 // missing, never a flat weight), at most a few per album, grouped into a few weighted centroids so one album or one
 // DJ mix cannot pull the whole fingerprint its way. The centroids are expanded by nearest neighbours elsewhere.
-import { unit, type Neighbour } from './vector-space.ts';
+import { cosineDistance, unit, type Neighbour } from './vector-space.ts';
 
 /** The original's SONIC_FINGERPRINT_TOP_N_SONGS. */
 export const FINGERPRINT_TOP_N = 20;
@@ -180,12 +180,6 @@ export function sonicFingerprint(songs: readonly PlayedSong[], opts: Fingerprint
     })),
   };
 }
-
-const cosineDistance = (a: Float32Array, b: Float32Array): number => {
-  let dot = 0;
-  for (let j = 0; j < a.length; j++) dot += a[j] * b[j];
-  return 1 - dot;
-};
 
 /** Lloyd's iterations on the sphere (cosine distance, centres the unit weighted means), from a deterministic
  *  farthest-first start. A centre left without points keeps its place with no members. */

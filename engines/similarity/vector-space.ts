@@ -218,6 +218,13 @@ export class VectorSpace {
 }
 
 /** `v` scaled to unit length. */
+/** Cosine distance between two unit vectors (1 − their dot product). */
+export function cosineDistance(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let j = 0; j < a.length; j++) dot += a[j] * b[j];
+  return 1 - dot;
+}
+
 export function unit(v: ArrayLike<number>): Float32Array {
   let norm = 0;
   for (let i = 0; i < v.length; i++) norm += v[i] * v[i];

@@ -1,6 +1,7 @@
 // SQL of what each person played: per track their play count, last play and favourite, from the media server
 // or a scrobble file. Rows name tracks by the server's item id and are matched to ours by (source, item_id).
 import { inTransaction, type Pool } from '../db.ts';
+import type { VectorScope } from './vectors.ts';
 
 export interface HistoryRow {
   /** The server's item id (tracks.item_id). */
@@ -96,6 +97,38 @@ export async function listeningHistory(pool: Pool, userId: string, limit = 10_00
     [userId, limit],
   );
   return rows.map((r) => ({ ...r, lastPlayed: r.lastPlayed ?? undefined }));
+}
+
+/** What the sonic fingerprint weighs: a played or favourite song of a person, among one scope's analysed tracks. */
+export interface PlayedTrack {
+  itemId: string;
+  playCount: number;
+  lastPlayed: Date | null;
+  favourite: boolean;
+}
+
+/** The person's songs played at least once or marked favourite, among the scope's analysed tracks. */
+export async function playedTracks(
+  pool: Pool,
+  userId: string,
+  scope: Omit<VectorScope, 'trackIds'>,
+): Promise<PlayedTrack[]> {
+  const { rows } = await pool.query(
+    `SELECT t.item_id, h.play_count, h.last_played, h.favourite
+       FROM listening_history h
+       JOIN tracks t ON t.id = h.track_id
+       JOIN track_features f ON f.track_id = t.id
+      WHERE h.user_id = $1::bigint AND t.source = $2 AND f.analysis_version = $3 AND t.analysis_status = 'analyzed'
+        AND (h.play_count > 0 OR h.favourite)
+      ORDER BY t.id`,
+    [userId, scope.source, scope.analysisVersion],
+  );
+  return rows.map((r) => ({
+    itemId: r.item_id,
+    playCount: r.play_count,
+    lastPlayed: r.last_played,
+    favourite: r.favourite,
+  }));
 }
 
 /** Every track of the source with its artist and title, for matching a scrobble file. */

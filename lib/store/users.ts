@@ -61,6 +61,27 @@ export async function getUser(pool: Pool, source: string, idOrName: string): Pro
   return rows[0];
 }
 
+/** A person of the source by our id only (users.id). */
+export async function userById(pool: Pool, source: string, id: string): Promise<User | undefined> {
+  const { rows } = await pool.query<User>(`SELECT ${COLUMNS} FROM users u WHERE u.source = $1 AND u.id = $2::bigint`, [
+    source,
+    id,
+  ]);
+  return rows[0];
+}
+
+/** A person of the source by the media server's user id or their name (any case), as the original resolves a
+ *  Jellyfin "username or user id"; the server's id wins over a name. */
+export async function userByServerIdentity(pool: Pool, source: string, identifier: string): Promise<User | undefined> {
+  const { rows } = await pool.query<User>(
+    `SELECT ${COLUMNS} FROM users u
+      WHERE u.source = $1 AND (u.server_user_id = $2 OR lower(u.name) = lower($2))
+      ORDER BY (u.server_user_id = $2) DESC NULLS LAST, (u.name = $2) DESC, u.id LIMIT 1`,
+    [source, identifier],
+  );
+  return rows[0];
+}
+
 /** Removes a person with their history and stored login; false when there was none. */
 export async function deleteUser(pool: Pool, source: string, id: string): Promise<boolean> {
   const { rowCount } = await pool.query(`DELETE FROM users WHERE source = $1 AND id::text = $2`, [source, id]);
