@@ -2,8 +2,9 @@
 // sync run twice stores the same rows. Called by the syncListeningHistory activity and directly by the CLI and API.
 import type { Pool } from '../../lib/db.ts';
 import { storeListeningHistory } from '../../lib/store/listening-history.ts';
-import { userCredentials, type User } from '../../lib/store/users.ts';
+import type { User } from '../../lib/store/users.ts';
 import type { SyncListeningHistoryResult } from '../../contracts/listening-history.ts';
+import { serverPerson } from './person.ts';
 import { MediaServerError, type MediaProvider } from './provider.ts';
 
 export async function syncUserHistory(
@@ -23,11 +24,7 @@ export async function syncUserHistory(
       `${user.name} is a ${user.source} user; the media source is ${media.type}`,
       'bad_config',
     );
-  const credentials = await userCredentials(pool, user, credentialsKey);
-  const played = await media.listeningHistory(
-    { serverUserId: user.serverUserId ?? user.name, credentials },
-    onProgress,
-  );
+  const played = await media.listeningHistory(await serverPerson(pool, user, credentialsKey), onProgress);
   const stored = await storeListeningHistory(
     pool,
     user.id,

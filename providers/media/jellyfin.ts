@@ -5,14 +5,14 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { fetchJson, fetchStream, redactUrl, type HttpOptions } from '../../lib/http.ts';
-import { extensionOfMime, PLAYLIST_BATCH } from './audio-types.ts';
+import { extensionOfMime } from './audio-types.ts';
 import {
   MediaServerError,
   mediaHttpError,
   type Album,
   type AlbumPage,
   type AudioStream,
-  type HistoryOwner,
+  type ServerPerson,
   type MediaProvider,
   type PlayedTrack,
   type Playlist,
@@ -89,6 +89,7 @@ export class JellyfinProvider implements MediaProvider {
   private readonly authorization: string;
   private readonly http: Omit<HttpOptions, 'idempotent'>;
   private userIdPromise?: Promise<string>;
+  private tokenUserPromise?: Promise<string | undefined>;
 
   constructor(private readonly options: JellyfinOptions) {
     if (!options.url) throw new MediaServerError('JELLYFIN_URL is not set', 'bad_config');
@@ -247,6 +248,7 @@ export class JellyfinProvider implements MediaProvider {
     return (result.Items ?? []).map((p) => ({ id: p.Id, name: p.Name ?? '', trackCount: p.ChildCount }));
   }
 
+  /** One request with every id in the body: the playlist exists whole or not at all. */
   async createPlaylist(name: string, trackIds: string[]): Promise<Playlist> {
     if (!name.trim()) throw new MediaServerError('A playlist needs a non-empty name', 'refused');
     const userId = await this.userId();
@@ -258,33 +260,68 @@ export class JellyfinProvider implements MediaProvider {
       '/Playlists',
       {},
       { badRequest: `Jellyfin refused to create playlist ${JSON.stringify(name)}` },
-      { Name: name, Ids: ids.slice(0, PLAYLIST_BATCH), UserId: userId, MediaType: 'Audio' },
+      { Name: name, Ids: ids, UserId: userId, MediaType: 'Audio' },
     );
     if (!created.Id) throw new MediaServerError('Jellyfin created a playlist but returned no Id', 'server');
-    const id = created.Id;
-    try {
-      for (let i = PLAYLIST_BATCH; i < ids.length; i += PLAYLIST_BATCH) {
-        await this.getJson('POST', `/Playlists/${id}/Items`, { ids: ids.slice(i, i + PLAYLIST_BATCH), userId });
-      }
-    } catch (err) {
-      // Half a playlist is worse than none; this id is the one we just created, so deleting it is safe.
-      await this.getJson('DELETE', `/Items/${id}`, {}).catch(() => {});
-      throw err;
-    }
-    // Unknown ids are skipped silently when MediaType is set: report what the server actually holds.
-    const stored = await this.getJson<{ ItemIds?: string[] }>('GET', `/Playlists/${id}`, {});
-    return { id, name, trackCount: stored.ItemIds?.length ?? ids.length };
+    return { id: created.Id, name, trackCount: await this.playlistLength(created.Id) };
   }
 
-  /** UpdatePlaylist (POST /Playlists/{id}, 10.9+) sets the name and the whole item list in one request. */
+  /**
+   * UpdatePlaylist (POST /Playlists/{id}, 10.9+) sets the name and the whole item list in one request, but only
+   * for a token of the playlist's owner: with an API key Jellyfin answers 400 (it looks up user Guid.Empty,
+   * jellyfin#15600) and an administrator's token gets 403. Those are refused here without a request, so the
+   * caller makes a new playlist in its place.
+   */
   async replacePlaylistTracks(playlistId: string, name: string, trackIds: string[]): Promise<Playlist> {
     requireItemId(playlistId, 'playlist');
     const ids = [...new Set(trackIds)];
     for (const id of ids) requireItemId(id, 'track');
+    const owner = await this.userId();
+    const caller = await this.tokenUserId();
+    if (caller !== owner)
+      throw new MediaServerError(
+        `Jellyfin lets only a playlist's owner change it in place, and ${caller ? `the token's user ${caller}` : 'an API key'} is not its owner ${owner}`,
+        'refused',
+      );
     const ctx = { notFound: `Jellyfin has no playlist with id ${playlistId}` };
     await this.getJson('POST', `/Playlists/${encodeURIComponent(playlistId)}`, {}, ctx, { Name: name, Ids: ids });
-    const stored = await this.getJson<{ ItemIds?: string[] }>('GET', `/Playlists/${playlistId}`, {}, ctx);
-    return { id: playlistId, name, trackCount: stored.ItemIds?.length ?? ids.length };
+    return { id: playlistId, name, trackCount: await this.playlistLength(playlistId) };
+  }
+
+  /** What the server holds (unknown ids are skipped silently when MediaType is set). GetPlaylistItems takes a
+   *  userId, so it also answers an API key, which GET /Playlists/{id} does not (jellyfin#15600). */
+  private async playlistLength(playlistId: string): Promise<number> {
+    const page = await this.getJson<QueryResult>(
+      'GET',
+      `/Playlists/${encodeURIComponent(playlistId)}/Items`,
+      { userId: await this.userId(), Limit: 0, EnableImages: false, EnableUserData: false },
+      { notFound: `Jellyfin has no playlist with id ${playlistId}` },
+    );
+    return page.TotalRecordCount ?? 0;
+  }
+
+  /** The token's own user (GET /Users/Me), or undefined for an API key, which has none (400). */
+  private tokenUserId(): Promise<string | undefined> {
+    this.tokenUserPromise ??= this.getJson<{ Id?: string }>('GET', '/Users/Me', {}).then(
+      (me) => me.Id?.replace(/-/g, '').toLowerCase(),
+      (err: unknown) => {
+        if (err instanceof MediaServerError && err.status === 400) return undefined;
+        this.tokenUserPromise = undefined;
+        throw err;
+      },
+    );
+    return this.tokenUserPromise;
+  }
+
+  /** The same token acting for another user: an API key or an administrator's token may name any user. */
+  async asPerson(person: ServerPerson): Promise<MediaProvider> {
+    const userId = person.serverUserId.trim();
+    if (!GUID_N.test(userId) && !GUID_D.test(userId))
+      throw new MediaServerError(
+        `${JSON.stringify(userId)} is not a Jellyfin user id (32 hex characters)`,
+        'bad_config',
+      );
+    return new JellyfinProvider({ ...this.options, userId });
   }
 
   async deletePlaylist(playlistId: string): Promise<void> {
@@ -376,7 +413,7 @@ export class JellyfinProvider implements MediaProvider {
    * The user's played tracks and favourites with their UserData: two filtered listings (Jellyfin ANDs its
    * filters), paged, joined by id. The admin token reads any user's data.
    */
-  async listeningHistory(owner: HistoryOwner, onPage?: (read: number) => void): Promise<PlayedTrack[]> {
+  async listeningHistory(owner: ServerPerson, onPage?: (read: number) => void): Promise<PlayedTrack[]> {
     const userId = owner.serverUserId.trim();
     if (!GUID_N.test(userId) && !GUID_D.test(userId))
       throw new MediaServerError(

@@ -13,7 +13,7 @@ import {
   type Album,
   type AlbumPage,
   type AudioStream,
-  type HistoryOwner,
+  type ServerPerson,
   type MediaProvider,
   type PlayedTrack,
   type Playlist,
@@ -406,29 +406,36 @@ export class NavidromeProvider implements MediaProvider {
 
   /**
    * What one user played and starred. Subsonic answers only for the user who logs in: with the person's own
-   * login (`owner.credentials`) the calls go out as them, else as the configured user, who must be that person.
+   * login (`person.credentials`) the calls go out as them, else as the configured user, who must be that person.
    * Starred songs come from getStarred2; play counts from the songs of the albums getAlbumList2 `recent` lists
    * (Navidrome lists only albums this user played, and its songs carry playCount and played). Supysonic keeps no
    * per-user counts, so from it only stars arrive.
    */
-  async listeningHistory(owner: HistoryOwner, onPage?: (read: number) => void): Promise<PlayedTrack[]> {
-    const own = owner.credentials;
-    const reader = own
-      ? new NavidromeProvider({
-          ...this.options,
-          user: own.user,
-          password: own.password,
-          apiKey: own.apiKey,
-          auth: 'auto',
-        })
-      : this;
-    if (!own && (await this.userName())?.toLowerCase() !== owner.serverUserId.toLowerCase())
+  async listeningHistory(person: ServerPerson, onPage?: (read: number) => void): Promise<PlayedTrack[]> {
+    return (await this.asPerson(person)).ownHistory(onPage);
+  }
+
+  /**
+   * Subsonic acts only as the user who logs in: with the person's own login the calls go out as them, else the
+   * configured user must be that person.
+   */
+  async asPerson(person: ServerPerson): Promise<NavidromeProvider> {
+    const own = person.credentials;
+    if (own)
+      return new NavidromeProvider({
+        ...this.options,
+        user: own.user,
+        password: own.password,
+        apiKey: own.apiKey,
+        auth: 'auto',
+      });
+    if ((await this.userName())?.toLowerCase() !== person.serverUserId.toLowerCase())
       throw new MediaServerError(
-        `Subsonic shows each user only their own history: store ${owner.serverUserId}'s own login for them ` +
-          `(audiomuse users add … --password or --api-key), or configure NAVIDROME_USER=${owner.serverUserId}`,
+        `Subsonic acts only as the user who logs in: store ${person.serverUserId}'s own login for them ` +
+          `(audiomuse users add … --password or --api-key), or configure NAVIDROME_USER=${person.serverUserId}`,
         'bad_config',
       );
-    return reader.ownHistory(onPage);
+    return this;
   }
 
   private async ownHistory(onPage?: (read: number) => void): Promise<PlayedTrack[]> {

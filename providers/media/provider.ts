@@ -76,8 +76,9 @@ export interface ServerUser {
   admin?: boolean;
 }
 
-/** Whose history to read: a server user, and for Subsonic servers their own login when one is stored. */
-export interface HistoryOwner {
+/** A person on the media server (whose history to read, as whom to publish), and for Subsonic servers their own
+ *  login when one is stored. */
+export interface ServerPerson {
   serverUserId: string;
   credentials?: { user?: string; password?: string; apiKey?: string };
 }
@@ -122,7 +123,12 @@ export interface MediaProvider {
   /** The server's users, for picking whose listening to follow (a server that keeps none has no such method). */
   listUsers?(): Promise<ServerUser[]>;
   /** Every track the person played or marked favourite; `onPage` reports how many were read so far. */
-  listeningHistory?(owner: HistoryOwner, onPage?: (read: number) => void): Promise<PlayedTrack[]>;
+  listeningHistory?(person: ServerPerson, onPage?: (read: number) => void): Promise<PlayedTrack[]>;
+  /**
+   * The same server acting as that person: playlists are listed, created and replaced as theirs. Servers that keep
+   * no people (a local folder) have no such method; `bad_config` when the server cannot act as them.
+   */
+  asPerson?(person: ServerPerson): Promise<MediaProvider>;
 }
 
 /** A media server answered in a way the user must act on (bad token, wrong user id, missing item...). */

@@ -14,6 +14,7 @@ import { listeningHistory } from '../../lib/store/listening-history.ts';
 import { upsertAlbumTracks } from '../../lib/store/tracks.ts';
 import { createUser, getUser } from '../../lib/store/users.ts';
 import { syncUserHistory } from '../../providers/media/history-sync.ts';
+import { mediaAsPerson } from '../../providers/media/person.ts';
 import { JellyfinProvider } from '../../providers/media/jellyfin.ts';
 import { NavidromeProvider, subsonicEncodedPassword } from '../../providers/media/navidrome.ts';
 import { MediaServerError, type MediaProvider } from '../../providers/media/provider.ts';
@@ -249,6 +250,38 @@ describe('Subsonic: a real Supysonic, each person read with their own login', { 
     await syncUserHistory(pool, media, a, key);
     assert.deepEqual(await historyOf(a.id), ['Tune 4:0:fav']);
     assert.deepEqual((await media.listUsers()).map((u) => u.name).sort(), ['alice', 'bob']);
+  });
+
+  test("a playlist made for bob is created and replaced as bob, with his own login: his, not alice's", async () => {
+    const b = (await getUser(pool, 'navidrome', 'bob'))!;
+    const asBob = await mediaAsPerson(pool, media, b, key);
+    const made = await asBob.createPlaylist('For Bob', [ids.get('Tune 1')!, ids.get('Tune 2')!]);
+    const owner = async (id: string) => {
+      const q = new URLSearchParams({
+        u: bob.name,
+        p: subsonicEncodedPassword(bob.password),
+        v: '1.10.2',
+        c: 'test',
+        f: 'json',
+        id,
+      });
+      return ((await (await fetch(`${server.url}/rest/getPlaylist.view?${q}`)).json()) as any)['subsonic-response']
+        .playlist;
+    };
+    assert.equal((await owner(made.id)).owner, 'bob');
+    const replaced = await asBob.replacePlaylistTracks!(made.id, 'For Bob', [ids.get('Tune 3')!]);
+    assert.equal(replaced.id, made.id, 'the same playlist');
+    assert.deepEqual(
+      ((await owner(made.id)).entry ?? []).map((e: { id: string }) => e.id),
+      [ids.get('Tune 3')],
+    );
+    assert.ok(
+      (await asBob.listPlaylists()).some((p) => p.id === made.id),
+      'bob sees it among his',
+    );
+    await asBob.deletePlaylist(made.id);
+    const carol = (await createUser(pool, { source: 'navidrome', name: 'carol2', serverUserId: 'carol' }, undefined))!;
+    await assert.rejects(mediaAsPerson(pool, media, carol, key), /carol's own login/);
   });
 
   test('without their login another user is refused by name; a changed key does not open the stored login', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../../lib/config.ts';
@@ -55,12 +55,13 @@ before(async () => {
   databaseUrl = await freshDatabase();
   pool = createPool(databaseUrl);
   await migrate(pool);
-  standin = await startNavidromeStandin({ albums: lib.navidrome });
+  standin = await startNavidromeStandin({ albums: lib.navidrome, otherUsers: [{ user: 'dora', password: 'dora-pw' }] });
   env = {
     MEDIA_SERVER_TYPE: 'navidrome',
     NAVIDROME_URL: standin.url,
     NAVIDROME_USER: 'admin',
     NAVIDROME_PASSWORD: 'sesame',
+    USER_CREDENTIALS_KEY: randomBytes(32).toString('base64'),
   };
   config = testConfig(env);
   const media = await createMediaProvider(config);
@@ -196,10 +197,10 @@ test('a scheduled radio refreshes when its schedule fires, into the same playlis
   assert.ok(standin.playlists.has(playlistId), 'its playlist on the server stays');
 });
 
-test('deleting a person deletes their radios and their radios schedules; their playlists stay', async () => {
-  const {
-    rows: [u],
-  } = await pool.query(`INSERT INTO users (source, name) VALUES ('navidrome', 'dora') RETURNING id::text AS id`);
+test("a person's radio is published as them (their stored login); deleting them deletes their radios and schedules, their playlists stay", async () => {
+  const added = await call('POST', '/api/users', { name: 'dora', password: 'dora-pw' });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const u = added.body as { id: string };
   const seed = await itemId('navidrome', titlesOf(0)[1]);
   const ids: string[] = [];
   for (const name of ['Dora A', 'Dora B']) {
@@ -215,6 +216,7 @@ test('deleting a person deletes their radios and their radios schedules; their p
   }
   await runRadio({ pool, source: 'navidrome', client: worker.client, taskQueue: config.temporal.taskQueue }, ids[0]);
   const playlistId = (await radioRow(ids[0])).server_playlist_id;
+  assert.equal(standin.playlists.get(playlistId)!.owner, 'dora', "hers, made with her login, not the admin's");
   const c = { client: worker.client, taskQueue: config.temporal.taskQueue };
   for (const id of ids) await describeSchedule(c, radioScheduleId(id));
 

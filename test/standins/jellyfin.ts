@@ -290,6 +290,8 @@ export class JellyfinStandin {
   readonly requests: RecordedExchange[] = [];
   /** Files of Audio items deleted through DELETE /Items/{id} (the real server deletes them from disk). */
   readonly deletedFiles: string[] = [];
+  /** Awaited before a request is carried out (method, lower-case path): a test holds one there to kill its caller. */
+  hold?: (method: string, path: string) => Promise<void> | undefined;
   /** While true every path except /System/Ping answers 503, as during Jellyfin's start-up. */
   startingUp = false;
 
@@ -549,6 +551,7 @@ export class JellyfinStandin {
         exchange.path = pathname;
       }
       const lower = pathname.toLowerCase().replace(/\/+$/, '');
+      await this.hold?.(method, lower);
       if (this.startingUp && lower !== '/system/ping') {
         throw new HttpFailure(503, 'Jellyfin Server is loading. Please try again shortly.', 'text/html');
       }
@@ -723,14 +726,15 @@ export class JellyfinStandin {
     m = /^\/playlists\/([^/]+)$/.exec(p);
     if (m && method === 'GET') {
       const pl = this.requirePlaylist(m[1]);
-      if (auth.kind === 'user' && !auth.user.admin && !pl.openAccess && pl.ownerId !== auth.user.id)
-        throw new HttpFailure(403);
+      const user = this.callingUser(auth);
+      if (!user.admin && !pl.openAccess && pl.ownerId !== user.id) throw new HttpFailure(403);
       return { OpenAccess: pl.openAccess, Shares: [], ItemIds: [...pl.entries!] };
     }
     if (m && method === 'POST') {
-      // UpdatePlaylist (10.9+): fields left out keep their values; Ids replaces the whole list; owner only.
+      // UpdatePlaylist (10.9+): fields left out keep their values; Ids replaces the whole list. Only the calling
+      // user who owns it (or holds an editing share): an administrator is not let through.
       const pl = this.requirePlaylist(m[1]);
-      if (auth.kind === 'user' && !auth.user.admin && pl.ownerId !== auth.user.id) throw new HttpFailure(403);
+      if (pl.ownerId !== this.callingUser(auth).id) throw new HttpFailure(403);
       const dto = (body ?? {}) as Record<string, unknown>;
       const get = (k: string) => Object.entries(dto).find(([key]) => key.toLowerCase() === k.toLowerCase())?.[1];
       if (typeof get('Name') === 'string') pl.name = get('Name') as string;
@@ -752,7 +756,7 @@ export class JellyfinStandin {
     }
     if (m && method === 'DELETE') {
       const pl = this.requirePlaylist(m[1]);
-      if (auth.kind === 'user' && !auth.user.admin && pl.ownerId !== auth.user.id) throw new HttpFailure(403);
+      if (pl.ownerId !== this.callingUser(auth).id) throw new HttpFailure(403);
       const remove = new Set(this.parseIds(param('entryIds')));
       pl.entries = pl.entries!.filter((e) => !remove.has(e)); // PlaylistItemId == Id since 10.10; unknown ids are ignored
       return undefined;
@@ -836,6 +840,15 @@ export class JellyfinStandin {
     const user = this.users.find((u) => u.id === id);
     if (!user) throw new HttpFailure(404, 'Error processing request.'); // ResourceNotFoundException
     return user;
+  }
+
+  /**
+   * User.GetUserId() of the playlist routes that take no userId (get, update, remove items): an API key has no
+   * user, and PlaylistManager.GetPlaylists(Guid.Empty) throws "Guid can't be empty" → 400 (jellyfin#15600).
+   */
+  private callingUser(auth: Auth): StandinUser {
+    if (auth.kind !== 'user') throw new HttpFailure(400, "Guid can't be empty (Parameter 'id')", 'text/plain');
+    return auth.user;
   }
 
   /** Playlist operations need a real user: an API key without userId ends in GetUserById(Guid.Empty) → 400. */
