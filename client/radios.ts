@@ -15,6 +15,7 @@ import {
   type RadioRun,
 } from '../lib/store/radios.ts';
 import { deleteUser, getUser } from '../lib/store/users.ts';
+import { songNames } from '../lib/store/library.ts';
 import { checkRecipe, RADIO_MAX_SIZE, type RefreshRadioResult } from '../contracts/radios.ts';
 import { InputError } from '../contracts/input-spec.ts';
 import {
@@ -52,6 +53,8 @@ export interface RadioView extends Radio {
   scheduleId: string | null;
   schedule: Pick<ScheduleView, 'when' | 'nextRuns' | 'paused' | 'temporalUrl'> | null;
   runs: RadioRun[];
+  /** "Title — Artist" of the recipe's songs the library knows, by item id. */
+  songs: Record<string, string>;
 }
 
 export const DEFAULT_RADIO_SIZE = 50;
@@ -153,7 +156,15 @@ export async function updateRadioAndSchedule(
     cron: e.cron ?? undefined,
     every: e.every ?? undefined,
   });
-  const when = e.cron ?? e.every; // a string: set; null: remove; undefined: as it is
+  // A string: set it; null: remove the schedule; undefined: as it is.
+  const when =
+    typeof e.cron === 'string'
+      ? e.cron
+      : typeof e.every === 'string'
+        ? e.every
+        : e.cron === null || e.every === null
+          ? null
+          : undefined;
   const newSchedule = typeof when === 'string' && {
     name: radio.id,
     kind: 'radio' as const,
@@ -214,6 +225,14 @@ async function replaceSchedule(c: RadioControl, radioId: string, next: ScheduleR
   }
 }
 
+/** The item ids a recipe names (a fingerprint names none). */
+const recipeSongIds = (recipe: Record<string, unknown>): string[] => {
+  const r = recipe as Partial<{ seeds: string[]; items: { id: string }[]; startId: string; endId: string }>;
+  return [...(r.seeds ?? []), ...(r.items ?? []).map((i) => i.id), r.startId, r.endId].filter(
+    (id): id is string => typeof id === 'string',
+  );
+};
+
 export async function radioView(c: RadioControl, radio: Radio): Promise<RadioView> {
   let schedule: RadioView['schedule'] = null;
   if (c.client) {
@@ -229,6 +248,7 @@ export async function radioView(c: RadioControl, radio: Radio): Promise<RadioVie
     scheduleId: schedule ? radioScheduleId(radio.id) : null,
     schedule,
     runs: await radioRuns(c.pool, radio.id),
+    songs: await songNames(c.pool, c.source, recipeSongIds(radio.recipe)),
   };
 }
 
