@@ -22,7 +22,7 @@ const COMMANDS: Record<string, string> = {
   schedule:
     'Temporal Schedules of analysis and clustering: list | create <name> --kind K (--cron C | --every D) | pause | resume | trigger | delete <id>',
   radio:
-    'radios, recipes re-run into one server playlist: list | create <name> --recipe JSON [--size N] [--cron C | --every D] | run <id> | delete <id>',
+    'radios, recipes re-run into one server playlist: list | create <name> --recipe JSON [--size N] [--cron C | --every D] | update <id|name> [--name N] [--size N] [--cron C | --no-cron] | run <id> | delete <id>',
 };
 
 function usage(): string {

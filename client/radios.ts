@@ -1,5 +1,5 @@
 // Radios for the CLI and the web API: create one (with its Temporal Schedule of kind `radio` when it has a
-// schedule), run its refresh now, delete it with its schedule, and delete a person with their radios' schedules
+// schedule), edit it (its schedule made, replaced or removed), run its refresh now, delete it with its schedule, and delete a person with their radios' schedules
 // (a database cascade removes the radios, never a Temporal Schedule). Playlists on the server are never deleted.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Pool } from '../lib/db.ts';
@@ -7,21 +7,26 @@ import {
   createRadio,
   deleteRadio,
   getRadio,
+  listRadios,
   radioIdsOfUser,
   radioRuns,
+  updateRadio,
   type Radio,
   type RadioRun,
 } from '../lib/store/radios.ts';
 import { deleteUser, getUser } from '../lib/store/users.ts';
+import { songNames } from '../lib/store/library.ts';
 import { checkRecipe, RADIO_MAX_SIZE, type RefreshRadioResult } from '../contracts/radios.ts';
 import { InputError } from '../contracts/input-spec.ts';
 import {
+  checkScheduleRequest,
   createSchedule,
   deleteSchedule,
   describeSchedule,
   RADIO_RUN,
   scheduleId,
   UnknownSchedule,
+  type ScheduleRequest,
   type ScheduleView,
 } from './schedules.ts';
 
@@ -48,6 +53,8 @@ export interface RadioView extends Radio {
   scheduleId: string | null;
   schedule: Pick<ScheduleView, 'when' | 'nextRuns' | 'paused' | 'temporalUrl'> | null;
   runs: RadioRun[];
+  /** "Title — Artist" of the recipe's songs the library knows, by item id. */
+  songs: Record<string, string>;
 }
 
 export const DEFAULT_RADIO_SIZE = 50;
@@ -108,6 +115,124 @@ export async function createRadioWithSchedule(c: RadioControl, r: RadioRequest):
   return radioView(c, radio);
 }
 
+/** An edit: only the fields given change; `cron: null` (or `every: null`) removes the schedule. */
+export interface RadioEdit {
+  name?: string;
+  recipe?: unknown;
+  size?: number;
+  cron?: string | null;
+  every?: string | null;
+}
+
+/** The edit cannot be made as asked: a radio of that name exists, or a refresh is creating its playlist. */
+export class RadioConflict extends Error {
+  override name = 'RadioConflict';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Edits a radio; undefined when there is none of that id. Its server playlist keeps its id (the next refresh
+ * renames it). A new fingerprint recipe makes its person the owner, as at creation. The schedule is replaced by
+ * delete + create (Temporal cannot change a schedule's memo, which keeps the cron as written); a refused one puts
+ * the old schedule back.
+ */
+export async function updateRadioAndSchedule(
+  c: RadioControl,
+  id: string,
+  e: RadioEdit,
+): Promise<RadioView | undefined> {
+  const radio = await findRadio(c, id);
+  if (!radio) return undefined;
+  const name = e.name?.trim();
+  await checkRadioRequest(c, {
+    name: name ?? radio.name,
+    recipe: e.recipe ?? radio.recipe,
+    size: e.size,
+    cron: e.cron ?? undefined,
+    every: e.every ?? undefined,
+  });
+  // A string: set it; null: remove the schedule; undefined: as it is.
+  const when =
+    typeof e.cron === 'string'
+      ? e.cron
+      : typeof e.every === 'string'
+        ? e.every
+        : e.cron === null || e.every === null
+          ? null
+          : undefined;
+  const newSchedule = typeof when === 'string' && {
+    name: radio.id,
+    kind: 'radio' as const,
+    ...(typeof e.cron === 'string' ? { cron: e.cron } : { every: e.every! }),
+    input: { radioId: radio.id },
+    note: `radio "${name ?? radio.name}"`,
+  };
+  if (newSchedule) checkScheduleRequest(newSchedule);
+  if (name !== undefined && name !== radio.name && (await findRadioNamed(c, name)))
+    throw new RadioConflict('name', `${c.source} already has a radio named ${JSON.stringify(name)}`);
+  if (name !== undefined && name !== radio.name && radio.publishStartedAt)
+    throw new RadioConflict('name', 'a refresh is creating its playlist under the current name: run it, then rename');
+
+  if (when !== undefined) await replaceSchedule(c, radio.id, newSchedule || undefined);
+  const recipe = e.recipe as { kind: string; userId?: string } | undefined;
+  const updated = await updateRadio(c.pool, radio.id, {
+    name,
+    recipe,
+    size: e.size,
+    userId: recipe?.kind === 'fingerprint' ? recipe.userId : undefined,
+  });
+  if (updated === 'name taken')
+    throw new RadioConflict('name', `${c.source} already has a radio named ${JSON.stringify(name)}`);
+  if (updated === 'publishing')
+    throw new RadioConflict('name', 'a refresh is creating its playlist under the current name: run it, then rename');
+  return updated && radioView(c, updated);
+}
+
+/** The radio of this source with that name. */
+export async function findRadioNamed(c: RadioControl, name: string): Promise<Radio | undefined> {
+  return (await listRadios(c.pool, c.source)).find((r) => r.name === name);
+}
+
+/** Puts `next` (or nothing) in place of the radio's schedule, keeping paused paused; a refusal restores the old. */
+async function replaceSchedule(c: RadioControl, radioId: string, next: ScheduleRequest | undefined): Promise<void> {
+  const control = scheduleControl(c);
+  let old: ScheduleView | undefined;
+  try {
+    old = await describeSchedule(control, radioScheduleId(radioId));
+  } catch (err) {
+    if (!(err instanceof UnknownSchedule)) throw err;
+  }
+  if (old) await dropSchedule(c, radioId);
+  if (!next) return;
+  try {
+    await createSchedule(control, { ...next, paused: old?.paused });
+  } catch (err) {
+    if (old) {
+      const every = /^every (\S+)$/.exec(old.when)?.[1];
+      await createSchedule(control, {
+        ...next,
+        ...(every ? { every, cron: undefined } : { cron: old.when, every: undefined }),
+        note: old.note,
+        paused: old.paused,
+      });
+    }
+    throw err;
+  }
+}
+
+/** The item ids a recipe names (a fingerprint names none). */
+const recipeSongIds = (recipe: Record<string, unknown>): string[] => {
+  const r = recipe as Partial<{ seeds: string[]; items: { id: string }[]; startId: string; endId: string }>;
+  return [...(r.seeds ?? []), ...(r.items ?? []).map((i) => i.id), r.startId, r.endId].filter(
+    (id): id is string => typeof id === 'string',
+  );
+};
+
 export async function radioView(c: RadioControl, radio: Radio): Promise<RadioView> {
   let schedule: RadioView['schedule'] = null;
   if (c.client) {
@@ -123,6 +248,7 @@ export async function radioView(c: RadioControl, radio: Radio): Promise<RadioVie
     scheduleId: schedule ? radioScheduleId(radio.id) : null,
     schedule,
     runs: await radioRuns(c.pool, radio.id),
+    songs: await songNames(c.pool, c.source, recipeSongIds(radio.recipe)),
   };
 }
 

@@ -157,3 +157,14 @@ export async function storeMap(pool: Pool, snapshot: string, points: MapPoints):
   );
   return rows[0].computedAt;
 }
+
+/** "Title — Artist" of each known item id of the source (a radio's recipe in words). */
+export async function songNames(pool: Pool, source: string, itemIds: string[]): Promise<Record<string, string>> {
+  if (!itemIds.length) return {};
+  const { rows } = await pool.query<{ itemId: string; name: string }>(
+    `SELECT item_id AS "itemId", coalesce(title, '(untitled)') || ' — ' || coalesce(artist, 'unknown artist') AS name
+       FROM tracks WHERE source = $1 AND item_id = ANY($2)`,
+    [source, itemIds],
+  );
+  return Object.fromEntries(rows.map((r) => [r.itemId, r.name]));
+}

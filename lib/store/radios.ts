@@ -72,6 +72,45 @@ export async function deleteRadio(pool: Pool, source: string, id: string): Promi
   return (rowCount ?? 0) > 0;
 }
 
+export interface RadioChange {
+  name?: string;
+  recipe?: object;
+  size?: number;
+  userId?: string;
+}
+
+/**
+ * Edits a radio; its server playlist id stays (the next refresh writes the new name into that playlist).
+ * `name taken` when the source has another radio of that name; `publishing` when a rename meets a create in flight
+ * (its retry looks the playlist up by the old name).
+ */
+export async function updateRadio(
+  pool: Pool,
+  id: string,
+  change: RadioChange,
+): Promise<Radio | 'name taken' | 'publishing' | undefined> {
+  try {
+    const { rows } = await pool.query<Radio>(
+      `UPDATE radios SET name = COALESCE($2, name), recipe = COALESCE($3, recipe), size = COALESCE($4, size),
+              user_id = COALESCE($5::bigint, user_id), updated_at = now()
+        WHERE id::text = $1 AND ($2::text IS NULL OR $2 = name OR publish_started_at IS NULL)
+        RETURNING ${COLUMNS}`,
+      [
+        id,
+        change.name ?? null,
+        change.recipe ? JSON.stringify(change.recipe) : null,
+        change.size ?? null,
+        change.userId ?? null,
+      ],
+    );
+    if (rows[0]) return rows[0];
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') return 'name taken';
+    throw err;
+  }
+  return (await getRadio(pool, id)) ? 'publishing' : undefined;
+}
+
 /** Records that a create of the radio's playlist is about to be asked for, and the same-named playlists before it. */
 export async function markRadioPublishStarted(pool: Pool, id: string, baseline: string[]): Promise<void> {
   await pool.query(

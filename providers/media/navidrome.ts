@@ -347,7 +347,10 @@ export class NavidromeProvider implements MediaProvider {
     }
   }
 
-  /** createPlaylist with playlistId sets the whole song list in one call (Subsonic API 1.8+, Navidrome, Supysonic). */
+  /**
+   * createPlaylist with playlistId sets the whole song list in one call (Subsonic API 1.8+, Navidrome, Supysonic);
+   * it keeps the old name, so a changed name is set after with updatePlaylist.
+   */
   async replacePlaylistTracks(playlistId: string, name: string, trackIds: string[]): Promise<Playlist> {
     await this.call(
       'createPlaylist',
@@ -355,8 +358,10 @@ export class NavidromeProvider implements MediaProvider {
       { write: true },
     );
     const { body } = await this.call('getPlaylist', [['id', playlistId]]);
+    if (body.playlist?.name !== undefined && body.playlist.name !== name)
+      await this.call('updatePlaylist', [['playlistId', playlistId], ['name', name]], { write: true });
     const count = body.playlist?.songCount ?? body.playlist?.entry?.length ?? 0;
-    return { id: playlistId, name: body.playlist?.name ?? name, trackCount: count };
+    return { id: playlistId, name, trackCount: count };
   }
 
   /** Deletes only playlists of the configured user: an admin account may delete anyone's on some servers. */

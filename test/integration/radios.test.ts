@@ -197,6 +197,92 @@ test('a scheduled radio refreshes when its schedule fires, into the same playlis
   assert.ok(standin.playlists.has(playlistId), 'its playlist on the server stays');
 });
 
+test('PUT edits a radio: its schedule appears, changes and goes; a renamed radio keeps its playlist id; bad fields, 404, 409', async () => {
+  const created = await call('POST', '/api/radios', {
+    name: 'Radio Edit',
+    recipe: { kind: 'instantMix', seeds: [await itemId('navidrome', titlesOf(0)[2])] },
+    size: 5,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id as string;
+  const c = { client: worker.client, taskQueue: config.temporal.taskQueue };
+  const first = await call('POST', `/api/radios/${id}/run`);
+  assert.equal(first.body.added, 5, JSON.stringify(first.body));
+  const playlistId = first.body.playlistId as string;
+
+  const sized = await call('PUT', `/api/radios/${id}`, { size: 7, cron: '0 6 * * *' });
+  assert.equal(sized.status, 200, JSON.stringify(sized.body));
+  assert.equal(sized.body.size, 7);
+  assert.equal(sized.body.scheduleId, radioScheduleId(id));
+  assert.equal((await describeSchedule(c, radioScheduleId(id))).when, '0 6 * * *', 'the schedule appears');
+
+  const moved = await call('PUT', `/api/radios/${id}`, { cron: '30 7 * * 1' });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  const monday = await describeSchedule(c, radioScheduleId(id));
+  assert.equal(monday.when, '30 7 * * 1', 'the schedule changes');
+  assert.deepEqual(
+    monday.nextRuns.map((t) => [new Date(t).getUTCDay(), new Date(t).getUTCHours(), new Date(t).getUTCMinutes()]),
+    monday.nextRuns.map(() => [1, 7, 30]),
+  );
+  // Temporal refuses the minute 99 (the shape passes our check): the old schedule is put back.
+  const refused = await call('PUT', `/api/radios/${id}`, { cron: '99 * * * *' });
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  assert.equal(refused.body.field, 'cron');
+  assert.equal((await describeSchedule(c, radioScheduleId(id))).when, '30 7 * * 1', 'a refused cron keeps the old');
+
+  const unscheduled = await call('PUT', `/api/radios/${id}`, { cron: null });
+  assert.equal(unscheduled.status, 200, JSON.stringify(unscheduled.body));
+  assert.equal(unscheduled.body.scheduleId, null);
+  await assert.rejects(describeSchedule(c, radioScheduleId(id)), UnknownSchedule, 'the schedule goes');
+
+  const renamed = await call('PUT', `/api/radios/${id}`, { name: 'Radio Edited' });
+  assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+  assert.equal(renamed.body.name, 'Radio Edited');
+  assert.equal(renamed.body.serverPlaylistId, playlistId, 'the playlist id stays with the radio');
+  const second = await call('POST', `/api/radios/${id}/run`);
+  assert.equal(second.body.playlistId, playlistId, 'the same playlist');
+  assert.equal(standin.playlists.get(playlistId)!.songIds.length, 7, 'the new size');
+
+  const bad = [
+    [{ size: 0 }, 'size'],
+    [{ recipe: { kind: 'instantMix', seeds: [] } }, 'recipe.seeds'],
+    [{ recipe: { kind: 'fingerprint', userId: '999' } }, 'recipe.userId'],
+    [{ name: '' }, 'name'],
+    [{ cron: '0 6 * * *', every: '1d' }, 'cron'],
+    [{ every: 'daily' }, 'every'],
+    [{ user_id: '1' }, 'userId'],
+  ] as const;
+  for (const [body, field] of bad) {
+    const r = await call('PUT', `/api/radios/${id}`, body);
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.match(JSON.stringify(r.body), new RegExp(field.replace('.', '\\.')), JSON.stringify(r.body));
+  }
+  assert.equal((await call('PUT', '/api/radios/999999', { size: 3 })).status, 404);
+  const other = await call('POST', '/api/radios', {
+    name: 'Radio Other',
+    recipe: { kind: 'instantMix', seeds: ['x'] },
+  });
+  const taken = await call('PUT', `/api/radios/${id}`, { name: 'Radio Other' });
+  assert.equal(taken.status, 409, JSON.stringify(taken.body));
+  assert.equal(taken.body.field, 'name');
+  assert.equal((await call('GET', `/api/radios/${id}`)).body.name, 'Radio Edited', 'a refused edit changes nothing');
+  for (const r of [id, other.body.id]) assert.equal((await call('DELETE', `/api/radios/${r}`)).status, 200);
+});
+
+test("a renamed radio's next run writes the new name into the same Navidrome playlist", async () => {
+  const created = await call('POST', '/api/radios', {
+    name: 'Radio Old Name',
+    recipe: { kind: 'instantMix', seeds: [await itemId('navidrome', titlesOf(1)[3])] },
+    size: 4,
+  });
+  const id = created.body.id as string;
+  const { playlistId } = (await call('POST', `/api/radios/${id}/run`)).body;
+  assert.equal((await call('PUT', `/api/radios/${id}`, { name: 'Radio New Name' })).status, 200);
+  const again = await call('POST', `/api/radios/${id}/run`);
+  assert.equal(again.body.playlistId, playlistId, 'the same playlist');
+  assert.equal(standin.playlists.get(playlistId)!.name, 'Radio New Name', 'the playlist takes the new name');
+});
+
 test("a person's radio is published as them (their stored login); deleting them deletes their radios and schedules, their playlists stay", async () => {
   const added = await call('POST', '/api/users', { name: 'dora', password: 'dora-pw' });
   assert.equal(added.status, 201, JSON.stringify(added.body));

@@ -12,7 +12,7 @@ export interface RouteInput {
 }
 
 export interface Route<Ctx> {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** Koa path, e.g. `/api/status/:taskId`. */
   path: string;
   operationId: string;

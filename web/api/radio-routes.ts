@@ -6,8 +6,11 @@ import {
   deleteRadioAndSchedule,
   findRadio,
   radioView,
+  RadioConflict,
   runRadio,
+  updateRadioAndSchedule,
   type RadioControl,
+  type RadioEdit,
   type RadioRequest,
 } from '../../client/radios.ts';
 import { DURATION, UnknownSchedule } from '../../client/schedules.ts';
@@ -39,6 +42,19 @@ const CREATE_BODY = {
   },
 };
 
+/** An edit: the create's fields but user_id, each optional; cron or every null removes the schedule. */
+const { userId: _owner, ...EDITABLE } = CREATE_BODY.properties;
+const UPDATE_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    ...EDITABLE,
+    cron: { ...EDITABLE.cron, type: ['string', 'null'], description: 'Refresh on this cron (UTC); null: no schedule' },
+    every: { ...EDITABLE.every, type: ['string', 'null'], description: 'Or refresh every 12h, 1d…; null: no schedule' },
+  },
+};
+
 /** What the radio functions need from the app. */
 export const radioControl = (deps: ApiDeps): RadioControl => ({
   pool: deps.pool,
@@ -52,6 +68,7 @@ export const radioControl = (deps: ApiDeps): RadioControl => ({
 const withRadios = <T>(deps: ApiDeps, fn: (c: RadioControl) => Promise<T>): Promise<T> =>
   withTemporal(deps, () => fn(radioControl(deps))).catch((err: unknown) => {
     if (err instanceof UnknownSchedule) throw new ApiError(404, err.message, 'id');
+    if (err instanceof RadioConflict) throw new ApiError(409, err.message, err.field);
     throw err;
   });
 
@@ -109,6 +126,30 @@ export function radioRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: 'The radio', 404: 'No such radio' },
       async handler(_ctx, { params }) {
         return radioView(c, await found(params.id));
+      },
+    },
+    {
+      method: 'put',
+      path: '/api/radios/:id',
+      operationId: 'updateRadio',
+      tag: 'radios',
+      params: RADIO_ID,
+      summary:
+        'Edit a radio (name, recipe, size, cron or every; null removes its schedule). Its server playlist keeps its id; the next refresh renames it',
+      body: UPDATE_BODY,
+      snakeCase: {},
+      responses: {
+        200: 'The radio',
+        400: 'Bad field (named)',
+        404: 'No such radio',
+        409: 'A radio of that name exists',
+      },
+      example: { body: { size: 30, cron: '0 7 * * 1-5' } },
+      async handler(_ctx, { params, body }) {
+        await found(params.id);
+        const view = await withRadios(deps, (rc) => updateRadioAndSchedule(rc, params.id, body as RadioEdit));
+        if (!view) throw new ApiError(404, `no such radio: ${params.id}`, 'id');
+        return view;
       },
     },
     {

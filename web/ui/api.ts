@@ -19,7 +19,7 @@ export function whenUnauthorized(fn: () => void): void {
 
 export async function api<T>(
   path: string,
-  init: { method?: 'GET' | 'POST' | 'DELETE'; body?: unknown; okStatuses?: number[] } = {},
+  init: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; body?: unknown; okStatuses?: number[] } = {},
 ): Promise<T> {
   let res: Response;
   try {

@@ -18,7 +18,7 @@ function numberField(id: string, label: string, attrs: { value: number; min: num
 }
 
 /** Songs whose title or artist contains the text: both look-ups, merged without repeats. */
-async function searchSongs(text: string): Promise<Song[]> {
+export async function searchSongs(text: string): Promise<Song[]> {
   const q = encodeURIComponent(text);
   const [byTitle, byArtist] = await Promise.all([
     api<Song[]>(`/api/search_tracks?title=${q}&limit=${SEARCH_LIMIT}`),

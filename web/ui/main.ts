@@ -1,5 +1,5 @@
 // The page's entry point: log in when the API asks for it, then the health strip, the media advice, the
-// analysis profile, the analysis and clustering panels (with why songs are in no playlist), recent runs, schedules, playlists, the listening panel and the map.
+// analysis profile, the analysis and clustering panels (with why songs are in no playlist), recent runs, schedules, playlists, the listening panel, people, radios and the map.
 import './style.css';
 import { showAnalysisProfile } from './analysis-profile.ts';
 import { api, ApiFailure, whenUnauthorized, type TaskStatus } from './api.ts';
@@ -13,6 +13,7 @@ import { showMap } from './map.ts';
 import { showMediaAdvice } from './media.ts';
 import { showPeople } from './people.ts';
 import { showPlaylists } from './playlists.ts';
+import { showRadios } from './radios.ts';
 import { runPanel, showRecentRuns, type RunPanel } from './runs.ts';
 import { showSchedules } from './schedules.ts';
 
@@ -87,6 +88,7 @@ async function startApp(): Promise<void> {
   void showPlaylists();
   showListening();
   void showPeople();
+  void showRadios();
   void showMap();
   try {
     const active = await api<TaskStatus[]>('/api/active_tasks');
