@@ -308,6 +308,7 @@ describe('three worker processes share the work', { timeout: 900_000 }, () => {
       assert.ok(cut && victim);
       const storedAtKill = await featureRows();
       const survivors = workers.filter((w) => w !== victim);
+      workers = survivors;
       // The kill hit a track in flight: the server still sees it started by the dead process.
       const pendingNow = (await client.workflow.getHandle(cut.album).describe()).raw.pendingActivities ?? [];
       assert.ok(
@@ -364,7 +365,6 @@ describe('three worker processes share the work', { timeout: 900_000 }, () => {
         `${storedAtKill.length}/${TRACKS} stored at the kill; ${cut.key} finished on attempt ${redo.attempt} by ${podOf(redo.by)}; stored on a retried attempt: ${retried.join(', ')}`;
       t.diagnostic(line);
       console.log(`[multi-worker] analysis: ${line}`);
-      workers = survivors;
     },
   );
 
