@@ -345,7 +345,7 @@ describe('three worker processes share the work', { timeout: 900_000 }, () => {
       assert.equal(albums.length, ALBUMS);
       const attempts = await trackAttempts(albums);
       assert.equal(attempts.filter((a) => a.completed).length, TRACKS, 'every track activity completed once');
-      const share = workers.map((w) => {
+      const share = pods.map((w) => {
         const mine = attempts.filter((a) => a.completed && a.by === w.analysis);
         return { pod: w.name, tracks: mine.length, albums: new Set(mine.map((a) => a.album)).size };
       });
