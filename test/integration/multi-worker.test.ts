@@ -134,6 +134,7 @@ after(
   { timeout: 60_000 },
 );
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const identity = (kind: string, pid: number) => `audiomuse-${kind}@${os.hostname()}:${pid}`;
 
 /** The process group a pid belongs to (every worker is its own group: its analysis process is in it). */
@@ -306,6 +307,7 @@ describe('three worker processes share the work', { timeout: 900_000 }, () => {
         50,
       );
       assert.ok(cut && victim);
+      const killedAt = Date.now();
       const storedAtKill = await featureRows();
       const survivors = workers.filter((w) => w !== victim);
       workers = survivors;
@@ -318,6 +320,7 @@ describe('three worker processes share the work', { timeout: 900_000 }, () => {
       assert.ok(storedAtKill.length < TRACKS, `killed mid-run (${storedAtKill.length}/${TRACKS} stored)`);
 
       const result = (await handle.result()) as LibraryProgress;
+      const recoveredMs = Date.now() - killedAt;
       for (const w of survivors) assert.equal(w.process.exited(), undefined, `${w.name} still runs`);
       analysed = true;
 
@@ -362,7 +365,7 @@ describe('three worker processes share the work', { timeout: 900_000 }, () => {
       const retried = rows.filter((r) => r.attempts > 1).map((r) => r.title);
       const line =
         `shares ${share.map((s) => `${s.pod}${s.pod === victim!.name ? ' (killed)' : ''}: ${s.tracks} tracks of ${s.albums} albums`).join(', ')}; ` +
-        `${storedAtKill.length}/${TRACKS} stored at the kill; ${cut.key} finished on attempt ${redo.attempt} by ${podOf(redo.by)}; stored on a retried attempt: ${retried.join(', ')}`;
+        `${storedAtKill.length}/${TRACKS} stored at the kill, run completed ${seconds(recoveredMs)} after it; ${cut.key} finished on attempt ${redo.attempt} by ${podOf(redo.by)}; stored on a retried attempt: ${retried.join(', ')}`;
       t.diagnostic(line);
       console.log(`[multi-worker] analysis: ${line}`);
     },
@@ -421,6 +424,7 @@ describe('three worker processes share the work', { timeout: 900_000 }, () => {
         25,
       );
       assert.ok(cut);
+      const killedAt = Date.now();
       const last = workers.find((w) => w !== cut!.by)!;
       const atKill = await handle.describe();
       const pending = atKill.raw.pendingActivities?.find((a) => a.activityType?.name === 'evolveClusteringGeneration');
@@ -432,6 +436,7 @@ describe('three worker processes share the work', { timeout: 900_000 }, () => {
       );
 
       const result = (await handle.result()) as ClusteringProgress;
+      const recoveredMs = Date.now() - killedAt;
       assert.equal(last.process.exited(), undefined, `${last.name} still runs`);
       assert.equal(result.status, 'completed');
       assert.equal(result.runsDone, SEARCH.runs);
@@ -498,7 +503,7 @@ describe('three worker processes share the work', { timeout: 900_000 }, () => {
 
       const line =
         `generations ${[...generations].map(([pod, n]) => `${pod}${pod === cut!.by.name ? ' (killed)' : ''}: ${n}`).join(', ')}; ` +
-        `generation ${cut.key} finished on attempt ${retriedCut!.attempt} by ${podOf(retriedCut!.by)}; ${playlists.length} playlists published once`;
+        `generation ${cut.key} finished on attempt ${retriedCut!.attempt} by ${podOf(retriedCut!.by)}, run completed ${seconds(recoveredMs)} after the kill; ${playlists.length} playlists published once`;
       t.diagnostic(line);
       console.log(`[multi-worker] clustering: ${line}`);
     },
