@@ -182,7 +182,12 @@ export function testMusic(packages: Package[] = PACKAGES): MusicFile[] {
   return files;
 }
 
-export type Analysed<T extends { file: string }> = T & { features: TrackFeatures };
+export type Analysed<T extends { file: string }> = T & {
+  features: TrackFeatures;
+  /** What the features leave out: key, scale and length (bench:big-library draws from their distribution). */
+  tonality: { key: string | null; scale: 'major' | 'minor' | null; keyStrength: number | null };
+  durationSec: number | null;
+};
 
 interface AnalyzeLine {
   path: string;
@@ -192,6 +197,10 @@ interface AnalyzeLine {
   moodHeads?: TrackFeatures['moodHeads'];
   tempo: number | null;
   energy: number | null;
+  key?: string | null;
+  scale?: 'major' | 'minor' | null;
+  keyStrength?: number | null;
+  durationSec?: number;
 }
 
 const cacheDir = path.join(os.tmpdir(), 'audiomuse-bench-analysis');
@@ -254,6 +263,8 @@ export async function analyse<T extends { file: string }>(
         moodHeads: r.moodHeads!,
         embedding: r.embedding!,
       },
+      tonality: { key: r.key ?? null, scale: r.scale ?? null, keyStrength: r.keyStrength ?? null },
+      durationSec: r.durationSec ?? null,
     });
   }
   return out;

@@ -79,7 +79,14 @@ export class MusicnnModels {
     const input = new ort.Tensor('float32', patches.subarray(0, n * PATCH_SIZE), [n, PATCH_FRAMES, N_MELS]);
     const embOut = await this.embedding.run({ [emb.input]: input });
     const embeddings = new Float32Array(embOut[emb.output].data as Float32Array); // copy: ORT may reuse its buffer
-    const embTensor = new ort.Tensor('float32', embeddings, [n, EMBEDDING_DIM]);
+    return { n, embeddings, ...(await this.runHeads(embeddings, n)) };
+  }
+
+  /** The tag model and the mood heads on `n` embeddings (n × 200): what `run` does after the embedding model. */
+  async runHeads(embeddings: Float32Array, n: number): Promise<Omit<BatchOutput, 'n' | 'embeddings'>> {
+    if (n < 1 || embeddings.length < n * EMBEDDING_DIM)
+      throw new RangeError(`runHeads: need ${n} embeddings of ${EMBEDDING_DIM} floats`);
+    const embTensor = new ort.Tensor('float32', embeddings.subarray(0, n * EMBEDDING_DIM), [n, EMBEDDING_DIM]);
 
     const tag = modelFile('tags');
     const tagOut = await this.tagModel.run({ [tag.input]: embTensor });
@@ -92,7 +99,7 @@ export class MusicnnModels {
       const pos = m.positiveIndex ?? 0;
       moodHeads[h] = Float32Array.from({ length: n }, (_, i) => out[i * 2 + pos]);
     }
-    return { n, embeddings, tags, moodHeads };
+    return { tags, moodHeads };
   }
 
   async release(): Promise<void> {

@@ -43,10 +43,14 @@ export async function searchTracks(
   const where = `WHERE ($1::text IS NULL OR t.title ILIKE $1 OR t.artist ILIKE $1 OR t.album ILIKE $1)
                    AND ($2::text IS NULL OR t.analysis_status = $2)`;
   const pattern = opts.q ? `%${opts.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const order = 't.artist NULLS LAST, t.album NULLS LAST, t.title NULLS LAST, t.id';
+  // The page's ids first (an index walk, tracks_listing), then the features of those rows only: building the
+  // JSON of every matching row before the sort cost seconds at 300,000 tracks.
   const [{ rows }, count] = await Promise.all([
     pool.query<TrackSummary>(
-      `SELECT ${TRACK_COLUMNS} FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id ${where}
-        ORDER BY t.artist NULLS LAST, t.album NULLS LAST, t.title NULLS LAST, t.id LIMIT $3 OFFSET $4`,
+      `WITH page AS (SELECT t.id FROM tracks t ${where} ORDER BY ${order} LIMIT $3 OFFSET $4)
+       SELECT ${TRACK_COLUMNS} FROM page JOIN tracks t ON t.id = page.id LEFT JOIN track_features f ON f.track_id = t.id
+        ORDER BY ${order}`,
       [pattern, opts.status ?? null, opts.limit, opts.offset],
     ),
     pool.query<{ n: string }>(`SELECT count(*) AS n FROM tracks t ${where}`, [pattern, opts.status ?? null]),
