@@ -359,7 +359,14 @@ export class NavidromeProvider implements MediaProvider {
     );
     const { body } = await this.call('getPlaylist', [['id', playlistId]]);
     if (body.playlist?.name !== undefined && body.playlist.name !== name)
-      await this.call('updatePlaylist', [['playlistId', playlistId], ['name', name]], { write: true });
+      await this.call(
+        'updatePlaylist',
+        [
+          ['playlistId', playlistId],
+          ['name', name],
+        ],
+        { write: true },
+      );
     const count = body.playlist?.songCount ?? body.playlist?.entry?.length ?? 0;
     return { id: playlistId, name, trackCount: count };
   }
