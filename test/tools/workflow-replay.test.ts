@@ -1,5 +1,6 @@
 // Replays every recorded history in test/fixtures/histories (`npm run fixtures:histories`: analyzeLibrary,
-// analyzeAlbum and clusterLibrary) with the current workflow bundle: a change to workflow code that would
+// analyzeAlbum, clusterLibrary, refreshRadio, syncListeningHistory and rebuildVectorIndex) with the current
+// workflow bundle: a change to workflow code that would
 // break workflows already running fails here. Replay is offline: no server. A second test proves the check
 // can fail.
 import assert from 'node:assert/strict';
@@ -105,6 +106,27 @@ test('the fixtures cover the scenarios that matter, and every file is listed', (
     ),
     'a clustering run that found another one running',
   );
+
+  const radio = fixtures.filter((f) => f.workflowType === 'refreshRadio');
+  assert.ok(
+    radio.some(
+      (f) =>
+        scheduled(f).join() === 'computeRadioSongs,publishRadio' &&
+        lastEvent(f) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    ),
+    'a radio refreshed and published',
+  );
+  assert.ok(
+    radio.some((f) => load(f).events!.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)),
+    'a radio refresh whose activity was retried',
+  );
+  for (const type of ['syncListeningHistory', 'rebuildVectorIndex'] as const)
+    assert.ok(
+      fixtures.some(
+        (f) => f.workflowType === type && lastEvent(f) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+      ),
+      `a ${type} run that completed`,
+    );
   for (const f of fixtures) {
     const type = load(f).events![0].workflowExecutionStartedEventAttributes!.workflowType!.name;
     assert.equal(type, f.workflowType, `${f.file} holds a ${type} history`);
@@ -125,8 +147,8 @@ test('every recorded history replays with the current workflow code', { timeout:
 test('replay detects a workflow that no longer issues the recorded commands', { timeout: 180_000 }, async () => {
   installRuntime();
   // Same type names, but their first command schedules another activity than the recorded one: an
-  // analyzeLibrary that skips beginAnalysisRun, and a clusterLibrary that ignores its carried state after
-  // continue-as-new and begins the run again.
+  // analyzeLibrary that skips beginAnalysisRun, a clusterLibrary that ignores its carried state after
+  // continue-as-new and begins the run again, and a refreshRadio that publishes before computing its songs.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'audiomuse-replay-'));
   try {
     const file = path.join(tmp, 'changed-workflows.ts');
@@ -134,12 +156,15 @@ test('replay detects a workflow that no longer issues the recorded commands', { 
       file,
       `
       import { proxyActivities } from '@temporalio/workflow';
-      const { listAlbumPage, beginClusteringRun } = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>({ startToCloseTimeout: '1 minute' });
+      const { listAlbumPage, beginClusteringRun, publishRadio } = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>({ startToCloseTimeout: '1 minute' });
       export async function analyzeLibrary(): Promise<void> {
         await listAlbumPage({ startIndex: 0, limit: 0 });
       }
       export async function clusterLibrary(): Promise<void> {
         await beginClusteringRun({});
+      }
+      export async function refreshRadio(): Promise<void> {
+        await publishRadio({});
       }
     `,
     );
@@ -167,6 +192,11 @@ test('replay detects a workflow that no longer issues the recorded commands', { 
         fixture: fixtures.find((f) => f.workflowType === 'clusterLibrary' && continued(f))!,
         recorded: 'evolveClusteringGeneration',
         issued: 'beginClusteringRun',
+      },
+      {
+        fixture: fixtures.find((f) => f.workflowType === 'refreshRadio')!,
+        recorded: 'computeRadioSongs',
+        issued: 'publishRadio',
       },
     ];
     for (const { fixture, recorded, issued } of cases) {
