@@ -18,6 +18,7 @@ import { closeServedApps, serveApp } from '../helpers/web-app.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { runCleanups, spawnWorker } from '../helpers/worker-process.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { runCli } from '../helpers/cli.ts';
 import { startNavidromeStandin, type NavidromeStandin } from '../standins/navidrome.ts';
 
 const TRACKS = 60;
@@ -267,6 +268,46 @@ test('PUT edits a radio: its schedule appears, changes and goes; a renamed radio
   assert.equal(taken.body.field, 'name');
   assert.equal((await call('GET', `/api/radios/${id}`)).body.name, 'Radio Edited', 'a refused edit changes nothing');
   for (const r of [id, other.body.id]) assert.equal((await call('DELETE', `/api/radios/${r}`)).status, 200);
+});
+
+test('the CLI: radio create, update (name, size, schedule on and off), run, list, delete', async () => {
+  const { temporalAddress } = await services();
+  const cliEnv = {
+    ...process.env,
+    ...env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+  };
+  const cli = async (...args: string[]) => {
+    const r = await runCli(cliEnv, 'radio', ...args);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const seed = await itemId('navidrome', titlesOf(2)[0]);
+  const made = await cli(
+    'create',
+    'CLI Radio',
+    '--recipe',
+    JSON.stringify({ kind: 'instantMix', seeds: [seed] }),
+    '--size',
+    '4',
+  );
+  const c = { client: worker.client, taskQueue: config.temporal.taskQueue };
+  const updated = await cli('update', 'CLI Radio', '--name', 'CLI Radio 2', '--size', '6', '--cron', '15 5 * * *');
+  assert.deepEqual([updated.id, updated.name, updated.size], [made.id, 'CLI Radio 2', 6]);
+  assert.equal((await describeSchedule(c, radioScheduleId(made.id))).when, '15 5 * * *');
+  const ran = await cli('run', made.id);
+  assert.equal(ran.status, 'published');
+  assert.equal(standin.playlists.get(ran.playlistId)!.songIds.length, 6);
+  assert.equal(standin.playlists.get(ran.playlistId)!.name, 'CLI Radio 2');
+  await cli('update', made.id, '--no-cron');
+  await assert.rejects(describeSchedule(c, radioScheduleId(made.id)), UnknownSchedule);
+  const bad = await runCli(cliEnv, 'radio', 'update', made.id, '--size', '0');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /size/);
+  assert.ok((await cli('list')).radios.some((r: { id: string; size: number }) => r.id === made.id && r.size === 6));
+  assert.equal((await cli('delete', made.id)).deleted, made.id);
 });
 
 test("a renamed radio's next run writes the new name into the same Navidrome playlist", async () => {
