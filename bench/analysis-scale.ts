@@ -138,6 +138,7 @@ async function main(): Promise<void> {
   const queries: { t: number; ms: number; ok: boolean; phase: Phase; err?: string }[] = [];
   const memory: { t: number; done: number; worker?: number; workerPid: number; server?: number }[] = [];
   let done = 0;
+  let inFlight = 0;
   let srvPid: number | undefined; // looked up again when it is gone (the restart)
   let finished = false;
   const sampler = (async () => {
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
           client.workflow.getHandle(workflowId).query(progressQuery),
         );
         done = p.albumsDone;
+        inFlight = p.currentAlbums.length;
         queries.push({ t: Date.now() - t0, ms: performance.now() - q0, ok: true, phase });
       } catch (err) {
         queries.push({ t: Date.now() - t0, ms: performance.now() - q0, ok: false, phase, err: (err as Error).message });
@@ -175,23 +177,25 @@ async function main(): Promise<void> {
     console.log(line);
   };
   const interruptions = (async () => {
-    while (!finished && done < ALBUMS * KILL_AT) await sleep(200);
+    // Not at a continue-as-new boundary (every albumsPerRun albums the run drains to 0 in flight): the window full.
+    const due = (at: number) => finished || (done >= ALBUMS * at && inFlight >= WINDOW / 2);
+    while (!due(KILL_AT)) await sleep(200);
     if (finished) return;
     killedPid = worker.pid;
     killedAt = Date.now();
     killGroup(worker, 'SIGKILL');
     await new Promise((r) => (worker.exitCode !== null || worker.signalCode !== null ? r(0) : worker.once('exit', r)));
-    note(`worker ${killedPid} killed with -9 at ${done} albums done (load average ${load()})`);
+    note(`worker ${killedPid} killed with -9 at ${done} albums done, ${inFlight} in flight (load average ${load()})`);
     phase = 'after kill';
     worker = startWorker();
     note(`fresh worker ${worker.pid} started`);
-    while (!finished && done < ALBUMS * RESTART_AT) await sleep(200);
+    while (!due(RESTART_AT)) await sleep(200);
     if (finished) return;
     restartFrom = Date.now();
     const stopping = server!;
     server = undefined;
     await stopping.stop();
-    note(`Temporal dev server stopped at ${done} albums done (load average ${load()})`);
+    note(`Temporal dev server stopped at ${done} albums done, ${inFlight} in flight (load average ${load()})`);
     await sleep(2000);
     server = await startServer();
     restartTo = Date.now();
