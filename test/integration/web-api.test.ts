@@ -113,6 +113,7 @@ test('the OpenAPI document lists every endpoint, and its schemas are the workflo
     'get /api/last_task',
     'get /api/config',
     'get /api/playlists',
+    'get /api/playlists/{id}',
     'get /api/runs',
     'get /api/runs/{id}/events',
     'get /api/tracks',
@@ -352,8 +353,17 @@ test(
       JSON.stringify(done.body.details.bestParams),
     );
 
-    const { body: pl } = await get('/api/playlists');
+    const { body: pl } = await get('/api/playlists?include=tracks');
     assert.ok(pl.playlists.length >= 2, `${pl.playlists.length} playlists`);
+    // The list alone: each playlist's size and profile, no tracks; one playlist's tracks from /api/playlists/:id.
+    const { body: light } = await get('/api/playlists');
+    assert.deepEqual(
+      light.playlists.map((p: any) => [p.id, p.name, p.size, 'tracks' in p]),
+      pl.playlists.map((p: any) => [p.id, p.name, p.tracks.length, false]),
+    );
+    const one = await get(`/api/playlists/${pl.playlists[1].id}`);
+    assert.deepEqual(one.body, pl.playlists[1], 'the same playlist, with its tracks in order');
+    assert.equal((await get('/api/playlists/987654321')).status, 404);
     const files = fs.readdirSync(path.join(dir, 'playlists'));
     for (const p of pl.playlists) {
       assert.equal(p.status, 'published');
