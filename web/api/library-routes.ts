@@ -41,7 +41,8 @@ function decodeCursor(after: string): TrackCursor {
     c.slice(0, 3).every((v) => v === null || typeof v === 'string') &&
     typeof c[3] === 'string' &&
     /^[0-9]{1,18}$/.test(c[3]);
-  if (!valid) throw new ApiError(400, 'after: not a cursor this API returned (take `next` of the previous page)', 'after');
+  if (!valid)
+    throw new ApiError(400, 'after: not a cursor this API returned (take `next` of the previous page)', 'after');
   return c as TrackCursor;
 }
 
@@ -61,7 +62,12 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
         q: { type: 'string', maxLength: 200, description: 'Part of the title, artist or album' },
         status: { type: 'string', enum: ['pending', 'analyzed', 'failed'] },
         limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-        offset: { type: 'integer', minimum: 0, default: 0, description: 'Rows to skip (slow deep in a big library: prefer after)' },
+        offset: {
+          type: 'integer',
+          minimum: 0,
+          default: 0,
+          description: 'Rows to skip (slow deep in a big library: prefer after)',
+        },
         after: {
           type: 'string',
           maxLength: 4000,
@@ -70,7 +76,7 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
         },
       },
       summary:
-        'Tracks, searched and paged, with their features (top tags, mood heads, tempo, key, energy) or failure; `total` is exact up to 1,000 matches and an estimate above (`totalExact`), `next` is the cursor of the following page (null on the last)',
+        'Tracks, searched and paged, with their features (top tags, mood heads, tempo, key, energy) or failure; `total` is exact up to 500 matches and an estimate above (`totalExact`), `next` is the cursor of the following page (null on the last)',
       responses: { 200: '{total, totalExact, next, tracks}', 400: 'A bad parameter, or offset with after' },
       example: {
         response: {
@@ -175,7 +181,10 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
       tag: 'library',
       params: { id: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'Playlist id (from /api/playlists)' } },
       summary: 'One playlist of a clustering (the current one or an older run) with its tracks in order',
-      responses: { 200: 'The playlist: its fields, profile and tracks [{id, itemId, title, artist}]', 404: 'Unknown playlist' },
+      responses: {
+        200: 'The playlist: its fields, profile and tracks [{id, itemId, title, artist}]',
+        404: 'Unknown playlist',
+      },
       example: {
         response: {
           id: '31',
