@@ -113,6 +113,7 @@ test('the OpenAPI document lists every endpoint, and its schemas are the workflo
     'get /api/last_task',
     'get /api/config',
     'get /api/playlists',
+    'get /api/playlists/{id}',
     'get /api/runs',
     'get /api/runs/{id}/events',
     'get /api/tracks',
@@ -214,6 +215,14 @@ test('bad input: 400 naming the field, 413/415 for bodies, 404 for unknown ids a
     ['huge body', () => post('/api/clustering/start', { pad: 'x'.repeat(70_000) }), 413, 'body'],
     ['unknown task', () => get('/api/status/no-such-workflow'), 404, 'taskId'],
     ['unknown track', () => get('/api/tracks/987654321'), 404, 'id'],
+    ['not a cursor', () => get(`/api/tracks?after=${Buffer.from('["a"]').toString('base64url')}`), 400, 'after'],
+    [
+      'offset with a cursor',
+      () => get(`/api/tracks?offset=5&after=${Buffer.from('["a",null,null,"1"]').toString('base64url')}`),
+      400,
+      'offset',
+    ],
+    ['unknown playlist', () => get('/api/playlists/987654321'), 404, 'id'],
     ['cancel unknown', () => post('/api/cancel/no-such-workflow'), 404, 'taskId'],
   ];
   for (const [what, call, status, field] of cases) {
@@ -352,8 +361,17 @@ test(
       JSON.stringify(done.body.details.bestParams),
     );
 
-    const { body: pl } = await get('/api/playlists');
+    const { body: pl } = await get('/api/playlists?include=tracks');
     assert.ok(pl.playlists.length >= 2, `${pl.playlists.length} playlists`);
+    // The list alone: each playlist's size and profile, no tracks; one playlist's tracks from /api/playlists/:id.
+    const { body: light } = await get('/api/playlists');
+    assert.deepEqual(
+      light.playlists.map((p: any) => [p.id, p.name, p.size, 'tracks' in p]),
+      pl.playlists.map((p: any) => [p.id, p.name, p.tracks.length, false]),
+    );
+    const one = await get(`/api/playlists/${pl.playlists[1].id}`);
+    assert.deepEqual(one.body, pl.playlists[1], 'the same playlist, with its tracks in order');
+    assert.equal((await get('/api/playlists/987654321')).status, 404);
     const files = fs.readdirSync(path.join(dir, 'playlists'));
     for (const p of pl.playlists) {
       assert.equal(p.status, 'published');
@@ -441,6 +459,36 @@ test(
     const all = await get('/api/tracks?limit=500');
     assert.equal(all.body.total, TRACKS + 2 + 2, 'the planted library, two pending tracks, two outside the map');
     assert.equal((await get('/api/tracks?status=pending')).body.total, 2);
+    // Keyset paging: following `next` from the first page walks the rows of one big page, in its order, tracks
+    // without an artist, album or title sorted after the others in each column.
+    const { rows: nulls } = await pool.query<{ id: string }>(
+      `INSERT INTO tracks (source, item_id, title, artist, album) VALUES ('local', 'null-1', NULL, NULL, NULL),
+         ('local', 'null-2', 'Z', NULL, 'A'), ('local', 'null-3', NULL, 'Aardvark', NULL), ('local', 'null-4', 'T', 'Aardvark', NULL),
+         ('local', 'null-5', NULL, 'Aardvark', 'A') RETURNING id::text AS id`,
+    );
+    const whole = (await get('/api/tracks?limit=500')).body;
+    assert.equal(whole.tracks.length, TRACKS + 4 + nulls.length);
+    assert.equal(whole.totalExact, true);
+    assert.equal(whole.next, null, 'the last page has no next');
+    const walked: string[] = [];
+    for (let after = '', pages = 0; pages === 0 || after; pages++) {
+      const r = await get(`/api/tracks?limit=7${after && `&after=${after}`}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      walked.push(...r.body.tracks.map((t: { id: string }) => t.id));
+      after = r.body.next ?? '';
+    }
+    assert.deepEqual(
+      walked,
+      whole.tracks.map((t: { id: string }) => t.id),
+    );
+    const ours = new Set(nulls.map((r) => r.id));
+    assert.deepEqual(
+      walked.filter((id) => ours.has(id)),
+      [4, 3, 2, 1, 0].map((i) => nulls[i].id),
+      'a missing artist, album or title sorts after the others',
+    );
+    assert.deepEqual(walked.slice(-2), [nulls[1].id, nulls[0].id], 'no artist: last of all');
+    await pool.query(`DELETE FROM tracks WHERE id = ANY($1::bigint[])`, [nulls.map((r) => r.id)]);
     const detail = await get(`/api/tracks/${hit.id}`);
     assert.equal(detail.status, 200);
     assert.deepEqual(Object.keys(detail.body.features.tags), [...TAGS]);

@@ -254,7 +254,7 @@ test(
         id: string;
         name: string;
         profile: { tempo: number; energy: number; moods: Record<string, number> };
-        tracks: { title: string }[];
+        size: number;
       }[];
     };
     assert.ok(api.playlists.length >= 2, `${api.playlists.length} playlists`);
@@ -279,15 +279,24 @@ test(
       assert.match(label, new RegExp(`^Profile: ${top[0]} ${top[1].toFixed(2)}`), 'the strongest mood first');
     }
 
-    // Open a playlist: its tracks, in order.
+    // Open a playlist: its tracks, in order, fetched when it is opened (the list carries only its size).
     const first = api.playlists[0];
+    const { tracks: firstTracks } = (await (await fetch(`${s.base}/api/playlists/${first.id}`)).json()) as {
+      tracks: { title: string }[];
+    };
+    assert.equal(firstTracks.length, first.size);
     const card = page.locator(`.playlist[data-playlist="${first.id}"]`);
+    assert.match(await card.locator('.meta').first().innerText(), new RegExp(`^${first.size} tracks`));
     assert.equal(await card.locator('ol.tracks').isHidden(), true);
     await card.locator('button').click();
     assert.equal(await card.locator('button').getAttribute('aria-expanded'), 'true');
+    await card
+      .locator('ol.tracks .title')
+      .nth(firstTracks.length - 1)
+      .waitFor();
     assert.deepEqual(
       await card.locator('ol.tracks .title').allInnerTexts(),
-      first.tracks.map((tr) => tr.title),
+      firstTracks.map((tr) => tr.title),
     );
 
     // The map: coloured by playlist; hovering a dot names its track.

@@ -114,7 +114,7 @@ test(
     );
 
     // The songs in playlists and those listed as in none are the whole library, each once.
-    const { playlists } = (await (await fetch(`${s.base}/api/playlists`)).json()) as {
+    const { playlists } = (await (await fetch(`${s.base}/api/playlists?include=tracks`)).json()) as {
       playlists: { tracks: { id: string }[] }[];
     };
     const inPlaylists = playlists.flatMap((p) => p.tracks.map((tr) => tr.id));

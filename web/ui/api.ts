@@ -73,6 +73,11 @@ export interface Playlist {
   name: string;
   status: string;
   profile: { tempo: number; energy: number; moods: Record<string, number> } | null;
+  /** How many tracks it has; the tracks come from GET /api/playlists/:id when it is opened. */
+  size: number;
+}
+
+export interface PlaylistTracks {
   tracks: { id: string; title: string | null; artist: string | null }[];
 }
 

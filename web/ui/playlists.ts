@@ -1,6 +1,6 @@
 // The playlists of the last clustering: each with a small chart of its profile (top moods, tempo, energy) and
-// its tracks behind an "Open" button; then the saved ones. Every playlist downloads as .m3u8 and JSPF.
-import { api, type Playlist, type SavedPlaylist } from './api.ts';
+// its tracks behind an "Open" button (fetched when opened: a list of 1,000 playlists carries only their sizes); then the saved ones. Every playlist downloads as .m3u8 and JSPF.
+import { api, type Playlist, type PlaylistTracks, type SavedPlaylist } from './api.ts';
 import { byId, h, svg } from './dom.ts';
 import { fixed, playlistColour } from './format.ts';
 
@@ -85,28 +85,40 @@ function refreshDownloads(): void {
 function card(p: Playlist, index: number): HTMLElement {
   const colour = playlistColour(index);
   const listId = `playlist-${p.id}-tracks`;
-  const tracks = h(
-    'ol',
-    { id: listId, class: 'tracks', hidden: true },
-    p.tracks.map((t) =>
-      h(
-        'li',
-        {},
-        h('span', { class: 'title' }, t.title ?? '(untitled)'),
-        t.artist ? h('span', { class: 'artist' }, ` — ${t.artist}`) : null,
-      ),
-    ),
-  );
+  const tracks = h('ol', { id: listId, class: 'tracks', hidden: true });
+  const openLabel = `Open (${p.size} tracks)`;
   const open = h(
     'button',
     { type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-controls': listId },
-    `Open (${p.tracks.length} tracks)`,
+    openLabel,
   );
+  let loaded = false;
   open.addEventListener('click', () => {
     const opening = tracks.hidden;
     tracks.hidden = !opening;
     open.setAttribute('aria-expanded', String(opening));
-    open.textContent = opening ? 'Close' : `Open (${p.tracks.length} tracks)`;
+    open.textContent = opening ? 'Close' : openLabel;
+    if (!opening || loaded) return;
+    loaded = true;
+    tracks.setAttribute('aria-busy', 'true');
+    api<PlaylistTracks>(`/api/playlists/${encodeURIComponent(p.id)}`)
+      .then(({ tracks: list }) =>
+        tracks.replaceChildren(
+          ...list.map((t) =>
+            h(
+              'li',
+              {},
+              h('span', { class: 'title' }, t.title ?? '(untitled)'),
+              t.artist ? h('span', { class: 'artist' }, ` — ${t.artist}`) : null,
+            ),
+          ),
+        ),
+      )
+      .catch((err: unknown) => {
+        loaded = false; // the next opening tries again
+        tracks.replaceChildren(h('li', { class: 'error' }, err instanceof Error ? err.message : String(err)));
+      })
+      .finally(() => tracks.removeAttribute('aria-busy'));
   });
   return h(
     'article',
@@ -117,7 +129,7 @@ function card(p: Playlist, index: number): HTMLElement {
       h('span', { class: 'swatch', style: `background:${colour}`, 'aria-hidden': 'true' }),
       h('h3', {}, p.name),
     ),
-    h('p', { class: 'meta' }, `${p.tracks.length} tracks · ${p.status}`),
+    h('p', { class: 'meta' }, `${p.size} tracks · ${p.status}`),
     downloads(p),
     p.profile ? profileChart(p.profile, colour) : h('p', { class: 'meta' }, 'no profile'),
     open,
