@@ -70,12 +70,21 @@ export async function beginSnapshotRun(pool: Pool, scope: Scope): Promise<string
   return r.runId;
 }
 
-/** Wall time of each reader of the whole analysed library, `runs` times each. */
-export async function loaderTimes(pool: Pool, scope: Scope, runId: string, runs: number) {
+type LoaderTime = [name: string, time: { best: number; median: number }, rows: number];
+
+/** Wall time of each reader of the whole analysed library, `runs` times each (`each` told as each one ends). */
+export async function loaderTimes(
+  pool: Pool,
+  scope: Scope,
+  runId: string,
+  runs: number,
+  each: (result: LoaderTime) => void = () => {},
+) {
   let counted = 0;
-  const results: [string, { best: number; median: number }, number][] = [];
+  const results: LoaderTime[] = [];
   const add = async (name: string, fn: () => Promise<number>) => {
     results.push([name, await timed(runs, async () => (counted = await fn())), counted]);
+    each(results[results.length - 1]);
   };
   await add('clustering snapshot (loadSnapshot)', async () => (await loadSnapshot(pool, runId)).length);
   await add('similarity library (LiveLibrary.open, exact scan)', async () => {
