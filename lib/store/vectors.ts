@@ -69,7 +69,7 @@ function batchSql(features: boolean, analysedOnly: boolean): string {
             FROM unnest($3::bigint[]) WITH ORDINALITY AS s (track_id, ord)
             JOIN tracks t ON t.id = s.track_id
             JOIN track_features f ON f.track_id = t.id
-           WHERE t.source = $1 AND f.analysis_version = $2
+           WHERE t.source = $1 AND f.analysis_version = $2 AND t.id BETWEEN $4 AND $5 AND f.track_id BETWEEN $4 AND $5
                  ${analysedOnly ? `AND t.analysis_status = 'analyzed'` : ''}`;
 }
 
@@ -130,7 +130,13 @@ async function forEachBatch<T extends StoredEmbedding>(
   const sql = batchSql(features, !scope.trackIds);
   const fetch = async (from: number) => {
     const part = ids.slice(from, from + batch);
-    const { rows } = await pool.query<Batch>(sql, [scope.source, scope.analysisVersion, part]);
+    // The batch's id range: without it, a merge join walks the tracks' index from its start for every batch.
+    let [lo, hi] = [part[0], part[0]];
+    for (const id of part) {
+      if (Number(id) < Number(lo)) lo = id;
+      if (Number(id) > Number(hi)) hi = id;
+    }
+    const { rows } = await pool.query<Batch>(sql, [scope.source, scope.analysisVersion, part, lo, hi]);
     return decodeBatch(rows[0], features, part.length) as T[];
   };
   const pending: Promise<T[]>[] = [];
