@@ -2,10 +2,12 @@
 //
 // How long each reader of the whole analysed library takes (clustering's snapshot, the similarity library, the
 // map's embeddings; target ≤ 5 s at 300,000 tracks), `--runs` times each: best / median, rows/s and ms per 10,000
-// rows (comparable across loads), with the CPU and the load average before and after each loader. The library is
+// rows, and the median CPU seconds of a call (this process and the embedded PostgreSQL's processes: what a loaded
+// machine changes least), with the CPU model and the load average after each loader. The library is
 // bench:big-library's (bench/big-library-generate.ts, synthetic seeds), generated once into --data-dir (an
 // embedded PostgreSQL kept there, default under the temp folder, reused by the next run) or read from
 // --database-url (a database bench:big-library --keep filled).
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, repoRoot } from '../lib/config.ts';
@@ -31,6 +33,32 @@ const loadavg = () =>
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
+
+/** utime + stime (+ cutime + cstime: its reaped children, e.g. parallel query workers) of a process, in seconds. */
+function procCpu(pid: number, reaped: boolean): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const ticks = Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
+    return ticks / 100; // USER_HZ
+  } catch {
+    return 0; // gone meanwhile
+  }
+}
+
+/** CPU seconds of this process and of the embedded PostgreSQL (its postmaster, its children and theirs). */
+function cpuClock(dataDir: string | undefined) {
+  const postmaster = dataDir ? Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) : 0;
+  return () => {
+    const own = process.cpuUsage();
+    let pg = 0;
+    if (postmaster) {
+      pg += procCpu(postmaster, true);
+      const children = fs.readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim();
+      for (const child of children ? children.split(' ') : []) pg += procCpu(Number(child), false);
+    }
+    return (own.user + own.system) / 1e6 + pg;
+  };
+}
 
 async function main(): Promise<void> {
   installRuntime();
@@ -67,17 +95,26 @@ async function main(): Promise<void> {
     console.log(`bench:snapshot-load — ${tracks} tracks, ${runs} runs each; CPU ${cpu}; load average ${loadavg()}`);
     console.log(
       `  ${'loader'.padEnd(52)} ${'best'.padStart(8)} ${'median'.padStart(8)} ${'rows/s'.padStart(9)} ` +
-        `${'ms/10k'.padStart(7)}  load average after`,
+        `${'ms/10k'.padStart(7)} ${'CPU s'.padStart(6)}  load average after`,
     );
-    for (const [name, time, rows] of await loaderTimes(pool, scope, runId, runs, (r) => {
-      const [name, t, rows] = r;
-      console.log(
-        `  ${name.padEnd(52)} ${`${t.best.toFixed(2)} s`.padStart(8)} ${`${t.median.toFixed(2)} s`.padStart(8)} ` +
-          `${Math.round(rows / t.best)
-            .toString()
-            .padStart(9)} ${((t.best * 1000 * 10_000) / rows).toFixed(0).padStart(7)}  ${loadavg()}`,
-      );
-    }))
+    for (const [name, time, rows] of await loaderTimes(
+      pool,
+      scope,
+      runId,
+      runs,
+      (r) => {
+        const [name, t, rows] = r;
+        console.log(
+          `  ${name.padEnd(52)} ${`${t.best.toFixed(2)} s`.padStart(8)} ${`${t.median.toFixed(2)} s`.padStart(8)} ` +
+            `${Math.round(rows / t.best)
+              .toString()
+              .padStart(
+                9,
+              )} ${((t.best * 1000 * 10_000) / rows).toFixed(0).padStart(7)} ${t.cpu.toFixed(1).padStart(6)}  ${loadavg()}`,
+        );
+      },
+      cpuClock(pg?.dataDir),
+    ))
       if (rows !== tracks && !name.startsWith('snapshot key'))
         throw new Error(`${name} read ${rows} rows of ${tracks}`);
     console.log(`SUMMARY bench:snapshot-load ${tracks} tracks on ${cpu}; load average ${loadavg()}`);
