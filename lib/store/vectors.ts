@@ -35,169 +35,101 @@ export interface StoredVector extends StoredEmbedding {
   moodHeads: Record<(typeof MOOD_HEAD_COLUMNS)[number], number>;
 }
 
-/** Tracks per statement: one JSON value and one or two bytea values of about 10 MB each. */
-const BATCH = 10_000;
-/** Statements in flight (each on its own pooled connection): PostgreSQL builds the next while this process
- *  decodes one. */
-const IN_FLIGHT = 2;
-const EMBEDDING_BYTES = 800; // track_features.embedding's CHECK
+const IDENTITY =
+  't.id::text AS id, t.item_id, t.artist, t.title, t.album, t.artist_id, t.album_id, t.library_id, t.duration_sec, f.embedding';
+// The tags in PostgreSQL's binary array form: parsing 50 floats of text per row was most of a snapshot's load
+// (300,000 rows: 40 s instead of a few).
+const FEATURES = `f.tempo, f.energy, array_send(f.tags) AS tags, ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}`).join(', ')}`;
 
-const IDENTITY = [
-  't.id::text',
-  't.item_id',
-  't.artist',
-  't.title',
-  't.album',
-  't.artist_id',
-  't.album_id',
-  't.library_id',
-  't.duration_sec',
-];
-const FEATURES = ['f.tempo', 'f.energy', 'f.tags', ...MOOD_HEAD_COLUMNS.map((c) => `f.${c}`)];
-
-/**
- * A batch's rows as a few values instead of one row each: per row, the text columns cost more to receive and
- * turn into objects than their content (300,000 rows: 15–30 s under load). The scalars in one JSON array of
- * arrays (JSON.parse is native), the embeddings (and the tags, in array_send's binary form) each concatenated
- * into one bytea. The aggregates of one statement see the rows in one order, so row k of the JSON is the k-th
- * slice of each bytea; `s.ord` (its place in the batch) puts it back in the batch's order.
- */
-function batchSql(features: boolean, analysedOnly: boolean): string {
-  const scalars = features ? [...IDENTITY, ...FEATURES] : IDENTITY;
-  return `SELECT json_agg(json_build_array(s.ord, ${scalars.join(', ')})) AS rows,
-                 string_agg(f.embedding, ''::bytea) AS embeddings
-            FROM unnest($3::bigint[]) WITH ORDINALITY AS s (track_id, ord)
-            JOIN tracks t ON t.id = s.track_id
-            JOIN track_features f ON f.track_id = t.id
-           WHERE t.source = $1 AND f.analysis_version = $2 AND t.id BETWEEN $4 AND $5 AND f.track_id BETWEEN $4 AND $5
-                 ${analysedOnly ? `AND t.analysis_status = 'analyzed'` : ''}`;
-}
-
-type Batch = { rows: unknown[][] | null; embeddings: Buffer | null };
-
-/** A float4 of the JSON: a number, or NaN/Infinity, which JSON writes as strings (as pg's float parser reads). */
-const real = (v: unknown) => (typeof v === 'string' ? parseFloat(v) : (v as number | null));
-
-function embeddingOf(r: unknown[], embeddings: Buffer, k: number): StoredEmbedding {
-  return {
-    id: r[1] as string,
-    itemId: r[2] as string,
-    artist: r[3] as string | null,
-    title: r[4] as string | null,
-    album: r[5] as string | null,
-    artistId: r[6] as string | null,
-    albumId: r[7] as string | null,
-    libraryId: r[8] as string | null,
-    durationSec: real(r[9]),
-    embedding: decodeEmbedding(embeddings.subarray(k * EMBEDDING_BYTES, (k + 1) * EMBEDDING_BYTES)),
-  };
-}
-
-/** One batch's tracks in the order of `ids` (those out of the scope left out). */
-function decodeBatch(b: Batch, features: boolean, size: number): (StoredEmbedding | StoredVector)[] {
-  if (!b.rows) return [];
-  const rows = b.rows;
-  const placed = new Array<StoredEmbedding | StoredVector | undefined>(size);
-  rows.forEach((r, k) => {
-    const e = embeddingOf(r, b.embeddings!, k);
-    const at = (r[0] as number) - 1;
-    if (!features) placed[at] = e;
-    else {
-      const moodHeads = {} as StoredVector['moodHeads'];
-      MOOD_HEAD_COLUMNS.forEach((c, i) => (moodHeads[c] = real(r[13 + i]) as number));
-      const tags = r[12] as unknown[];
-      for (let i = 0; i < tags.length; i++) if (typeof tags[i] === 'string') tags[i] = real(tags[i]);
-      placed[at] = { ...e, tempo: real(r[10]), energy: real(r[11]), tags: tags as number[], moodHeads };
-    }
-  });
-  const out: (StoredEmbedding | StoredVector)[] = [];
-  for (const t of placed) if (t !== undefined) out.push(t);
+/** A float4[] as array_send writes it: dimensions, flags and element type, (size, lower bound) per dimension,
+ *  then each element as its length and big-endian bytes (length -1: NULL, which tags never hold). */
+function decodeRealArray(b: Buffer): number[] {
+  const dims = b.readInt32BE(0);
+  if (dims === 0) return [];
+  let n = 1;
+  for (let d = 0; d < dims; d++) n *= b.readInt32BE(12 + 8 * d);
+  const out = new Array<number>(n);
+  for (let i = 0, o = 12 + 8 * dims; i < n; i++, o += 8) out[i] = b.readFloatBE(o + 4);
   return out;
 }
 
-/**
- * The scope's tracks a batch at a time, in the scope's order (`each` called in that order, with the tracks done
- * and the total), IN_FLIGHT batches fetched at once.
- */
-async function forEachBatch<T extends StoredEmbedding>(
-  pool: Pool,
-  scope: VectorScope,
-  features: boolean,
-  each: (tracks: T[], done: number, total: number) => void,
-  batch: number,
-): Promise<void> {
-  const ids = scope.trackIds ?? (await analysedTrackIds(pool, scope));
-  const sql = batchSql(features, !scope.trackIds);
-  const fetch = async (from: number) => {
-    const part = ids.slice(from, from + batch);
-    // The batch's id range: without it, a merge join walks the tracks' index from its start for every batch.
-    let [lo, hi] = [part[0], part[0]];
-    for (const id of part) {
-      if (Number(id) < Number(lo)) lo = id;
-      if (Number(id) > Number(hi)) hi = id;
-    }
-    const { rows } = await pool.query<Batch>(sql, [scope.source, scope.analysisVersion, part, lo, hi]);
-    return decodeBatch(rows[0], features, part.length) as T[];
-  };
-  const pending: Promise<T[]>[] = [];
-  for (let i = 0; i < IN_FLIGHT && i * batch < ids.length; i++) pending.push(fetch(i * batch));
-  for (let from = 0; from < ids.length; from += batch) {
-    const tracks = await pending.shift()!;
-    const next = from + IN_FLIGHT * batch;
-    if (next < ids.length) pending.push(fetch(next));
-    each(tracks, Math.min(ids.length, from + batch), ids.length);
-  }
+/** The scope's analysed tracks (tracks.id as strings), ascending: the clustering snapshot's row order, and the
+ *  similarity index's batches. */
+export async function analysedTrackIds(pool: Pool, scope: Omit<VectorScope, 'trackIds'>): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT t.id::text AS id FROM tracks t JOIN track_features f ON f.track_id = t.id
+      WHERE t.source = $1 AND t.analysis_status = 'analyzed' AND f.analysis_version = $2 ORDER BY t.id`,
+    [scope.source, scope.analysisVersion],
+  );
+  return rows.map((r) => r.id);
 }
 
-/** The scope's analysed embeddings (identity and embedding) a batch at a time: the similarity library's load. */
-export function forEachEmbeddingBatch(
-  pool: Pool,
-  scope: VectorScope,
-  each: (tracks: StoredEmbedding[], done: number, total: number) => void,
-  batch = BATCH,
-): Promise<void> {
-  return forEachBatch(pool, scope, false, each, batch);
+/** The least and greatest of these ids: bounds that let PostgreSQL read only their range of tracks (without, a
+ *  batch's merge join walked the tracks' primary key from its start: the similarity library's 30 batches of
+ *  10,000 at 300,000 tracks took twice the map's one statement). */
+function idRange(ids: readonly string[]): [string | null, string | null] {
+  if (ids.length === 0) return [null, null];
+  let [lo, hi] = [ids[0], ids[0]];
+  for (const id of ids) {
+    if (Number(id) < Number(lo)) lo = id;
+    if (Number(id) > Number(hi)) hi = id;
+  }
+  return [lo, hi];
 }
+
+/** The scope's rows with the given columns, in the scope's order. */
+async function scopedRows(pool: Pool, scope: VectorScope, columns: string) {
+  if (scope.trackIds) {
+    // Put in order here: PostgreSQL sorting 300,000 rows of a kilobyte spilled to disk.
+    const { rows } = await pool.query(
+      `SELECT s.ord::int AS ord, ${columns}
+         FROM unnest($3::bigint[]) WITH ORDINALITY AS s (track_id, ord)
+         JOIN tracks t ON t.id = s.track_id
+         JOIN track_features f ON f.track_id = t.id
+        WHERE t.source = $1 AND f.analysis_version = $2 AND t.id BETWEEN $4 AND $5 AND f.track_id BETWEEN $4 AND $5`,
+      [scope.source, scope.analysisVersion, scope.trackIds, ...idRange(scope.trackIds)],
+    );
+    const placed = new Array<Record<string, any>>(scope.trackIds.length + 1);
+    for (const r of rows) placed[r.ord as number] = r;
+    return placed.filter((r) => r !== undefined);
+  }
+  const { rows } = await pool.query(
+    `SELECT ${columns}
+           FROM tracks t JOIN track_features f ON f.track_id = t.id
+          WHERE t.source = $1 AND f.analysis_version = $2 AND t.analysis_status = 'analyzed'
+          ORDER BY t.id`,
+    [scope.source, scope.analysisVersion],
+  );
+  return rows;
+}
+
+const embeddingOf = (r: Record<string, any>): StoredEmbedding => ({
+  id: r.id,
+  itemId: r.item_id,
+  artist: r.artist,
+  title: r.title,
+  album: r.album,
+  artistId: r.artist_id,
+  albumId: r.album_id,
+  libraryId: r.library_id,
+  durationSec: r.duration_sec,
+  embedding: decodeEmbedding(r.embedding),
+});
 
 /** Identity and embedding only: the map and the similarity queries never read the 50 tags. */
-export async function loadEmbeddings(pool: Pool, scope: VectorScope, batch = BATCH): Promise<StoredEmbedding[]> {
-  const all: StoredEmbedding[] = [];
-  await forEachBatch<StoredEmbedding>(
-    pool,
-    scope,
-    false,
-    (tracks) => {
-      for (const t of tracks) all.push(t);
-    },
-    batch,
-  );
-  return all;
+export async function loadEmbeddings(pool: Pool, scope: VectorScope): Promise<StoredEmbedding[]> {
+  return (await scopedRows(pool, scope, IDENTITY)).map(embeddingOf);
 }
 
 /** Identity, embedding and the clustering features. */
-export async function loadVectors(pool: Pool, scope: VectorScope, batch = BATCH): Promise<StoredVector[]> {
-  const all: StoredVector[] = [];
-  await forEachBatch<StoredVector>(
-    pool,
-    scope,
-    true,
-    (tracks) => {
-      for (const t of tracks) all.push(t);
-    },
-    batch,
-  );
-  return all;
-}
-
-/** The scope's analysed tracks (tracks.id as strings), ascending: the clustering snapshot's row order, and the
- *  similarity index's batches. One value, not a row each (300,000 rows of one column took a second). */
-export async function analysedTrackIds(pool: Pool, scope: Omit<VectorScope, 'trackIds'>): Promise<string[]> {
-  const { rows } = await pool.query<{ ids: string | null }>(
-    `SELECT string_agg(t.id::text, ',' ORDER BY t.id) AS ids FROM tracks t JOIN track_features f ON f.track_id = t.id
-      WHERE t.source = $1 AND t.analysis_status = 'analyzed' AND f.analysis_version = $2`,
-    [scope.source, scope.analysisVersion],
-  );
-  return rows[0].ids ? rows[0].ids.split(',') : [];
+export async function loadVectors(pool: Pool, scope: VectorScope): Promise<StoredVector[]> {
+  return (await scopedRows(pool, scope, `${IDENTITY}, ${FEATURES}`)).map((r) => ({
+    ...embeddingOf(r),
+    tempo: r.tempo,
+    energy: r.energy,
+    tags: decodeRealArray(r.tags),
+    moodHeads: Object.fromEntries(MOOD_HEAD_COLUMNS.map((c) => [c, r[c]])) as StoredVector['moodHeads'],
+  }));
 }
 
 /** What identifies a scope's analysed state: a new analysis result or a removed track changes it. */
