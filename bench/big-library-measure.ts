@@ -44,16 +44,31 @@ export async function tableSizes(pool: Pool, tracks: number): Promise<string[]> 
   ];
 }
 
-/** Best and median wall time of `runs` calls of `fn` (the first run reads from disk, the others from cache). */
-export async function timed(runs: number, fn: () => Promise<unknown>): Promise<{ best: number; median: number }> {
+/** CPU seconds used so far by this process and, when given, by other processes (PostgreSQL's). */
+export type CpuClock = () => number;
+const ownCpu: CpuClock = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** Best and median wall time of `runs` calls of `fn` (the first run reads from disk, the others from cache), and
+ *  the median CPU seconds a call took (by `cpu`): what a loaded machine changes least. */
+export async function timed(
+  runs: number,
+  fn: () => Promise<unknown>,
+  cpu: CpuClock = ownCpu,
+): Promise<{ best: number; median: number; cpu: number }> {
   const s: number[] = [];
+  const c: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t = performance.now();
+    const [t, c0] = [performance.now(), cpu()];
     await fn();
     s.push((performance.now() - t) / 1000);
+    c.push(cpu() - c0);
   }
   s.sort((a, b) => a - b);
-  return { best: s[0], median: s[Math.floor(s.length / 2)] };
+  c.sort((a, b) => a - b);
+  return { best: s[0], median: s[Math.floor(s.length / 2)], cpu: c[Math.floor(c.length / 2)] };
 }
 
 /** Records a clustering run's snapshot as beginClusteringRun does: every analysed track of the scope. */
@@ -70,12 +85,22 @@ export async function beginSnapshotRun(pool: Pool, scope: Scope): Promise<string
   return r.runId;
 }
 
-/** Wall time of each reader of the whole analysed library, `runs` times each. */
-export async function loaderTimes(pool: Pool, scope: Scope, runId: string, runs: number) {
+type LoaderTime = [name: string, time: { best: number; median: number; cpu: number }, rows: number];
+
+/** Wall time of each reader of the whole analysed library, `runs` times each (`each` told as each one ends). */
+export async function loaderTimes(
+  pool: Pool,
+  scope: Scope,
+  runId: string,
+  runs: number,
+  each: (result: LoaderTime) => void = () => {},
+  cpu: CpuClock = ownCpu,
+) {
   let counted = 0;
-  const results: [string, { best: number; median: number }, number][] = [];
+  const results: LoaderTime[] = [];
   const add = async (name: string, fn: () => Promise<number>) => {
-    results.push([name, await timed(runs, async () => (counted = await fn())), counted]);
+    results.push([name, await timed(runs, async () => (counted = await fn()), cpu), counted]);
+    each(results[results.length - 1]);
   };
   await add('clustering snapshot (loadSnapshot)', async () => (await loadSnapshot(pool, runId)).length);
   await add('similarity library (LiveLibrary.open, exact scan)', async () => {

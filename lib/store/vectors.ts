@@ -64,6 +64,19 @@ export async function analysedTrackIds(pool: Pool, scope: Omit<VectorScope, 'tra
   return rows.map((r) => r.id);
 }
 
+/** The least and greatest of these ids: bounds that let PostgreSQL read only their range of tracks (without, a
+ *  batch's merge join walked the tracks' primary key from its start: the similarity library's 30 batches of
+ *  10,000 at 300,000 tracks took twice the map's one statement). */
+function idRange(ids: readonly string[]): [string | null, string | null] {
+  if (ids.length === 0) return [null, null];
+  let [lo, hi] = [ids[0], ids[0]];
+  for (const id of ids) {
+    if (Number(id) < Number(lo)) lo = id;
+    if (Number(id) > Number(hi)) hi = id;
+  }
+  return [lo, hi];
+}
+
 /** The scope's rows with the given columns, in the scope's order. */
 async function scopedRows(pool: Pool, scope: VectorScope, columns: string) {
   if (scope.trackIds) {
@@ -73,8 +86,8 @@ async function scopedRows(pool: Pool, scope: VectorScope, columns: string) {
          FROM unnest($3::bigint[]) WITH ORDINALITY AS s (track_id, ord)
          JOIN tracks t ON t.id = s.track_id
          JOIN track_features f ON f.track_id = t.id
-        WHERE t.source = $1 AND f.analysis_version = $2`,
-      [scope.source, scope.analysisVersion, scope.trackIds],
+        WHERE t.source = $1 AND f.analysis_version = $2 AND t.id BETWEEN $4 AND $5 AND f.track_id BETWEEN $4 AND $5`,
+      [scope.source, scope.analysisVersion, scope.trackIds, ...idRange(scope.trackIds)],
     );
     const placed = new Array<Record<string, any>>(scope.trackIds.length + 1);
     for (const r of rows) placed[r.ord as number] = r;
