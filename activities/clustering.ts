@@ -51,6 +51,7 @@ import { mapFailures } from './failures.ts';
 import type { MediaProvider } from '../providers/media/provider.ts';
 import { keepStableNames } from '../engines/clustering/playlist-names.ts';
 import { fitToLibrary } from '../engines/clustering/library-size.ts';
+import { DEFAULT_SAMPLE_SIZE } from '../engines/clustering/sample.ts';
 import type { SizeChange } from '../words/clustering-defaults.ts';
 
 export interface ClusteringDeps {
@@ -71,6 +72,8 @@ export interface StoredPlan {
   search: Partial<SearchOptions>;
   features: Partial<FeatureOptions>;
   pcaMax: number;
+  /** Above this many songs the search scores its candidates on a sample of this many (0 = never; absent: the default). */
+  sampleSize?: number;
   postprocess: Partial<PostprocessOptions>;
   /** Settings the library's size changed at the run's start (empty when none). */
   sizeChanges?: SizeChange[];
@@ -136,6 +139,7 @@ export function resolvePlan(input: ClusterLibraryInput, config: Config): StoredP
     },
     features: { featureSpace: m.featureSpace, topNMoods: m.topNMoods },
     pcaMax: m.pcaComponentsMax,
+    sampleSize: DEFAULT_SAMPLE_SIZE,
     postprocess: {
       maxSongsPerArtist: m.maxSongsPerArtist,
       maxSongsPerCluster: m.maxSongsPerCluster,
@@ -183,7 +187,7 @@ export function createClusteringActivities(deps: ClusteringDeps) {
           });
         const plan = row.params as StoredPlan;
         const tracks = await loadSnapshot(deps.pool, runId);
-        const data = prepareSearchData(tracks.map(toTrackFeatures), plan.features, plan.pcaMax);
+        const data = prepareSearchData(tracks.map(toTrackFeatures), plan.features, plan.pcaMax, plan.sampleSize);
         const options = resolveSearchOptions(data, plan.search);
         return {
           tracks,
