@@ -34,8 +34,7 @@ export function stratifiedSample(artists: Int32Array, size: number, seed: number
 /** The given rows of a matrix (a copy). */
 export function takeRows(m: Matrix, rows: Int32Array): Matrix {
   const out = new Float64Array(rows.length * m.cols);
-  for (let j = 0; j < rows.length; j++)
-    out.set(m.data.subarray(rows[j] * m.cols, (rows[j] + 1) * m.cols), j * m.cols);
+  for (let j = 0; j < rows.length; j++) out.set(m.data.subarray(rows[j] * m.cols, (rows[j] + 1) * m.cols), j * m.cols);
   return matrix(rows.length, m.cols, out);
 }
 

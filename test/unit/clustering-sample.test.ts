@@ -40,7 +40,10 @@ test('above sampleSize: candidates scored on a stratified sample, the winner ass
   const data = prepareSearchData(lib.tracks, features, 3, 400);
   const sample = data.sample!;
   assert.equal(sample.rows.length, 400);
-  assert.ok(sample.rows.every((r, j) => j === 0 || r > sample.rows[j - 1]), 'rows ascending and distinct');
+  assert.ok(
+    sample.rows.every((r, j) => j === 0 || r > sample.rows[j - 1]),
+    'rows ascending and distinct',
+  );
   // Every artist keeps its share of the library (within one song).
   const count = (rows: ArrayLike<number>) => {
     const m = new Map<number, number>();
