@@ -1,4 +1,4 @@
-// Big libraries: the search scores its candidates on a stratified sample of the songs, and the winner's
+// Big libraries: the search scores its candidates on a sample of the songs (whole artists), and the winner's
 // centroids (fitted on the sample with its own seed, as during the search) then take every song once, the
 // nearest centroid for each. A candidate's cost then stops growing with the library (K-Means over 300,000
 // songs per candidate is what made a 1,000-run search take hours), and the worker threads hold the sample only.
@@ -14,21 +14,31 @@ import { matrix, type ClusterFit, type Matrix } from './types.ts';
 export const DEFAULT_SAMPLE_SIZE = 20_000;
 
 /**
- * `size` row indices (ascending), stratified by artist: rows ordered by artist (songs without one together,
- * then by row), every (n / size)-th taken from a seeded offset, so every artist keeps its share of the library.
+ * `size` row indices (ascending), whole artists drawn in a seeded order (a song without an artist counts as an
+ * artist of its own) until `size` songs: every artist in the sample has all of its songs there (the last one
+ * drawn possibly cut), so the per-artist cap binds on the sample as on the library. A sample of songs spread
+ * evenly over artists (each artist's share) was tried first: at 30,000 songs its searches chose parameters whose
+ * playlists held 47 % of the library against 75 % for the whole search, as the cap rarely bound on it.
  */
-export function stratifiedSample(artists: Int32Array, size: number, seed: number): Int32Array {
+export function artistSample(artists: Int32Array, size: number, seed: number): Int32Array {
   const n = artists.length;
   if (!Number.isInteger(size) || size < 1 || size > n)
-    throw new RangeError(`stratifiedSample: size must be an integer in [1, ${n}], got ${size}`);
+    throw new RangeError(`artistSample: size must be an integer in [1, ${n}], got ${size}`);
+  const rng = new Rng(seed);
+  const draw = new Map<number, number>(); // artist → its place in the drawing order
+  const key = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = artists[i];
+    if (a < 0) key[i] = rng.next();
+    else {
+      if (!draw.has(a)) draw.set(a, rng.next());
+      key[i] = draw.get(a)!;
+    }
+  }
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => artists[a] - artists[b] || a - b);
-  const step = n / size;
-  const offset = new Rng(seed).next() * step;
-  const out = new Int32Array(size);
-  for (let j = 0; j < size; j++) out[j] = order[Math.min(n - 1, Math.floor(offset + j * step))];
-  return out.sort();
+  order.sort((x, y) => key[x] - key[y] || artists[x] - artists[y] || x - y);
+  return order.slice(0, size).sort();
 }
 
 /** The given rows of a matrix (a copy). */

@@ -31,7 +31,7 @@ import {
   type WinnerCluster,
 } from './postprocess.ts';
 import { Rng } from './rng.ts';
-import { assignNearest, DEFAULT_SAMPLE_SIZE, stratifiedSample, takeRows } from './sample.ts';
+import { assignNearest, DEFAULT_SAMPLE_SIZE, artistSample, takeRows } from './sample.ts';
 import { standardScale } from './scaling.ts';
 import {
   DEFAULT_WEIGHTS,
@@ -86,7 +86,7 @@ export const searchedData = (data: SearchData): SearchData => data.sample?.data 
 
 /**
  * Prepares the search data: feature vectors, standard scaling, one PCA up to `pcaMax` components, and above
- * `sampleSize` songs (0 = never) the stratified sample the candidates are scored on.
+ * `sampleSize` songs (0 = never) the sample the candidates are scored on.
  */
 export function prepareSearchData(
   tracks: readonly TrackFeatures[],
@@ -110,7 +110,7 @@ export function prepareSearchData(
     sample: null,
   };
   if (!(sampleSize > 0 && data.n > sampleSize)) return data;
-  const rows = stratifiedSample(data.artists, sampleSize, data.n);
+  const rows = artistSample(data.artists, sampleSize, data.n);
   data.sample = {
     rows,
     data: {
