@@ -130,13 +130,36 @@ async function main(): Promise<void> {
       const ticks = machineTicks();
       console.log(`\n[${featureSpace}] clusterLibrary ${JSON.stringify(input)}, load average ${loadavg()}`);
       t = performance.now();
-      const result = (await stack.client.workflow.execute('clusterLibrary', {
-        taskQueue,
-        workflowId,
-        args: [input],
-      })) as ClusteringProgress;
+      let result: ClusteringProgress;
+      try {
+        result = (await stack.client.workflow.execute('clusterLibrary', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        })) as ClusteringProgress;
+      } catch (err) {
+        // A failed run still tells how long it went and what it held: print them, then the error.
+        result = await stack.client.workflow
+          .getHandle(workflowId)
+          .query<ClusteringProgress>('progress')
+          .catch(
+            () =>
+              ({
+                status: 'failed',
+                runsDone: 0,
+                generation: 0,
+                runNumber: 0,
+              }) as unknown as ClusteringProgress,
+          );
+        result = {
+          ...result,
+          status: 'failed',
+          error: `${(err as Error).message}: ${String((err as Error).cause ?? '')}`,
+        };
+      }
       const wall = (performance.now() - t) / 1000;
       const { total, peaks } = memory.stop();
+      if (result.error) console.log(`  FAILED after ${wall.toFixed(1)} s: ${result.error}`);
       const out = result.outcome;
       const placed = out?.playlists.reduce((a, p) => a + p.size, 0) ?? 0;
       console.log(
