@@ -34,6 +34,7 @@ import { createPool, migrate } from '../lib/db.ts';
 import { loadSnapshot } from '../lib/store/clustering.ts';
 import type { ClusterLibraryInput, ClusteringProgress } from '../contracts/clustering.ts';
 import type { FeatureSpace } from '../engines/clustering/features.ts';
+import type { Client } from '@temporalio/client';
 import { arg } from './args.ts';
 import { loadHeads, testMusicSeeds } from './big-library-features.ts';
 import { generateBigLibrary } from './big-library-generate.ts';
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
       const ticks = machineTicks();
       console.log(`\n[${featureSpace}] clusterLibrary ${JSON.stringify(input)}, load average ${loadavg()}`);
       t = performance.now();
+      const t0Epoch = Date.now();
       let result: ClusteringProgress;
       try {
         result = (await stack.client.workflow.execute('clusterLibrary', {
@@ -159,7 +161,10 @@ async function main(): Promise<void> {
       }
       const wall = (performance.now() - t) / 1000;
       const { total, peaks } = memory.stop();
-      if (result.error) console.log(`  FAILED after ${wall.toFixed(1)} s: ${result.error}`);
+      if (result.error) {
+        console.log(`  FAILED after ${wall.toFixed(1)} s: ${result.error}`);
+        for (const line of await timedOutActivities(stack.client, workflowId, t0Epoch)) console.log(`    ${line}`);
+      }
       const out = result.outcome;
       const placed = out?.playlists.reduce((a, p) => a + p.size, 0) ?? 0;
       console.log(
@@ -198,6 +203,27 @@ async function main(): Promise<void> {
   }
   console.log(`\nSUMMARY bench:cluster:big ${tracks} tracks, ${runs} runs on ${cpu}, load average after ${loadavg()}:`);
   for (const line of summary) console.log(`  ${line}`);
+}
+
+/** The activities of a run's executions that timed out or failed: type, attempt, seconds after t0 (epoch ms). */
+async function timedOutActivities(client: Client, workflowId: string, t0: number): Promise<string[]> {
+  const out: string[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    const scheduled = new Map<number, string>();
+    for (const e of history.events ?? []) {
+      const at = (Number(e.eventTime?.seconds ?? 0) * 1000 - t0) / 1000;
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s) scheduled.set(Number(e.eventId), s.activityType?.name ?? '?');
+      const bad = e.activityTaskTimedOutEventAttributes ?? e.activityTaskFailedEventAttributes;
+      if (bad)
+        out.push(
+          `${scheduled.get(Number(bad.scheduledEventId)) ?? '?'} ${e.activityTaskTimedOutEventAttributes ? 'timed out' : 'failed'} ` +
+            `at ${at.toFixed(0)} s: ${bad.failure?.message ?? ''} ${bad.failure?.cause?.message ?? ''}`,
+        );
+    }
+  }
+  return out;
 }
 
 /** Whole search against sample-then-assign on the same songs (see the header). */
