@@ -51,6 +51,7 @@ import { mapFailures } from './failures.ts';
 import type { MediaProvider } from '../providers/media/provider.ts';
 import { keepStableNames } from '../engines/clustering/playlist-names.ts';
 import { fitToLibrary } from '../engines/clustering/library-size.ts';
+import { DEFAULT_SAMPLE_SIZE } from '../engines/clustering/sample.ts';
 import type { SizeChange } from '../words/clustering-defaults.ts';
 
 export interface ClusteringDeps {
@@ -71,6 +72,8 @@ export interface StoredPlan {
   search: Partial<SearchOptions>;
   features: Partial<FeatureOptions>;
   pcaMax: number;
+  /** Above this many songs the search scores its candidates on a sample of this many (0 = never; absent: the default). */
+  sampleSize?: number;
   postprocess: Partial<PostprocessOptions>;
   /** Settings the library's size changed at the run's start (empty when none). */
   sizeChanges?: SizeChange[];
@@ -136,6 +139,7 @@ export function resolvePlan(input: ClusterLibraryInput, config: Config): StoredP
     },
     features: { featureSpace: m.featureSpace, topNMoods: m.topNMoods },
     pcaMax: m.pcaComponentsMax,
+    sampleSize: DEFAULT_SAMPLE_SIZE,
     postprocess: {
       maxSongsPerArtist: m.maxSongsPerArtist,
       maxSongsPerCluster: m.maxSongsPerCluster,
@@ -183,7 +187,7 @@ export function createClusteringActivities(deps: ClusteringDeps) {
           });
         const plan = row.params as StoredPlan;
         const tracks = await loadSnapshot(deps.pool, runId);
-        const data = prepareSearchData(tracks.map(toTrackFeatures), plan.features, plan.pcaMax);
+        const data = prepareSearchData(tracks.map(toTrackFeatures), plan.features, plan.pcaMax, plan.sampleSize);
         const options = resolveSearchOptions(data, plan.search);
         return {
           tracks,
@@ -253,7 +257,9 @@ export function createClusteringActivities(deps: ClusteringDeps) {
       state: SearchState;
     }): Promise<{ state: SearchState; summary: GenerationSummary }> {
       return mapFailures(async () => {
-        const run = await prepare(input.runId);
+        // The first generation loads the snapshot (tens of seconds at 300,000 songs): heartbeat meanwhile.
+        const beat = setInterval(() => heartbeat({ preparing: true }), 5_000);
+        const run = await prepare(input.runId).finally(() => clearInterval(beat));
         const signal = Context.current().cancellationSignal;
         const stop = () => void forget(input.runId);
         signal.addEventListener('abort', stop);
@@ -300,9 +306,18 @@ export function createClusteringActivities(deps: ClusteringDeps) {
       runId: string;
       state: SearchState;
     }): Promise<Omit<ClusteringOutcome, 'published' | 'missingTracks' | 'namingFailures' | 'leftAlone'>> {
+      // At 300,000 songs the winner and its thousands of playlists take minutes (the first 300,000-song run
+      // timed out here, never heartbeating): heartbeat while the event loop is free, and free it between steps.
+      const beat = setInterval(() => heartbeat('storing playlists'), 5_000);
+      const step = async (what: string) => {
+        heartbeat(what);
+        await new Promise((r) => setImmediate(r));
+      };
       return mapFailures(async () => {
         const run = await prepare(input.runId);
+        await step('winner');
         const winner = evaluateWinner(run.data, input.state, run.options);
+        await step('post-processing');
         const tracks = run.tracks.map(toTrackFeatures);
         const { playlists: made, leftOut } = winner?.clusters
           ? postprocessWinner(
@@ -314,11 +329,13 @@ export function createClusteringActivities(deps: ClusteringDeps) {
               winner.selection,
             )
           : { playlists: [], leftOut: tracks.map((t) => ({ trackId: t.id, reason: 'noise' as const })) };
+        await step('names');
         const previous = await publishedPlaylists(deps.pool, run.source, input.runId);
         const named = keepStableNames(
           made.map((p) => ({ tagName: p.name, name: automaticPlaylistName(p), trackIds: p.trackIds })),
           previous.map((p) => ({ name: p.name, trackIds: p.trackIds })),
         );
+        await step('storing');
         await storeDraftPlaylists(
           deps.pool,
           input.runId,
@@ -345,7 +362,7 @@ export function createClusteringActivities(deps: ClusteringDeps) {
         const counts: ClusteringOutcome['leftOut'] = {};
         for (const l of leftOut) counts[l.reason] = (counts[l.reason] ?? 0) + 1;
         return { playlists, kept: named.kept, new: named.new, removed: named.removed, leftOut: counts };
-      });
+      }).finally(() => clearInterval(beat));
     },
 
     async finishClusteringRun(input: {

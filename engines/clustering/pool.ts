@@ -1,10 +1,11 @@
-// Evaluates a generation's candidates on worker threads. The search data is copied once into shared
-// memory; each worker takes the next task when idle, and results are returned in task order, so the
+// Evaluates a generation's candidates on worker threads. The searched data (a big library's sample only) is
+// copied once into shared memory; each worker takes the next task when idle, and results are returned in task order, so the
 // outcome is the same bits as in-thread evaluation whatever the scheduling.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   resolveSearchOptions,
+  searchedData,
   type CandidateEvaluator,
   type CandidateResult,
   type SearchData,
@@ -27,6 +28,7 @@ export function shareSearchData(d: SearchData): SearchData {
     artists: shared(d.artists),
     scaled: sharedMatrix(d.scaled),
     pca: d.pca && sharedMatrix(d.pca),
+    sample: null,
   };
 }
 
@@ -59,7 +61,7 @@ export class WorkerPool {
   static create(data: SearchData, opts: Partial<SearchOptions> = {}, threads = os.availableParallelism()): WorkerPool {
     if (!Number.isInteger(threads) || threads < 1)
       throw new RangeError(`WorkerPool: threads must be an integer ≥ 1, got ${threads}`);
-    const workerData = { data: shareSearchData(data), options: resolveSearchOptions(data, opts) };
+    const workerData = { data: shareSearchData(searchedData(data)), options: resolveSearchOptions(data, opts) };
     return new WorkerPool(
       Array.from({ length: threads }, () => new Worker(BOOT, { eval: true, workerData })),
       canonicalJson(workerData.options),

@@ -31,6 +31,7 @@ import {
   type WinnerCluster,
 } from './postprocess.ts';
 import { Rng } from './rng.ts';
+import { assignNearest, DEFAULT_SAMPLE_SIZE, artistSample, takeRows } from './sample.ts';
 import { standardScale } from './scaling.ts';
 import {
   DEFAULT_WEIGHTS,
@@ -73,20 +74,32 @@ export interface SearchData {
    * one fit serves every component count.
    */
   pca: Matrix | null;
+  /**
+   * Above `sampleSize` songs: the sample the candidates are scored on (its `rows` in this data, ascending),
+   * with the same scaling and PCA as the whole; the winner is assigned to every song (sample.ts). Null below.
+   */
+  sample: { rows: Int32Array; data: SearchData } | null;
 }
 
-/** Prepares the search data: feature vectors, standard scaling, and one PCA up to `pcaMax` components. */
+/** The data the search's candidates are scored on: the sample of a big library, else the whole. */
+export const searchedData = (data: SearchData): SearchData => data.sample?.data ?? data;
+
+/**
+ * Prepares the search data: feature vectors, standard scaling, one PCA up to `pcaMax` components, and above
+ * `sampleSize` songs (0 = never) the sample the candidates are scored on.
+ */
 export function prepareSearchData(
   tracks: readonly TrackFeatures[],
   features: Partial<FeatureOptions> = {},
   pcaMax = 0,
+  sampleSize = DEFAULT_SAMPLE_SIZE,
 ): SearchData {
   const o = { ...DEFAULT_FEATURE_OPTIONS, ...features };
   const f = buildFeatures(tracks, o);
   const { scaled } = standardScale(f.vectors);
   const maxC = Math.min(pcaMax, scaled.cols, scaled.rows - 1);
   const pca = maxC > 0 ? pcaTransform(pcaFit(scaled, maxC), scaled) : null;
-  return {
+  const data: SearchData = {
     n: tracks.length,
     featureSpace: o.featureSpace,
     layout: f.layout,
@@ -94,7 +107,23 @@ export function prepareSearchData(
     artists: artistIds(tracks),
     scaled,
     pca,
+    sample: null,
   };
+  if (!(sampleSize > 0 && data.n > sampleSize)) return data;
+  const rows = artistSample(data.artists, sampleSize, data.n);
+  data.sample = {
+    rows,
+    data: {
+      ...data,
+      n: rows.length,
+      profile: takeRows(data.profile, rows),
+      artists: Int32Array.from(rows, (i) => data.artists[i]),
+      scaled: takeRows(scaled, rows),
+      pca: pca && takeRows(pca, rows),
+      sample: null,
+    },
+  };
+  return data;
 }
 
 const viewCache = new WeakMap<SearchData, Map<number, Matrix>>();
@@ -421,9 +450,13 @@ function fitParams(X: Matrix, p: ClusterParams, rng: Rng, o: SearchOptions): Clu
   }
 }
 
-/** Fits, filters and scores one parameter set (reference `iteration`). `keepClusters` returns the named clusters. */
+/**
+ * Fits, filters and scores one parameter set (reference `iteration`) on the searched data (searchedData).
+ * `keepClusters` (the winner) returns the named clusters, of every song: a sampled search's fit is assigned
+ * to the whole library first.
+ */
 export function evaluateCandidate(
-  data: SearchData,
+  whole: SearchData,
   task: CandidateTask,
   o: SearchOptions,
   keepClusters = false,
@@ -431,10 +464,14 @@ export function evaluateCandidate(
   const t0 = performance.now();
   const base = { ...task, fitness: -1, viable: 0, k: 0, ok: false, metrics: {}, fitMs: 0, evalMs: 0 };
   const rng = new Rng(task.fitSeed);
-  const X = pcaView(data, task.params.pca);
+  const assign = keepClusters && whole.sample !== null;
+  const data = assign ? whole : searchedData(whole);
+  const searchedX = pcaView(searchedData(whole), task.params.pca);
+  const X = assign ? pcaView(whole, task.params.pca) : searchedX;
   let fit: ClusterFit;
   try {
-    fit = fitParams(X, task.params, rng, o);
+    fit = fitParams(searchedX, task.params, rng, o);
+    if (assign && fit.k >= 2) fit = assignNearest(X, fit);
   } catch (e) {
     const t = performance.now() - t0;
     return { ...base, reason: `fit failed: ${(e as Error).message}`, fitMs: t, evalMs: t };

@@ -71,7 +71,7 @@ export function prepareMockRun(
   tracks: readonly TrackFeatures[],
   plan: StoredPlan,
 ): { data: SearchData; options: SearchOptions } {
-  const data = prepareSearchData(tracks, plan.features, plan.pcaMax);
+  const data = prepareSearchData(tracks, plan.features, plan.pcaMax, plan.sampleSize);
   return { data, options: resolveSearchOptions(data, plan.search) };
 }
 
