@@ -91,20 +91,15 @@ async function main(): Promise<void> {
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(base);
-    await page.waitForFunction(() => performance.getEntriesByName('map-first-drawn').length > 0, undefined, {
+    await page.waitForFunction(`performance.getEntriesByName('map-first-drawn').length > 0`, undefined, {
       timeout: 120_000,
     });
-    const marks = await page.evaluate(() => {
-      const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
-      return {
-        start: at('map-fetch-start'),
-        fetched: at('map-fetched'),
-        decoded: at('map-decoded'),
-        drawn: at('map-first-drawn'),
-        draw: performance.getEntriesByName('map-draw')[0]?.duration ?? NaN,
-      };
-    });
-    const draws = () => page.evaluate(() => performance.getEntriesByName('map-draw').map((e) => e.duration));
+    const marks = await page.evaluate<Record<string, number>>(`{
+      const at = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
+      ({ start: at('map-fetch-start'), fetched: at('map-fetched'), decoded: at('map-decoded'),
+         drawn: at('map-first-drawn'), draw: performance.getEntriesByName('map-draw')[0]?.duration ?? NaN });
+    }`);
+    const draws = () => page.evaluate<number[]>(`performance.getEntriesByName('map-draw').map((e) => e.duration)`);
     const box = (await page.locator('#map').boundingBox())!;
     await page.locator('#map').scrollIntoViewIfNeeded();
     const cx = box.x + box.width / 2,
@@ -112,7 +107,7 @@ async function main(): Promise<void> {
     const redraw = async (act: () => Promise<void>) => {
       const before = (await draws()).length;
       await act();
-      await page.waitForFunction((n) => performance.getEntriesByName('map-draw').length > n, before);
+      await page.waitForFunction(`performance.getEntriesByName('map-draw').length > ${before}`);
       return (await draws()).slice(before);
     };
     const pan = await redraw(async () => {
