@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../lib/config.ts';
 import { createPool, migrate } from '../lib/db.ts';
 import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
@@ -27,6 +27,15 @@ const loadavg = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 const ms = (x: number) => `${x.toFixed(0)} ms`;
+
+/** Polls a page expression from Node: the page's CSP refuses waitForFunction's string predicates. */
+async function until(page: Page, expression: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!(await page.evaluate<boolean>(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function main(): Promise<void> {
   installRuntime();
@@ -91,9 +100,7 @@ async function main(): Promise<void> {
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(base);
-    await page.waitForFunction(`performance.getEntriesByName('map-first-drawn').length > 0`, undefined, {
-      timeout: 120_000,
-    });
+    await until(page, `performance.getEntriesByName('map-first-drawn').length > 0`);
     const marks = await page.evaluate<Record<string, number>>(`{
       const at = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
       ({ start: at('map-fetch-start'), fetched: at('map-fetched'), decoded: at('map-decoded'),
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
     const redraw = async (act: () => Promise<void>) => {
       const before = (await draws()).length;
       await act();
-      await page.waitForFunction(`performance.getEntriesByName('map-draw').length > ${before}`);
+      await until(page, `performance.getEntriesByName('map-draw').length > ${before}`);
       return (await draws()).slice(before);
     };
     const pan = await redraw(async () => {

@@ -22,6 +22,15 @@ after(async () => {
   await releaseServices();
 });
 
+/** Polls a page expression from Node: the page's CSP refuses waitForFunction's string predicates. */
+async function until(page: Page, expression: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!(await page.evaluate<boolean>(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 interface View {
   scale: number;
   x: number;
@@ -99,7 +108,7 @@ test('the map draws every point, pans by a drag, zooms around the cursor and nam
     await page.mouse.down();
     await page.mouse.move(box.x + 4 + 37, box.y + 4 + 23, { steps: 3 });
     await page.mouse.up();
-    await page.waitForFunction(`JSON.parse(document.getElementById('map').dataset.view).x === 37`);
+    await until(page, `JSON.parse(document.getElementById('map').dataset.view).x === 37`);
     const panned = await view();
     assert.deepEqual(panned, { scale: 1, x: 37, y: 23 });
     assert.equal(await alpha(at(a, panned)), 255, 'the dot is drawn where the drag moved it');
@@ -109,7 +118,7 @@ test('the map draws every point, pans by a drag, zooms around the cursor and nam
     const cursor = at(a, panned);
     await page.mouse.move(cursor.x, cursor.y);
     await page.mouse.wheel(0, -300);
-    await page.waitForFunction(`JSON.parse(document.getElementById('map').dataset.view).scale > 1`);
+    await until(page, `JSON.parse(document.getElementById('map').dataset.view).scale > 1`);
     const zoomed = await view();
     assert.ok(Math.abs(zoomed.scale - Math.exp(0.6)) < 1e-6, `scale ${zoomed.scale}`);
     const still = at(a, zoomed);
