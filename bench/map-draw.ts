@@ -107,8 +107,8 @@ async function main(): Promise<void> {
          drawn: at('map-first-drawn'), draw: performance.getEntriesByName('map-draw')[0]?.duration ?? NaN });
     }`);
     const draws = () => page.evaluate<number[]>(`performance.getEntriesByName('map-draw').map((e) => e.duration)`);
-    const box = (await page.locator('#map').boundingBox())!;
     await page.locator('#map').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#map').boundingBox())!;
     const cx = box.x + box.width / 2,
       cy = box.y + box.height / 2;
     const redraw = async (act: () => Promise<void>) => {
