@@ -14,6 +14,7 @@ import { createAuth, SECURITY_HEADERS } from './api/auth.ts';
 import type { ApiDeps, ApiRoute } from './api/deps.ts';
 import { ApiError, toApiError } from './api/errors.ts';
 import { libraryRoutes } from './api/library-routes.ts';
+import { mapRoutes } from './api/map-routes.ts';
 import { mediaRoutes } from './api/media-routes.ts';
 import { buildOpenApi, compileValidators, type RouteInput } from './api/openapi.ts';
 import { requestGuard } from './api/origin.ts';
@@ -63,6 +64,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...runRoutes(deps),
     ...scheduleRoutes(deps),
     ...libraryRoutes(deps),
+    ...mapRoutes(deps),
     ...similarityRoutes(deps),
     ...listeningRoutes(deps),
     ...fingerprintRoutes(deps),

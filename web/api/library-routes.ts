@@ -9,7 +9,6 @@ import {
   type TrackCursor,
   type TrackSummary,
 } from '../../lib/store/library.ts';
-import { libraryMap, libraryMapScope } from '../../queries/library-map.ts';
 import type { ApiDeps, ApiRoute } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { FreshCache } from './fresh-cache.ts';
@@ -51,7 +50,6 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
   const lastPlaylists = () => recent.get('current', () => currentPlaylists(deps.pool));
   const summaries = new FreshCache<Awaited<ReturnType<typeof currentPlaylistSummaries>>>(PLAYLISTS_FRESH_MS);
   const none = { runId: null, workflowId: null, finishedAt: null, playlists: [] };
-  const mapScope = libraryMapScope(deps.config);
   return [
     {
       method: 'get',
@@ -198,51 +196,6 @@ export function libraryRoutes(deps: ApiDeps): ApiRoute[] {
         const p = await playlistWithTracks(deps.pool, params.id);
         if (!p) throw new ApiError(404, `no such playlist: ${params.id}`, 'id');
         return p;
-      },
-    },
-    {
-      method: 'get',
-      path: '/api/map',
-      operationId: 'libraryMap',
-      tag: 'library',
-      query: {
-        percent: {
-          type: 'integer',
-          minimum: 1,
-          maximum: 100,
-          default: 100,
-          description: 'Share of the tracks sent (an even sample)',
-        },
-      },
-      summary: 'The library in 2-D (PCA of the embeddings, cached per library snapshot), each track with its playlist',
-      responses: {
-        200: "Columns of points: ids, item_ids (the media server's), x, y, titles, artists, playlist (index into playlists or null)",
-      },
-      async handler(_ctx, { query }) {
-        const [map, current] = await Promise.all([libraryMap(deps.pool, mapScope), lastPlaylists()]);
-        const playlists = current?.playlists ?? [];
-        const playlistOf = new Map<string, number>();
-        playlists.forEach((p, i) => p.tracks.forEach((t) => playlistOf.set(t.id, i)));
-        const step = 100 / ((query.percent as number) ?? 100);
-        const keep = map.points.ids.map((_, i) => i).filter((i) => Math.floor(i % step) === 0);
-        const pick = <T>(a: T[]) => keep.map((i) => a[i]);
-        const p = map.points;
-        return {
-          snapshot: map.snapshot,
-          cached: map.cached,
-          computedAt: map.computedAt,
-          total: p.ids.length,
-          playlists: playlists.map((pl) => ({ id: pl.id, name: pl.name })),
-          points: {
-            ids: pick(p.ids),
-            item_ids: pick(p.itemIds),
-            x: pick(p.x),
-            y: pick(p.y),
-            titles: pick(p.titles),
-            artists: pick(p.artists),
-            playlist: pick(p.ids).map((id) => playlistOf.get(id) ?? null),
-          },
-        };
       },
     },
   ];
