@@ -154,6 +154,8 @@ export async function showMap(): Promise<void> {
     const ctx = canvas.getContext('2d')!;
     const W = canvas.width,
       H = canvas.height;
+    // A map laid out while hidden has no width yet: the ResizeObserver draws it once it has one.
+    if (!W || !H) return;
     if (!image || image.width !== W || image.height !== H) image = ctx.createImageData(W, H);
     const px = new Uint32Array(image.data.buffer);
     px.fill(0);
