@@ -12,7 +12,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, repoRoot } from '../lib/config.ts';
 import { createPool, migrate } from '../lib/db.ts';
-import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
 import {
   currentPlaylists,
   currentPlaylistSummaries,
@@ -22,8 +21,8 @@ import {
 } from '../lib/store/library.ts';
 import { installRuntime } from '../lib/runtime.ts';
 import { analysisVersion } from '../engines/analysis/version.ts';
-import { freePort } from '../test/helpers/services.ts';
 import { arg } from './args.ts';
+import { benchDatabase } from './services.ts';
 import { loadHeads, testMusicSeeds } from './big-library-features.ts';
 import { generateBigLibrary } from './big-library-generate.ts';
 import {
@@ -63,16 +62,7 @@ async function main(): Promise<void> {
   );
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'audiomuse-bench-big-library-'));
   fs.chmodSync(scratch, 0o755);
-  const pg = databaseUrlArg
-    ? undefined
-    : await startEmbeddedPostgres({
-        dataDir: path.join(scratch, 'pg'),
-        port: await freePort(),
-        user: 'audiomuse',
-        password: 'bench',
-        database: 'audiomuse_bench',
-      });
-  const databaseUrl = databaseUrlArg || pg!.url;
+  const { url: databaseUrl, embedded: pg } = await benchDatabase(databaseUrlArg, path.join(scratch, 'pg'));
   const pool = createPool(databaseUrl);
   let web: Awaited<ReturnType<typeof startWeb>> | undefined;
   try {

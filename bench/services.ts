@@ -11,6 +11,22 @@ import { findTemporalCli, startEmbeddedTemporal } from '../lib/embedded/temporal
 import { installRuntime } from '../lib/runtime.ts';
 import { freePort } from '../test/helpers/services.ts';
 
+/** A bench's database: the one named by --database-url, else an embedded PostgreSQL with its data in `dataDir`. */
+export async function benchDatabase(
+  databaseUrl: string | undefined,
+  dataDir: string,
+): Promise<{ url: string; embedded?: Awaited<ReturnType<typeof startEmbeddedPostgres>> }> {
+  if (databaseUrl) return { url: databaseUrl };
+  const embedded = await startEmbeddedPostgres({
+    dataDir,
+    port: await freePort(),
+    user: 'audiomuse',
+    password: 'bench',
+    database: 'audiomuse_bench',
+  });
+  return { url: embedded.url, embedded };
+}
+
 export interface BenchStack {
   scratch: string;
   databaseUrl: string;

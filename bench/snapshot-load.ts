@@ -12,12 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, repoRoot } from '../lib/config.ts';
 import { createPool, migrate } from '../lib/db.ts';
-import { startEmbeddedPostgres } from '../lib/embedded/postgres.ts';
 import { installRuntime } from '../lib/runtime.ts';
 import { finishRun } from '../lib/store/runs.ts';
 import { analysisVersion } from '../engines/analysis/version.ts';
-import { freePort } from '../test/helpers/services.ts';
 import { arg } from './args.ts';
+import { benchDatabase } from './services.ts';
 import { loadHeads, syntheticSeeds } from './big-library-features.ts';
 import { generateBigLibrary } from './big-library-generate.ts';
 import { beginSnapshotRun, loaderTimes } from './big-library-measure.ts';
@@ -63,16 +62,8 @@ function cpuClock(dataDir: string | undefined) {
 async function main(): Promise<void> {
   installRuntime();
   const cpu = `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`;
-  const pg = databaseUrlArg
-    ? undefined
-    : await startEmbeddedPostgres({
-        dataDir,
-        port: await freePort(),
-        user: 'audiomuse',
-        password: 'bench',
-        database: 'audiomuse_bench',
-      });
-  const pool = createPool(databaseUrlArg || pg!.url);
+  const { url: databaseUrl, embedded: pg } = await benchDatabase(databaseUrlArg, dataDir);
+  const pool = createPool(databaseUrl);
   try {
     await migrate(pool);
     const source = 'local';
