@@ -5,8 +5,13 @@ import type { Pool } from '../lib/db.ts';
 import { loadSnapshot } from '../lib/store/clustering.ts';
 import { storeDraftPlaylists, type DraftPlaylist } from '../lib/store/clustering.ts';
 import { beginRun, finishRun } from '../lib/store/runs.ts';
-import { analysedTrackIds, loadEmbeddings, vectorsSnapshot, type VectorScope } from '../lib/store/vectors.ts';
-import { forEachEmbeddingBatch } from '../providers/vector-index/checkpoints.ts';
+import {
+  analysedTrackIds,
+  forEachEmbeddingBatch,
+  loadEmbeddings,
+  vectorsSnapshot,
+  type VectorScope,
+} from '../lib/store/vectors.ts';
 import { LiveLibrary } from '../queries/similarity-index.ts';
 
 type Scope = Omit<VectorScope, 'trackIds'>;

@@ -4,14 +4,9 @@
 // it applied. Without a usable checkpoint the exact scan answers and a checkpoint is asked for (the
 // rebuildVectorIndex workflow); it is picked up once written.
 import type { Pool } from '../lib/db.ts';
-import type { StoredEmbedding, VectorScope } from '../lib/store/vectors.ts';
+import { forEachEmbeddingBatch, type StoredEmbedding, type VectorScope } from '../lib/store/vectors.ts';
 import { CorruptCheckpointError, latestCheckpoint, vectorLogHead } from '../lib/store/vector-index.ts';
-import {
-  applyLog,
-  forEachEmbeddingBatch,
-  forEachLogPage,
-  loadCheckpoint,
-} from '../providers/vector-index/checkpoints.ts';
+import { applyLog, forEachLogPage, loadCheckpoint } from '../providers/vector-index/checkpoints.ts';
 import { artistKey } from '../engines/similarity/filters.ts';
 import { songKey } from '../engines/similarity/versions.ts';
 import { VectorSpace } from '../engines/similarity/vector-space.ts';

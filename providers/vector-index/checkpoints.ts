@@ -1,7 +1,12 @@
 // Checkpoints of the similarity index in PostgreSQL: built in full from the stored embeddings, or refreshed
 // from the previous checkpoint plus the change log since; loaded by web processes (then the log tail applied).
 import type { Pool } from '../../lib/db.ts';
-import { analysedTrackIds, loadEmbeddings, type StoredEmbedding, type VectorScope } from '../../lib/store/vectors.ts';
+import {
+  forEachEmbeddingBatch,
+  loadEmbeddings,
+  type StoredEmbedding,
+  type VectorScope,
+} from '../../lib/store/vectors.ts';
 import {
   analysedAmong,
   latestCheckpoint,
@@ -18,7 +23,6 @@ type Scope = Omit<VectorScope, 'trackIds'>;
 
 /** The index's quantisation (chosen by measurement: docs/similarity.md, "Speed"). */
 export const QUANTIZATION: Quantization = 'i8';
-const BATCH = 10_000;
 
 export interface CheckpointResult {
   checkpointId: string;
@@ -27,23 +31,6 @@ export interface CheckpointResult {
   /** 'refresh': the previous checkpoint and the log since; 'rebuild': every stored embedding. */
   mode: 'rebuild' | 'refresh';
   bytes: number;
-}
-
-/** The scope's analysed embeddings in batches of BATCH (short statements, one batch of rows in memory). */
-export async function forEachEmbeddingBatch(
-  pool: Pool,
-  scope: Scope,
-  each: (tracks: StoredEmbedding[], done: number, total: number) => void,
-): Promise<void> {
-  const ids = await analysedTrackIds(pool, scope);
-  const fetch = (from: number) => loadEmbeddings(pool, { ...scope, trackIds: ids.slice(from, from + BATCH) });
-  // The next batch is on its way while this one is put in memory.
-  let next = ids.length ? fetch(0) : undefined;
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const tracks = await next!;
-    next = i + BATCH < ids.length ? fetch(i + BATCH) : undefined;
-    each(tracks, Math.min(ids.length, i + BATCH), ids.length);
-  }
 }
 
 /** The newest checkpoint as an index and the seq it covers; undefined without one; CorruptCheckpointError. */

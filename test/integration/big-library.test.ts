@@ -64,11 +64,13 @@ test('a generated library is analysed as the product reads it, its heads applied
   assert.equal(snapshot.length, TRACKS, 'every generated track is in the snapshot');
 
   // Tracks of one album share its seed's length; the heads of each stored embedding are the stored tags and moods.
+  const { rows: albums } = await pool.query(`SELECT id::text, album_id FROM tracks WHERE source = 'big-a'`);
+  const albumOf = new Map(albums.map((r) => [r.id as string, r.album_id as string]));
   const byAlbum = new Map<string, number[]>();
   for (const s of snapshot) {
-    const norms = byAlbum.get(s.albumId!) ?? [];
+    const norms = byAlbum.get(albumOf.get(s.id)!) ?? [];
     norms.push(Math.hypot(...s.embedding));
-    byAlbum.set(s.albumId!, norms);
+    byAlbum.set(albumOf.get(s.id)!, norms);
   }
   for (const [album, norms] of byAlbum)
     assert.ok(

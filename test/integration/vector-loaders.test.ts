@@ -6,9 +6,9 @@ import { after, test } from 'node:test';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { loadSnapshot } from '../../lib/store/clustering.ts';
 import { decodeEmbedding, MOOD_HEAD_COLUMNS } from '../../lib/store/tracks.ts';
-import { forEachEmbeddingBatch } from '../../providers/vector-index/checkpoints.ts';
 import {
   analysedTrackIds,
+  forEachEmbeddingBatch,
   loadEmbeddings,
   loadVectors,
   type StoredEmbedding,
@@ -22,6 +22,7 @@ import { freshDatabase, releaseServices } from '../helpers/services.ts';
 
 const VERSION = 'musicnn-test-vector-loaders';
 const scope = { source: 'local', analysisVersion: VERSION };
+const TRACKS = 10_200;
 const pool = createPool(await freshDatabase());
 
 after(async () => {
@@ -61,16 +62,27 @@ async function perRow(p: Pool, s: VectorScope, features: boolean): Promise<(Stor
     };
     if (!features) return e;
     const moodHeads = Object.fromEntries(MOOD_HEAD_COLUMNS.map((c) => [c, r[c]])) as StoredVector['moodHeads'];
-    return { ...e, tempo: r.tempo, energy: r.energy, tags: r.tags, moodHeads };
+    const { id, artist, title, embedding } = e;
+    return {
+      id,
+      artist,
+      title,
+      embedding,
+      tempo: r.tempo,
+      energy: r.energy,
+      tags: Float32Array.from(r.tags),
+      moodHeads,
+    };
   });
 }
 
 test('the whole-library readers return what the per-row SQL gives, in order, the given ids bounding the range', async () => {
   await migrate(pool);
   const heads = await loadHeads('/nonexistent'); // the synthetic heads: quick, and enough for values to compare
-  await generateBigLibrary(pool, { tracks: 200, seed: 3, ...scope, heads });
+  // Past one batch (10,000 rows a statement): the batches are read in flight and joined in order.
+  await generateBigLibrary(pool, { tracks: TRACKS, seed: 3, ...scope, heads });
   const ids = await analysedTrackIds(pool, scope);
-  assert.equal(ids.length, 200);
+  assert.equal(ids.length, TRACKS);
   // The awkward values, on tracks spread over the batches.
   await pool.query(`UPDATE tracks SET artist = NULL, title = NULL, album = NULL, duration_sec = NULL WHERE id = $1`, [
     ids[3],
@@ -83,13 +95,13 @@ test('the whole-library readers return what the per-row SQL gives, in order, the
   await pool.query(
     `UPDATE track_features SET tempo = NULL, energy = 'NaN', danceable = 'Infinity', tags[4] = '-Infinity',
             tags[5] = 'NaN', tags[6] = 1.17549435e-38 WHERE track_id = $1`,
-    [ids[40]],
+    [ids[10_040]],
   );
-  await pool.query(`UPDATE tracks SET analysis_status = 'pending' WHERE id = $1`, [ids[55]]); // out of the scope
+  await pool.query(`UPDATE tracks SET analysis_status = 'pending' WHERE id = $1`, [ids[10_055]]); // out of the scope
   await pool.query(`UPDATE track_features SET analysis_version = 'other' WHERE track_id = $1`, [ids[56]]); // too
 
   const all = await perRow(pool, scope, false);
-  assert.equal(all.length, 198, 'the pending track and the other version are left out');
+  assert.equal(all.length, TRACKS - 2, 'the pending track and the other version are left out');
   assert.deepEqual(await loadEmbeddings(pool, scope), all, 'loadEmbeddings');
   const seen: StoredEmbedding[] = [];
   await forEachEmbeddingBatch(pool, scope, (tracks) => seen.push(...tracks));
@@ -102,7 +114,7 @@ test('the whole-library readers return what the per-row SQL gives, in order, the
   given.splice(30, 0, '999999999');
   const trackIds = { ...scope, trackIds: given };
   const expected = await perRow(pool, trackIds, true);
-  assert.equal(expected.length, 199);
+  assert.equal(expected.length, TRACKS - 1);
   assert.deepEqual(await loadVectors(pool, trackIds), expected, 'loadVectors of given ids');
   assert.deepEqual(await loadEmbeddings(pool, trackIds), await perRow(pool, trackIds, false));
 

@@ -13,7 +13,7 @@ import { TAGS } from '../../words/vocabulary.ts';
 import type { Config } from '../../lib/config.ts';
 import { createPool, migrate, type Pool } from '../../lib/db.ts';
 import { storeTrackFeatures, upsertAlbumTracks } from '../../lib/store/tracks.ts';
-import { loadVectors } from '../../lib/store/vectors.ts';
+import { loadEmbeddings, loadVectors } from '../../lib/store/vectors.ts';
 import { analysisVersion } from '../../engines/analysis/version.ts';
 import os from 'node:os';
 import { openDatabase } from '../../lib/boot.ts';
@@ -538,7 +538,7 @@ const appRoutes = () =>
   });
 
 test("similar_tracks and find_path answer the plugins' requests in the original's shapes", async () => {
-  const songs = await loadVectors(pool, { source: 'local', analysisVersion: version });
+  const songs = await loadEmbeddings(pool, { source: 'local', analysisVersion: version });
   const byItem = new Map(songs.map((t) => [t.itemId, t]));
   const seed = songs[7];
   // The Navidrome plugin's call (v9 adds server=), the Jellyfin plugin's, the Lyrion mixer's.
