@@ -22,6 +22,40 @@ export async function inTransaction<T>(pool: pg.Pool, body: (c: pg.PoolClient) =
   }
 }
 
+/**
+ * Runs one statement and hands each row (an array, in column order) to `each` as node-pg parses it, keeping none:
+ * a big read is decoded while PostgreSQL still sends it. An error thrown by `each` ends the statement's use of its
+ * connection (which is then discarded) and is the one thrown here.
+ */
+export async function streamRows(
+  pool: pg.Pool,
+  text: string,
+  values: unknown[],
+  each: (row: any[]) => void,
+): Promise<void> {
+  const client = await pool.connect();
+  let failed: unknown;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const config: pg.QueryArrayConfig = { text, values, rowMode: 'array' };
+      const query = new pg.Query(config);
+      query.on('row', (row: any[]) => {
+        if (failed !== undefined) return;
+        try {
+          each(row);
+        } catch (err) {
+          failed = err;
+        }
+      });
+      query.on('error', reject);
+      query.on('end', () => (failed === undefined ? resolve() : reject(failed as Error)));
+      client.query(query);
+    });
+  } finally {
+    client.release(failed !== undefined);
+  }
+}
+
 /** Arbitrary constant; every AudioMuse process migrating the same database takes this lock. */
 const MIGRATION_LOCK_ID = 0x41554d53; // "AUMS"
 

@@ -55,6 +55,8 @@ export class LiveLibrary {
   readonly keys: string[] = [];
   /** Row → the per-artist cap's key. */
   readonly artistKeys: string[] = [];
+  /** Artist as stored → its key, normalised once per artist (300,000 songs, 7,500 artists). */
+  private readonly artistKeyOf = new Map<string, string>();
   /** Grows with every row added or removed: what is computed over the whole library (artist models) keys on it. */
   version = 0;
   readonly space: VectorSpace;
@@ -187,8 +189,10 @@ export class LiveLibrary {
         durationSec: t.durationSec,
       };
       this.tracks[row] = song;
-      this.keys[row] = songKey(t.artist, t.title);
-      this.artistKeys[row] = this.intern(artistKey(t));
+      let artist = this.artistKeyOf.get(t.artist ?? '');
+      if (artist === undefined) this.artistKeyOf.set(t.artist ?? '', (artist = artistKey(t)));
+      this.keys[row] = songKey(t.artist, t.title, artist);
+      this.artistKeys[row] = artist;
       this.byItemId.set(t.itemId, row);
       this.version++;
     }

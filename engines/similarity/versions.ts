@@ -18,7 +18,7 @@ export function normalizeTitle(title: string): string {
     .trim();
 }
 
-/** One key per song: normalised artist and title. */
-export function songKey(artist: string | null, title: string | null): string {
-  return `${normalizeTitle(artist ?? '')}\u0000${normalizeTitle(title ?? '')}`;
+/** One key per song: normalised artist and title (the artist's part given when the caller holds it already). */
+export function songKey(artist: string | null, title: string | null, artistPart = normalizeTitle(artist ?? '')): string {
+  return `${artistPart}\u0000${normalizeTitle(title ?? '')}`;
 }

@@ -1,12 +1,7 @@
 // Checkpoints of the similarity index in PostgreSQL: built in full from the stored embeddings, or refreshed
 // from the previous checkpoint plus the change log since; loaded by web processes (then the log tail applied).
 import type { Pool } from '../../lib/db.ts';
-import {
-  forEachEmbeddingBatch,
-  loadEmbeddings,
-  type StoredEmbedding,
-  type VectorScope,
-} from '../../lib/store/vectors.ts';
+import { loadEmbeddings, type StoredEmbedding, type VectorScope } from '../../lib/store/vectors.ts';
 import {
   analysedAmong,
   latestCheckpoint,
@@ -23,6 +18,8 @@ type Scope = Omit<VectorScope, 'trackIds'>;
 
 /** The index's quantisation (chosen by measurement: docs/similarity.md, "Speed"). */
 export const QUANTIZATION: Quantization = 'i8';
+/** Songs added to the index between two progress reports. */
+const BATCH = 10_000;
 
 export interface CheckpointResult {
   checkpointId: string;
@@ -106,11 +103,12 @@ export async function writeCheckpoint(
     mode = 'rebuild';
     index = UsearchIndex.create(EMBEDDING_DIM, { quantization: QUANTIZATION });
     // The log head is read before the embeddings: changes after it are applied again by readers (harmless).
-    const built = index;
-    await forEachEmbeddingBatch(pool, scope, (tracks, done, total) => {
-      addEmbeddings(built, tracks);
-      progress(done, total);
-    });
+    // Read whole first, then added: adding 300,000 songs to the graph takes minutes, longer than a statement may run.
+    const tracks = await loadEmbeddings(pool, scope);
+    for (let i = 0; i < tracks.length; i += BATCH) {
+      addEmbeddings(index, tracks.slice(i, i + BATCH));
+      progress(Math.min(tracks.length, i + BATCH), tracks.length);
+    }
   }
   const bytes = await index.serialize();
   const checkpointId = await saveCheckpoint(pool, scope, {

@@ -32,9 +32,10 @@ after(async () => {
 
 /** The readers as they were: one row per track, its text parsed by node-pg. */
 async function perRow(p: Pool, s: VectorScope, features: boolean): Promise<(StoredEmbedding | StoredVector)[]> {
-  // The tags as float8: their exact float32 values, as the reader decodes their binary form.
+  // The features as float8: their exact float32 values, as the reader decodes their binary form.
   const columns = `t.id::text AS id, t.item_id, t.artist, t.title, t.album, t.artist_id, t.album_id, t.library_id,
-    t.duration_sec, f.embedding, f.tempo, f.energy, f.tags::float8[] AS tags, ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}`).join(', ')}`;
+    t.duration_sec, f.embedding, f.tempo::float8 AS tempo, f.energy::float8 AS energy, f.tags::float8[] AS tags,
+    ${MOOD_HEAD_COLUMNS.map((c) => `f.${c}::float8 AS ${c}`).join(', ')}`;
   const { rows } = s.trackIds
     ? await p.query(
         `SELECT ${columns} FROM unnest($3::bigint[]) WITH ORDINALITY AS s (track_id, ord)
