@@ -88,7 +88,8 @@ const INSERT_SQL = `
          u.musical_key, u.scale, u.key_strength, u.energy, u.patches, $25
     FROM t JOIN u USING (item_id)`;
 
-const sha1 = (s: string, len: number) => createHash('sha1').update(s).digest('hex').slice(0, len);
+// Ids as Jellyfin writes them (32 hex digits), so the Jellyfin stand-in can serve the library with the same ids.
+const itemId = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 32);
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 export async function generateBigLibrary(pool: Pool, opts: BigLibraryOptions): Promise<BigLibraryStats> {
@@ -109,7 +110,7 @@ export async function generateBigLibrary(pool: Pool, opts: BigLibraryOptions): P
   const seedAt = () => seeds[Math.floor(rand() * seeds.length)];
   const artists = Array.from({ length: nArtists }, (_, i) => {
     const name = artistName(i, rand);
-    return { name, id: sha1(`artist/${name}/${i}`, 20), home: seedAt() };
+    return { name, id: itemId(`artist/${name}/${i}`), home: seedAt() };
   });
 
   /** Album `a` (tracks spread evenly over albums; album a belongs to artist a mod artists). */
@@ -124,7 +125,7 @@ export async function generateBigLibrary(pool: Pool, opts: BigLibraryOptions): P
     const base = seedAt();
     const title = titleOf(rand);
     return {
-      id: sha1(`album/${artist.name}/${title}/${a}`, 20),
+      id: itemId(`album/${artist.name}/${title}/${a}`),
       title,
       artist,
       centre,
@@ -159,7 +160,7 @@ export async function generateBigLibrary(pool: Pool, opts: BigLibraryOptions): P
       const title = titleOf(rand);
       const path = `/music/${fileSafe(al.artist.name)}/${fileSafe(al.title)}/${String(al.tracks).padStart(2, '0')} - ${fileSafe(title)}.flac`;
       const values = [
-        sha1(`${path}/${i}`, 20),
+        itemId(`${path}/${i}`),
         al.id,
         title,
         al.artist.name,

@@ -1,11 +1,13 @@
 // `npm run bench:cluster:big -- [--tracks 300000] [--space moods+heads|moods|embedding|all] [--runs 1000]
-//   [--seed 1] [--agreement 30000] [--agreement-runs 300] [--sample-sizes 5000,10000,20000]`
+//   [--seed 1] [--agreement 30000] [--agreement-runs 300] [--sample-sizes 5000,10000,20000] [--publish]`
 //
 // Clustering a big library through the product: `generateBigLibrary` (bench/big-library-generate.ts) fills an
 // embedded PostgreSQL, the real worker process runs `clusterLibrary` (publish off, early stop off) against an
 // embedded Temporal dev server for each feature space asked, and the bench prints the wall time, generations,
 // playlists, and the peak RSS / PSS of every process (the worker's search threads are inside it; /proc
 // sampled every 0.5 s). Target at 300,000 tracks: peak RSS ≤ 3 GB, ≤ 20 minutes for the default space.
+// --publish: the library is a Jellyfin library served by the Jellyfin stand-in (bench/big-library-standin.ts), each
+// run publishes its playlists there, and the bench checks the server holds exactly what the database says.
 //
 // Above DEFAULT_SAMPLE_SIZE songs the search scores its candidates on a sample and assigns every song to the
 // winner's centroids (engines/clustering/sample.ts). --agreement N (0 = skip) measures what that costs on the
@@ -30,7 +32,7 @@ import {
 import type { TrackFeatures } from '../engines/clustering/features.ts';
 import { analysisVersion } from '../engines/analysis/version.ts';
 import { loadConfig, repoRoot } from '../lib/config.ts';
-import { createPool, migrate } from '../lib/db.ts';
+import { createPool, migrate, type Pool } from '../lib/db.ts';
 import { loadSnapshot } from '../lib/store/clustering.ts';
 import type { ClusterLibraryInput, ClusteringProgress } from '../contracts/clustering.ts';
 import type { FeatureSpace } from '../engines/clustering/features.ts';
@@ -38,6 +40,8 @@ import type { Client } from '@temporalio/client';
 import { arg } from './args.ts';
 import { loadHeads, testMusicSeeds } from './big-library-features.ts';
 import { generateBigLibrary } from './big-library-generate.ts';
+import { standinLibraryOf } from './big-library-standin.ts';
+import { JellyfinStandin, writeSineWav } from '../test/standins/jellyfin.ts';
 import { agreement, playlistLabels, type Agreement } from './cluster-agreement.ts';
 import { machineShares, machineTicks, startBenchStack, treeMemory, waitForPollers } from './services.ts';
 
@@ -47,6 +51,7 @@ const seed = Number(arg('seed', '1'));
 const spaceArg = arg('space', 'moods+heads');
 const spaces: FeatureSpace[] = spaceArg === 'all' ? ['moods+heads', 'moods', 'embedding'] : [spaceArg as FeatureSpace];
 const agreementTracks = Number(arg('agreement', '30000'));
+const publish = process.argv.includes('--publish');
 const agreementRuns = Number(arg('agreement-runs', '300'));
 const sampleSizes = arg('sample-sizes', `5000,10000,${DEFAULT_SAMPLE_SIZE}`).split(',').map(Number);
 const modelsDir = path.resolve(repoRoot, process.env.MODELS_DIR ?? '../shared/models');
@@ -90,9 +95,11 @@ async function main(): Promise<void> {
   );
   const stack = await startBenchStack('cluster-big');
   const summary: string[] = [];
+  let standin: JellyfinStandin | undefined;
   try {
     const taskQueue = 'bench-cluster-big';
-    const env = {
+    const source = publish ? 'jellyfin' : 'local';
+    const env: Record<string, string> = {
       MEDIA_SERVER_TYPE: 'local',
       MUSIC_DIR: path.join(stack.scratch, 'music'),
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
     const g = await generateBigLibrary(db, {
       tracks,
       seed,
-      source: 'local',
+      source,
       analysisVersion: analysisVersion(config.analysis),
       seeds,
       heads,
@@ -118,6 +125,17 @@ async function main(): Promise<void> {
       `generated ${g.tracks} tracks, ${g.albums} albums, ${g.artists} artists in ${((performance.now() - t) / 1000).toFixed(1)} s`,
     );
 
+    if (publish) {
+      const file = path.join(stack.scratch, 'tone.wav');
+      writeSineWav(file);
+      standin = new JellyfinStandin(await standinLibraryOf(db, source, file), '10.11.11', { stableTies: true });
+      const alice = standin.user('alice');
+      const url = await standin.listen();
+      Object.assign(env, { MEDIA_SERVER_TYPE: 'jellyfin', JELLYFIN_URL: url, JELLYFIN_USER_ID: alice.id });
+      env.JELLYFIN_TOKEN = alice.token;
+      delete env.MUSIC_DIR;
+      console.log(`Jellyfin stand-in serving the library at ${url}`);
+    }
     stack.startWorker({ ...env, ANALYSIS_WORKERS: '0' });
     await waitForPollers(stack.client, [
       { name: taskQueue, kind: 'workflow', pollers: 1 },
@@ -125,7 +143,7 @@ async function main(): Promise<void> {
     ]);
     let lastRunId = '';
     for (const featureSpace of spaces) {
-      const input: ClusterLibraryInput = { runs, seed, publish: false, earlyStopGenerations: 0, featureSpace };
+      const input: ClusterLibraryInput = { runs, seed, publish, earlyStopGenerations: 0, featureSpace };
       const workflowId = `bench-cluster-big-${featureSpace.replace('+', '-')}`;
       const memory = memoryPeaks();
       const ticks = machineTicks();
@@ -191,6 +209,11 @@ async function main(): Promise<void> {
         rows: [run],
       } = await db.query<{ id: string }>(`SELECT id::text FROM clustering_runs WHERE workflow_id = $1`, [workflowId]);
       lastRunId = run.id;
+      if (standin) {
+        const check = await publishedCheck(db, standin, run.id);
+        console.log(`  ${check}`);
+        summary.push(`${featureSpace}: ${check}`);
+      }
     }
 
     if (agreementTracks > 0) {
@@ -199,10 +222,28 @@ async function main(): Promise<void> {
     }
     await db.end();
   } finally {
+    await standin?.close();
     await stack.stop();
   }
   console.log(`\nSUMMARY bench:cluster:big ${tracks} tracks, ${runs} runs on ${cpu}, load average after ${loadavg()}:`);
   for (const line of summary) console.log(`  ${line}`);
+}
+
+/** Whether the stand-in holds exactly the run's playlists the database says were published, with their songs. */
+async function publishedCheck(db: Pool, standin: JellyfinStandin, runId: string): Promise<string> {
+  const { rows } = await db.query<{ id: string; name: string; items: string[] }>(
+    `SELECT p.server_playlist_id AS id, p.name, array_agg(t.item_id ORDER BY pt.position) AS items
+       FROM playlists p JOIN playlist_tracks pt ON pt.playlist_id = p.id JOIN tracks t ON t.id = pt.track_id
+      WHERE p.clustering_run_id = $1 AND p.status = 'published' GROUP BY p.id`,
+    [runId],
+  );
+  const held = new Map(standin.playlists().map((p) => [p.id, p]));
+  const differ = rows.filter((r) => {
+    const h = held.get(r.id);
+    return !h || h.name !== r.name || h.entries.join() !== r.items.join();
+  }).length;
+  const pass = differ === 0 && held.size === rows.length;
+  return `published ${rows.length} playlists; the stand-in holds ${held.size}; ${differ} differ from the database: ${pass ? 'PASS' : 'FAIL'}`;
 }
 
 /** The activities of a run's executions that timed out or failed: type, attempt, seconds after t0 (epoch ms). */

@@ -9,7 +9,11 @@ import { MOOD_HEADS, EMBEDDING_DIM, TAGS } from '../../words/vocabulary.ts';
 import { loadHeads, syntheticSeeds } from '../../bench/big-library-features.ts';
 import { generateBigLibrary } from '../../bench/big-library-generate.ts';
 import { beginSnapshotRun } from '../../bench/big-library-measure.ts';
-import { freshDatabase, releaseServices } from '../helpers/services.ts';
+import { standinLibraryOf } from '../../bench/big-library-standin.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
+import { JellyfinStandin, writeSineWav } from '../standins/jellyfin.ts';
+import { freshDatabase, releaseServices, scratchDir } from '../helpers/services.ts';
+import { testConfig } from '../helpers/worker.ts';
 import { modelsDir, requireOrSkip } from '../shared-paths.ts';
 
 const TRACKS = 2000;
@@ -100,4 +104,52 @@ test('a generated library is analysed as the product reads it, its heads applied
   assert.deepEqual(b, a, 'the same seed gives the same library');
   assert.notDeepEqual(c.slice(0, 10), a.slice(0, 10), 'another seed gives another');
   await assert.rejects(generate('big-a', 1), /already has 2000 tracks/);
+});
+
+test('the Jellyfin stand-in serves a generated library with its ids: the provider lists it whole and publishes its songs', async () => {
+  await migrate(pool);
+  const heads = await loadHeads('/nonexistent'); // the synthetic heads: the identities are what is checked here
+  await generateBigLibrary(pool, {
+    tracks: 600,
+    albums: 60,
+    seed: 5,
+    source: 'jellyfin',
+    analysisVersion: VERSION,
+    heads,
+  });
+  const file = `${scratchDir('big-library-standin')}/tone.wav`;
+  writeSineWav(file);
+  const standin = new JellyfinStandin(await standinLibraryOf(pool, 'jellyfin', file), '10.11.11', { stableTies: true });
+  const url = await standin.listen();
+  try {
+    const user = standin.user('alice');
+    const media = await createMediaProvider(
+      testConfig({
+        MEDIA_SERVER_TYPE: 'jellyfin',
+        JELLYFIN_URL: url,
+        JELLYFIN_USER_ID: user.id,
+        JELLYFIN_TOKEN: user.token,
+      }),
+    );
+    // Every album, page by page, and every track of each, as the analysis lists them.
+    const listed: string[] = [];
+    for (let start = 0; ; start += 25) {
+      const page = await media.listRecentAlbums({ startIndex: start, limit: 25 });
+      for (const album of page.albums)
+        for (const t of await media.listAlbumTracks(album.id))
+          listed.push([t.id, t.albumId, t.artistId, t.title, t.artist, t.album].join('|'));
+      if (start + 25 >= page.total) break;
+    }
+    const { rows } = await pool.query(
+      `SELECT concat_ws('|', item_id, album_id, artist_id, title, artist, album) AS k FROM tracks WHERE source = 'jellyfin'`,
+    );
+    assert.equal(listed.length, 600);
+    assert.deepEqual(listed.sort(), rows.map((r) => r.k as string).sort(), 'the same tracks, ids and names');
+
+    const songs = rows.slice(0, 40).map((r) => (r.k as string).split('|')[0]);
+    const made = await media.createPlaylist('Generated_automatic', songs);
+    assert.deepEqual(standin.playlists().find((p) => p.id === made.id)?.entries, songs, 'a playlist of its songs');
+  } finally {
+    await standin.close();
+  }
 });

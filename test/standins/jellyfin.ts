@@ -14,6 +14,8 @@ export type StandinVersion = '10.11.11' | '12.0.0';
 
 export interface StandinTrack {
   title: string;
+  /** The item id (32 hex digits) the server gives it; default: derived from its album, place and path. */
+  id?: string;
   /** Real file whose bytes /Items/{id}/Download serves. */
   file: string;
   /** Path the server reports (default: /media/music/<artist>/<album>/<NN - title><ext of file>). */
@@ -24,6 +26,8 @@ export interface StandinTrack {
 }
 export interface StandinAlbum {
   name: string;
+  /** Its item id (32 hex digits); default: derived from its artist, name and place. */
+  id?: string;
   year?: number;
   /** When the server "added" the album; default: 2024-01-01 plus one minute per album in description order. */
   dateCreated?: string;
@@ -31,6 +35,8 @@ export interface StandinAlbum {
 }
 export interface StandinArtist {
   name: string;
+  /** Its item id (32 hex digits); default: derived from its name. */
+  id?: string;
   albums: StandinAlbum[];
 }
 export interface StandinLibrary {
@@ -415,7 +421,7 @@ export class JellyfinStandin {
     this.items.set(root.id, root);
     let albumIndex = 0;
     for (const artist of library.artists) {
-      const artistId = guid(`artist:${artist.name}`);
+      const artistId = artist.id ?? guid(`artist:${artist.name}`);
       if (!this.items.has(artistId)) {
         const a: Item = {
           id: artistId,
@@ -431,7 +437,7 @@ export class JellyfinStandin {
         root.children.push(a.id);
       }
       for (const album of artist.albums) {
-        const albumId = guid(`album:${artist.name}/${album.name}/${albumIndex}`);
+        const albumId = album.id ?? guid(`album:${artist.name}/${album.name}/${albumIndex}`);
         const created = album.dateCreated
           ? new Date(album.dateCreated)
           : new Date(Date.UTC(2024, 0, 1) + albumIndex * 60_000);
@@ -458,7 +464,7 @@ export class JellyfinStandin {
           const trackPath = t.path ?? `${albumPath}/${String(n).padStart(2, '0')} - ${t.title}${ext}`;
           const ticks = Math.round((t.durationSeconds ?? 0) * 1e7);
           const tr: Item = {
-            id: guid(`audio:${albumId}/${i}/${trackPath}`),
+            id: t.id ?? guid(`audio:${albumId}/${i}/${trackPath}`),
             kind: 'Audio',
             name: t.title,
             sortName: t.title.toLowerCase(),
