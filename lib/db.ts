@@ -24,8 +24,8 @@ export async function inTransaction<T>(pool: pg.Pool, body: (c: pg.PoolClient) =
 
 /**
  * Runs one statement and hands each row (an array, in column order) to `each` as node-pg parses it, keeping none:
- * a big read is decoded while PostgreSQL still sends it. An error thrown by `each` ends the statement's use of its
- * connection (which is then discarded) and is the one thrown here.
+ * a big read is decoded while PostgreSQL still sends it. The first error thrown by `each` is thrown here once the
+ * statement ends; after any error the connection is discarded, not returned to the pool.
  */
 export async function streamRows(
   pool: pg.Pool,
@@ -35,6 +35,7 @@ export async function streamRows(
 ): Promise<void> {
   const client = await pool.connect();
   let failed: unknown;
+  let broken = false;
   try {
     await new Promise<void>((resolve, reject) => {
       const config: pg.QueryArrayConfig = { text, values, rowMode: 'array' };
@@ -51,8 +52,11 @@ export async function streamRows(
       query.on('end', () => (failed === undefined ? resolve() : reject(failed as Error)));
       client.query(query);
     });
+  } catch (err) {
+    broken = true;
+    throw err;
   } finally {
-    client.release(failed !== undefined);
+    client.release(broken);
   }
 }
 

@@ -76,7 +76,7 @@ export class VectorSpace {
     this.remove(key);
     const row = this.rows++;
     if (row >> PAGE_BITS === this.pages.length) this.pages.push(new Float32Array(PAGE_ROWS * this.dim));
-    // Normalised straight into its page (a unit copy per row was a tenth of loading 300,000 songs).
+    // Normalised straight into its page (a unit copy per song cost 0.6 s of loading 300,000).
     const page = this.pages[row >> PAGE_BITS];
     const o = (row & PAGE_MASK) * this.dim;
     let norm = 0;

@@ -45,16 +45,6 @@ export function encodeEmbedding(v: Float32Array): Buffer {
   return b;
 }
 
-export function decodeEmbedding(b: Buffer): Float32Array {
-  const v = new Float32Array(b.length / 4);
-  // On a little-endian machine the bytes are the floats: one copy (a million rows load seconds sooner).
-  if (LITTLE_ENDIAN) new Uint8Array(v.buffer).set(b);
-  else for (let i = 0; i < v.length; i++) v[i] = b.readFloatLE(i * 4);
-  return v;
-}
-
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
 /**
  * Upserts an album's tracks (one transaction) and returns the ones that need analysis: all but those
  * analysed with `version` from the same file (same change marker), and those that failed for good (bad audio)

@@ -3,9 +3,9 @@
 // infinite floats, quotes, backslashes and non-ASCII in names, ids out of the scope).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { createPool, migrate, type Pool } from '../../lib/db.ts';
+import { createPool, migrate, streamRows, type Pool } from '../../lib/db.ts';
 import { loadSnapshot } from '../../lib/store/clustering.ts';
-import { decodeEmbedding, MOOD_HEAD_COLUMNS } from '../../lib/store/tracks.ts';
+import { MOOD_HEAD_COLUMNS } from '../../lib/store/tracks.ts';
 import {
   analysedTrackIds,
   forEachEmbeddingBatch,
@@ -29,6 +29,11 @@ after(async () => {
   await pool.end();
   await releaseServices();
 });
+
+/** An embedding's bytes (200 float32, little-endian) read one float at a time. */
+function decodeEmbedding(b: Buffer): Float32Array {
+  return Float32Array.from({ length: b.length / 4 }, (_, i) => b.readFloatLE(i * 4));
+}
 
 /** The readers as they were: one row per track, its text parsed by node-pg. */
 async function perRow(p: Pool, s: VectorScope, features: boolean): Promise<(StoredEmbedding | StoredVector)[]> {
@@ -124,4 +129,27 @@ test('the whole-library readers return what the per-row SQL gives, in order, the
     await loadSnapshot(pool, runId),
     await perRow(pool, { ...scope, trackIds: await analysedTrackIds(pool, scope) }, true),
   );
+});
+
+test('streamRows hands over every row in order, throws the first error of its callback or of the statement, and the pool goes on', async () => {
+  const seen: number[] = [];
+  await streamRows(pool, 'SELECT generate_series(1, $1::int)', [25_000], (r) => seen.push(r[0] as number));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 25_000 }, (_, i) => i + 1),
+  );
+  let calls = 0;
+  await assert.rejects(
+    streamRows(pool, 'SELECT generate_series(1, 25000)', [], (r) => {
+      calls++;
+      if ((r[0] as number) % 1000 === 0) throw new Error(`row ${r[0]} is bad`);
+    }),
+    /row 1000 is bad/,
+  );
+  assert.equal(calls, 1000, 'no row is handed over after the first error');
+  await assert.rejects(
+    streamRows(pool, 'SELECT 1 / (3 - generate_series(1, 5))', [], () => {}),
+    /division by zero/,
+  );
+  assert.deepEqual((await pool.query('SELECT 42 AS n')).rows, [{ n: 42 }]);
 });
