@@ -19,6 +19,10 @@ export function normalizeTitle(title: string): string {
 }
 
 /** One key per song: normalised artist and title (the artist's part given when the caller holds it already). */
-export function songKey(artist: string | null, title: string | null, artistPart = normalizeTitle(artist ?? '')): string {
+export function songKey(
+  artist: string | null,
+  title: string | null,
+  artistPart = normalizeTitle(artist ?? ''),
+): string {
   return `${artistPart}\u0000${normalizeTitle(title ?? '')}`;
 }
