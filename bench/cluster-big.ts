@@ -2,7 +2,7 @@
 //   [--seed 1] [--agreement 30000] [--agreement-runs 300] [--sample-sizes 5000,10000,20000] [--publish]`
 //
 // Clustering a big library through the product: `generateBigLibrary` (bench/big-library-generate.ts) fills an
-// embedded PostgreSQL, the real worker process runs `clusterLibrary` (publish off, early stop off) against an
+// embedded PostgreSQL, the real worker process runs `clusterLibrary` (publish off but with --publish, early stop off) against an
 // embedded Temporal dev server for each feature space asked, and the bench prints the wall time, generations,
 // playlists, and the peak RSS / PSS of every process (the worker's search threads are inside it; /proc
 // sampled every 0.5 s). Target at 300,000 tracks: peak RSS ≤ 3 GB, ≤ 20 minutes for the default space.
@@ -131,9 +131,13 @@ async function main(): Promise<void> {
       standin = new JellyfinStandin(await standinLibraryOf(db, source, file), '10.11.11', { stableTies: true });
       const alice = standin.user('alice');
       const url = await standin.listen();
-      Object.assign(env, { MEDIA_SERVER_TYPE: 'jellyfin', JELLYFIN_URL: url, JELLYFIN_USER_ID: alice.id });
-      env.JELLYFIN_TOKEN = alice.token;
       delete env.MUSIC_DIR;
+      Object.assign(env, {
+        MEDIA_SERVER_TYPE: 'jellyfin',
+        JELLYFIN_URL: url,
+        JELLYFIN_USER_ID: alice.id,
+        JELLYFIN_TOKEN: alice.token,
+      });
       console.log(`Jellyfin stand-in serving the library at ${url}`);
     }
     stack.startWorker({ ...env, ANALYSIS_WORKERS: '0' });
