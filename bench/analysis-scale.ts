@@ -2,7 +2,8 @@
 //
 // `analyzeLibrary` over N mocked albums on a real Temporal dev server (its own SQLite file), served by a worker
 // in its own process (bench/analysis-scale-worker.ts: the real workflows, mocked activities). Prints the wall
-// time, every run's history against Temporal's limits, the progress query's latency sampled every second, the
+// time, every run's history against Temporal's limits, the progress query's latency sampled every second (and
+// describe's, which reads the progress the workflow keeps in its memo without a workflow task), the
 // worker's and the dev server's RSS over the run; at --kill-at (fraction of albums done) the worker is killed
 // with -9 and a fresh one started, at --restart-at the dev server is stopped and started on the same file. At
 // the end the mock's record file says whether every album was stored exactly once (PASS/FAIL lines).
@@ -136,6 +137,8 @@ async function main(): Promise<void> {
   type Phase = 'steady' | 'after kill' | 'after restart';
   let phase: Phase = 'steady';
   const queries: { t: number; ms: number; ok: boolean; phase: Phase; err?: string }[] = [];
+  // The progress the workflow keeps in its memo (every 15 s), read by describe: no workflow task on its path.
+  const memos: { ms: number; ok: boolean; ageMs?: number; phase: Phase }[] = [];
   const memory: { t: number; done: number; worker?: number; workerPid: number; server?: number }[] = [];
   let done = 0;
   let inFlight = 0;
@@ -154,6 +157,21 @@ async function main(): Promise<void> {
         queries.push({ t: Date.now() - t0, ms: performance.now() - q0, ok: true, phase });
       } catch (err) {
         queries.push({ t: Date.now() - t0, ms: performance.now() - q0, ok: false, phase, err: (err as Error).message });
+      }
+      const m0 = performance.now();
+      try {
+        const d = await connection.withDeadline(Date.now() + 5000, () =>
+          client.workflow.getHandle(workflowId).describe(),
+        );
+        const updatedAt = (d.memo?.progress as LibraryProgress | undefined)?.updatedAt;
+        memos.push({
+          ms: performance.now() - m0,
+          ok: true,
+          ageMs: updatedAt ? Date.now() - Date.parse(updatedAt) : undefined,
+          phase,
+        });
+      } catch {
+        memos.push({ ms: performance.now() - m0, ok: false, phase });
       }
       memory.push({
         t: Date.now() - t0,
@@ -252,6 +270,18 @@ async function main(): Promise<void> {
         (failed.length
           ? ` (${(failed[0].t / 1000) | 0}–${(failed[failed.length - 1].t / 1000) | 0} s: ${[...new Set(failed.map((f) => f.err?.split('\n')[0].slice(0, 80)))].join('; ')})`
           : ''),
+    );
+  }
+  console.log(`[progress in the memo, by describe] sampled after each query:`);
+  for (const ph of ['steady', 'after kill', 'after restart'] as Phase[]) {
+    const ok = memos.filter((m) => m.phase === ph && m.ok);
+    if (!ok.length) continue;
+    const ms = ok.map((m) => m.ms);
+    const ages = ok.flatMap((m) => (m.ageMs === undefined ? [] : [m.ageMs / 1000]));
+    console.log(
+      `  ${ph}: ${ok.length} answered, p50 ${pct(ms, 50).toFixed(1)} ms, p99 ${pct(ms, 99).toFixed(1)} ms, max ` +
+        `${Math.max(...ms).toFixed(1)} ms; ${memos.filter((m) => m.phase === ph && !m.ok).length} unanswered; progress ` +
+        `${pct(ages, 50).toFixed(1)} s old (median), ${Math.max(...ages).toFixed(1)} s at most`,
     );
   }
   const slow = queries.filter((q) => q.ok && q.ms >= TARGET_QUERY_MS);
