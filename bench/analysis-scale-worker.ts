@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { Context } from '@temporalio/activity';
 import type { AnalysisActivities } from '../activities/analysis.ts';
 import { ALBUM_PAGE, type LibraryActivities } from '../activities/library.ts';
-import { startMockWorkers } from '../test/helpers/mock-analysis.ts';
+import { mockRunParams, startMockWorkers } from '../test/helpers/mock-analysis.ts';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -48,14 +48,7 @@ function store(stored: Uint8Array, id: string): boolean {
 
 const library: LibraryActivities = {
   async beginAnalysisRun(input) {
-    const r = input.request;
-    const params = {
-      numRecentAlbums: r.numRecentAlbums ?? 0,
-      topNMoods: r.topNMoods ?? 10,
-      maxConcurrentAlbums: r.maxConcurrentAlbums ?? 4,
-      albumsPerRun: r.albumsPerRun ?? 500,
-    };
-    return { runId: 'bench-run', source: 'bench', params };
+    return { runId: 'bench-run', source: 'bench', params: mockRunParams(input.request) };
   },
   async listAlbumPage({ startIndex }) {
     const size = Math.max(0, Math.min(ALBUM_PAGE, ALBUMS - startIndex));

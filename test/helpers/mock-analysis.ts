@@ -12,6 +12,17 @@ import { analysisTaskQueue } from '../../words/task-queues.ts';
 import type { TrackResult } from '../../contracts/analysis.ts';
 import { runWorkers, workflowBundle } from './worker.ts';
 
+/** A mocked run's parameters: the real activity's defaults (albumsPerRun 500); the rest as a small configuration
+ *  would set them. */
+export function mockRunParams(r: Parameters<LibraryActivities['beginAnalysisRun']>[0]['request']) {
+  return {
+    numRecentAlbums: r.numRecentAlbums ?? 0,
+    topNMoods: r.topNMoods ?? 10,
+    maxConcurrentAlbums: r.maxConcurrentAlbums ?? 4,
+    albumsPerRun: r.albumsPerRun ?? 500,
+  };
+}
+
 export interface FakeAlbum {
   id: string;
   name: string;
@@ -63,15 +74,11 @@ export function mockActivities(opts: MockOptions): {
     async beginAnalysisRun(input) {
       calls.begin.push(input);
       if (opts.alreadyRunning) return { runningWorkflowId: opts.alreadyRunning };
-      const r = input.request;
-      // The same defaults as the real activity (albumsPerRun 500); the rest as a small configuration would set them.
-      const params = {
-        numRecentAlbums: r.numRecentAlbums ?? 0,
-        topNMoods: r.topNMoods ?? 10,
-        maxConcurrentAlbums: r.maxConcurrentAlbums ?? 4,
-        albumsPerRun: r.albumsPerRun ?? 500,
+      return {
+        runId: `run-${calls.begin.length}`,
+        source: opts.source ?? 'mock',
+        params: mockRunParams(input.request),
       };
-      return { runId: `run-${calls.begin.length}`, source: opts.source ?? 'mock', params };
     },
     // Pages of at most ALBUM_PAGE, `limit` caps the whole listing (0 = all): the real activity's contract.
     async listAlbumPage(input) {

@@ -6,10 +6,13 @@ import path from 'node:path';
 import type { TrackFeatures } from '../../engines/clustering/features.ts';
 import { analysisVersion } from '../../engines/analysis/version.ts';
 import type { MediaProvider } from '../../providers/media/provider.ts';
+import { createMediaProvider } from '../../providers/media/index.ts';
+import type { Config } from '../../lib/config.ts';
 import type { Pool } from '../../lib/db.ts';
 import { storeTrackFeatures, upsertAlbumTracks } from '../../lib/store/tracks.ts';
 import { syntheticLibrary } from './clustering-library.ts';
 import { writeSineWav, type StandinLibrary } from '../standins/jellyfin.ts';
+import { testConfig } from './worker.ts';
 import type { StandinAlbumInput } from '../standins/navidrome.ts';
 
 export interface PlantedLibrary {
@@ -120,4 +123,22 @@ export async function storePlantedFeatures(
     }
   }
   return stored;
+}
+
+/** A planted library in a local music folder under `dir`, its features stored as an analysis would have left them;
+ *  the configuration that reads it. */
+export async function plantLocalLibrary(
+  pool: Pool,
+  dir: string,
+  opts: { tracks: number; groups: number; seed: number },
+): Promise<Config> {
+  const lib = plantLibrary(dir, opts);
+  const config = testConfig({
+    MEDIA_SERVER_TYPE: 'local',
+    MUSIC_DIR: lib.musicDir,
+    PLAYLIST_DIR: path.join(dir, 'playlists'),
+  });
+  const stored = await storePlantedFeatures(pool, await createMediaProvider(config), lib);
+  if (stored !== opts.tracks) throw new Error(`stored the features of ${stored} planted tracks, not ${opts.tracks}`);
+  return config;
 }

@@ -12,6 +12,7 @@ import { makeClipLibrary, requireSongsAndModels } from '../helpers/analysis-libr
 import { freshDatabase, freshNamespace, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { modelsDir, repoRoot } from '../shared-paths.ts';
+import { cliEnvironment } from '../helpers/cli.ts';
 
 const exec = promisify(execFile);
 let dir: string | undefined;
@@ -52,13 +53,11 @@ test(
       config,
       analysisTempDir: path.join(dir, 'tmp'),
     });
-    const cliEnv = {
-      ...process.env,
-      ...env,
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: temporalAddress,
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-    };
+    const cliEnv = cliEnvironment(env, {
+      databaseUrl,
+      temporalAddress,
+      taskQueue: config.temporal.taskQueue,
+    });
     const audiomuse = async (...args: string[]) => {
       try {
         const r = await exec(process.execPath, [path.join(repoRoot, 'bin/audiomuse.mjs'), 'analysis', ...args], {

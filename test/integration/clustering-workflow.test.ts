@@ -18,7 +18,7 @@ import { clusteringProgressQuery } from '../../contracts/clustering.ts';
 import { plantLibrary, storePlantedFeatures, type PlantedLibrary } from '../helpers/planted-library.ts';
 import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliEnvironment, runCli } from '../helpers/cli.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { JellyfinStandin } from '../standins/jellyfin.ts';
 import { answer, failure, startLlmStandin } from '../standins/llm.ts';
@@ -492,13 +492,11 @@ test('audiomuse cluster start --wait / status, and temporal workflow start --typ
   };
   const s = await setup(env);
   const { temporalAddress } = await services();
-  const cliEnv = {
-    ...process.env,
-    ...env,
-    DATABASE_URL: s.databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: s.config.temporal.taskQueue,
-  };
+  const cliEnv = cliEnvironment(env, {
+    databaseUrl: s.databaseUrl,
+    temporalAddress,
+    taskQueue: s.config.temporal.taskQueue,
+  });
   const audiomuse = (...args: string[]) => runCli(cliEnv, 'cluster', ...args);
   const last = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
   try {

@@ -2,14 +2,11 @@
 // answered in item ids, over the map); a map cached before they did is computed again instead of served without.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, test } from 'node:test';
 import { createPool, migrate } from '../../lib/db.ts';
-import { createMediaProvider } from '../../providers/media/index.ts';
 import { libraryMap, libraryMapScope } from '../../queries/library-map.ts';
-import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
+import { plantLocalLibrary } from '../helpers/planted-library.ts';
 import { freshDatabase, releaseServices, scratchDir } from '../helpers/services.ts';
-import { testConfig } from '../helpers/worker.ts';
 
 const TRACKS = 24;
 const dir = scratchDir('library-map-items');
@@ -23,13 +20,7 @@ after(async () => {
 
 test('map points name each track by item id, and a map cached without them is computed again', async () => {
   await migrate(pool);
-  const lib = plantLibrary(dir, { tracks: TRACKS, groups: 3, seed: 4 });
-  const config = testConfig({
-    MEDIA_SERVER_TYPE: 'local',
-    MUSIC_DIR: lib.musicDir,
-    PLAYLIST_DIR: path.join(dir, 'playlists'),
-  });
-  assert.equal(await storePlantedFeatures(pool, await createMediaProvider(config), lib), TRACKS);
+  const config = await plantLocalLibrary(pool, dir, { tracks: TRACKS, groups: 3, seed: 4 });
   const scope = libraryMapScope(config);
 
   const first = await libraryMap(pool, scope);

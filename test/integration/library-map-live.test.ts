@@ -2,16 +2,13 @@
 // request gets the map in memory without waiting for the snapshot key (the table is locked meanwhile), a change is
 // noticed behind the request and the new map computed in the background, once.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, test } from 'node:test';
 import { createPool, migrate } from '../../lib/db.ts';
-import { createMediaProvider } from '../../providers/media/index.ts';
 import { libraryMapScope } from '../../queries/library-map.ts';
 import { LiveLibraryMap, type MapAnswer } from '../../queries/library-map-live.ts';
-import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
+import { plantLocalLibrary } from '../helpers/planted-library.ts';
 import { freshDatabase, releaseServices, scratchDir } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { testConfig } from '../helpers/worker.ts';
 
 const TRACKS = 30;
 
@@ -24,13 +21,7 @@ test("a big library's request gets the map in memory at once; a change is found 
   const locker = createPool(url);
   try {
     await migrate(pool);
-    const lib = plantLibrary(dir, { tracks: TRACKS, groups: 3, seed: 4 });
-    const config = testConfig({
-      MEDIA_SERVER_TYPE: 'local',
-      MUSIC_DIR: lib.musicDir,
-      PLAYLIST_DIR: path.join(dir, 'playlists'),
-    });
-    assert.equal(await storePlantedFeatures(pool, await createMediaProvider(config), lib), TRACKS);
+    const config = await plantLocalLibrary(pool, dir, { tracks: TRACKS, groups: 3, seed: 4 });
     const live = new LiveLibraryMap(pool, libraryMapScope(config), 10);
 
     const first = await live.current();

@@ -18,7 +18,7 @@ import { closeServedApps, serveApp } from '../helpers/web-app.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { runCleanups, spawnWorker } from '../helpers/worker-process.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliEnvironment, runCli } from '../helpers/cli.ts';
 import { startNavidromeStandin, type NavidromeStandin } from '../standins/navidrome.ts';
 
 const TRACKS = 60;
@@ -272,13 +272,11 @@ test('PUT edits a radio: its schedule appears, changes and goes; a renamed radio
 
 test('the CLI: radio create, update (name, size, schedule on and off), run, list, delete', async () => {
   const { temporalAddress } = await services();
-  const cliEnv = {
-    ...process.env,
-    ...env,
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-  };
+  const cliEnv = cliEnvironment(env, {
+    databaseUrl,
+    temporalAddress,
+    taskQueue: config.temporal.taskQueue,
+  });
   const cli = async (...args: string[]) => {
     const r = await runCli(cliEnv, 'radio', ...args);
     assert.equal(r.code, 0, r.stderr);

@@ -15,7 +15,7 @@ import { fittedSentence, LEFT_OUT_LABEL, leftOutSentence } from '../../words/clu
 import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
 import { freshDatabase, releaseServices, scratchDir, services } from '../helpers/services.ts';
 import { closeServedApps, serveApp } from '../helpers/web-app.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliEnvironment, runCli } from '../helpers/cli.ts';
 import { startTestWorker, testConfig } from '../helpers/worker.ts';
 import { repoRoot, requireOrSkip } from '../shared-paths.ts';
 
@@ -61,13 +61,11 @@ async function stack(t: TestContext) {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-  const cliEnv = {
-    ...process.env,
-    ...env,
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-  };
+  const cliEnv = cliEnvironment(env, {
+    databaseUrl,
+    temporalAddress,
+    taskQueue: config.temporal.taskQueue,
+  });
   const audiomuse = (...args: string[]) => runCli(cliEnv, 'cluster', ...args);
   return { base, pool, browser, audiomuse };
 }

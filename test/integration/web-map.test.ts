@@ -1,15 +1,12 @@
 // The library map page on a small planted library in headless Chromium: every point drawn, a drag moves the
 // dots by the drag, the wheel zooms around the cursor, and hovering a dot where the view put it names its track.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
-import { createMediaProvider } from '../../providers/media/index.ts';
 import { createPool, migrate } from '../../lib/db.ts';
-import { plantLibrary, storePlantedFeatures } from '../helpers/planted-library.ts';
+import { plantLocalLibrary } from '../helpers/planted-library.ts';
 import { freshDatabase, releaseServices, scratchDir } from '../helpers/services.ts';
 import { closeServedApps, serveApp } from '../helpers/web-app.ts';
-import { testConfig } from '../helpers/worker.ts';
 import { requireOrSkip } from '../shared-paths.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -42,13 +39,7 @@ test('the map draws every point, pans by a drag, zooms around the cursor and nam
   const dir = scratchDir('web-map');
   const pool = createPool(await freshDatabase());
   await migrate(pool);
-  const lib = plantLibrary(dir, { tracks: TRACKS, groups: 3, seed: 11 });
-  const config = testConfig({
-    MEDIA_SERVER_TYPE: 'local',
-    MUSIC_DIR: lib.musicDir,
-    PLAYLIST_DIR: path.join(dir, 'playlists'),
-  });
-  assert.equal(await storePlantedFeatures(pool, await createMediaProvider(config), lib), TRACKS);
+  const config = await plantLocalLibrary(pool, dir, { tracks: TRACKS, groups: 3, seed: 11 });
   // No Temporal: the map needs only PostgreSQL (the page's run panels answer 503).
   const { base } = await serveApp({ pool, config, temporalAddress: '127.0.0.1:1' });
   const map = (await (await fetch(`${base}/api/map`)).json()) as {
