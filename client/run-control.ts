@@ -2,7 +2,7 @@
 // the web API. Each kind has a fixed workflow id, so a second start returns the running run; PostgreSQL also
 // knows a run started under another id (e.g. by `temporal workflow start`), so that one is found too.
 // Imports of workflows/ are the shared query definitions and types only (no workflow code runs here).
-import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { Pool } from '../lib/db.ts';
 import { isWorkflowRunning } from '../lib/temporal.ts';
@@ -76,7 +76,10 @@ export async function runProgress<I, P extends { workflowId: string; status: str
   c: RunControl,
 ): Promise<P | undefined> {
   const running = await runningRunId(kind, c);
-  if (running) return c.client.workflow.getHandle(running).query(kind.query);
+  if (running) {
+    const handle = c.client.workflow.getHandle(running);
+    return promptProgress(handle, kind.query, async () => (await handle.describe()).memo);
+  }
   const last = await lastRun(c.pool, kind.kind);
   if (!last) return undefined;
   // The row's status wins: a run stopped from outside never wrote its final progress.
@@ -86,6 +89,57 @@ export async function runProgress<I, P extends { workflowId: string; status: str
     status: last.status,
     ...(last.error && { error: last.error }),
   };
+}
+
+/** How long a progress read waits for the workflow's own answer before it answers from the workflow's memo. */
+export const QUERY_PATIENCE_MS = 150;
+
+/** Progress as our long runs keep it: `startedAt` names the run (kept across continue-as-new), `updatedAt` its time. */
+interface Stamped {
+  startedAt?: string | null;
+  updatedAt?: string;
+}
+
+/** The newest progress answered per workflow id, so an answer from the memo is never older than an earlier one. */
+const lastAnswered = new Map<string, Stamped>();
+const LAST_ANSWERED_MAX = 64;
+const LATE = Symbol('late');
+
+function remember(workflowId: string, p: Stamped): void {
+  lastAnswered.delete(workflowId);
+  lastAnswered.set(workflowId, p);
+  if (lastAnswered.size > LAST_ANSWERED_MAX) lastAnswered.delete(lastAnswered.keys().next().value!);
+}
+
+/**
+ * A running workflow's progress, answered within QUERY_PATIENCE_MS when it keeps a copy in its memo. A workflow
+ * answers a query only between its own tasks, and a busy library analysis always has one in flight (measured at
+ * 30,000 albums: p99 0.7–1.2 s); its memo (recorded every 15 s) is read without a workflow task. A late query
+ * gives way to the newer of the memo and the last answer given for this run; `updatedAt` says how old it is.
+ * Without a memo (a run's first seconds, a workflow that keeps none) the query is awaited.
+ */
+export async function promptProgress<P>(
+  handle: WorkflowHandle,
+  query: QueryDefinition<P>,
+  memo: () => Promise<Record<string, unknown> | undefined>,
+): Promise<P> {
+  const stop = new AbortController();
+  const asked = handle.client.connection.withAbortSignal(stop.signal, () => handle.query(query));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof LATE>((r) => (timer = setTimeout(() => r(LATE), QUERY_PATIENCE_MS)));
+  const answer = await Promise.race([asked, late]).finally(() => clearTimeout(timer));
+  if (answer !== LATE) {
+    remember(handle.workflowId, answer as Stamped);
+    return answer;
+  }
+  const kept = (await memo().catch(() => undefined))?.progress as Stamped | undefined;
+  if (!kept?.updatedAt) return asked;
+  stop.abort(); // nobody waits for it any more: no call left open on the connection
+  const before = lastAnswered.get(handle.workflowId);
+  const newest =
+    before?.updatedAt && before.startedAt === kept.startedAt && before.updatedAt > kept.updatedAt ? before : kept;
+  remember(handle.workflowId, newest);
+  return newest as P;
 }
 
 /** Cancels the running run of this kind; returns its workflow id, or undefined when none runs. */

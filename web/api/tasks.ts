@@ -3,7 +3,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { Pool } from '../../lib/db.ts';
-import { ANALYSIS, CLUSTERING, runningRunId, type RunControl } from '../../client/run-control.ts';
+import { ANALYSIS, CLUSTERING, promptProgress, runningRunId, type RunControl } from '../../client/run-control.ts';
 import { findRun, isRunKey, type RunRow } from '../../lib/store/runs.ts';
 import { albumProgressQuery } from '../../contracts/analysis.ts';
 import { ApiError } from './errors.ts';
@@ -165,9 +165,9 @@ async function lookUpTask(deps: TaskDeps, id: string): Promise<TaskStatus | unde
   if (!running && row && row.status !== 'running') return fromRow(deps, row);
   let details: Record<string, unknown> = row ? { ...(row.progress ?? {}) } : {};
   if (running) {
-    const live = await withTemporal(deps, (client) => client.workflow.getHandle(workflowId).query(QUERIES[type])).catch(
-      () => undefined,
-    );
+    const live = await withTemporal(deps, (client) =>
+      promptProgress(client.workflow.getHandle(workflowId), QUERIES[type], async () => desc.memo),
+    ).catch(() => undefined);
     if (live) details = live as unknown as Record<string, unknown>;
   }
   const state = running && !Object.keys(details).length ? 'PENDING' : (STATES[desc.status.name] ?? 'FAILURE');
