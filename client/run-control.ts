@@ -114,9 +114,9 @@ function remember(workflowId: string, p: Stamped): void {
 /**
  * A running workflow's progress, answered within QUERY_PATIENCE_MS when it keeps a copy in its memo. A workflow
  * answers a query only between its own tasks, and a busy library analysis always has one in flight (measured at
- * 30,000 albums: p99 0.7–1.2 s); its memo (recorded every 15 s) is read without a workflow task. A late query
- * gives way to the newer of the memo and the last answer given for this run; `updatedAt` says how old it is.
- * Without a memo (a run's first seconds, a workflow that keeps none) the query is awaited.
+ * 30,000 albums: p99 0.7–1.2 s); its memo (recorded at the start, every 15 s and at each continue-as-new) is
+ * read without a workflow task. A late query gives way to the newer of the memo and the last answer given for
+ * this run; `updatedAt` says how old it is. Without a memo (a workflow that keeps none) the query is awaited.
  */
 export async function promptProgress<P>(
   handle: WorkflowHandle,
@@ -125,6 +125,8 @@ export async function promptProgress<P>(
 ): Promise<P> {
   const stop = new AbortController();
   const asked = handle.client.connection.withAbortSignal(stop.signal, () => handle.query(query));
+  // Asked at once, so that a late query costs the patience and no more.
+  const memoAsked = memo().catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<typeof LATE>((r) => (timer = setTimeout(() => r(LATE), QUERY_PATIENCE_MS)));
   const answer = await Promise.race([asked, late]).finally(() => clearTimeout(timer));
@@ -132,7 +134,7 @@ export async function promptProgress<P>(
     remember(handle.workflowId, answer as Stamped);
     return answer;
   }
-  const kept = (await memo().catch(() => undefined))?.progress as Stamped | undefined;
+  const kept = (await memoAsked)?.progress as Stamped | undefined;
   if (!kept?.updatedAt) return asked;
   stop.abort(); // nobody waits for it any more: no call left open on the connection
   const before = lastAnswered.get(handle.workflowId);

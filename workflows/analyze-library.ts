@@ -6,9 +6,10 @@ import {
   CancellationScope,
   ContinueAsNew,
   ParentClosePolicy,
-  continueAsNew,
   executeChild,
   isCancellation,
+  makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -105,6 +106,9 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
       runNumber: 1,
     };
     status = 'running';
+    // Progress reads answer from the memo while the busy workflow is late to answer its query: a copy from the
+    // start (runs recorded before this have their first copy after RECORD_EVERY_MS).
+    if (patched('progress-memo-from-start')) upsertMemo({ progress: snapshot() });
   }
   const state = s;
   let lastRecord = Date.now();
@@ -113,6 +117,7 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
     const p = snapshot();
     upsertMemo({ progress: p });
     await recordAnalysisProgress({ runId: state.runId, counters: state.counters, progress: p });
+    return p;
   };
   const finish = (final: 'completed' | 'cancelled' | 'failed') =>
     // Runs even when the workflow is being cancelled: the run must end up marked.
@@ -194,8 +199,10 @@ export async function analyzeLibrary(input: AnalyzeLibraryInput = {}): Promise<L
       }
       if (running.size === 0) {
         if (stop || !draining() || (state.queue.length === 0 && state.listingDone)) break;
-        await record();
-        await continueAsNew<typeof analyzeLibrary>({
+        // The next run starts with this progress in its memo (a memo is not carried over by itself): progress
+        // reads answer from it while the busy workflow is late to answer its query.
+        const progress = await record();
+        await makeContinueAsNewFunc<typeof analyzeLibrary>({ memo: { progress } })({
           ...request,
           carried: { ...state, runNumber: state.runNumber + 1 },
         });

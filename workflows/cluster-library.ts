@@ -5,8 +5,8 @@
 import {
   CancellationScope,
   ContinueAsNew,
-  continueAsNew,
   isCancellation,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   sleep,
@@ -123,6 +123,7 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
     const p = snapshot();
     upsertMemo({ progress: p });
     await recordClusteringProgress({ runId: run.plan.runId, state: run.state, progress: p });
+    return p;
   };
   const finish = (final: 'completed' | 'cancelled' | 'failed') =>
     CancellationScope.nonCancellable(async () => {
@@ -136,8 +137,11 @@ export async function clusterLibrary(input: ClusterLibraryInput = {}): Promise<C
     let generationsHere = 0;
     while (!run.state.done) {
       if (generationsHere >= run.plan.generationsPerRun || workflowInfo().continueAsNewSuggested) {
-        await record();
-        await continueAsNew<typeof clusterLibrary>({ ...request, carried: { ...run, runNumber: run.runNumber + 1 } });
+        const progress = await record(); // the next run's memo starts with it (not carried over by itself)
+        await makeContinueAsNewFunc<typeof clusterLibrary>({ memo: { progress } })({
+          ...request,
+          carried: { ...run, runNumber: run.runNumber + 1 },
+        });
       }
       const g = await evolveClusteringGeneration({ runId: run.plan.runId, state: run.state });
       run.state = g.state;
