@@ -136,7 +136,10 @@ export async function promptProgress<P>(
   }
   const kept = (await memoAsked)?.progress as Stamped | undefined;
   if (!kept?.updatedAt) return asked;
-  stop.abort(); // nobody waits for it any more: no call left open on the connection
+  // Nobody waits for it any more. Cancelled, not left open: a call still retrying when its connection closes
+  // (the CLI's exit, the web's shutdown) throws outside any caller. The dev server logs an error line when the
+  // worker answers a query whose asker has left.
+  stop.abort();
   const before = lastAnswered.get(handle.workflowId);
   const newest =
     before?.updatedAt && before.startedAt === kept.startedAt && before.updatedAt > kept.updatedAt ? before : kept;
