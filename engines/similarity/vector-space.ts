@@ -79,10 +79,7 @@ export class VectorSpace {
     // Normalised straight into its page (a unit copy per song cost 0.6 s of loading 300,000).
     const page = this.pages[row >> PAGE_BITS];
     const o = (row & PAGE_MASK) * this.dim;
-    let norm = 0;
-    for (let i = 0; i < this.dim; i++) norm += vector[i] * vector[i];
-    norm = Math.sqrt(norm);
-    if (norm > 0) for (let i = 0; i < this.dim; i++) page[o + i] = vector[i] / norm;
+    unitInto(vector, page, o);
     this.keys.push(key);
     this.rowByKey.set(key, row);
     this.live++;
@@ -222,7 +219,6 @@ export class VectorSpace {
   }
 }
 
-/** `v` scaled to unit length. */
 /** Cosine distance between two unit vectors (1 − their dot product). */
 export function cosineDistance(a: Float32Array, b: Float32Array): number {
   let dot = 0;
@@ -230,12 +226,18 @@ export function cosineDistance(a: Float32Array, b: Float32Array): number {
   return 1 - dot;
 }
 
-export function unit(v: ArrayLike<number>): Float32Array {
+/** `v` scaled to unit length, written into `out` from `o` (left as it is when `v` is zero). */
+export function unitInto(v: ArrayLike<number>, out: Float32Array, o: number): void {
   let norm = 0;
   for (let i = 0; i < v.length; i++) norm += v[i] * v[i];
   norm = Math.sqrt(norm);
+  if (norm > 0) for (let i = 0; i < v.length; i++) out[o + i] = v[i] / norm;
+}
+
+/** `v` scaled to unit length (zeros for a zero vector). */
+export function unit(v: ArrayLike<number>): Float32Array {
   const out = new Float32Array(v.length);
-  if (norm > 0) for (let i = 0; i < v.length; i++) out[i] = v[i] / norm;
+  unitInto(v, out, 0);
   return out;
 }
 

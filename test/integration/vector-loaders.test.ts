@@ -85,7 +85,7 @@ async function perRow(p: Pool, s: VectorScope, features: boolean): Promise<(Stor
 test('the whole-library readers return what the per-row SQL gives, in order, the given ids bounding the range', async () => {
   await migrate(pool);
   const heads = await loadHeads('/nonexistent'); // the synthetic heads: quick, and enough for values to compare
-  // Past one batch (10,000 rows a statement): the batches are read in flight and joined in order.
+  // Past one block (the readers decode 10,000 rows into each): the blocks are joined in order.
   await generateBigLibrary(pool, { tracks: TRACKS, seed: 3, ...scope, heads });
   const ids = await analysedTrackIds(pool, scope);
   assert.equal(ids.length, TRACKS);

@@ -31,7 +31,8 @@ export interface TaskStatus {
   running: boolean;
   /** 0–100. */
   progress: number;
-  /** The workflow's own progress (the `progress` query while running, the recorded one after). */
+  /** The workflow's own progress (while running, the `progress` query, or its memo when the query is late; the
+   *  recorded one after). */
   details: Record<string, unknown>;
   temporal_url: string | null;
 }
